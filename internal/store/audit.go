@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/safecase/safecase/internal/audit"
+)
+
+// Record queues audit event e to be written in this transaction, just
+// before it commits: the event commits with the change or not at all, and the
+// chain head stays locked for the shortest time.
+func (tx *Tx) Record(ctx context.Context, e audit.Event) error {
+	if !tx.writable {
+		return errors.New("audit: record in a read-only transaction")
+	}
+	e.Fill(ctx, time.Now())
+	tx.events = append(tx.events, e)
+	return nil
+}
+
+// flushAudit appends tx's queued events to the chain.
+func (tx *Tx) flushAudit(ctx context.Context) error {
+	if len(tx.events) == 0 {
+		return nil
+	}
+	return tx.appendEvents(ctx, tx.events)
+}
+
+// appendEvents chains events after the current head and stores them.
+func (tx *Tx) appendEvents(ctx context.Context, events []audit.Event) error {
+	q := "SELECT seq, hash FROM audit_head WHERE id = 1"
+	if tx.db.pg {
+		q += " FOR UPDATE"
+	}
+	var seq int64
+	var hash string
+	if err := tx.queryRow(ctx, q).Scan(&seq, &hash); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	for i := range events {
+		e := &events[i]
+		if e.ID == "" {
+			e.ID = NewID()
+		}
+		e.Chain(seq, hash)
+		_, err := tx.exec(ctx, `INSERT INTO audit_events (seq, id, at, actor_id, actor_role, action,
+			record_type, record_id, case_id, agency_id, ip, reason, detail, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Seq, e.ID, ms(e.At), nullStr(e.ActorID), e.ActorRole, e.Action, e.RecordType, e.RecordID,
+			nullStr(e.CaseID), nullStr(e.AgencyID), e.IP, e.Reason, e.Detail, e.PrevHash, e.Hash)
+		if err != nil {
+			return fmt.Errorf("audit append: %w", err)
+		}
+		seq, hash = e.Seq, e.Hash
+	}
+	_, err := tx.exec(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", seq, hash)
+	return err
+}
+
+// auditWriter batches audit events of reads (group commit): many page views
+// share one transaction and one disk flush, and each waits until its event is
+// durable before its page is sent.
+type auditWriter struct {
+	db   *DB
+	ch   chan auditReq
+	quit chan struct{}
+	wg   sync.WaitGroup
+	once sync.Once
+}
+
+type auditReq struct {
+	e    audit.Event
+	done chan error
+}
+
+const auditBatch = 256
+
+func newAuditWriter(db *DB) *auditWriter {
+	w := &auditWriter{db: db, ch: make(chan auditReq, 4096), quit: make(chan struct{})}
+	w.wg.Add(1)
+	go w.run()
+	return w
+}
+
+func (w *auditWriter) run() {
+	defer w.wg.Done()
+	batch := make([]auditReq, 0, auditBatch)
+	for {
+		select {
+		case r := <-w.ch:
+			batch = append(batch[:0], r)
+		case <-w.quit:
+			// Drain what is queued so no acknowledged caller is left waiting.
+			for {
+				select {
+				case r := <-w.ch:
+					w.write([]auditReq{r})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < auditBatch {
+			select {
+			case r := <-w.ch:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		w.write(batch)
+	}
+}
+
+func (w *auditWriter) write(batch []auditReq) {
+	events := make([]audit.Event, len(batch))
+	for i, r := range batch {
+		events[i] = r.e
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := w.db.Tx(ctx, func(tx *Tx) error { return tx.appendEvents(ctx, events) })
+	cancel()
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
+func (w *auditWriter) close() {
+	w.once.Do(func() {
+		close(w.quit)
+		w.wg.Wait()
+	})
+}
+
+// AuditAsync queues event e (a read) for the next group commit and returns a
+// function that waits until it is durable. Callers start it early, do their
+// work, and wait before answering.
+func (db *DB) AuditAsync(ctx context.Context, e audit.Event) func() error {
+	e.Fill(ctx, time.Now())
+	r := auditReq{e: e, done: make(chan error, 1)}
+	select {
+	case db.audit.ch <- r:
+	case <-ctx.Done():
+		return func() error { return ctx.Err() }
+	}
+	return func() error {
+		select {
+		case err := <-r.done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Audit records event e outside any other transaction and waits until it is durable.
+func (db *DB) Audit(ctx context.Context, e audit.Event) error {
+	return db.AuditAsync(ctx, e)()
+}
+
+const auditCols = `seq, id, at, actor_id, actor_role, action, record_type, record_id,
+	case_id, agency_id, ip, reason, detail, prev_hash, hash`
+
+func scanEvent(sc interface{ Scan(...any) error }) (audit.Event, error) {
+	var e audit.Event
+	var at int64
+	var actor, caseID, agency sql.NullString
+	err := sc.Scan(&e.Seq, &e.ID, &at, &actor, &e.ActorRole, &e.Action, &e.RecordType, &e.RecordID,
+		&caseID, &agency, &e.IP, &e.Reason, &e.Detail, &e.PrevHash, &e.Hash)
+	e.At = fromMS(at)
+	e.ActorID, e.CaseID, e.AgencyID = actor.String, caseID.String, agency.String
+	return e, err
+}
+
+// VerifyAudit walks the whole chain in order and checks it against its head.
+func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
+	v := audit.NewVerifier()
+	err := db.Read(ctx, func(tx *Tx) error {
+		var headSeq int64
+		var headHash string
+		if err := tx.queryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, &headHash); err != nil {
+			return fmt.Errorf("audit head: %w", err)
+		}
+		rows, err := tx.query(ctx, "SELECT "+auditCols+" FROM audit_events ORDER BY seq")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			v.Add(e)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		v.Finish(headSeq, headHash)
+		return nil
+	})
+	return v, err
+}
+
+// AuditFilter selects audit events for the data protection officer's view.
+type AuditFilter struct {
+	ActorID  string
+	Action   string // an action, or a category ending in ".", e.g. "case."
+	CaseID   string
+	AgencyID string // only events of this agency; empty for all
+	From, To time.Time
+	Before   int64 // keyset: only events with seq below this
+	Limit    int
+}
+
+// AuditEvents returns events matching f, newest first.
+func (tx *Tx) AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
+	var where []string
+	var args []any
+	if f.ActorID != "" {
+		where, args = append(where, "actor_id = ?"), append(args, f.ActorID)
+	}
+	if strings.HasSuffix(f.Action, ".") {
+		// A category such as "case.": every action from "case." up to "case/".
+		where = append(where, "action >= ? AND action < ?")
+		args = append(args, f.Action, strings.TrimSuffix(f.Action, ".")+"/")
+	} else if f.Action != "" {
+		where, args = append(where, "action = ?"), append(args, f.Action)
+	}
+	if f.CaseID != "" {
+		where, args = append(where, "case_id = ?"), append(args, f.CaseID)
+	}
+	if f.AgencyID != "" {
+		where, args = append(where, "agency_id = ?"), append(args, f.AgencyID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "at < ?"), append(args, ms(f.To))
+	}
+	if f.Before > 0 {
+		where, args = append(where, "seq < ?"), append(args, f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := "SELECT " + auditCols + " FROM audit_events"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY seq DESC LIMIT ?"
+	args = append(args, f.Limit)
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

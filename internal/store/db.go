@@ -1,0 +1,368 @@
+// Package store is SafeCase's storage on SQLite (the embedded default) and
+// PostgreSQL (at scale): opening, migrations, the dialect differences, one
+// transaction helper, and the SQL behind every domain operation. SQL is
+// written once with ? placeholders and rebound to $n for PostgreSQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
+
+	"github.com/safecase/safecase/internal/audit"
+	"github.com/safecase/safecase/internal/errs"
+)
+
+// DB is an open database. On SQLite writes go through a pool of one
+// connection (SQLite has one writer; queuing in Go avoids busy errors) and
+// reads through a separate pool; on PostgreSQL both use one pool.
+type DB struct {
+	w, r  *sql.DB
+	pg    bool
+	url   string
+	audit *auditWriter
+
+	rebound sync.Map // query string -> PostgreSQL form
+}
+
+// Options tune Open.
+type Options struct {
+	// Readers is the size of the SQLite read pool (default 4).
+	Readers int
+	// Bulk turns off SQLite's fsync for bulk loading (safecase gen). Never for serving.
+	Bulk bool
+}
+
+// Open opens the database at dbURL: postgres://… or postgresql://… for
+// PostgreSQL; sqlite:path, file:path or a plain path for SQLite.
+func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
+	if strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://") {
+		return openPostgres(ctx, dbURL)
+	}
+	return openSQLite(ctx, dbURL, opt)
+}
+
+// IsPostgres reports whether dbURL selects PostgreSQL.
+func IsPostgres(dbURL string) bool {
+	return strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://")
+}
+
+func openPostgres(ctx context.Context, dbURL string) (*DB, error) {
+	d, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	d.SetMaxOpenConns(20)
+	d.SetMaxIdleConns(20)
+	d.SetConnMaxIdleTime(5 * time.Minute)
+	if err := d.PingContext(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("open postgres %s: %w", redact(dbURL), err)
+	}
+	db := &DB{w: d, r: d, pg: true, url: dbURL}
+	db.audit = newAuditWriter(db)
+	return db, nil
+}
+
+func openSQLite(ctx context.Context, dbURL string, opt Options) (*DB, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(dbURL, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		return nil, errors.New("open sqlite: the database URL names no file")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+	}
+	sync := "FULL" // an acknowledged write, audit events included, survives a power cut
+	if opt.Bulk {
+		sync = "OFF"
+	}
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)"
+	w, err := sql.Open("sqlite", base+"&_pragma=synchronous("+sync+")&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	readers := opt.Readers
+	if readers <= 0 {
+		readers = 4
+	}
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	db := &DB{w: w, r: r, url: dbURL}
+	db.audit = newAuditWriter(db)
+	return db, nil
+}
+
+// redact drops the password from a database URL for messages.
+func redact(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}
+
+// Close stops the audit writer and closes the pools.
+func (db *DB) Close() error {
+	db.audit.close()
+	err := db.w.Close()
+	if db.r != db.w {
+		if e := db.r.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Postgres reports whether db is PostgreSQL.
+func (db *DB) Postgres() bool { return db.pg }
+
+// Engine names the engine, for messages and benchmarks.
+func (db *DB) Engine() string {
+	if db.pg {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Ping checks the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error { return db.r.PingContext(ctx) }
+
+// querier is what *sql.Tx and *sql.DB share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx runs queries inside one transaction (or, from Read, one read-only
+// snapshot). The domain packages' storage interfaces are its methods.
+type Tx struct {
+	q        querier
+	db       *DB
+	writable bool
+	after    []func()
+	events   []audit.Event
+}
+
+// Tx runs fn in a write transaction: it commits when fn returns nil and rolls
+// back otherwise, so a failed request writes nothing.
+func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{q: sqlTx, db: db, writable: true}
+	if err := fn(tx); err != nil {
+		if rb := sqlTx.Rollback(); rb != nil && !errors.Is(rb, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rb))
+		}
+		return err
+	}
+	if err := tx.flushAudit(ctx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// Read runs fn against a consistent read-only snapshot.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	var opts *sql.TxOptions
+	if db.pg {
+		opts = &sql.TxOptions{ReadOnly: true}
+	}
+	sqlTx, err := db.r.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer sqlTx.Rollback()
+	return fn(&Tx{q: sqlTx, db: db})
+}
+
+// AfterCommit runs f once the transaction has committed (never if it rolls back).
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
+
+// rebind turns ? placeholders into $1, $2… for PostgreSQL, leaving quoted text alone.
+func (db *DB) rebind(q string) string {
+	if !db.pg {
+		return q
+	}
+	if v, ok := db.rebound.Load(q); ok {
+		return v.(string)
+	}
+	out := Rebind(q)
+	db.rebound.Store(q, out)
+	return out
+}
+
+// Rebind converts ? placeholders to $n, skipping string literals and quoted identifiers.
+func Rebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.q.ExecContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.q.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.q.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+// execOne runs an UPDATE or DELETE that must touch exactly one row; it
+// returns errs.NotFound when it touched none.
+func (tx *Tx) execOne(ctx context.Context, what, q string, args ...any) error {
+	res, err := tx.exec(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errs.E(errs.NotFound, "%s", what)
+	}
+	return nil
+}
+
+// NewID returns a new UUIDv7: time-ordered, safe to create offline.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// ms converts a time to the stored form: milliseconds since the epoch.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts stored milliseconds back to a time in UTC.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// nullMS stores a zero time as NULL.
+func nullMS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromNullMS reads a nullable millisecond column.
+func fromNullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMS(v.Int64)
+}
+
+// nullStr stores an empty string as NULL (for optional references).
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullInt stores a nil *int as NULL.
+func nullInt(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return int64(*p)
+}
+
+// fromNullInt reads a nullable integer column.
+func fromNullInt(v sql.NullInt64) *int {
+	if !v.Valid {
+		return nil
+	}
+	i := int(v.Int64)
+	return &i
+}
+
+// notFound converts sql.ErrNoRows into errs.NotFound naming what was sought.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.E(errs.NotFound, "%s", what)
+	}
+	return err
+}
+
+// isUnique reports whether err is a unique-constraint violation on either engine.
+func isUnique(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
