@@ -437,6 +437,14 @@ func (p *Profile) validate() []Problem {
 	if p.ReviewInterval <= 0 {
 		bad("review_interval", "must be more than 0")
 	}
+	if p.Timezone == "" {
+		p.Timezone = "UTC"
+	}
+	if loc, err := time.LoadLocation(p.Timezone); err != nil {
+		bad("timezone", "%q is not a time zone; use a name like UTC, Africa/Nairobi or Asia/Beirut", p.Timezone)
+	} else {
+		p.loc = loc
+	}
 	if len(p.Languages) == 0 {
 		bad("languages", "needs at least one language")
 	}

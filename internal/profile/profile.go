@@ -65,10 +65,40 @@ type Profile struct {
 	ReviewInterval        Duration               `yaml:"review_interval"`
 	RegistrationNumber    bool                   `yaml:"registration_number"`
 	Languages             []string               `yaml:"languages"`
+	Timezone              string                 `yaml:"timezone"`
 
 	// Source names where the profile came from, for messages.
 	Source string `yaml:"-"`
+
+	loc *time.Location
 }
+
+// Location returns the deployment's time zone, in which dates are read.
+func (p *Profile) Location() *time.Location {
+	if p.loc == nil {
+		return time.UTC
+	}
+	return p.loc
+}
+
+// DayStart returns the moment a calendar date (YYYY-MM-DD) stands for: now
+// when it is today in the deployment's time zone, otherwise the start of that
+// day. Records entered from paper after the fact run their deadlines from the
+// day they happened.
+func (p *Profile) DayStart(date string, now time.Time) time.Time {
+	loc := p.Location()
+	if now.In(loc).Format(time.DateOnly) == date {
+		return now
+	}
+	t, err := time.ParseInLocation(time.DateOnly, date, loc)
+	if err != nil {
+		return now
+	}
+	return t
+}
+
+// Today returns today's date in the deployment's time zone.
+func (p *Profile) Today(now time.Time) string { return now.In(p.Location()).Format(time.DateOnly) }
 
 // Timelines are the step deadlines by risk level.
 type Timelines struct {

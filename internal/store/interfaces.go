@@ -1,0 +1,16 @@
+package store
+
+import (
+	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/family"
+	"github.com/safecase/safecase/internal/intake"
+)
+
+// The domain packages' storage interfaces, satisfied by *Tx.
+var (
+	_ cases.Tx   = (*Tx)(nil)
+	_ consent.Tx = (*Tx)(nil)
+	_ family.Tx  = (*Tx)(nil)
+	_ intake.Tx  = (*Tx)(nil)
+)

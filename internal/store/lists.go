@@ -1,0 +1,258 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/deadline"
+)
+
+// CaseRow is one line of a caseload list: the pseudonymous code and what
+// the next thing to do is, never a name.
+type CaseRow struct {
+	ID             string
+	Code           string
+	Type           string
+	Status         string
+	Step           string
+	RiskLevel      string
+	Urgent         bool
+	Priority       bool
+	CareStatus     string
+	AgeYears       *int
+	Sex            string
+	RegisteredOn   string
+	NextDueAt      time.Time
+	NextDueKind    deadline.Kind
+	CaseworkerID   string
+	CaseworkerName string
+}
+
+// CaseFilter selects a caseload.
+type CaseFilter struct {
+	Scope  access.Scope // own: ID is a user; team: a team; agency: an agency
+	ID     string
+	Status string // "" means open
+	Offset int
+	Limit  int
+}
+
+// Caseload returns a page of cases in f's scope: urgent first, then
+// unaccompanied and separated children, then by the next due date.
+func (tx *Tx) Caseload(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
+	col, err := scopeColumn(f.Scope)
+	if err != nil {
+		return nil, err
+	}
+	if f.Status == "" {
+		f.Status = cases.Open
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 25
+	}
+	rows, err := tx.query(ctx, `SELECT c.id, c.code, c.case_type, c.status, c.step, c.risk_level, c.urgent, c.priority,
+		c.care_status, c.age_years, c.sex, c.registered_on, c.next_due_at, c.caseworker_id, u.display_name,
+		(SELECT d.kind FROM deadlines d WHERE d.case_id = c.id AND d.done_at IS NULL ORDER BY d.due_at LIMIT 1)
+		FROM cases c JOIN users u ON u.id = c.caseworker_id
+		WHERE c.`+col+` = ? AND c.status = ?
+		ORDER BY c.urgent DESC, c.priority DESC, c.next_due_at, c.id LIMIT ? OFFSET ?`,
+		f.ID, f.Status, f.Limit, f.Offset)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CaseRow
+	for rows.Next() {
+		var r CaseRow
+		var age sql.NullInt64
+		var next int64
+		var kind sql.NullString
+		if err := rows.Scan(&r.ID, &r.Code, &r.Type, &r.Status, &r.Step, &r.RiskLevel, &r.Urgent, &r.Priority,
+			&r.CareStatus, &age, &r.Sex, &r.RegisteredOn, &next, &r.CaseworkerID, &r.CaseworkerName, &kind); err != nil {
+			return nil, err
+		}
+		r.AgeYears = fromNullInt(age)
+		if next != noDue {
+			r.NextDueAt = fromMS(next)
+		}
+		r.NextDueKind = deadline.Kind(kind.String)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// CountCases counts the cases in f's scope, stopping at max (so a count
+// over a large agency stays an index range of bounded length).
+func (tx *Tx) CountCases(ctx context.Context, f CaseFilter, max int) (int, error) {
+	col, err := scopeColumn(f.Scope)
+	if err != nil {
+		return 0, err
+	}
+	if f.Status == "" {
+		f.Status = cases.Open
+	}
+	var n int
+	err = tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE `+col+` = ? AND status = ? LIMIT ?) x`,
+		f.ID, f.Status, max).Scan(&n)
+	return n, err
+}
+
+func scopeColumn(s access.Scope) (string, error) {
+	switch s {
+	case access.Own:
+		return "caseworker_id", nil
+	case access.Team:
+		return "team_id", nil
+	case access.Agency:
+		return "agency_id", nil
+	}
+	return "", fmt.Errorf("caseload: unknown scope %q", s)
+}
+
+// TaskRow is one open deadline with what its list shows of the case.
+type TaskRow struct {
+	ID           string
+	Kind         deadline.Kind
+	AnchorAt     time.Time
+	DueAt        time.Time
+	CaseID       string
+	CaseCode     string
+	RiskLevel    string
+	Urgent       bool
+	Priority     bool
+	AssigneeID   string
+	AssigneeName string
+}
+
+// Overdue reports whether t is past due at now.
+func (t TaskRow) Overdue(now time.Time) bool { return now.After(t.DueAt) }
+
+// Tasks returns the open deadlines of a user (scope own) or a team (scope
+// team), earliest due first.
+func (tx *Tx) Tasks(ctx context.Context, scope access.Scope, id string, limit int) ([]TaskRow, error) {
+	col := "d.assignee_id"
+	if scope == access.Team {
+		col = "d.team_id"
+	} else if scope != access.Own {
+		return nil, fmt.Errorf("tasks: unknown scope %q", scope)
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	rows, err := tx.query(ctx, `SELECT d.id, d.kind, d.anchor_at, d.due_at, c.id, c.code, c.risk_level, c.urgent,
+		c.priority, d.assignee_id, u.display_name
+		FROM deadlines d JOIN cases c ON c.id = d.case_id JOIN users u ON u.id = d.assignee_id
+		WHERE `+col+` = ? AND d.done_at IS NULL ORDER BY d.due_at, d.id LIMIT ?`, id, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TaskRow
+	for rows.Next() {
+		var t TaskRow
+		var kind string
+		var anchor, due int64
+		if err := rows.Scan(&t.ID, &kind, &anchor, &due, &t.CaseID, &t.CaseCode, &t.RiskLevel, &t.Urgent,
+			&t.Priority, &t.AssigneeID, &t.AssigneeName); err != nil {
+			return nil, err
+		}
+		t.Kind, t.AnchorAt, t.DueAt = deadline.Kind(kind), fromMS(anchor), fromMS(due)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// WorkerLoad is one caseworker's line on the supervisor's team view.
+type WorkerLoad struct {
+	UserID   string
+	Name     string
+	Role     string
+	Open     int
+	High     int
+	Urgent   int
+	Priority int
+	Overdue  int
+	DueSoon  int
+}
+
+// TeamLoad returns, for every member of team, their open cases by risk and
+// urgency and their overdue and due-soon deadlines at now.
+func (tx *Tx) TeamLoad(ctx context.Context, team string, now, soon time.Time) ([]WorkerLoad, error) {
+	rows, err := tx.query(ctx, `SELECT id, display_name, role FROM users
+		WHERE team_id = ? AND disabled_at IS NULL ORDER BY display_name`, team)
+	if err != nil {
+		return nil, err
+	}
+	var out []WorkerLoad
+	idx := map[string]int{}
+	for rows.Next() {
+		var w WorkerLoad
+		if err := rows.Scan(&w.UserID, &w.Name, &w.Role); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		idx[w.UserID] = len(out)
+		out = append(out, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.query(ctx, `SELECT caseworker_id, COUNT(*),
+		SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN urgent THEN 1 ELSE 0 END),
+		SUM(CASE WHEN priority THEN 1 ELSE 0 END)
+		FROM cases WHERE team_id = ? AND status = ? GROUP BY caseworker_id`, team, cases.Open)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id string
+		var n, high, urgent, prio int
+		if err := rows.Scan(&id, &n, &high, &urgent, &prio); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		i, ok := idx[id]
+		if !ok {
+			// A case of the team held by someone who left it: show them too.
+			i = len(out)
+			idx[id] = i
+			out = append(out, WorkerLoad{UserID: id})
+		}
+		out[i].Open, out[i].High, out[i].Urgent, out[i].Priority = n, high, urgent, prio
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.query(ctx, `SELECT assignee_id, SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END), COUNT(*)
+		FROM deadlines WHERE team_id = ? AND done_at IS NULL AND due_at < ? GROUP BY assignee_id`,
+		ms(now), team, ms(soon))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var overdue, due int
+		if err := rows.Scan(&id, &overdue, &due); err != nil {
+			return nil, err
+		}
+		if i, ok := idx[id]; ok {
+			out[i].Overdue, out[i].DueSoon = overdue, due-overdue
+		}
+	}
+	for i := range out {
+		if out[i].Name == "" {
+			if u, err := tx.User(ctx, out[i].UserID); err == nil {
+				out[i].Name, out[i].Role = u.DisplayName, string(u.Role)
+			}
+		}
+	}
+	return out, rows.Err()
+}

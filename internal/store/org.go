@@ -1,0 +1,410 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/safecase/safecase/internal/auth"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/org"
+)
+
+// InsertAgency stores a new agency, giving it an ID.
+func (tx *Tx) InsertAgency(ctx context.Context, a *org.Agency) error {
+	if a.ID == "" {
+		a.ID = NewID()
+	}
+	a.Version = 1
+	_, err := tx.exec(ctx, "INSERT INTO agencies (id, name, code, created_at, version) VALUES (?, ?, ?, ?, 1)",
+		a.ID, a.Name, a.Code, ms(a.CreatedAt))
+	if isUnique(err) {
+		return errs.Field("code", "err.taken")
+	}
+	return err
+}
+
+// Agencies lists every agency by name.
+func (tx *Tx) Agencies(ctx context.Context) ([]org.Agency, error) {
+	rows, err := tx.query(ctx, "SELECT id, name, code, created_at, version FROM agencies ORDER BY name")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []org.Agency
+	for rows.Next() {
+		var a org.Agency
+		var at int64
+		if err := rows.Scan(&a.ID, &a.Name, &a.Code, &at, &a.Version); err != nil {
+			return nil, err
+		}
+		a.CreatedAt = fromMS(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Agency returns agency id.
+func (tx *Tx) Agency(ctx context.Context, id string) (*org.Agency, error) {
+	var a org.Agency
+	var at int64
+	err := tx.queryRow(ctx, "SELECT id, name, code, created_at, version FROM agencies WHERE id = ?", id).
+		Scan(&a.ID, &a.Name, &a.Code, &at, &a.Version)
+	if err != nil {
+		return nil, notFound(err, "agency "+id)
+	}
+	a.CreatedAt = fromMS(at)
+	return &a, nil
+}
+
+// AgencyExists reports whether agency id exists.
+func (tx *Tx) AgencyExists(ctx context.Context, id string) (bool, error) {
+	if id == "" {
+		return false, nil
+	}
+	_, err := tx.Agency(ctx, id)
+	if errs.KindOf(err) == errs.NotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// InsertTeam stores a new team.
+func (tx *Tx) InsertTeam(ctx context.Context, t *org.Team) error {
+	if t.ID == "" {
+		t.ID = NewID()
+	}
+	t.Version = 1
+	_, err := tx.exec(ctx, "INSERT INTO teams (id, agency_id, name, created_at, version) VALUES (?, ?, ?, ?, 1)",
+		t.ID, t.AgencyID, t.Name, ms(t.CreatedAt))
+	if isUnique(err) {
+		return errs.Field("name", "err.taken")
+	}
+	return err
+}
+
+// Teams lists the teams of agency (all teams when agency is empty).
+func (tx *Tx) Teams(ctx context.Context, agency string) ([]org.Team, error) {
+	q := "SELECT id, agency_id, name, created_at, version FROM teams"
+	var args []any
+	if agency != "" {
+		q += " WHERE agency_id = ?"
+		args = append(args, agency)
+	}
+	rows, err := tx.query(ctx, q+" ORDER BY name", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []org.Team
+	for rows.Next() {
+		var t org.Team
+		var at int64
+		if err := rows.Scan(&t.ID, &t.AgencyID, &t.Name, &at, &t.Version); err != nil {
+			return nil, err
+		}
+		t.CreatedAt = fromMS(at)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Team returns team id.
+func (tx *Tx) Team(ctx context.Context, id string) (*org.Team, error) {
+	var t org.Team
+	var at int64
+	err := tx.queryRow(ctx, "SELECT id, agency_id, name, created_at, version FROM teams WHERE id = ?", id).
+		Scan(&t.ID, &t.AgencyID, &t.Name, &at, &t.Version)
+	if err != nil {
+		return nil, notFound(err, "team "+id)
+	}
+	t.CreatedAt = fromMS(at)
+	return &t, nil
+}
+
+const userCols = `id, agency_id, team_id, username, display_name, role, email, gender, languages,
+	password_hash, must_change_password, disabled_at, failed_logins, locked_until, created_at, updated_at, version`
+
+func scanUser(sc interface{ Scan(...any) error }) (*org.User, error) {
+	var u org.User
+	var team sql.NullString
+	var langs string
+	var disabled, locked sql.NullInt64
+	var created, updated int64
+	var role string
+	err := sc.Scan(&u.ID, &u.AgencyID, &team, &u.Username, &u.DisplayName, &role, &u.Email, &u.Gender, &langs,
+		&u.PasswordHash, &u.MustChangePassword, &disabled, &u.FailedLogins, &locked, &created, &updated, &u.Version)
+	if err != nil {
+		return nil, err
+	}
+	u.Role = org.Role(role)
+	u.TeamID = team.String
+	json.Unmarshal([]byte(langs), &u.Languages)
+	u.DisabledAt, u.LockedUntil = fromNullMS(disabled), fromNullMS(locked)
+	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+	return &u, nil
+}
+
+// InsertUser stores a new user.
+func (tx *Tx) InsertUser(ctx context.Context, u *org.User) error {
+	if u.ID == "" {
+		u.ID = NewID()
+	}
+	u.Version = 1
+	langs, _ := json.Marshal(u.Languages)
+	if u.Languages == nil {
+		langs = []byte("[]")
+	}
+	_, err := tx.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+		u.ID, u.AgencyID, nullStr(u.TeamID), u.Username, u.DisplayName, string(u.Role), u.Email, u.Gender, string(langs),
+		u.PasswordHash, u.MustChangePassword, nullMS(u.DisabledAt), u.FailedLogins, nullMS(u.LockedUntil),
+		ms(u.CreatedAt), ms(u.UpdatedAt))
+	if isUnique(err) {
+		return errs.Field("username", "err.taken")
+	}
+	return err
+}
+
+// UpdateUser saves u, which was read at u.Version, and bumps the version.
+func (tx *Tx) UpdateUser(ctx context.Context, u *org.User) error {
+	langs, _ := json.Marshal(u.Languages)
+	if u.Languages == nil {
+		langs = []byte("[]")
+	}
+	res, err := tx.exec(ctx, `UPDATE users SET team_id = ?, display_name = ?, role = ?, email = ?, gender = ?,
+		languages = ?, password_hash = ?, must_change_password = ?, disabled_at = ?, failed_logins = ?,
+		locked_until = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		nullStr(u.TeamID), u.DisplayName, string(u.Role), u.Email, u.Gender, string(langs), u.PasswordHash,
+		u.MustChangePassword, nullMS(u.DisabledAt), u.FailedLogins, nullMS(u.LockedUntil), ms(u.UpdatedAt),
+		u.ID, u.Version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		cur, err := tx.User(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		return &errs.ConflictError{Record: "user", Version: cur.Version, Current: cur}
+	}
+	u.Version++
+	return nil
+}
+
+// User returns user id.
+func (tx *Tx) User(ctx context.Context, id string) (*org.User, error) {
+	u, err := scanUser(tx.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
+	if err != nil {
+		return nil, notFound(err, "user "+id)
+	}
+	return u, nil
+}
+
+// UserByName returns the user called username.
+func (tx *Tx) UserByName(ctx context.Context, username string) (*org.User, error) {
+	u, err := scanUser(tx.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE username = ?", username))
+	if err != nil {
+		return nil, notFound(err, "user "+username)
+	}
+	return u, nil
+}
+
+// Users lists the users of agency (every user when agency is empty), by name.
+func (tx *Tx) Users(ctx context.Context, agency string) ([]org.User, error) {
+	q := "SELECT " + userCols + " FROM users"
+	var args []any
+	if agency != "" {
+		q += " WHERE agency_id = ?"
+		args = append(args, agency)
+	}
+	rows, err := tx.query(ctx, q+" ORDER BY display_name", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []org.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *u)
+	}
+	return out, rows.Err()
+}
+
+// Session is a signed-in browser session.
+type Session struct {
+	ID         string // the hash of the cookie's token
+	UserID     string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // absolute end
+	IP         string
+	UserAgent  string
+}
+
+// InsertSession stores a new session.
+func (tx *Tx) InsertSession(ctx context.Context, s *Session) error {
+	_, err := tx.exec(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.ID, s.UserID, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt), s.IP, s.UserAgent)
+	return err
+}
+
+// SessionUser returns the session with token hash id and its user.
+func (tx *Tx) SessionUser(ctx context.Context, id string) (*Session, *org.User, error) {
+	var s Session
+	var created, seen, expires int64
+	row := tx.queryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
+		u.id, u.agency_id, u.team_id, u.username, u.display_name, u.role, u.email, u.gender, u.languages,
+		u.password_hash, u.must_change_password, u.disabled_at, u.failed_logins, u.locked_until, u.created_at,
+		u.updated_at, u.version
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, id)
+	u, err := scanUser(scanPrefix{row, []any{&s.ID, &s.UserID, &created, &seen, &expires, &s.IP, &s.UserAgent}})
+	if err != nil {
+		return nil, nil, notFound(err, "session")
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
+	return &s, u, nil
+}
+
+// scanPrefix scans some leading columns into pre before handing the rest on.
+type scanPrefix struct {
+	sc  interface{ Scan(...any) error }
+	pre []any
+}
+
+func (p scanPrefix) Scan(dest ...any) error { return p.sc.Scan(append(p.pre, dest...)...) }
+
+// TouchSession records that session id was used at now.
+func (tx *Tx) TouchSession(ctx context.Context, id string, now time.Time) error {
+	_, err := tx.exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", ms(now), id)
+	return err
+}
+
+// DeleteSession ends session id.
+func (tx *Tx) DeleteSession(ctx context.Context, id string) error {
+	_, err := tx.exec(ctx, "DELETE FROM sessions WHERE id = ?", id)
+	return err
+}
+
+// DeleteUserSessions ends every session of user id (password change, disable).
+func (tx *Tx) DeleteUserSessions(ctx context.Context, userID string) error {
+	_, err := tx.exec(ctx, "DELETE FROM sessions WHERE user_id = ?", userID)
+	return err
+}
+
+// DeleteExpiredSessions removes sessions idle since before idleBefore or past their end.
+func (tx *Tx) DeleteExpiredSessions(ctx context.Context, idleBefore, now time.Time) (int64, error) {
+	res, err := tx.exec(ctx, "DELETE FROM sessions WHERE last_seen_at < ? OR expires_at < ?", ms(idleBefore), ms(now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// APIToken is a personal API token (only its hash is stored).
+type APIToken struct {
+	ID         string
+	UserID     string
+	Name       string
+	Hash       string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	ExpiresAt  time.Time
+	RevokedAt  time.Time
+}
+
+// InsertToken stores a new API token.
+func (tx *Tx) InsertToken(ctx context.Context, t *APIToken) error {
+	if t.ID == "" {
+		t.ID = NewID()
+	}
+	_, err := tx.exec(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, last_used_at, expires_at, revoked_at)
+		VALUES (?, ?, ?, ?, ?, NULL, ?, NULL)`, t.ID, t.UserID, t.Name, t.Hash, ms(t.CreatedAt), nullMS(t.ExpiresAt))
+	return err
+}
+
+// Tokens lists user's API tokens, newest first.
+func (tx *Tx) Tokens(ctx context.Context, userID string) ([]APIToken, error) {
+	rows, err := tx.query(ctx, `SELECT id, user_id, name, token_hash, created_at, last_used_at, expires_at, revoked_at
+		FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []APIToken
+	for rows.Next() {
+		var t APIToken
+		var created int64
+		var used, expires, revoked sql.NullInt64
+		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, &created, &used, &expires, &revoked); err != nil {
+			return nil, err
+		}
+		t.CreatedAt, t.LastUsedAt, t.ExpiresAt, t.RevokedAt = fromMS(created), fromNullMS(used), fromNullMS(expires), fromNullMS(revoked)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TokenUser returns the live token with hash h and its user.
+func (tx *Tx) TokenUser(ctx context.Context, h string, now time.Time) (*APIToken, *org.User, error) {
+	var t APIToken
+	var created int64
+	var used, expires, revoked sql.NullInt64
+	row := tx.queryRow(ctx, `SELECT t.id, t.user_id, t.name, t.token_hash, t.created_at, t.last_used_at, t.expires_at, t.revoked_at,
+		u.id, u.agency_id, u.team_id, u.username, u.display_name, u.role, u.email, u.gender, u.languages,
+		u.password_hash, u.must_change_password, u.disabled_at, u.failed_logins, u.locked_until, u.created_at,
+		u.updated_at, u.version
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, h)
+	u, err := scanUser(scanPrefix{row, []any{&t.ID, &t.UserID, &t.Name, &t.Hash, &created, &used, &expires, &revoked}})
+	if err != nil {
+		return nil, nil, notFound(err, "token")
+	}
+	t.CreatedAt, t.LastUsedAt, t.ExpiresAt, t.RevokedAt = fromMS(created), fromNullMS(used), fromNullMS(expires), fromNullMS(revoked)
+	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && now.After(t.ExpiresAt)) {
+		return nil, nil, errs.E(errs.NotFound, "token")
+	}
+	return &t, u, nil
+}
+
+// TouchToken records that token id was used at now.
+func (tx *Tx) TouchToken(ctx context.Context, id string, now time.Time) error {
+	_, err := tx.exec(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", ms(now), id)
+	return err
+}
+
+// RevokeToken revokes user's token id.
+func (tx *Tx) RevokeToken(ctx context.Context, userID, id string, now time.Time) error {
+	return tx.execOne(ctx, "token "+id, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+		ms(now), id, userID)
+}
+
+// Throttle returns the failure count for key (zero when none).
+func (tx *Tx) Throttle(ctx context.Context, key string) (auth.Throttle, error) {
+	t := auth.Throttle{Key: key}
+	var start int64
+	var locked sql.NullInt64
+	err := tx.queryRow(ctx, "SELECT window_start, failures, locked_until FROM login_throttle WHERE key = ?", key).
+		Scan(&start, &t.Failures, &locked)
+	if err == sql.ErrNoRows {
+		return t, nil
+	}
+	t.WindowStart, t.LockedUntil = fromMS(start), fromNullMS(locked)
+	return t, err
+}
+
+// SaveThrottle stores t.
+func (tx *Tx) SaveThrottle(ctx context.Context, t auth.Throttle) error {
+	_, err := tx.exec(ctx, `INSERT INTO login_throttle (key, window_start, failures, locked_until) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, failures = excluded.failures,
+		locked_until = excluded.locked_until`, t.Key, ms(t.WindowStart), t.Failures, nullMS(t.LockedUntil))
+	return err
+}
+
+// ClearThrottle forgets key's failures after a successful sign-in.
+func (tx *Tx) ClearThrottle(ctx context.Context, key string) error {
+	_, err := tx.exec(ctx, "DELETE FROM login_throttle WHERE key = ?", key)
+	return err
+}
