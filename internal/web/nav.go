@@ -1,0 +1,47 @@
+package web
+
+import "github.com/safecase/safecase/internal/org"
+
+// navItem is one link of the main navigation.
+type navItem struct{ Key, Href, Label string }
+
+// navFor returns the navigation of a role: each role sees the work it does.
+func navFor(r org.Role) []navItem {
+	caseload := navItem{"caseload", "/caseload", "nav.caseload"}
+	tasks := navItem{"tasks", "/tasks", "nav.tasks"}
+	idents := navItem{"identifications", "/identifications", "nav.identifications"}
+	screen := navItem{"screen", "/screen", "nav.screen"}
+	register := navItem{"register", "/cases/new", "nav.register"}
+	identify := navItem{"identify", "/identify", "nav.identify"}
+	switch r {
+	case org.Caseworker:
+		return []navItem{caseload, tasks, idents, screen, register}
+	case org.Supervisor:
+		return []navItem{{"team", "/team", "nav.team"}, caseload, tasks, idents, screen, register}
+	case org.Manager:
+		return []navItem{{"caseload", "/caseload", "nav.agency_caseload"}, {"team", "/team", "nav.teams"}, idents, screen, register}
+	case org.DPOfficer:
+		return []navItem{{"audit", "/audit", "nav.audit"}, identify}
+	case org.AgencyAdmin:
+		return []navItem{{"users", "/admin/users", "nav.users"}, {"teams", "/admin/teams", "nav.teams_admin"}, identify}
+	case org.SystemAdmin:
+		return []navItem{{"users", "/admin/users", "nav.users"}, {"teams", "/admin/teams", "nav.teams_admin"},
+			{"agencies", "/admin/agencies", "nav.agencies"}}
+	}
+	return []navItem{identify}
+}
+
+// home is where each role lands after signing in.
+func home(r org.Role) string {
+	switch r {
+	case org.Caseworker, org.Manager:
+		return "/caseload"
+	case org.Supervisor:
+		return "/team"
+	case org.DPOfficer:
+		return "/audit"
+	case org.AgencyAdmin, org.SystemAdmin:
+		return "/admin/users"
+	}
+	return "/identify"
+}

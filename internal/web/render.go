@@ -1,0 +1,367 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/i18n"
+	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/profile"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// templates holds one parsed template set per page, each with the layout.
+type templates struct {
+	pages map[string]*template.Template
+}
+
+var funcs = template.FuncMap{
+	"field": func(p *Page, name, label string, value any) *Field {
+		return &Field{P: p, Name: name, Label: label, Value: value}
+	},
+	"has": func(list []string, v string) bool {
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	},
+	"age": func(a *int) string {
+		if a == nil {
+			return ""
+		}
+		return strconv.Itoa(*a)
+	},
+	"join":   strings.Join,
+	"navFor": navFor,
+	"add":  func(a, b int) int { return a + b },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+}
+
+func loadTemplates() (*templates, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	t := &templates{pages: map[string]*template.Template{}}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" || strings.HasPrefix(base, "_") {
+			continue
+		}
+		clone, err := layout.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := clone.ParseFS(templateFS, n); err != nil {
+			return nil, err
+		}
+		t.pages[strings.TrimSuffix(base, ".html")] = clone
+	}
+	return t, nil
+}
+
+// Page is what every page template gets: the locale, the profile, who is
+// signed in, the form errors, and helpers to print dates and labels.
+type Page struct {
+	L      *i18n.Locale
+	Prof   *profile.Profile
+	User   *org.User
+	Title  string // message key of the page title: never a name
+	Nav    string
+	Errors errs.Fields
+	Flash  string // message key
+	Now    time.Time
+	CSS    string
+	JS     string
+}
+
+// T translates key.
+func (p *Page) T(key string, args ...any) string { return p.L.T(key, args...) }
+
+// Opt returns the label of option key of profile list.
+func (p *Page) Opt(list, key string) string {
+	if key == "" {
+		return ""
+	}
+	var opts []profile.Option
+	switch list {
+	case "risk":
+		opts = p.Prof.RiskLevels
+	case "source":
+		opts = p.Prof.IdentificationSources
+	case "concern":
+		opts = p.Prof.ProtectionConcerns
+	case "care_status":
+		opts = p.Prof.CareStatuses
+	case "care_arrangement":
+		opts = p.Prof.CareArrangements
+	case "relationship":
+		opts = p.Prof.Relationships
+	case "closure":
+		opts = p.Prof.ClosureReasons
+	default:
+		return key
+	}
+	return profile.Label(opts, key, p.L.Lang)
+}
+
+// Scope returns the label of consent scope key.
+func (p *Page) Scope(key string) string {
+	if s, ok := p.Prof.ScopeByKey(key); ok {
+		if l, ok := s.Labels[p.L.Lang]; ok {
+			return l
+		}
+		return s.Label
+	}
+	return key
+}
+
+// Err returns the translated error for field, or "".
+func (p *Page) Err(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return p.L.T(e.Msg, e.Args...)
+		}
+	}
+	return ""
+}
+
+// ErrorList returns every error, translated, with its field, for the summary.
+func (p *Page) ErrorList() []FieldMsg {
+	var out []FieldMsg
+	for _, e := range p.Errors {
+		out = append(out, FieldMsg{Field: e.Field, Label: p.L.T("field." + e.Field), Msg: p.L.T(e.Msg, e.Args...)})
+	}
+	return out
+}
+
+// FieldMsg is one line of the error summary.
+type FieldMsg struct{ Field, Label, Msg string }
+
+// Date prints t as a date in the deployment's time zone.
+func (p *Page) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(p.Prof.Location()).Format("2 Jan 2006")
+}
+
+// DateTime prints t as date and time in the deployment's time zone.
+func (p *Page) DateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(p.Prof.Location()).Format("2 Jan 2006 15:04")
+}
+
+// DayDate prints a YYYY-MM-DD date.
+func (p *Page) DayDate(d string) string {
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return d
+	}
+	return t.Format("2 Jan 2006")
+}
+
+// Overdue reports whether t is in the past.
+func (p *Page) Overdue(t time.Time) bool { return !t.IsZero() && p.Now.After(t) }
+
+// DueSoon reports whether t falls within the next 48 hours.
+func (p *Page) DueSoon(t time.Time) bool {
+	return !t.IsZero() && !p.Now.After(t) && t.Sub(p.Now) <= 48*time.Hour
+}
+
+// Due says when t falls relative to now: "in 3 days", "2 days overdue".
+func (p *Page) Due(t time.Time) string {
+	if t.IsZero() {
+		return p.T("due.none")
+	}
+	d := t.Sub(p.Now)
+	over := d < 0
+	if over {
+		d = -d
+	}
+	var n int
+	var unit string
+	switch {
+	case d < time.Hour:
+		if over {
+			return p.T("due.overdue_now")
+		}
+		return p.T("due.now")
+	case d < 48*time.Hour:
+		n, unit = int(d/time.Hour), "hours"
+	default:
+		n, unit = int(d/(24*time.Hour)), "days"
+	}
+	if over {
+		return p.T("due.overdue_"+unit, n)
+	}
+	return p.T("due.in_"+unit, n)
+}
+
+// Role returns the label of a role.
+func (p *Page) Role(r org.Role) string { return p.T("role." + string(r)) }
+
+// Field is one form field for the field templates.
+type Field struct {
+	P     *Page
+	Name  string
+	Label string // message key
+	Value any
+	Hint  string
+}
+
+// Error returns the field's translated error.
+func (f *Field) Error() string { return f.P.Err(f.Name) }
+
+// Str returns the field's value as text.
+func (f *Field) Str() string {
+	switch v := f.Value.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case *int:
+		if v == nil {
+			return ""
+		}
+		return strconv.Itoa(*v)
+	}
+	return fmt.Sprint(f.Value)
+}
+
+// page returns the base page for rq.
+func (s *Server) page(rq *request, title, nav string) Page {
+	return Page{L: rq.L, Prof: s.prof, User: rq.User, Title: title, Nav: nav, Now: rq.Now,
+		CSS: s.static.url("style.css"), JS: s.static.url("app.js")}
+}
+
+// render writes template name with data and status. The page is rendered
+// into a buffer first, so that a template error never sends half a page.
+func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
+	t, ok := s.tmpl.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// Case content must not linger in shared caches or the back/forward cache.
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// errorPage shows an error in plain words.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, rq *request, status int, err error) {
+	p := s.page(rq, "error.title", "")
+	msg := "error.internal"
+	switch status {
+	case 404:
+		msg = "error.not_found"
+	case 403:
+		msg = "error.forbidden"
+	case 409:
+		msg = "error.conflict"
+	case 422:
+		msg = "error.invalid"
+		if fe, ok := errs.AsFields(err); ok {
+			p.Errors = fe
+		}
+	case 429:
+		msg = "error.too_many"
+	case 405:
+		msg = "error.method"
+	}
+	data := struct {
+		Page
+		Status  int
+		Message string
+	}{p, status, msg}
+	if rerr := s.render(w, status, "error", &data); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		http.Error(w, http.StatusText(status), status)
+	}
+}
+
+// writeJSON writes v as JSON with status.
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string          `json:"code"`
+	Message string          `json:"message"`
+	Fields  []apiFieldError `json:"fields,omitempty"`
+	Current any             `json:"current,omitempty"`
+}
+
+type apiFieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (s *Server) apiError(w http.ResponseWriter, rq *request, status int, err error) {
+	codes := map[int]string{400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+		405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests"}
+	code, ok := codes[status]
+	if !ok {
+		code = "internal"
+	}
+	body := apiErrorBody{Code: code, Message: rq.L.T("api." + code)}
+	if fe, ok := errs.AsFields(err); ok {
+		for _, f := range fe {
+			body.Fields = append(body.Fields, apiFieldError{Field: f.Field, Code: strings.TrimPrefix(f.Msg, "err."),
+				Message: rq.L.T("field."+f.Field) + ": " + rq.L.T(f.Msg, f.Args...)})
+		}
+	}
+	var ce *errs.ConflictError
+	if errorsAs(err, &ce) {
+		body.Current = apiCurrent(ce)
+	}
+	writeJSON(w, status, apiError{Error: body})
+}

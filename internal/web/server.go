@@ -1,0 +1,106 @@
+// Package web serves SafeCase over HTTP: the server-rendered pages, the JSON
+// API under /api/v1 with its OpenAPI document, sign-in and sessions, and the
+// security headers every response carries. Handlers translate HTTP into calls
+// on the domain packages; access decisions come from package access.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/safecase/safecase/internal/auth"
+	"github.com/safecase/safecase/internal/i18n"
+	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/store"
+)
+
+// Config holds what the server needs besides its database and profile.
+type Config struct {
+	Policy         auth.Policy
+	PasswordParams auth.Params
+	// SecureCookies marks cookies Secure (and names the session cookie
+	// __Host-…). Off only for plain-HTTP development on localhost.
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+	Logger     *slog.Logger
+	Now        func() time.Time
+	Version    string
+}
+
+// Server is the HTTP side of SafeCase.
+type Server struct {
+	db      *store.DB
+	prof    *profile.Profile
+	cat     *i18n.Catalog
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	tmpl    *templates
+	static  *staticFiles
+	routes  []route
+	handler http.Handler
+}
+
+// New returns a server over db with profile p.
+func New(db *store.DB, p *profile.Profile, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Policy == (auth.Policy{}) {
+		cfg.Policy = auth.DefaultPolicy
+	}
+	if cfg.PasswordParams == (auth.Params{}) {
+		cfg.PasswordParams = auth.DefaultParams
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{db: db, prof: p, cat: cat, cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if s.static, err = loadStatic(); err != nil {
+		return nil, err
+	}
+	if s.tmpl, err = loadTemplates(); err != nil {
+		return nil, err
+	}
+	s.routes = s.routeTable()
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	mux.Handle("GET /static/", http.HandlerFunc(s.serveStatic))
+	mux.HandleFunc("/", s.notFound)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	s.handler = s.recoverer(s.logRequests(securityHeaders(cfg.SecureCookies, cop.Handler(gzipped(mux)))))
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists every route as "METHOD /path", for tests and the OpenAPI check.
+func (s *Server) Routes() []string {
+	out := make([]string, 0, len(s.routes))
+	for _, rt := range s.routes {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	return out
+}
+
+// Sweep deletes expired sessions; serve runs it every few minutes.
+func (s *Server) Sweep(ctx context.Context) error {
+	now := s.now()
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.DeleteExpiredSessions(ctx, now.Add(-s.cfg.Policy.IdleTimeout), now)
+		return err
+	})
+}
