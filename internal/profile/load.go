@@ -126,13 +126,14 @@ func decodeInto(name string, data []byte, p *Profile) (map[string]int, error) {
 		return nil, &Error{File: name, Problems: []Problem{{Line: root.Line, Msg: "the profile must be a mapping of keys to values"}}}
 	}
 	lines := map[string]int{}
+	scalars := map[string]string{}
 	var probs []Problem
-	checkKeys(root, reflect.TypeOf(Profile{}), "", lines, &probs)
+	checkKeys(root, reflect.TypeOf(Profile{}), "", lines, scalars, &probs)
 	if len(probs) > 0 {
 		return nil, &Error{File: name, Problems: probs}
 	}
 	if err := root.Decode(p); err != nil {
-		return nil, &Error{File: name, Problems: typeProblems(err, lines)}
+		return nil, &Error{File: name, Problems: typeProblems(err, lines, scalars)}
 	}
 	return lines, nil
 }
@@ -149,17 +150,17 @@ func syntaxProblem(err error) Problem {
 }
 
 // typeProblems turns yaml's "line N: cannot unmarshal" errors into problems
-// that name the key found at that line.
-func typeProblems(err error, lines map[string]int) []Problem {
+// that name the key found at that line. When several keys share the line (a
+// flow mapping such as {high: 24h, medium: 1w}), the key whose value the
+// message quotes is the one at fault.
+func typeProblems(err error, lines map[string]int, scalars map[string]string) []Problem {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return []Problem{syntaxProblem(err)}
 	}
-	byLine := map[int]string{}
+	byLine := map[int][]string{}
 	for k, l := range lines {
-		if cur, ok := byLine[l]; !ok || len(k) > len(cur) {
-			byLine[l] = k
-		}
+		byLine[l] = append(byLine[l], k)
 	}
 	var probs []Problem
 	for _, e := range te.Errors {
@@ -169,9 +170,36 @@ func typeProblems(err error, lines map[string]int) []Problem {
 			continue
 		}
 		n, _ := strconv.Atoi(m[1])
-		probs = append(probs, Problem{Line: n, Key: byLine[n], Msg: plainTypeError(m[2])})
+		probs = append(probs, Problem{Line: n, Key: keyAt(byLine[n], scalars, m[2]), Msg: plainTypeError(m[2])})
 	}
 	return probs
+}
+
+// keyAt picks, among the keys on one line, the one an error message is
+// about: the key whose scalar value the message quotes, else the deepest.
+func keyAt(keys []string, scalars map[string]string, msg string) string {
+	sort.Strings(keys)
+	best, quoted := "", false
+	for _, k := range keys {
+		v, ok := scalars[k]
+		q := ok && quotes(msg, v)
+		if (q && !quoted) || (q == quoted && len(k) > len(best)) {
+			best, quoted = k, q
+		}
+	}
+	return best
+}
+
+// quotes reports whether msg quotes value v the way yaml's type errors
+// (`v`, or `first 7...` when long) or a Duration's error ("v") do.
+func quotes(msg, v string) bool {
+	if v == "" {
+		return false
+	}
+	if strings.Contains(msg, "`"+v+"`") || strings.Contains(msg, strconv.Quote(strings.TrimSpace(v))) {
+		return true
+	}
+	return len(v) > 10 && strings.Contains(msg, "`"+v[:7]+"...`")
 }
 
 var unmarshalRE = regexp.MustCompile("cannot unmarshal !!(\\w+) `?([^`]*)`? into (.*)")
@@ -205,13 +233,17 @@ func plainTypeError(msg string) string {
 
 // checkKeys walks n against type t, recording the line of every key path and
 // a problem for every key t does not have.
-func checkKeys(n *yaml.Node, t reflect.Type, path string, lines map[string]int, probs *[]Problem) {
+// The scalar value of every key path goes into scalars.
+func checkKeys(n *yaml.Node, t reflect.Type, path string, lines map[string]int, scalars map[string]string, probs *[]Problem) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	if path != "" {
 		if _, ok := lines[path]; !ok {
 			lines[path] = n.Line
+		}
+		if n.Kind == yaml.ScalarNode {
+			scalars[path] = n.Value
 		}
 	}
 	switch {
@@ -240,18 +272,18 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, lines map[string]int, 
 					Msg: "unknown key; the keys here are " + strings.Join(names, ", ")})
 				continue
 			}
-			checkKeys(v, ft, kp, lines, probs)
+			checkKeys(v, ft, kp, lines, scalars, probs)
 		}
 	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			kp := join(path, k.Value)
 			lines[kp] = k.Line
-			checkKeys(v, t.Elem(), kp, lines, probs)
+			checkKeys(v, t.Elem(), kp, lines, scalars, probs)
 		}
 	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
 		for i, v := range n.Content {
-			checkKeys(v, t.Elem(), fmt.Sprintf("%s[%d]", path, i), lines, probs)
+			checkKeys(v, t.Elem(), fmt.Sprintf("%s[%d]", path, i), lines, scalars, probs)
 		}
 	}
 }
