@@ -248,10 +248,12 @@ func Get(ctx context.Context, tx interface {
 	if d.Allow {
 		return c, nil
 	}
+	kind := errs.NotFound
 	if act != access.View && access.Decide(a, access.View, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: s}).Allow {
-		return nil, errs.E(errs.Forbidden, "case %s: %s", c.Code, d.Reason)
+		kind = errs.Forbidden
 	}
-	return nil, errs.E(errs.NotFound, "case %s", id)
+	return nil, &errs.DeniedError{Record: "case", ID: id, CaseID: c.ID, AgencyID: c.AgencyID,
+		Reason: string(act) + " " + string(s) + ": " + d.Reason, Kind: kind}
 }
 
 // chooseCaseworker decides the primary caseworker of a new case registered

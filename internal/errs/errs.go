@@ -67,6 +67,10 @@ func KindOf(err error) Kind {
 	if errors.As(err, &ce) {
 		return Conflict
 	}
+	var de *DeniedError
+	if errors.As(err, &de) {
+		return de.Kind
+	}
 	var ke *kindError
 	if errors.As(err, &ke) {
 		return ke.k
@@ -202,4 +206,25 @@ func E(k Kind, format string, args ...any) error {
 		return fmt.Errorf(format, args...)
 	}
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), base)
+}
+
+// DeniedError reports that access to a record was refused. For a record the
+// actor may not see at all it has kind NotFound, so that it answers exactly
+// like a missing one; the web layer audits every denial.
+type DeniedError struct {
+	Record   string // e.g. "case"
+	ID       string
+	CaseID   string
+	AgencyID string
+	Reason   string
+	Kind     Kind // NotFound or Forbidden
+}
+
+func (e *DeniedError) Error() string {
+	return fmt.Sprintf("%s %s: access denied: %s", e.Record, e.ID, e.Reason)
+}
+
+// Is makes a denial match the sentinel of its kind.
+func (e *DeniedError) Is(target error) bool {
+	return (e.Kind == NotFound && target == ErrNotFound) || (e.Kind == Forbidden && target == ErrForbidden)
 }

@@ -207,4 +207,3 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, rq *request) erro
 	w.Write([]byte("ready\n"))
 	return nil
 }
-

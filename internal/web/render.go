@@ -28,7 +28,7 @@ type templates struct {
 }
 
 var funcs = template.FuncMap{
-	"field": func(p *Page, name, label string, value any) *Field {
+	"field": func(p pageText, name, label string, value any) *Field {
 		return &Field{P: p, Name: name, Label: label, Value: value}
 	},
 	"has": func(list []string, v string) bool {
@@ -46,8 +46,9 @@ var funcs = template.FuncMap{
 		return strconv.Itoa(*a)
 	},
 	"join":   strings.Join,
+	"list":   func(v ...string) []string { return v },
 	"navFor": navFor,
-	"add":  func(a, b int) int { return a + b },
+	"add":    func(a, b int) int { return a + b },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -154,7 +155,13 @@ func (p *Page) Err(field string) string {
 func (p *Page) ErrorList() []FieldMsg {
 	var out []FieldMsg
 	for _, e := range p.Errors {
-		out = append(out, FieldMsg{Field: e.Field, Label: p.L.T("field." + e.Field), Msg: p.L.T(e.Msg, e.Args...)})
+		label := e.Field
+		if p.L.Has("field." + e.Field) {
+			label = p.L.T("field." + e.Field)
+		} else if i := strings.IndexByte(e.Field, '.'); i > 0 && p.L.Has("field."+e.Field[:i]) {
+			label = p.L.T("field." + e.Field[:i])
+		}
+		out = append(out, FieldMsg{Field: e.Field, Label: label, Msg: p.L.T(e.Msg, e.Args...)})
 	}
 	return out
 }
@@ -227,9 +234,15 @@ func (p *Page) Due(t time.Time) string {
 // Role returns the label of a role.
 func (p *Page) Role(r org.Role) string { return p.T("role." + string(r)) }
 
+// pageText is what a field template needs of its page.
+type pageText interface {
+	T(key string, args ...any) string
+	Err(field string) string
+}
+
 // Field is one form field for the field templates.
 type Field struct {
-	P     *Page
+	P     pageText
 	Name  string
 	Label string // message key
 	Value any
@@ -264,20 +277,34 @@ func (s *Server) page(rq *request, title, nav string) Page {
 // render writes template name with data and status. The page is rendered
 // into a buffer first, so that a template error never sends half a page.
 func (s *Server) render(w http.ResponseWriter, status int, name string, data any) error {
+	b, err := s.renderBytes(name, data)
+	if err != nil {
+		return err
+	}
+	return writeHTML(w, status, b)
+}
+
+// renderBytes renders template name with data.
+func (s *Server) renderBytes(name string, data any) ([]byte, error) {
 	t, ok := s.tmpl.pages[name]
 	if !ok {
-		return fmt.Errorf("render: no template %q", name)
+		return nil, fmt.Errorf("render: no template %q", name)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
-		return fmt.Errorf("render %s: %w", name, err)
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
+	return buf.Bytes(), nil
+}
+
+// writeHTML sends a rendered page.
+func writeHTML(w http.ResponseWriter, status int, b []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	// Case content must not linger in shared caches or the back/forward cache.
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(b)
 	return err
 }
 

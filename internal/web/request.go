@@ -152,6 +152,14 @@ func (s *Server) clearCookie(w http.ResponseWriter) {
 // words, 5xx errors logged with their detail and shown only as status text.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, rq *request, err error) {
 	status := errs.Status(err)
+	var de *errs.DeniedError
+	if errors.As(err, &de) {
+		// Denials are audited; the answer still looks like a missing record.
+		if aerr := s.db.Audit(r.Context(), audit.Event{Action: "access.denied", RecordType: de.Record,
+			RecordID: de.ID, CaseID: de.CaseID, AgencyID: de.AgencyID, Reason: de.Reason}); aerr != nil {
+			s.log.Error("audit denial", "err", aerr)
+		}
+	}
 	if status >= 500 {
 		if errors.Is(err, r.Context().Err()) {
 			return // the client went away

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/safecase/safecase/internal/errs"
+)
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// openAPI serves the OpenAPI 3.1 description of /api/v1.
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, rq *request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, err := w.Write(openAPIDoc)
+	return err
+}
+
+// maxJSON caps an API request body.
+const maxJSON = 1 << 20
+
+// decodeJSON reads one JSON object from r's body into v, refusing unknown
+// fields and trailing data. Its errors name the field at fault.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return errs.Field("body", "err.json_content_type")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
+	if err != nil {
+		return errs.Field("body", "err.json_too_large")
+	}
+	return DecodeJSON(body, v)
+}
+
+// DecodeJSON decodes body into v the way the API does.
+func DecodeJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			field := te.Field
+			if field == "" {
+				field = "body"
+			}
+			return errs.Field(field, "err.json_type", te.Type.String())
+		case errors.As(err, &se):
+			return errs.Field("body", "err.json_syntax", se.Offset)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return errs.Field(name, "err.json_unknown_field")
+		case errors.Is(err, io.EOF):
+			return errs.Field("body", "err.json_empty")
+		}
+		return errs.Field("body", "err.json_syntax", 0)
+	}
+	if dec.More() {
+		return errs.Field("body", "err.json_trailing")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errs.Field("body", "err.json_trailing")
+	}
+	return nil
+}
+
+// apiTime formats a time for the API (RFC 3339, UTC), or null when zero.
+func apiTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// queryInt reads an integer query parameter with a default.
+func queryInt(r *http.Request, name string, def int) int {
+	if n, err := strconv.Atoi(r.URL.Query().Get(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+// created answers a POST that created something.
+func created(w http.ResponseWriter, v any) error { return writeJSON(w, http.StatusCreated, v) }
+
+// ok answers a request with v.
+func ok(w http.ResponseWriter, v any) error { return writeJSON(w, http.StatusOK, v) }
+
+// versionOf requires a positive version in an edit body.
+func versionOf(v int) error {
+	if v < 1 {
+		return errs.Field("version", "err.version")
+	}
+	return nil
+}

@@ -1,0 +1,471 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sort"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/audit"
+	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/deadline"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/store"
+)
+
+// caseView is everything the case page shows.
+type caseView struct {
+	Case       *cases.Case
+	Identity   *cases.Identity // nil when the actor may not see identity
+	Age        *int
+	Caseworker string
+	Risk       []cases.RiskChange
+	Open       []deadline.Deadline
+	Done       []deadline.Deadline
+	Consent    *consent.State
+	Missing    int
+	GateOpen   bool
+	People     []cases.Person
+	Screening  *intake.Screening
+	Names      map[string]string
+	CanEdit    bool
+	CanAssign  bool
+	CanApprove bool
+	Workers    []org.User
+}
+
+// loadCaseView reads case id for rq inside tx. It returns the same not-found
+// error for a case rq may not see as for a missing one.
+func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id string) (*caseView, error) {
+	c, err := cases.Get(ctx, tx, rq.Actor, access.View, access.Registration, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &caseView{Case: c, Names: map[string]string{}}
+	decide := func(act access.Action, sec access.Section) bool {
+		return access.Decide(rq.Actor, act, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: sec}).Allow
+	}
+	v.CanEdit = decide(access.Edit, access.Registration)
+	v.CanAssign = decide(access.Assign, access.Registration)
+	v.CanApprove = decide(access.Approve, access.Consent)
+	if decide(access.View, access.Identity) {
+		if v.Identity, err = tx.Identity(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	v.Age = cases.AgeAt(c, v.Identity, rq.Now)
+	if v.Risk, err = tx.RiskHistory(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	ds, err := tx.CaseDeadlines(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if d.Open() {
+			v.Open = append(v.Open, d)
+		} else {
+			v.Done = append(v.Done, d)
+		}
+	}
+	sort.Slice(v.Done, func(i, j int) bool { return v.Done[i].DoneAt.After(v.Done[j].DoneAt) })
+	if decide(access.View, access.Consent) {
+		if v.Consent, err = consent.Load(ctx, tx, s.prof, c, rq.Now); err != nil {
+			return nil, err
+		}
+		v.Missing = consent.MissingNeeds(v.Consent.Scopes)
+		v.GateOpen = consent.Allows(v.Consent.Scopes, s.prof.GateScope())
+	}
+	if decide(access.View, access.Family) {
+		if v.People, err = tx.CasePeople(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	if c.ScreeningID != "" {
+		if v.Screening, err = tx.Screening(ctx, c.ScreeningID); err != nil {
+			return nil, err
+		}
+	}
+	if v.CanAssign {
+		team := ""
+		if rq.User.Role == org.Supervisor {
+			team = rq.User.TeamID
+		}
+		users, err := tx.Users(ctx, c.AgencyID)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if u.Active() && u.TeamID != "" && (u.Role == org.Caseworker || u.Role == org.Supervisor) &&
+				(team == "" || u.TeamID == team) {
+				v.Workers = append(v.Workers, u)
+			}
+		}
+	}
+	// Names of the people who acted on the case, for the history.
+	ids := map[string]bool{c.CaseworkerID: true, c.CreatedBy: true, c.UpdatedBy: true}
+	for _, r := range v.Risk {
+		ids[r.ChangedBy] = true
+	}
+	if v.Consent != nil {
+		for _, r := range v.Consent.Records {
+			ids[r.ObtainedBy] = true
+		}
+		for _, o := range v.Consent.Overrides {
+			ids[o.ApprovedBy] = true
+		}
+	}
+	for id := range ids {
+		if u, err := tx.User(ctx, id); err == nil {
+			v.Names[id] = u.DisplayName
+		}
+	}
+	v.Caseworker = v.Names[c.CaseworkerID]
+	return v, nil
+}
+
+type casePage struct {
+	Page
+	*caseView
+	RiskForm struct {
+		Level, Reason string
+	}
+}
+
+// getCase shows the case page. Reading a case is audited; the page is sent
+// only once its audit event is durable.
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	var v *caseView
+	var wait func() error
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		v, err = s.loadCaseView(ctx, tx, rq, r.PathValue("id"))
+		if err == nil {
+			wait = s.db.AuditAsync(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
+				CaseID: v.Case.ID, AgencyID: v.Case.AgencyID})
+		}
+		return err
+	})
+	if err != nil {
+		if wait != nil {
+			wait()
+		}
+		return err
+	}
+	p := casePage{Page: s.page(rq, "case.title", ""), caseView: v}
+	switch r.URL.Query().Get("done") {
+	case "registered", "updated", "risk", "urgent", "assigned":
+		p.Flash = "flash." + r.URL.Query().Get("done")
+	}
+	b, err := s.renderBytes("case", &p)
+	if aerr := wait(); aerr != nil {
+		return aerr
+	}
+	if err != nil {
+		return err
+	}
+	return writeHTML(w, http.StatusOK, b)
+}
+
+// registerPage is the registration form, new or edit.
+type registerPage struct {
+	Page
+	Form      cases.Registration
+	Edit      bool
+	CaseID    string
+	Code      string
+	Version   int
+	Workers   []org.User
+	Screening *intake.Screening
+	Conflict  *conflictView
+}
+
+// registrationForm reads the registration form.
+func registrationForm(f *form) cases.Registration {
+	return cases.Registration{
+		Type: f.str("type"), ScreeningID: f.str("screening_id"), CaseworkerID: f.str("caseworker_id"),
+		GivenName: f.str("given_name"), FamilyName: f.str("family_name"), OtherNames: f.str("other_names"),
+		DateOfBirth: f.str("date_of_birth"), Age: f.intPtr("age"), AgeEstimated: f.bool("age_estimated"),
+		Sex: f.str("sex"), RegisteredOn: f.str("registered_on"), ReferredOn: f.str("referred_on"),
+		RegistrationPlace: f.str("registration_place"), Location: f.str("location"), Address: f.str("address"),
+		Contact: f.str("contact"), RegistrationNumber: f.str("registration_number"),
+		CareStatus: f.str("care_status"), CareArrangement: f.str("care_arrangement"), Source: f.str("source"),
+		Concerns: f.list("concerns"), Needs: f.str("needs"), UrgentNeeds: f.str("urgent_needs"),
+		Additional: f.str("additional"), Urgent: f.bool("urgent"), RiskLevel: f.str("risk_level"),
+		RiskReason: f.str("risk_reason"), Declined: f.list("declined"),
+	}
+}
+
+// workersFor lists who rq may make a case's primary caseworker.
+func workersFor(ctx context.Context, tx *store.Tx, rq *request) ([]org.User, error) {
+	if rq.User.Role == org.Caseworker {
+		return nil, nil
+	}
+	users, err := tx.Users(ctx, rq.User.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	var out []org.User
+	for _, u := range users {
+		if u.Active() && u.TeamID != "" && (u.Role == org.Caseworker || u.Role == org.Supervisor) &&
+			(rq.User.Role != org.Supervisor || u.TeamID == rq.User.TeamID) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) mayRegister(rq *request) error {
+	switch rq.User.Role {
+	case org.Caseworker, org.Supervisor, org.Manager:
+		return nil
+	}
+	return errs.E(errs.Forbidden, "register: %s does not register cases", rq.User.Role)
+}
+
+// getRegister shows the registration form, pre-filled from a screening.
+func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := s.mayRegister(rq); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p := registerPage{Page: s.page(rq, "register.title", "register")}
+	p.Form.RegisteredOn = s.prof.Today(rq.Now)
+	p.Form.Type = "cp"
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		if p.Workers, err = workersFor(ctx, tx, rq); err != nil {
+			return err
+		}
+		if sid := r.URL.Query().Get("screening"); sid != "" {
+			return s.prefillFromScreening(ctx, tx, rq, sid, &p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "register", &p)
+}
+
+func (s *Server) prefillFromScreening(ctx context.Context, tx *store.Tx, rq *request, sid string, p *registerPage) error {
+	sc, err := tx.Screening(ctx, sid)
+	if err != nil || sc.AgencyID != rq.User.AgencyID {
+		return errs.E(errs.NotFound, "screening %s", sid)
+	}
+	p.Screening = sc
+	p.Form.ScreeningID, p.Form.Type, p.Form.Age = sc.ID, sc.CaseType, sc.AgeYears
+	if sc.IdentificationID != "" {
+		ident, err := tx.Identification(ctx, sc.IdentificationID)
+		if err != nil {
+			return err
+		}
+		p.Form.GivenName, p.Form.Location, p.Form.Contact = ident.Name, ident.Location, ident.Contact
+		p.Form.Sex, p.Form.Concerns, p.Form.Urgent, p.Form.Source = ident.Sex, ident.Concerns, ident.Urgent, ident.Source
+		p.Form.ReferredOn = ident.SubmittedAt.In(s.prof.Location()).Format("2006-01-02")
+	}
+	return nil
+}
+
+// postRegister registers a new case.
+func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := s.mayRegister(rq); err != nil {
+		return err
+	}
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := registrationForm(f)
+	ctx := r.Context()
+	var c *cases.Case
+	err = f.merge(nil)
+	if err == nil {
+		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			c, err = cases.Register(ctx, tx, s.prof, rq.Actor, in, func() string { return cases.NewCode("C") }, rq.Now)
+			return err
+		})
+	}
+	if fe, ok := fieldErrors(err); ok {
+		p := registerPage{Page: s.page(rq, "register.title", "register"), Form: in}
+		p.Errors = fe
+		if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+			p.Workers, err = workersFor(ctx, tx, rq)
+			if err == nil && in.ScreeningID != "" {
+				p.Screening, _ = tx.Screening(ctx, in.ScreeningID)
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+		return s.render(w, http.StatusUnprocessableEntity, "register", &p)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/cases/"+c.ID+"?done=registered")
+}
+
+// getEditCase shows the registration form of an existing case.
+func (s *Server) getEditCase(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	p := registerPage{Page: s.page(rq, "edit.title", ""), Edit: true}
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		c, err := cases.Get(ctx, tx, rq.Actor, access.Edit, access.Registration, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		id, err := tx.Identity(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		p.Form, p.CaseID, p.Code, p.Version = cases.FormOf(c, id, ""), c.ID, c.Code, c.Version
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "register", &p)
+}
+
+// postEditCase saves an edited registration; an edit made on a stale
+// version is refused with what changed.
+func (s *Server) postEditCase(w http.ResponseWriter, r *http.Request, rq *request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := registrationForm(f)
+	id := r.PathValue("id")
+	ctx := r.Context()
+	var c *cases.Case
+	err = f.merge(nil)
+	if err == nil {
+		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			c, err = cases.UpdateRegistration(ctx, tx, s.prof, rq.Actor, id, f.version(), in, rq.Now)
+			return err
+		})
+	}
+	if err == nil {
+		return redirect(w, r, "/cases/"+c.ID+"?done=updated")
+	}
+	p := registerPage{Page: s.page(rq, "edit.title", ""), Edit: true, Form: in, CaseID: id, Version: f.version()}
+	var ce *errs.ConflictError
+	switch fe, ok := fieldErrors(err); {
+	case ok:
+		p.Errors = fe
+	case errorsAs(err, &ce):
+		snap, _ := ce.Current.(cases.Snapshot)
+		if snap.Case == nil {
+			return err
+		}
+		cur := cases.FormOf(snap.Case, snap.Identity, "")
+		p.Conflict = s.conflict(ctx, rq, snap.Case.UpdatedBy, snap.Case.UpdatedAt, in, cur)
+		p.Version = snap.Case.Version
+	default:
+		return err
+	}
+	if p.Code == "" {
+		s.db.Read(ctx, func(tx *store.Tx) error {
+			if c, err := tx.Case(ctx, id); err == nil {
+				p.Code = c.Code
+			}
+			return nil
+		})
+	}
+	status := http.StatusUnprocessableEntity
+	if p.Conflict != nil {
+		status = http.StatusConflict
+	}
+	return s.render(w, status, "register", &p)
+}
+
+// postRisk changes the risk level with a reason.
+func (s *Server) postRisk(w http.ResponseWriter, r *http.Request, rq *request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	ctx := r.Context()
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := cases.ChangeRisk(ctx, tx, s.prof, rq.Actor, id, f.version(), f.str("risk_level"), f.str("risk_reason"), rq.Now)
+		return err
+	})
+	if err != nil {
+		return s.caseFormFailed(w, r, rq, id, err)
+	}
+	return redirect(w, r, "/cases/"+id+"?done=risk")
+}
+
+// postUrgent raises or lowers the urgent flag.
+func (s *Server) postUrgent(w http.ResponseWriter, r *http.Request, rq *request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	ctx := r.Context()
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := cases.SetUrgent(ctx, tx, s.prof, rq.Actor, id, f.version(), f.bool("urgent"), f.str("urgent_needs"), rq.Now)
+		return err
+	})
+	if err != nil {
+		return s.caseFormFailed(w, r, rq, id, err)
+	}
+	return redirect(w, r, "/cases/"+id+"?done=urgent")
+}
+
+// postAssign changes the primary caseworker.
+func (s *Server) postAssign(w http.ResponseWriter, r *http.Request, rq *request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	ctx := r.Context()
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := cases.Assign(ctx, tx, rq.Actor, id, f.version(), f.str("caseworker_id"), rq.Now)
+		return err
+	})
+	if err != nil {
+		return s.caseFormFailed(w, r, rq, id, err)
+	}
+	return redirect(w, r, "/cases/"+id+"?done=assigned")
+}
+
+// caseFormFailed shows the case page again with the errors of a small form
+// on it (risk, urgency, assignment), or with a conflict notice.
+func (s *Server) caseFormFailed(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
+	fe, isFields := fieldErrors(err)
+	isConflict := errs.KindOf(err) == errs.Conflict
+	if !isFields && !isConflict {
+		return err
+	}
+	ctx := r.Context()
+	var v *caseView
+	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		v, err = s.loadCaseView(ctx, tx, rq, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	p := casePage{Page: s.page(rq, "case.title", ""), caseView: v}
+	p.Errors = fe
+	status := http.StatusUnprocessableEntity
+	if isConflict {
+		p.Errors = errs.Fields{{Field: "version", Msg: "err.stale"}}
+		status = http.StatusConflict
+	}
+	if r.PostForm != nil {
+		p.RiskForm.Level, p.RiskForm.Reason = r.PostForm.Get("risk_level"), r.PostForm.Get("risk_reason")
+	}
+	// The page shows case content: its reading is audited like any view.
+	if err := s.db.Audit(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
+		CaseID: v.Case.ID, AgencyID: v.Case.AgencyID}); err != nil {
+		return err
+	}
+	return s.render(w, status, "case", &p)
+}

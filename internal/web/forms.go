@@ -1,0 +1,108 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/safecase/safecase/internal/errs"
+)
+
+// maxForm caps a form body; SafeCase forms are text, never uploads.
+const maxForm = 1 << 20
+
+// form reads a submitted form, collecting errors for fields that do not parse.
+type form struct {
+	v    url.Values
+	errs errs.Fields
+}
+
+func parseForm(w http.ResponseWriter, r *http.Request) (*form, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	if err := r.ParseForm(); err != nil {
+		return nil, errs.E(errs.Invalid, "read form: %v", err)
+	}
+	f := &form{v: r.PostForm}
+	for k, vs := range r.PostForm {
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				f.errs.Add(k, "err.encoding")
+			}
+		}
+	}
+	return f, nil
+}
+
+// str returns field name, trimmed.
+func (f *form) str(name string) string { return strings.TrimSpace(f.v.Get(name)) }
+
+// raw returns field name untrimmed (passwords).
+func (f *form) raw(name string) string { return f.v.Get(name) }
+
+// bool reads a checkbox.
+func (f *form) bool(name string) bool {
+	v := f.v.Get(name)
+	return v == "1" || v == "on" || v == "true" || v == "yes"
+}
+
+// list returns every value of a multi-select or checkbox group, without blanks.
+func (f *form) list(name string) []string {
+	var out []string
+	for _, v := range f.v[name] {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// intPtr reads an optional whole number; junk is a field error.
+func (f *form) intPtr(name string) *int {
+	s := f.str(name)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		f.errs.Add(name, "err.number")
+		return nil
+	}
+	return &n
+}
+
+// version reads the hidden version field of an edit form.
+func (f *form) version() int {
+	n, _ := strconv.Atoi(f.str("version"))
+	return n
+}
+
+// merge puts the form's own parse errors before err's field errors.
+func (f *form) merge(err error) error {
+	if len(f.errs) == 0 {
+		return err
+	}
+	if err == nil {
+		return f.errs
+	}
+	if fe, ok := errs.AsFields(err); ok {
+		out := append(errs.Fields{}, f.errs...)
+		for _, e := range fe {
+			if !out.Has(e.Field) {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	return err
+}
+
+// fieldErrors returns err's field errors when it is a validation error.
+func fieldErrors(err error) (errs.Fields, bool) { return errs.AsFields(err) }
+
+// redirect sends the browser to url after a successful POST.
+func redirect(w http.ResponseWriter, r *http.Request, url string) error {
+	http.Redirect(w, r, url, http.StatusSeeOther)
+	return nil
+}

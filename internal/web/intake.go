@@ -1,0 +1,260 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/audit"
+	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/store"
+)
+
+type identifyPage struct {
+	Page
+	Form     intake.NewIdentification
+	Agencies []org.Agency
+	Code     string // set once submitted
+}
+
+func (s *Server) identifyPage(r *http.Request, rq *request) (*identifyPage, error) {
+	ctx := r.Context()
+	p := &identifyPage{Page: s.page(rq, "identify.title", "identify")}
+	p.Form.AgencyID = rq.User.AgencyID
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		p.Agencies, err = tx.Agencies(ctx)
+		return err
+	})
+	return p, err
+}
+
+// getIdentify shows the short identification form: minimum data, and the
+// submitter has no access to the case afterwards.
+func (s *Server) getIdentify(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if d := access.Decide(rq.Actor, access.Create, access.Resource{Kind: access.KindIdentification, AgencyID: rq.User.AgencyID}); !d.Allow {
+		return errs.E(errs.Forbidden, "identify: %s", d.Reason)
+	}
+	p, err := s.identifyPage(r, rq)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "identify", p)
+}
+
+func identificationForm(f *form) intake.NewIdentification {
+	return intake.NewIdentification{AgencyID: f.str("agency_id"), CaseType: f.str("case_type"), Source: f.str("source"),
+		Name: f.str("name"), Age: f.str("age"), Sex: f.str("sex"), Location: f.str("location"), Contact: f.str("contact"),
+		Concerns: f.list("concerns"), Urgent: f.bool("urgent"), Notes: f.str("notes")}
+}
+
+// newIdentification submits in with a fresh reference code.
+func (s *Server) newIdentification(ctx context.Context, rq *request, in intake.NewIdentification) (*intake.Identification, error) {
+	var out *intake.Identification
+	for attempt := 0; ; attempt++ {
+		err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			out, err = intake.SubmitIdentification(ctx, tx, s.prof, rq.Actor, in, identCode(), rq.Now)
+			return err
+		})
+		if errs.KindOf(err) == errs.Conflict && attempt < 3 {
+			continue // the random reference code was taken
+		}
+		return out, err
+	}
+}
+
+func (s *Server) postIdentify(w http.ResponseWriter, r *http.Request, rq *request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := identificationForm(f)
+	ident, err := s.newIdentification(r.Context(), rq, in)
+	p, perr := s.identifyPage(r, rq)
+	if perr != nil {
+		return perr
+	}
+	if fe, ok := fieldErrors(f.merge(err)); ok {
+		p.Errors, p.Form = fe, in
+		return s.render(w, http.StatusUnprocessableEntity, "identify", p)
+	}
+	if err != nil {
+		return err
+	}
+	// The thank-you page shows the reference and nothing of what was typed.
+	p.Code = ident.Code
+	p.Form = intake.NewIdentification{AgencyID: rq.User.AgencyID}
+	return s.render(w, http.StatusOK, "identify", p)
+}
+
+// identCode returns a reference for an identification, e.g. ID-4K7Q2M.
+func identCode() string {
+	return cases.NewCode("ID")
+}
+
+type identificationsPage struct {
+	Page
+	Items []intake.Identification
+	Count int
+}
+
+// getIdentifications is the queue of identifications waiting for screening.
+func (s *Server) getIdentifications(w http.ResponseWriter, r *http.Request, rq *request) error {
+	res := access.Resource{Kind: access.KindIdentification, AgencyID: rq.User.AgencyID}
+	if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
+		return errs.E(errs.Forbidden, "identifications: %s", d.Reason)
+	}
+	ctx := r.Context()
+	p := identificationsPage{Page: s.page(rq, "identifications.title", "identifications")}
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		if p.Items, err = tx.Identifications(ctx, rq.User.AgencyID, intake.StatusNew, 200); err != nil {
+			return err
+		}
+		p.Count, err = tx.CountIdentifications(ctx, rq.User.AgencyID, intake.StatusNew)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "identifications", &p)
+}
+
+type screenPage struct {
+	Page
+	Ident    *intake.Identification
+	Form     intake.ScreeningInput
+	Criteria map[string][]profile.Criterion
+}
+
+func (s *Server) screenPage(r *http.Request, rq *request, identID string) (*screenPage, error) {
+	res := access.Resource{Kind: access.KindIdentification, AgencyID: rq.User.AgencyID}
+	if d := access.Decide(rq.Actor, access.Screen, res); !d.Allow {
+		return nil, errs.E(errs.Forbidden, "screen: %s", d.Reason)
+	}
+	ctx := r.Context()
+	p := &screenPage{Page: s.page(rq, "screen.title", "screen"), Criteria: s.prof.Eligibility}
+	p.Form.CaseType = profile.CP
+	if identID == "" {
+		return p, nil
+	}
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		ident, err := tx.Identification(ctx, identID)
+		if err != nil {
+			return err
+		}
+		if d := access.Decide(rq.Actor, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: ident.AgencyID}); !d.Allow {
+			return &errs.DeniedError{Record: "identification", ID: identID, AgencyID: ident.AgencyID, Reason: d.Reason, Kind: errs.NotFound}
+		}
+		p.Ident = ident
+		p.Form.IdentificationID = ident.ID
+		if ident.CaseType != "" {
+			p.Form.CaseType = ident.CaseType
+		}
+		if ident.AgeYears != nil {
+			p.Form.Age = ageString(ident.AgeYears)
+		}
+		return nil
+	})
+	if err == nil && p.Ident != nil {
+		err = s.db.Audit(ctx, audit.Event{Action: "identification.view", RecordType: "identification",
+			RecordID: p.Ident.ID, AgencyID: p.Ident.AgencyID})
+	}
+	return p, err
+}
+
+// getScreen shows the screening form, for an identification or a walk-in.
+func (s *Server) getScreen(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, err := s.screenPage(r, rq, r.URL.Query().Get("identification"))
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "screen", p)
+}
+
+func screeningForm(f *form, p *profile.Profile) intake.ScreeningInput {
+	in := intake.ScreeningInput{IdentificationID: f.str("identification_id"), CaseType: f.str("case_type"),
+		Age: f.str("age"), Notes: f.str("notes"), Answers: map[string]string{}}
+	for _, c := range p.Eligibility[in.CaseType] {
+		if v := f.str("answer_" + c.Key); v != "" {
+			in.Answers[c.Key] = v
+		}
+	}
+	return in
+}
+
+func (s *Server) postScreen(w http.ResponseWriter, r *http.Request, rq *request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	in := screeningForm(f, s.prof)
+	ctx := r.Context()
+	var sc *intake.Screening
+	err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		sc, err = intake.Screen(ctx, tx, s.prof, rq.Actor, in, rq.Now)
+		return err
+	})
+	if fe, ok := fieldErrors(f.merge(err)); ok {
+		p, perr := s.screenPage(r, rq, in.IdentificationID)
+		if perr != nil {
+			return perr
+		}
+		p.Errors, p.Form = fe, in
+		return s.render(w, http.StatusUnprocessableEntity, "screen", p)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/screenings/"+sc.ID)
+}
+
+type screeningPage struct {
+	Page
+	S        *intake.Screening
+	Criteria []profile.Criterion
+}
+
+// Question returns the question of criterion key.
+func (p *screeningPage) Question(key string) string {
+	for _, c := range p.Criteria {
+		if c.Key == key {
+			if l, ok := c.Labels[p.L.Lang]; ok {
+				return l
+			}
+			return c.Question
+		}
+	}
+	return key
+}
+
+// getScreening shows a screening's outcome and the reasoning behind it.
+func (s *Server) getScreening(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	p := screeningPage{Page: s.page(rq, "screening.title", "screen")}
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		sc, err := tx.Screening(ctx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if d := access.Decide(rq.Actor, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}); !d.Allow {
+			return &errs.DeniedError{Record: "screening", ID: sc.ID, AgencyID: sc.AgencyID, Reason: d.Reason, Kind: errs.NotFound}
+		}
+		p.S, p.Criteria = sc, s.prof.Eligibility[sc.CaseType]
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "screening", &p)
+}
+
+func ageString(a *int) string {
+	if a == nil {
+		return ""
+	}
+	return strconv.Itoa(*a)
+}

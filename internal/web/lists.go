@@ -1,0 +1,203 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/store"
+)
+
+const pageSize = 25
+
+type caseloadPage struct {
+	Page
+	Scope    access.Scope
+	Rows     []store.CaseRow
+	Count    int
+	CountMax int
+	PageNo   int
+	HasNext  bool
+	ShowWho  bool
+}
+
+// countCap bounds the count shown above a long caseload.
+const countCap = 1000
+
+// getCaseload shows the caseworker's own cases, or a manager's agency.
+func (s *Server) getCaseload(w http.ResponseWriter, r *http.Request, rq *request) error {
+	scope, id := access.Own, rq.User.ID
+	if rq.User.Role == org.Manager {
+		scope, id = access.Agency, rq.User.AgencyID
+	}
+	res := access.Resource{Kind: access.KindCaseList, Scope: scope, AgencyID: rq.User.AgencyID, TeamID: rq.User.TeamID}
+	if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
+		return errs.E(errs.Forbidden, "caseload: %s", d.Reason)
+	}
+	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	if pg < 1 {
+		pg = 1
+	}
+	p := caseloadPage{Page: s.page(rq, "caseload.title", "caseload"), Scope: scope, PageNo: pg,
+		CountMax: countCap, ShowWho: scope != access.Own}
+	if scope == access.Agency {
+		p.Title = "caseload.agency_title"
+	}
+	ctx := r.Context()
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		f := store.CaseFilter{Scope: scope, ID: id, Offset: (pg - 1) * pageSize, Limit: pageSize + 1}
+		rows, err := tx.Caseload(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(rows) > pageSize {
+			rows, p.HasNext = rows[:pageSize], true
+		}
+		p.Rows = rows
+		p.Count, err = tx.CountCases(ctx, f, countCap)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	switch r.URL.Query().Get("done") {
+	case "registered":
+		p.Flash = "flash.registered"
+	}
+	return s.render(w, http.StatusOK, "caseload", &p)
+}
+
+type tasksPage struct {
+	Page
+	Tasks []store.TaskRow
+}
+
+// sortTasks orders tasks the way a caseworker works them: urgent cases
+// first, then overdue, then by due date.
+func sortTasks(ts []store.TaskRow, now time.Time) {
+	sort.SliceStable(ts, func(i, j int) bool {
+		a, b := ts[i], ts[j]
+		if a.Urgent != b.Urgent {
+			return a.Urgent
+		}
+		if ao, bo := a.Overdue(now), b.Overdue(now); ao != bo {
+			return ao
+		}
+		if a.Priority != b.Priority {
+			return a.Priority
+		}
+		return a.DueAt.Before(b.DueAt)
+	})
+}
+
+// getTasks shows the signed-in user's open deadlines.
+func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) error {
+	res := access.Resource{Kind: access.KindTasks, Scope: access.Own, AgencyID: rq.User.AgencyID, TeamID: rq.User.TeamID}
+	if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
+		return errs.E(errs.Forbidden, "tasks: %s", d.Reason)
+	}
+	p := tasksPage{Page: s.page(rq, "tasks.title", "tasks")}
+	ctx := r.Context()
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		p.Tasks, err = tx.Tasks(ctx, access.Own, rq.User.ID, 500)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	sortTasks(p.Tasks, rq.Now)
+	return s.render(w, http.StatusOK, "tasks", &p)
+}
+
+type teamPage struct {
+	Page
+	Team     *org.Team
+	Teams    []org.Team
+	Load     []store.WorkerLoad
+	Tasks    []store.TaskRow
+	Rows     []store.CaseRow
+	Count    int
+	CountMax int
+	PageNo   int
+	HasNext  bool
+	Overdue  int
+	Open     int
+}
+
+// getTeam is the supervisor's team view (a manager picks the team): the
+// caseload of every caseworker against the profile's thresholds, the team's
+// overdue and due-soon tasks, and the team's cases.
+func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	teamID := rq.User.TeamID
+	if rq.User.Role == org.Manager {
+		teamID = r.URL.Query().Get("team")
+	}
+	p := teamPage{Page: s.page(rq, "team.title", "team"), CountMax: countCap}
+	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	if pg < 1 {
+		pg = 1
+	}
+	p.PageNo = pg
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		if rq.User.Role == org.Manager {
+			teams, err := tx.Teams(ctx, rq.User.AgencyID)
+			if err != nil {
+				return err
+			}
+			p.Teams = teams
+			if teamID == "" && len(teams) > 0 {
+				teamID = teams[0].ID
+			}
+		}
+		if teamID == "" {
+			return errs.E(errs.Forbidden, "team view: no team")
+		}
+		t, err := tx.Team(ctx, teamID)
+		if err != nil {
+			return err
+		}
+		res := access.Resource{Kind: access.KindCaseList, Scope: access.Team, AgencyID: t.AgencyID, TeamID: t.ID}
+		if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
+			return errs.E(errs.NotFound, "team %s", teamID)
+		}
+		p.Team = t
+		if p.Load, err = tx.TeamLoad(ctx, t.ID, rq.Now, rq.Now.Add(48*time.Hour)); err != nil {
+			return err
+		}
+		tasks, err := tx.Tasks(ctx, access.Team, t.ID, 1000)
+		if err != nil {
+			return err
+		}
+		for _, l := range p.Load {
+			p.Overdue += l.Overdue
+			p.Open += l.Open
+		}
+		sortTasks(tasks, rq.Now)
+		// The team view lists what needs attention now: overdue and due within two days.
+		for _, tk := range tasks {
+			if tk.DueAt.Before(rq.Now.Add(48*time.Hour)) || tk.Urgent {
+				p.Tasks = append(p.Tasks, tk)
+			}
+		}
+		f := store.CaseFilter{Scope: access.Team, ID: t.ID, Offset: (pg - 1) * pageSize, Limit: pageSize + 1}
+		rows, err := tx.Caseload(ctx, f)
+		if err != nil {
+			return err
+		}
+		if len(rows) > pageSize {
+			rows, p.HasNext = rows[:pageSize], true
+		}
+		p.Rows = rows
+		p.Count, err = tx.CountCases(ctx, f, countCap)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "team", &p)
+}
