@@ -80,8 +80,8 @@ func ChangedFields(a, b Registration) []string {
 	json.Unmarshal(jb, &mb)
 	var out []string
 	for k, va := range ma {
-		vb, _ := json.Marshal(mb[k])
-		vaj, _ := json.Marshal(va)
+		vb, _ := json.Marshal(emptyAsNull(mb[k]))
+		vaj, _ := json.Marshal(emptyAsNull(va))
 		if string(vaj) != string(vb) {
 			out = append(out, k)
 		}
@@ -93,6 +93,15 @@ func ChangedFields(a, b Registration) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// emptyAsNull treats an empty list like no list: a case read from storage
+// has [] where a form that leaves a list out has null.
+func emptyAsNull(v any) any {
+	if l, ok := v.([]any); ok && len(l) == 0 {
+		return nil
+	}
+	return v
 }
 
 // ChangeRisk sets the risk level of case id (read at version) with a
