@@ -9,6 +9,7 @@ import (
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/deadline"
+	"github.com/safecase/safecase/internal/org"
 )
 
 // CaseRow is one line of a caseload list: the pseudonymous code and what
@@ -170,7 +171,7 @@ func (tx *Tx) Tasks(ctx context.Context, scope access.Scope, id string, limit in
 type WorkerLoad struct {
 	UserID   string
 	Name     string
-	Role     string
+	Role     org.Role
 	Open     int
 	High     int
 	Urgent   int
@@ -250,7 +251,7 @@ func (tx *Tx) TeamLoad(ctx context.Context, team string, now, soon time.Time) ([
 	for i := range out {
 		if out[i].Name == "" {
 			if u, err := tx.User(ctx, out[i].UserID); err == nil {
-				out[i].Name, out[i].Role = u.DisplayName, string(u.Role)
+				out[i].Name, out[i].Role = u.DisplayName, u.Role
 			}
 		}
 	}

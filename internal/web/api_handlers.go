@@ -586,7 +586,7 @@ func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 		out.TeamID, out.Name = t.ID, t.Name
 		load, err := tx.TeamLoad(ctx, t.ID, rq.Now, rq.Now.Add(48*time.Hour))
 		for _, l := range load {
-			out.Workers = append(out.Workers, loadJSON{UserID: l.UserID, Name: l.Name, Role: l.Role, Open: l.Open,
+			out.Workers = append(out.Workers, loadJSON{UserID: l.UserID, Name: l.Name, Role: string(l.Role), Open: l.Open,
 				High: l.High, Urgent: l.Urgent, Priority: l.Priority, Overdue: l.Overdue, DueSoon: l.DueSoon,
 				OverMax: l.Open > s.prof.Caseload.Max})
 		}

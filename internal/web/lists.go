@@ -115,17 +115,17 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 
 type teamPage struct {
 	Page
-	Team     *org.Team
-	Teams    []org.Team
-	Load     []store.WorkerLoad
-	Tasks    []store.TaskRow
-	Rows     []store.CaseRow
-	Count    int
-	CountMax int
-	PageNo   int
-	HasNext  bool
-	Overdue  int
-	Open     int
+	Team         *org.Team
+	Teams        []org.Team
+	Load         []store.WorkerLoad
+	Tasks        []store.TaskRow
+	Rows         []store.CaseRow
+	Count        int
+	CountMax     int
+	PageNo       int
+	HasNext      bool
+	OverdueCount int
+	OpenCount    int
 }
 
 // getTeam is the supervisor's team view (a manager picks the team): the
@@ -174,8 +174,8 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 			return err
 		}
 		for _, l := range p.Load {
-			p.Overdue += l.Overdue
-			p.Open += l.Open
+			p.OverdueCount += l.Overdue
+			p.OpenCount += l.Open
 		}
 		sortTasks(tasks, rq.Now)
 		// The team view lists what needs attention now: overdue and due within two days.
