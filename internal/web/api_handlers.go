@@ -547,13 +547,16 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 }
 
 func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if widest, ok := access.ListScope(rq.User.Role); !ok || widest == access.Own {
+		return errs.E(errs.Forbidden, "team: %s has no team view", rq.User.Role)
+	}
 	ctx := r.Context()
 	teamID := rq.User.TeamID
 	if rq.User.Role == org.Manager {
 		teamID = r.URL.Query().Get("team")
 	}
 	if teamID == "" {
-		return errs.E(errs.Forbidden, "team: no team")
+		return errs.Field("team", "err.choose")
 	}
 	type loadJSON struct {
 		UserID   string `json:"user_id"`

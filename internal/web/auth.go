@@ -41,6 +41,9 @@ func safeNext(next string) string {
 func (s *Server) signIn(r *http.Request, rq *request, username, password string) (*org.User, error) {
 	ctx := r.Context()
 	username = strings.ToLower(strings.TrimSpace(username))
+	if username == "" || password == "" {
+		return nil, errs.E(errs.Unauthenticated, "username or password missing")
+	}
 	ip := s.clientIP(r)
 	userKey, ipKey := "user:"+username, "ip:"+ip
 	pol := s.cfg.Policy

@@ -132,6 +132,9 @@ type teamPage struct {
 // caseload of every caseworker against the profile's thresholds, the team's
 // overdue and due-soon tasks, and the team's cases.
 func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if widest, ok := access.ListScope(rq.User.Role); !ok || widest == access.Own {
+		return errs.E(errs.Forbidden, "team view: %s has no team view", rq.User.Role)
+	}
 	ctx := r.Context()
 	teamID := rq.User.TeamID
 	if rq.User.Role == org.Manager {
