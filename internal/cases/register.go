@@ -376,7 +376,7 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]any{"risk": c.RiskLevel, "urgent": c.Urgent, "declined": c.Declined})
-	return c, tx.Record(ctx, audit.Event{Action: "case.register", RecordType: "case", RecordID: c.ID,
+	return c, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "case.register", RecordType: "case", RecordID: c.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 

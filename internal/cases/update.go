@@ -44,6 +44,9 @@ func UpdateRegistration(ctx context.Context, tx Tx, p *profile.Profile, a access
 		return nil, err
 	}
 	r.Type, r.RiskLevel, r.RiskReason, r.Urgent = c.Type, c.RiskLevel, "unchanged", c.Urgent
+	if r.RegisteredOn == "" {
+		r.RegisteredOn = c.RegisteredOn // an edit that leaves the date out keeps it
+	}
 	if f := r.validate(p, now.In(p.Location())); len(f) > 0 {
 		return nil, f
 	}
@@ -66,7 +69,7 @@ func UpdateRegistration(ctx context.Context, tx Tx, p *profile.Profile, a access
 	}
 	after := FormOf(c, newID, "")
 	detail, _ := json.Marshal(map[string]any{"fields": ChangedFields(before, after)})
-	return c, tx.Record(ctx, audit.Event{Action: "case.update", RecordType: "case", RecordID: c.ID,
+	return c, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "case.update", RecordType: "case", RecordID: c.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 
@@ -154,7 +157,7 @@ func ChangeRisk(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]string{"from": from, "to": level})
-	return c, tx.Record(ctx, audit.Event{Action: "case.risk_change", RecordType: "case", RecordID: c.ID,
+	return c, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "case.risk_change", RecordType: "case", RecordID: c.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 
@@ -207,7 +210,7 @@ func SetUrgent(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, i
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]bool{"urgent": urgent})
-	return c, tx.Record(ctx, audit.Event{Action: "case.urgent", RecordType: "case", RecordID: c.ID,
+	return c, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "case.urgent", RecordType: "case", RecordID: c.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 
@@ -250,6 +253,6 @@ func Assign(ctx context.Context, tx Tx, a access.Actor, id string, version int, 
 		}
 	}
 	detail, _ := json.Marshal(map[string]string{"from": from, "to": u.ID})
-	return c, tx.Record(ctx, audit.Event{Action: "case.assign", RecordType: "case", RecordID: c.ID,
+	return c, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "case.assign", RecordType: "case", RecordID: c.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }

@@ -187,7 +187,7 @@ func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID 
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]string{"scope": r.Scope, "giver": r.Giver, "kind": r.Kind, "decision": r.Decision})
-	return r, tx.Record(ctx, audit.Event{Action: "consent.record", RecordType: "consent", RecordID: r.ID,
+	return r, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "consent.record", RecordType: "consent", RecordID: r.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 
@@ -234,7 +234,7 @@ func Withdraw(ctx context.Context, tx Tx, a access.Actor, caseID, id string, ver
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]string{"scope": r.Scope, "giver": r.Giver})
-	return r, tx.Record(ctx, audit.Event{Action: "consent.withdraw", RecordType: "consent", RecordID: r.ID,
+	return r, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "consent.withdraw", RecordType: "consent", RecordID: r.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 
@@ -280,7 +280,7 @@ func AddOverride(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor,
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]string{"scope": o.Scope, "basis": o.Basis})
-	return o, tx.Record(ctx, audit.Event{Action: "consent.override", RecordType: "consent_override", RecordID: o.ID,
+	return o, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "consent.override", RecordType: "consent_override", RecordID: o.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 
@@ -306,7 +306,7 @@ func RevokeOverride(ctx context.Context, tx Tx, a access.Actor, caseID, id strin
 		if err := tx.UpdateOverride(ctx, o); err != nil {
 			return err
 		}
-		return tx.Record(ctx, audit.Event{Action: "consent.override_revoke", RecordType: "consent_override",
+		return tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "consent.override_revoke", RecordType: "consent_override",
 			RecordID: o.ID, CaseID: c.ID, AgencyID: c.AgencyID})
 	}
 	return errs.E(errs.NotFound, "override %s", id)
@@ -358,7 +358,7 @@ func AddExclusion(ctx context.Context, tx Tx, a access.Actor, caseID string, in 
 	if err := tx.InsertExclusion(ctx, e); err != nil {
 		return nil, err
 	}
-	return e, tx.Record(ctx, audit.Event{Action: "consent.exclusion_add", RecordType: "sharing_exclusion",
+	return e, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "consent.exclusion_add", RecordType: "sharing_exclusion",
 		RecordID: e.ID, CaseID: c.ID, AgencyID: c.AgencyID})
 }
 
@@ -381,7 +381,7 @@ func RemoveExclusion(ctx context.Context, tx Tx, a access.Actor, caseID, id stri
 		if err := tx.UpdateExclusion(ctx, e); err != nil {
 			return err
 		}
-		return tx.Record(ctx, audit.Event{Action: "consent.exclusion_remove", RecordType: "sharing_exclusion",
+		return tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "consent.exclusion_remove", RecordType: "sharing_exclusion",
 			RecordID: e.ID, CaseID: c.ID, AgencyID: c.AgencyID})
 	}
 	return errs.E(errs.NotFound, "exclusion %s", id)

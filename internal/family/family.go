@@ -102,7 +102,7 @@ func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID 
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]bool{"caregiver": x.IsCaregiver, "alleged_perpetrator": x.AllegedPerpetrator})
-	return x, tx.Record(ctx, audit.Event{Action: "family.add", RecordType: "person", RecordID: x.ID,
+	return x, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "family.add", RecordType: "person", RecordID: x.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 
@@ -142,13 +142,13 @@ func Update(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	}
 	detail, _ := json.Marshal(map[string]bool{"caregiver": x.IsCaregiver, "alleged_perpetrator": x.AllegedPerpetrator,
 		"perpetrator_flag_changed": wasPerpetrator != x.AllegedPerpetrator})
-	return x, tx.Record(ctx, audit.Event{Action: "family.update", RecordType: "person", RecordID: x.ID,
+	return x, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "family.update", RecordType: "person", RecordID: x.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 
 // Remove deletes family member id of case caseID (entered by mistake).
 // Consent records that name the person keep their giver but lose the link.
-func Remove(ctx context.Context, tx Tx, a access.Actor, caseID, id string) error {
+func Remove(ctx context.Context, tx Tx, a access.Actor, caseID, id string, now time.Time) error {
 	c, err := cases.Get(ctx, tx, a, access.Edit, access.Family, caseID)
 	if err != nil {
 		return err
@@ -156,6 +156,6 @@ func Remove(ctx context.Context, tx Tx, a access.Actor, caseID, id string) error
 	if err := tx.DeletePerson(ctx, c.ID, id); err != nil {
 		return err
 	}
-	return tx.Record(ctx, audit.Event{Action: "family.remove", RecordType: "person", RecordID: id,
+	return tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "family.remove", RecordType: "person", RecordID: id,
 		CaseID: c.ID, AgencyID: c.AgencyID})
 }

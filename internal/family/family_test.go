@@ -226,7 +226,7 @@ func TestRemove(t *testing.T) {
 			return err
 		})
 		remove := func(a access.Actor, id string) error {
-			return db.Tx(ctx, func(tx *store.Tx) error { return family.Remove(ctx, tx, a, c.ID, id) })
+			return db.Tx(ctx, func(tx *store.Tx) error { return family.Remove(ctx, tx, a, c.ID, id, fixture.Now) })
 		}
 		if err := remove(fixture.Actor(o.CaseworkerB), x.ID); !errors.Is(err, errs.ErrNotFound) {
 			t.Errorf("another team's caseworker removes: %v, want not found", err)

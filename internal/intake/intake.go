@@ -157,7 +157,7 @@ func SubmitIdentification(ctx context.Context, tx Tx, p *profile.Profile, a acce
 	if err := tx.InsertIdentification(ctx, i); err != nil {
 		return nil, err
 	}
-	return i, tx.Record(ctx, audit.Event{Action: "identification.submit", RecordType: "identification",
+	return i, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "identification.submit", RecordType: "identification",
 		RecordID: i.ID, AgencyID: i.AgencyID})
 }
 
@@ -295,6 +295,6 @@ func Screen(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, in S
 		}
 	}
 	detail, _ := json.Marshal(map[string]string{"outcome": outcome})
-	return s, tx.Record(ctx, audit.Event{Action: "screening.record", RecordType: "screening", RecordID: s.ID,
+	return s, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "screening.record", RecordType: "screening", RecordID: s.ID,
 		AgencyID: agency, Detail: string(detail)})
 }

@@ -428,7 +428,7 @@ func (s *Server) apiUpdatePerson(w http.ResponseWriter, r *http.Request, rq *req
 func (s *Server) apiRemovePerson(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		return family.Remove(ctx, tx, rq.Actor, r.PathValue("id"), r.PathValue("pid"))
+		return family.Remove(ctx, tx, rq.Actor, r.PathValue("id"), r.PathValue("pid"), rq.Now)
 	})
 	if err != nil {
 		return err

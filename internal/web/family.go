@@ -160,7 +160,7 @@ func (s *Server) postRemovePerson(w http.ResponseWriter, r *http.Request, rq *re
 	id := r.PathValue("id")
 	ctx := r.Context()
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		return family.Remove(ctx, tx, rq.Actor, id, r.PathValue("pid"))
+		return family.Remove(ctx, tx, rq.Actor, id, r.PathValue("pid"), rq.Now)
 	})
 	if err != nil {
 		return err

@@ -190,6 +190,11 @@ func (c *client) do(req *http.Request) *response {
 	if err != nil {
 		c.e.t.Fatal(err)
 	}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		if m := missingKey.FindString(string(b)); m != "" {
+			c.e.t.Errorf("%s %s shows a message key missing from the catalog: %s", req.Method, req.URL.Path, m)
+		}
+	}
 	return &response{StatusCode: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 
