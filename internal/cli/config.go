@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the configuration of one safecase command. Each value comes
+// from its flag when given, else from its SAFECASE_* environment variable,
+// else from the default.
+type Config struct {
+	DB            string        // --db, SAFECASE_DB: a file path, sqlite:path, or postgres://…
+	Addr          string        // --addr, SAFECASE_ADDR: the address to listen on
+	Profile       string        // --profile, SAFECASE_PROFILE: a YAML context profile; "" for the default
+	TLSCert       string        // --tls-cert, SAFECASE_TLS_CERT
+	TLSKey        string        // --tls-key, SAFECASE_TLS_KEY
+	SecureCookies bool          // --secure-cookies, SAFECASE_SECURE_COOKIES
+	TrustProxy    bool          // --trust-proxy, SAFECASE_TRUST_PROXY
+	IdleTimeout   time.Duration // --idle-timeout, SAFECASE_IDLE_TIMEOUT: sessions end after this long idle
+	LogFormat     string        // --log-format, SAFECASE_LOG_FORMAT: text or json
+}
+
+// Defaults.
+const (
+	DefaultAddr        = "127.0.0.1:8080"
+	DefaultIdleTimeout = 30 * time.Minute
+	DefaultLogFormat   = "text"
+)
+
+// DefaultDB is the SQLite file used when no database is named: data/safecase.db
+// under the working directory.
+var DefaultDB = filepath.Join("data", "safecase.db")
+
+// Option groups: which settings a subcommand takes.
+const (
+	optDB = 1 << iota
+	optProfile
+	optServer
+)
+
+// setting is one configuration value: its flag, variable, default and where it goes.
+type setting struct {
+	flag, env, usage string
+	group            int
+	isBool           bool
+	def              func(c *Config) string // the default, which may depend on settings resolved before it
+	apply            func(c *Config, v string) error
+}
+
+// settings in the order they resolve (secure cookies last: its default
+// depends on the address and TLS).
+var settings = []setting{
+	{flag: "db", env: "SAFECASE_DB", group: optDB,
+		usage: "database: a SQLite file path (or sqlite:path), or a postgres:// URL",
+		def:   func(*Config) string { return DefaultDB },
+		apply: func(c *Config, v string) error { c.DB = v; return nil }},
+	{flag: "profile", env: "SAFECASE_PROFILE", group: optProfile,
+		usage: "YAML context profile overriding the built-in defaults",
+		def:   func(*Config) string { return "" },
+		apply: func(c *Config, v string) error { c.Profile = v; return nil }},
+	{flag: "addr", env: "SAFECASE_ADDR", group: optServer,
+		usage: "address to listen on, host:port",
+		def:   func(*Config) string { return DefaultAddr },
+		apply: func(c *Config, v string) error {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("%q is not host:port", v)
+			}
+			c.Addr = v
+			return nil
+		}},
+	{flag: "tls-cert", env: "SAFECASE_TLS_CERT", group: optServer,
+		usage: "TLS certificate file (PEM); serve HTTPS with --tls-key",
+		def:   func(*Config) string { return "" },
+		apply: func(c *Config, v string) error { c.TLSCert = v; return nil }},
+	{flag: "tls-key", env: "SAFECASE_TLS_KEY", group: optServer,
+		usage: "TLS private key file (PEM)",
+		def:   func(*Config) string { return "" },
+		apply: func(c *Config, v string) error { c.TLSKey = v; return nil }},
+	{flag: "trust-proxy", env: "SAFECASE_TRUST_PROXY", group: optServer, isBool: true,
+		usage: "take the client address from X-Forwarded-For (only behind a reverse proxy)",
+		def:   func(*Config) string { return "false" },
+		apply: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
+	{flag: "idle-timeout", env: "SAFECASE_IDLE_TIMEOUT", group: optServer,
+		usage: "sign users out after this long without a request, e.g. 30m or 1h",
+		def:   func(*Config) string { return "30m" },
+		apply: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration such as 30m or 1h", v)
+			}
+			c.IdleTimeout = d
+			return nil
+		}},
+	{flag: "log-format", env: "SAFECASE_LOG_FORMAT", group: optServer,
+		usage: "log format: text or json",
+		def:   func(*Config) string { return DefaultLogFormat },
+		apply: func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return fmt.Errorf("%q is not text or json", v)
+			}
+			c.LogFormat = v
+			return nil
+		}},
+	{flag: "secure-cookies", env: "SAFECASE_SECURE_COOKIES", group: optServer, isBool: true,
+		usage: "mark cookies Secure (default: on, except on a loopback address without TLS)",
+		def: func(c *Config) string {
+			return strconv.FormatBool(!(isLoopback(c.Addr) && c.TLSCert == ""))
+		},
+		apply: func(c *Config, v string) (err error) { c.SecureCookies, err = parseBool(v); return err }},
+}
+
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%q is not true or false", v)
+	}
+	return b, nil
+}
+
+// isLoopback reports whether addr listens only on this machine.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// configFlags collects the configuration flags of one subcommand.
+type configFlags struct {
+	groups int
+	values map[string]*string
+}
+
+// stringValue is a flag value that remembers its text; boolFlag marks the
+// boolean ones, which may be given without a value.
+type stringValue struct{ s *string }
+
+func (v stringValue) String() string {
+	if v.s == nil {
+		return ""
+	}
+	return *v.s
+}
+func (v stringValue) Set(s string) error { *v.s = s; return nil }
+
+type boolValue struct{ stringValue }
+
+func (boolValue) IsBoolFlag() bool { return true }
+
+// addConfigFlags registers the settings of groups on fs.
+func addConfigFlags(fs *flag.FlagSet, groups int) *configFlags {
+	cf := &configFlags{groups: groups, values: map[string]*string{}}
+	for _, s := range settings {
+		if s.group&groups == 0 {
+			continue
+		}
+		v := new(string)
+		cf.values[s.flag] = v
+		usage := s.usage
+		if d := s.def(&Config{Addr: DefaultAddr}); d != "" && d != "false" && s.flag != "secure-cookies" {
+			usage += " (default " + d + ")"
+		}
+		usage += " [$" + s.env + "]"
+		if s.isBool {
+			fs.Var(boolValue{stringValue{v}}, s.flag, usage)
+		} else {
+			fs.Var(stringValue{v}, s.flag, usage)
+		}
+	}
+	return cf
+}
+
+// resolve fills a Config: flags that were given, then the environment, then
+// the defaults. getenv looks up an environment variable.
+func (cf *configFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	c := &Config{Addr: DefaultAddr, IdleTimeout: DefaultIdleTimeout, LogFormat: DefaultLogFormat}
+	for _, s := range settings {
+		if s.group&cf.groups == 0 {
+			continue
+		}
+		v, from := "", ""
+		switch {
+		case given[s.flag]:
+			v, from = *cf.values[s.flag], "--"+s.flag
+		case getenv(s.env) != "":
+			v, from = getenv(s.env), s.env
+		default:
+			v = s.def(c)
+		}
+		if err := s.apply(c, v); err != nil {
+			if from == "" {
+				from = "default for --" + s.flag
+			}
+			return nil, fmt.Errorf("%s: %w", from, err)
+		}
+	}
+	if cf.groups&optServer != 0 && (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, fmt.Errorf("--tls-cert and --tls-key go together: give both or neither")
+	}
+	return c, nil
+}

@@ -1,0 +1,279 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/safecase/safecase/internal/auth"
+	"github.com/safecase/safecase/internal/gen"
+	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/store"
+	"github.com/safecase/safecase/internal/web"
+)
+
+var serveCmd = &command{
+	name: "serve", summary: "run the web server",
+	detail: `Opens the database, applies any pending migrations (unless --no-migrate),
+loads the context profile, and serves SafeCase until interrupted.`,
+	run: runServe,
+}
+
+func runServe(ctx context.Context, a *app, c *command, args []string) error {
+	fs := flagSet(c)
+	cf := addConfigFlags(fs, optDB|optProfile|optServer)
+	noMigrate := fs.Bool("no-migrate", false, "do not apply migrations; refuse to start if any are pending")
+	if err := a.parse(c, fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.resolve(fs, a.getenv)
+	if err != nil {
+		return err
+	}
+	prof, err := profile.Load(cfg.Profile)
+	if err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx, cfg, !*noMigrate, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if demo, err := gen.HasDemo(ctx, db); err == nil && demo {
+		fmt.Fprintln(a.stderr, "warning: this database holds the fictional demo data, whose passwords are public")
+	}
+	return a.serveHTTP(ctx, cfg, db, prof)
+}
+
+// newLogger returns the server's logger on stderr in the configured format.
+func (a *app) newLogger(cfg *Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(a.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, opts))
+}
+
+// sweepEvery is how often expired sessions are deleted.
+const sweepEvery = 5 * time.Minute
+
+// serveHTTP serves SafeCase on cfg.Addr until ctx is cancelled, then shuts
+// down gracefully.
+func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *profile.Profile) error {
+	log := a.newLogger(cfg)
+	policy := auth.DefaultPolicy
+	policy.IdleTimeout = cfg.IdleTimeout
+	srv, err := web.New(db, prof, web.Config{
+		Policy:         policy,
+		PasswordParams: auth.DefaultParams,
+		SecureCookies:  cfg.SecureCookies,
+		TrustProxy:     cfg.TrustProxy,
+		Logger:         log,
+		Now:            time.Now,
+		Version:        Version,
+	})
+	if err != nil {
+		return fmt.Errorf("web server: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	url := serverURL(ln.Addr(), cfg.TLSCert != "")
+	errc := make(chan error, 1)
+	go func() {
+		if hs.TLSConfig != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	log.Info("serving", "url", url, "db", db.Engine(), "profile", prof.Source, "version", Version,
+		"secure_cookies", cfg.SecureCookies, "trust_proxy", cfg.TrustProxy, "idle_timeout", cfg.IdleTimeout)
+	fmt.Fprintf(a.stdout, "SafeCase is running at %s (press Ctrl+C to stop)\n", url)
+	if a.listening != nil {
+		a.listening(url)
+	}
+
+	sweep := time.NewTicker(sweepEvery)
+	defer sweep.Stop()
+	for {
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-sweep.C:
+			if err := srv.Sweep(ctx); err != nil && ctx.Err() == nil {
+				log.Error("sweep expired sessions", "err", err)
+			}
+		case <-ctx.Done():
+			log.Info("shutting down")
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+			defer cancel()
+			if err := hs.Shutdown(sctx); err != nil {
+				return fmt.Errorf("shutdown: %w", err)
+			}
+			if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("serve: %w", err)
+			}
+			log.Info("stopped")
+			return nil
+		}
+	}
+}
+
+// serverURL is the address to open in a browser.
+func serverURL(addr net.Addr, tls bool) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
+}
+
+var migrateCmd = &command{
+	name: "migrate", summary: "apply database migrations",
+	detail: "Applies every migration the database does not have yet and says which.",
+	run:    runMigrate,
+}
+
+func runMigrate(ctx context.Context, a *app, c *command, args []string) error {
+	fs := flagSet(c)
+	cf := addConfigFlags(fs, optDB)
+	if err := a.parse(c, fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.resolve(fs, a.getenv)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	for _, m := range applied {
+		fmt.Fprintf(a.stdout, "applied %s\n", m)
+	}
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(a.stdout, "the database is up to date")
+	}
+	return nil
+}
+
+var demoCmd = &command{
+	name: "demo", summary: "seed fictional demo data (once) and run the web server",
+	detail: `On a database without users, seeds three fictional agencies, one user of
+every role and some two hundred cases, made through the same operations as
+the web pages. Then prints the demo logins and serves like 'safecase serve'.
+Run again over the same database, it seeds nothing more. It refuses a
+database that holds other users: demo data is fictional and its passwords
+public, so it never mixes with real cases.`,
+	run: runDemo,
+}
+
+func runDemo(ctx context.Context, a *app, c *command, args []string) error {
+	fs := flagSet(c)
+	cf := addConfigFlags(fs, optDB|optProfile|optServer)
+	noServe := fs.Bool("no-serve", false, "seed and print the logins, then exit")
+	if err := a.parse(c, fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.resolve(fs, a.getenv)
+	if err != nil {
+		return err
+	}
+	prof, err := profile.Load(cfg.Profile)
+	if err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx, cfg, true, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	has, err := gen.HasDemo(ctx, db)
+	if err != nil {
+		return err
+	}
+	if has {
+		fmt.Fprintln(a.stdout, "The demo data is already in place.")
+	} else {
+		fmt.Fprintln(a.stdout, "Seeding the demo data…")
+		s, err := gen.Demo(ctx, db, prof, a.now())
+		if errors.Is(err, gen.ErrNotEmpty) {
+			return fmt.Errorf("the database %s already holds users who are not the demo's; "+
+				"run the demo on its own database, e.g. --db data/demo.db", cfg.DB)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "Seeded %d agencies, %d teams, %d users, %d cases, %d identifications (%d waiting to be screened).\n",
+			s.Agencies, s.Teams, s.Users, s.Cases, s.Identifications, s.Queued)
+	}
+	fmt.Fprintf(a.stdout, "\nWARNING: the demo data is fictional and every demo password is public (%q).\n", gen.DemoPassword)
+	fmt.Fprintln(a.stdout, "Never enter real case information into a demo database.")
+	fmt.Fprintln(a.stdout)
+	printDemoLogins(a)
+	if *noServe {
+		return nil
+	}
+	fmt.Fprintln(a.stdout)
+	return a.serveHTTP(ctx, cfg, db, prof)
+}
+
+func printDemoLogins(a *app) {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROLE\tUSERNAME\tPASSWORD\tNAME\tAGENCY\tTEAM")
+	seen := map[string]bool{}
+	var more []string
+	for _, l := range gen.DemoLogins() {
+		if seen[string(l.Role)] {
+			more = append(more, l.Username+" ("+string(l.Role)+")")
+			continue
+		}
+		seen[string(l.Role)] = true
+		team := l.Team
+		if team == "" {
+			team = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Role, l.Username, gen.DemoPassword, l.Name, l.Agency, team)
+	}
+	tw.Flush()
+	fmt.Fprintf(a.stdout, "\nMore staff, same password: %s.\n", strings.Join(more, ", "))
+	fmt.Fprintf(a.stdout, "Start with amina (a caseworker with a full caseload) or sam (her supervisor).\n")
+}
