@@ -59,6 +59,9 @@ func DecodeJSON(body []byte, v any) error {
 			return errs.Field("body", "err.json_syntax", se.Offset)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			if name == "" {
+				name = "body"
+			}
 			return errs.Field(name, "err.json_unknown_field")
 		case errors.Is(err, io.EOF):
 			return errs.Field("body", "err.json_empty")

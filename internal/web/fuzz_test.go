@@ -1,0 +1,88 @@
+package web
+
+import (
+	"encoding/json"
+	"net/url"
+	"testing"
+
+	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/family"
+	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/profile"
+)
+
+// apiInputs are fresh values of every type an API body decodes into.
+func apiInputs() []any {
+	return []any{
+		new(cases.Registration), new(consent.Input), new(consent.OverrideInput), new(consent.ExclusionInput),
+		new(family.Input), new(intake.NewIdentification), new(intake.ScreeningInput), new(org.NewUser),
+		new(org.NewTeam), new(org.NewAgency), new(UserEdit),
+		new(struct {
+			RiskLevel string `json:"risk_level"`
+			Reason    string `json:"reason"`
+			Version   int    `json:"version"`
+		}),
+	}
+}
+
+// FuzzDecodeJSON feeds arbitrary bodies to the API decoder for every input
+// type: it must never panic, and a refusal must be a field error that names
+// the field (or "body").
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `{"type":"cp","age":12}`, `{"age":"12"}`, `{"concerns":["neglect",1]}`,
+		`{"version":1}{}`, `[1,2]`, `{"answers":{"is_child":"yes"}}`, `{"bogus":true}`, `{"age":1e400}`, `"`, ``,
+		`{"given_name":"\u0000"}`, `{"role":"caseworker","password":"x"}`, `{"days":-1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, v := range apiInputs() {
+			err := DecodeJSON(body, v)
+			if err == nil {
+				// What decoded re-encodes and decodes the same.
+				b, merr := json.Marshal(v)
+				if merr != nil {
+					t.Fatalf("%T: decoded but does not re-encode: %v", v, merr)
+				}
+				if err := DecodeJSON(b, v); err != nil {
+					t.Fatalf("%T: re-encoded %s does not decode: %v", v, b, err)
+				}
+				continue
+			}
+			fe, ok := errs.AsFields(err)
+			if !ok || len(fe) == 0 || fe[0].Field == "" || fe[0].Msg == "" {
+				t.Fatalf("%T: refusal %v does not name a field", v, err)
+			}
+		}
+	})
+}
+
+// FuzzForms feeds arbitrary form bodies to the form readers: they must not
+// panic, and junk in a number field becomes a field error for that field.
+func FuzzForms(f *testing.F) {
+	for _, s := range []string{"age=12&type=cp", "age=twelve", "concerns=a&concerns=&concerns=b", "%zz", "version=9999999999999999999",
+		"declined=name&declined=age&given_name=%00", "urgent=on&age=-3"} {
+		f.Add(s)
+	}
+	p := profile.Default()
+	f.Fuzz(func(t *testing.T, body string) {
+		v, err := url.ParseQuery(body)
+		if err != nil {
+			return // the server refuses unparseable bodies before reading fields
+		}
+		fm := &form{v: v}
+		reg := registrationForm(fm)
+		if s := fm.str("age"); s != "" && reg.Age == nil && !fm.errs.Has("age") {
+			t.Fatalf("age %q neither read nor refused", s)
+		}
+		_ = familyForm(fm)
+		_ = consentForm(fm)
+		_ = identificationForm(fm)
+		_ = screeningForm(fm, p)
+		_ = userForm(fm)
+		_ = fm.version()
+		_ = fm.merge(nil)
+	})
+}
