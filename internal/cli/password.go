@@ -8,13 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"time"
 
 	"github.com/safecase/safecase/internal/errs"
 )
-
-// timeZero clears a time field.
-var timeZero time.Time
 
 // isTerminal reports whether f is a terminal.
 func isTerminal(f *os.File) bool {

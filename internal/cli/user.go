@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
@@ -72,6 +73,9 @@ func runUser(ctx context.Context, a *app, c *command, args []string) error {
 	}
 	return usagef("unknown subcommand %q: use add, set-password, disable, enable or list", args[0])
 }
+
+// timeZero clears a time field.
+var timeZero time.Time
 
 // cliEvent is an audit event of an administrative change made at the command line.
 func cliEvent(action, recordType, id, agency string, detail map[string]any) audit.Event {

@@ -349,6 +349,10 @@ func (b *Bulk) Rollback() {
 		b.tx.Rollback()
 		b.tx = nil
 	}
+	if len(b.prepared) > 0 && !b.db.pg {
+		// Give the writer back its usual page cache (SQLite's default).
+		b.db.w.ExecContext(context.Background(), "PRAGMA cache_size = -2000")
+	}
 	b.closeStmts()
 }
 
