@@ -328,7 +328,7 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 	c := &Case{
 		Code: newCode(), Type: r.Type, AgencyID: a.AgencyID, TeamID: cw.TeamID, CaseworkerID: cw.ID,
 		Status: Open, Step: StepAssessment, RiskLevel: r.RiskLevel, Urgent: r.Urgent,
-		Priority: r.CareStatus == Separated || r.CareStatus == Unaccompanied,
+		Priority:   r.CareStatus == Separated || r.CareStatus == Unaccompanied,
 		CareStatus: r.CareStatus, CareArrangement: r.CareArrangement, Sex: r.Sex, AgeYears: r.Age,
 		AgeEstimated: r.AgeEstimated, RegisteredOn: r.RegisteredOn, RegistrationPlace: r.RegistrationPlace,
 		ReferredAt: referredAt, RegisteredAt: registeredAt, Source: r.Source, Concerns: r.Concerns,

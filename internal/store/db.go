@@ -34,6 +34,13 @@ type DB struct {
 	audit *auditWriter
 
 	rebound sync.Map // query string -> PostgreSQL form
+
+	// Prepared statements of the SQLite read pool, by query. database/sql
+	// keeps one prepared copy per connection and reuses it inside
+	// transactions, so a page's queries are parsed once per connection, not
+	// once per request. (The one-connection write pool cannot prepare on the
+	// pool while a transaction holds its connection, so writes are not cached.)
+	rStmts, preparing sync.Map
 }
 
 // Options tune Open.
@@ -139,6 +146,7 @@ func redact(dbURL string) string {
 // Close stops the audit writer and closes the pools.
 func (db *DB) Close() error {
 	db.audit.close()
+	db.rStmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := db.w.Close()
 	if db.r != db.w {
 		if e := db.r.Close(); err == nil {
@@ -173,6 +181,8 @@ type querier interface {
 // snapshot). The domain packages' storage interfaces are its methods.
 type Tx struct {
 	q        querier
+	sqlTx    *sql.Tx
+	pool     *sql.DB
 	db       *DB
 	writable bool
 	after    []func()
@@ -186,7 +196,7 @@ func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{q: sqlTx, db: db, writable: true}
+	tx := &Tx{q: sqlTx, sqlTx: sqlTx, pool: db.w, db: db, writable: true}
 	if err := fn(tx); err != nil {
 		if rb := sqlTx.Rollback(); rb != nil && !errors.Is(rb, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rb))
@@ -217,7 +227,7 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&Tx{q: sqlTx, db: db})
+	return fn(&Tx{q: sqlTx, sqlTx: sqlTx, pool: db.r, db: db})
 }
 
 // AfterCommit runs f once the transaction has committed (never if it rolls back).
@@ -261,15 +271,55 @@ func Rebind(q string) string {
 	return b.String()
 }
 
+// stmt returns q prepared for use in tx, or nil when it is not (yet)
+// cached: PostgreSQL (pgx caches its own), the write pool, or a query seen
+// for the first time. A new query is prepared on the pool in the background:
+// preparing it here could wait for a free connection while every connection
+// is held by a transaction like this one.
+func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if tx.db.pg || tx.sqlTx == nil || tx.pool != tx.db.r {
+		return nil
+	}
+	v, ok := tx.db.rStmts.Load(q)
+	if !ok {
+		if _, busy := tx.db.preparing.LoadOrStore(q, true); !busy {
+			go tx.db.prepareRead(q)
+		}
+		return nil
+	}
+	return tx.sqlTx.StmtContext(ctx, v.(*sql.Stmt))
+}
+
+// prepareRead prepares q on the read pool and caches it.
+func (db *DB) prepareRead(q string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := db.r.PrepareContext(ctx, q)
+	if err != nil {
+		db.preparing.Delete(q) // try again on a later use
+		return
+	}
+	db.rStmts.Store(q, st)
+}
+
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.q.ExecContext(ctx, tx.db.rebind(q), args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.q.QueryContext(ctx, tx.db.rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.q.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 

@@ -129,12 +129,25 @@ type TaskRow struct {
 	AssigneeName string
 }
 
+func dueBefore(t time.Time) int64 {
+	if t.IsZero() {
+		return noDue
+	}
+	return ms(t)
+}
+
 // Overdue reports whether t is past due at now.
 func (t TaskRow) Overdue(now time.Time) bool { return now.After(t.DueAt) }
 
 // Tasks returns the open deadlines of a user (scope own) or a team (scope
 // team), earliest due first.
 func (tx *Tx) Tasks(ctx context.Context, scope access.Scope, id string, limit int) ([]TaskRow, error) {
+	return tx.TasksDueBefore(ctx, scope, id, time.Time{}, limit)
+}
+
+// TasksDueBefore is Tasks limited to deadlines due before before (all when
+// it is zero): what needs attention now is an index range, not a filter.
+func (tx *Tx) TasksDueBefore(ctx context.Context, scope access.Scope, id string, before time.Time, limit int) ([]TaskRow, error) {
 	col := "d.assignee_id"
 	if scope == access.Team {
 		col = "d.team_id"
@@ -147,7 +160,7 @@ func (tx *Tx) Tasks(ctx context.Context, scope access.Scope, id string, limit in
 	rows, err := tx.query(ctx, `SELECT d.id, d.kind, d.anchor_at, d.due_at, c.id, c.code, c.risk_level, c.urgent,
 		c.priority, d.assignee_id, u.display_name
 		FROM deadlines d JOIN cases c ON c.id = d.case_id JOIN users u ON u.id = d.assignee_id
-		WHERE `+col+` = ? AND d.done_at IS NULL ORDER BY d.due_at, d.id LIMIT ?`, id, limit)
+		WHERE `+col+` = ? AND d.done_at IS NULL AND d.due_at < ? ORDER BY d.due_at, d.id LIMIT ?`, id, dueBefore(before), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func (db *DB) migrations() ([]migration, error) {
 
 // migrationLock is the PostgreSQL advisory lock key that keeps two processes
 // from migrating at once.
-const migrationLock = 0x5afeca5e
+const migrationLock = 0x5afeca5
 
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and returns the names of those it applied.
@@ -65,10 +65,12 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		// One lock per schema: processes migrating the same schema wait for
+		// each other; different schemas (test databases) do not.
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1, hashtext(current_schema()))", migrationLock); err != nil {
 			return nil, fmt.Errorf("migrate: lock: %w", err)
 		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, hashtext(current_schema()))", migrationLock)
 	}
 	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {

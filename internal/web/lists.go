@@ -17,6 +17,8 @@ const pageSize = 25
 type caseloadPage struct {
 	Page
 	Scope    access.Scope
+	Labels   listLabels
+	Views    []caseRowView
 	Rows     []store.CaseRow
 	Count    int
 	CountMax int
@@ -64,16 +66,15 @@ func (s *Server) getCaseload(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	switch r.URL.Query().Get("done") {
-	case "registered":
-		p.Flash = "flash.registered"
-	}
+	p.Labels, p.Views = p.listLabels(), p.caseRows(p.Rows)
 	return s.render(w, http.StatusOK, "caseload", &p)
 }
 
 type tasksPage struct {
 	Page
-	Tasks []store.TaskRow
+	Tasks  []store.TaskRow
+	Labels listLabels
+	Views  []taskRowView
 }
 
 // sortTasks orders tasks the way a caseworker works them: urgent cases
@@ -110,6 +111,7 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 		return err
 	}
 	sortTasks(p.Tasks, rq.Now)
+	p.Labels, p.Views = p.listLabels(), p.taskRows(p.Tasks)
 	return s.render(w, http.StatusOK, "tasks", &p)
 }
 
@@ -120,6 +122,9 @@ type teamPage struct {
 	Load         []store.WorkerLoad
 	Tasks        []store.TaskRow
 	Rows         []store.CaseRow
+	Labels       listLabels
+	Views        []caseRowView
+	TaskViews    []taskRowView
 	Count        int
 	CountMax     int
 	PageNo       int
@@ -172,21 +177,15 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 		if p.Load, err = tx.TeamLoad(ctx, t.ID, rq.Now, rq.Now.Add(48*time.Hour)); err != nil {
 			return err
 		}
-		tasks, err := tx.Tasks(ctx, access.Team, t.ID, 1000)
-		if err != nil {
+		// The team view lists what needs attention now: overdue and due within two days.
+		if p.Tasks, err = tx.TasksDueBefore(ctx, access.Team, t.ID, rq.Now.Add(48*time.Hour), 1000); err != nil {
 			return err
 		}
 		for _, l := range p.Load {
 			p.OverdueCount += l.Overdue
 			p.OpenCount += l.Open
 		}
-		sortTasks(tasks, rq.Now)
-		// The team view lists what needs attention now: overdue and due within two days.
-		for _, tk := range tasks {
-			if tk.DueAt.Before(rq.Now.Add(48*time.Hour)) || tk.Urgent {
-				p.Tasks = append(p.Tasks, tk)
-			}
-		}
+		sortTasks(p.Tasks, rq.Now)
 		f := store.CaseFilter{Scope: access.Team, ID: t.ID, Offset: (pg - 1) * pageSize, Limit: pageSize + 1}
 		rows, err := tx.Caseload(ctx, f)
 		if err != nil {
@@ -202,5 +201,6 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
+	p.Labels, p.Views, p.TaskViews = p.listLabels(), p.caseRows(p.Rows), p.taskRows(p.Tasks)
 	return s.render(w, http.StatusOK, "team", &p)
 }

@@ -45,10 +45,12 @@ var funcs = template.FuncMap{
 		}
 		return strconv.Itoa(*a)
 	},
-	"join":   strings.Join,
-	"list":   func(v ...string) []string { return v },
-	"navFor": navFor,
-	"add":    func(a, b int) int { return a + b },
+	"join":      strings.Join,
+	"list":      func(v ...string) []string { return v },
+	"navFor":    navFor,
+	"casesHTML": casesHTML,
+	"tasksHTML": tasksHTML,
+	"add":       func(a, b int) int { return a + b },
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

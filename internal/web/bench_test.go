@@ -1,0 +1,182 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/auth"
+	"github.com/safecase/safecase/internal/gen"
+	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/store"
+)
+
+// The page benchmarks measure server time per page — session lookup, access
+// decision, the queries, the audit event of a read (durable before the page
+// is sent) and the template — against a database made by `safecase gen`.
+//
+//	safecase gen --db /tmp/sc-1m.db --cases 1000000
+//	SAFECASE_BENCH_DB=sqlite:/tmp/sc-1m.db go test ./internal/web -run '^$' -bench Page -benchtime 2000x
+//
+// Without SAFECASE_BENCH_DB they generate a small SQLite database of
+// SAFECASE_BENCH_CASES cases (default 20,000) in a temporary folder.
+// Each benchmark reports the median and 99th percentile in milliseconds.
+
+type benchEnv struct {
+	srv    *Server
+	db     *store.DB
+	sample gen.SampleSet
+	cookie map[string]string // role -> session cookie value
+}
+
+func openBench(b *testing.B) *benchEnv {
+	b.Helper()
+	ctx := context.Background()
+	url := os.Getenv("SAFECASE_BENCH_DB")
+	if url == "" {
+		n := 20000
+		if v := os.Getenv("SAFECASE_BENCH_CASES"); v != "" {
+			fmt.Sscan(v, &n)
+		}
+		url = "sqlite:" + filepath.Join(b.TempDir(), "bench.db")
+		db, err := store.Open(ctx, url, store.Options{Bulk: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := gen.Generate(ctx, db, profile.Default(), gen.Options{Cases: n, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+	db, err := store.Open(ctx, url, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	s, err := gen.Sample(ctx, db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(db, profile.Default(), Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := &benchEnv{srv: srv, db: db, sample: s, cookie: map[string]string{}}
+	for role, id := range map[string]string{"caseworker": s.Caseworker.ID, "supervisor": s.Supervisor.ID, "manager": s.Manager.ID} {
+		if id == "" {
+			continue
+		}
+		tok, hash := auth.NewToken("")
+		now := time.Now()
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			return tx.InsertSession(ctx, &store.Session{ID: hash, UserID: id, CreatedAt: now, LastSeenAt: now,
+				ExpiresAt: now.Add(24 * time.Hour)})
+		}); err != nil {
+			b.Fatal(err)
+		}
+		e.cookie[role] = tok
+	}
+	return e
+}
+
+// page serves path as role b.N times and reports the latency distribution.
+func (e *benchEnv) page(b *testing.B, role, path string) {
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.AddCookie(&http.Cookie{Name: "safecase", Value: e.cookie[role]})
+	// One warm-up request checks the page answers.
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("GET %s as %s: %d", path, role, rec.Code)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rec := httptest.NewRecorder()
+		t0 := time.Now()
+		e.srv.ServeHTTP(rec, req)
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	report(b, lat)
+}
+
+func report(b *testing.B, lat []time.Duration) {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+}
+
+func BenchmarkPageCaseload(b *testing.B) {
+	e := openBench(b)
+	e.page(b, "caseworker", "/caseload")
+}
+
+func BenchmarkPageTasks(b *testing.B) {
+	e := openBench(b)
+	e.page(b, "caseworker", "/tasks")
+}
+
+func BenchmarkPageCase(b *testing.B) {
+	e := openBench(b)
+	e.page(b, "caseworker", "/cases/"+e.sample.CaseID)
+}
+
+func BenchmarkPageTeam(b *testing.B) {
+	e := openBench(b)
+	e.page(b, "supervisor", "/team")
+}
+
+// BenchmarkRawCaseloadQuery is the indexed query behind a 25-row caseload,
+// alone: the page's overhead is measured against it.
+func BenchmarkRawCaseloadQuery(b *testing.B) {
+	e := openBench(b)
+	ctx := context.Background()
+	f := store.CaseFilter{Scope: access.Own, ID: e.sample.Caseworker.ID, Limit: 25}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if err := e.db.Read(ctx, func(tx *store.Tx) error {
+			_, err := tx.Caseload(ctx, f)
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	report(b, lat)
+}
+
+// BenchmarkPageCaseParallel serves the case page from many goroutines at
+// once: the audit events of concurrent reads share group commits.
+func BenchmarkPageCaseParallel(b *testing.B) {
+	e := openBench(b)
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		req := httptest.NewRequest("GET", "/cases/"+e.sample.CaseID, nil)
+		req.AddCookie(&http.Cookie{Name: "safecase", Value: e.cookie["caseworker"]})
+		for pb.Next() {
+			rec := httptest.NewRecorder()
+			e.srv.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d", rec.Code)
+			}
+		}
+	})
+}
