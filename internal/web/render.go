@@ -233,8 +233,14 @@ func (p *Page) Due(t time.Time) string {
 	return p.T("due.in_"+unit, n)
 }
 
-// Role returns the label of a role.
-func (p *Page) Role(r org.Role) string { return p.T("role." + string(r)) }
+// Role returns the label of a role (an org.Role or its name).
+func (p *Page) Role(r any) string {
+	k := "role." + fmt.Sprint(r)
+	if !p.L.Has(k) {
+		return fmt.Sprint(r)
+	}
+	return p.T(k)
+}
 
 // pageText is what a field template needs of its page.
 type pageText interface {

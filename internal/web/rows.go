@@ -67,7 +67,7 @@ func (p *Page) listLabels() listLabels {
 func (p *Page) caseRows(rows []store.CaseRow) []caseRowView {
 	out := make([]caseRowView, len(rows))
 	for i, r := range rows {
-		v := caseRowView{ID: r.ID, Code: r.Code, Type: p.T("type." + r.Type), Risk: r.RiskLevel,
+		v := caseRowView{ID: r.ID, Code: r.Code, Type: p.T("type_short." + r.Type), Risk: r.RiskLevel,
 			RiskLabel: p.Opt("risk", r.RiskLevel), Urgent: r.Urgent, Step: p.T("step." + r.Step),
 			Due: p.dueView(r.NextDueAt), Worker: r.CaseworkerName, Over: p.Overdue(r.NextDueAt)}
 		if r.Priority {
