@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/safecase/safecase/internal/auth"
@@ -199,6 +200,34 @@ func (tx *Tx) User(ctx context.Context, id string) (*org.User, error) {
 		return nil, notFound(err, "user "+id)
 	}
 	return u, nil
+}
+
+// UserNames returns the display names of the users ids, in one query.
+func (tx *Tx) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	var args []any
+	for _, id := range ids {
+		if id != "" {
+			args = append(args, id)
+		}
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	q := "SELECT id, display_name FROM users WHERE id IN (?" + strings.Repeat(", ?", len(args)-1) + ")"
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
 }
 
 // UserByName returns the user called username.

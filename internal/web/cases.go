@@ -80,7 +80,9 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 		v.GateOpen = consent.Allows(v.Consent.Scopes, s.prof.GateScope())
 	}
 	if decide(access.View, access.Family) {
-		if v.People, err = tx.CasePeople(ctx, c.ID); err != nil {
+		if v.Consent != nil {
+			v.People = v.Consent.People // loaded with the consent state
+		} else if v.People, err = tx.CasePeople(ctx, c.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -106,22 +108,20 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 		}
 	}
 	// Names of the people who acted on the case, for the history.
-	ids := map[string]bool{c.CaseworkerID: true, c.CreatedBy: true, c.UpdatedBy: true}
+	ids := []string{c.CaseworkerID, c.CreatedBy, c.UpdatedBy}
 	for _, r := range v.Risk {
-		ids[r.ChangedBy] = true
+		ids = append(ids, r.ChangedBy)
 	}
 	if v.Consent != nil {
 		for _, r := range v.Consent.Records {
-			ids[r.ObtainedBy] = true
+			ids = append(ids, r.ObtainedBy)
 		}
 		for _, o := range v.Consent.Overrides {
-			ids[o.ApprovedBy] = true
+			ids = append(ids, o.ApprovedBy)
 		}
 	}
-	for id := range ids {
-		if u, err := tx.User(ctx, id); err == nil {
-			v.Names[id] = u.DisplayName
-		}
+	if v.Names, err = tx.UserNames(ctx, ids); err != nil {
+		return nil, err
 	}
 	v.Caseworker = v.Names[c.CaseworkerID]
 	return v, nil
