@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -142,22 +143,10 @@ func (s *Server) apiUpdateRegistration(w http.ResponseWriter, r *http.Request, r
 		cases.Registration
 		Version int `json:"version"`
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := versionOf(in.Version); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := cases.UpdateRegistration(ctx, tx, s.prof, rq.Actor, id, in.Version, in.Registration, rq.Now)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiCaseReply(w, r, rq, id, http.StatusOK, false)
+	}, s.caseReply(w, r, rq, http.StatusOK))
 }
 
 func (s *Server) apiRisk(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -166,22 +155,10 @@ func (s *Server) apiRisk(w http.ResponseWriter, r *http.Request, rq *request) er
 		Reason    string `json:"reason"`
 		Version   int    `json:"version"`
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := versionOf(in.Version); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := cases.ChangeRisk(ctx, tx, s.prof, rq.Actor, id, in.Version, in.RiskLevel, in.Reason, rq.Now)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiCaseReply(w, r, rq, id, http.StatusOK, false)
+	}, s.caseReply(w, r, rq, http.StatusOK))
 }
 
 func (s *Server) apiUrgent(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -190,22 +167,10 @@ func (s *Server) apiUrgent(w http.ResponseWriter, r *http.Request, rq *request) 
 		UrgentNeeds string `json:"urgent_needs"`
 		Version     int    `json:"version"`
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := versionOf(in.Version); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := cases.SetUrgent(ctx, tx, s.prof, rq.Actor, id, in.Version, in.Urgent, in.UrgentNeeds, rq.Now)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiCaseReply(w, r, rq, id, http.StatusOK, false)
+	}, s.caseReply(w, r, rq, http.StatusOK))
 }
 
 func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -213,22 +178,42 @@ func (s *Server) apiAssign(w http.ResponseWriter, r *http.Request, rq *request) 
 		CaseworkerID string `json:"caseworker_id"`
 		Version      int    `json:"version"`
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
+		_, err := cases.Assign(ctx, tx, rq.Actor, id, in.Version, in.CaseworkerID, rq.Now)
 		return err
+	}, s.caseReply(w, r, rq, http.StatusOK))
+}
+
+// apiCaseOp decodes the request body into in (unless in is nil), checks the
+// version it carries (unless version is nil), runs op on case {id} in one
+// transaction and answers with reply.
+func (s *Server) apiCaseOp(w http.ResponseWriter, r *http.Request, in any, version *int,
+	op func(ctx context.Context, tx *store.Tx, id string) error, reply func(id string) error) error {
+	if in != nil {
+		if err := decodeJSON(w, r, in); err != nil {
+			return err
+		}
 	}
-	if err := versionOf(in.Version); err != nil {
-		return err
+	if version != nil {
+		if err := versionOf(*version); err != nil {
+			return err
+		}
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		_, err := cases.Assign(ctx, tx, rq.Actor, id, in.Version, in.CaseworkerID, rq.Now)
-		return err
-	})
-	if err != nil {
+	if err := s.db.Tx(ctx, func(tx *store.Tx) error { return op(ctx, tx, id) }); err != nil {
 		return err
 	}
-	return s.apiCaseReply(w, r, rq, id, http.StatusOK, false)
+	return reply(id)
+}
+
+// caseReply and consentReply answer an edit with the record as it is now.
+func (s *Server) caseReply(w http.ResponseWriter, r *http.Request, rq *request, status int) func(string) error {
+	return func(id string) error { return s.apiCaseReply(w, r, rq, id, status, false) }
+}
+
+func (s *Server) consentReply(w http.ResponseWriter, r *http.Request, rq *request, status int) func(string) error {
+	return func(id string) error { return s.apiConsentReply(w, r, rq, id, status) }
 }
 
 // apiConsentReply answers with the consent state of case id; a plain read
@@ -262,19 +247,10 @@ func (s *Server) apiConsent(w http.ResponseWriter, r *http.Request, rq *request)
 
 func (s *Server) apiAddConsent(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in consent.Input
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := consent.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiConsentReply(w, r, rq, id, http.StatusCreated)
+	}, s.consentReply(w, r, rq, http.StatusCreated))
 }
 
 func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -282,80 +258,38 @@ func (s *Server) apiWithdraw(w http.ResponseWriter, r *http.Request, rq *request
 		Reason  string `json:"reason"`
 		Version int    `json:"version"`
 	}
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := versionOf(in.Version); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := consent.Withdraw(ctx, tx, rq.Actor, id, r.PathValue("cid"), in.Version, in.Reason, rq.Now)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiConsentReply(w, r, rq, id, http.StatusOK)
+	}, s.consentReply(w, r, rq, http.StatusOK))
 }
 
 func (s *Server) apiOverride(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in consent.OverrideInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := consent.AddOverride(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiConsentReply(w, r, rq, id, http.StatusCreated)
+	}, s.consentReply(w, r, rq, http.StatusCreated))
 }
 
 func (s *Server) apiRevokeOverride(w http.ResponseWriter, r *http.Request, rq *request) error {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, nil, nil, func(ctx context.Context, tx *store.Tx, id string) error {
 		return consent.RevokeOverride(ctx, tx, rq.Actor, id, r.PathValue("oid"), rq.Now)
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiConsentReply(w, r, rq, id, http.StatusOK)
+	}, s.consentReply(w, r, rq, http.StatusOK))
 }
 
 func (s *Server) apiExclusion(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in consent.ExclusionInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := consent.AddExclusion(ctx, tx, rq.Actor, id, in, rq.Now)
 		return err
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiConsentReply(w, r, rq, id, http.StatusCreated)
+	}, s.consentReply(w, r, rq, http.StatusCreated))
 }
 
 func (s *Server) apiRemoveExclusion(w http.ResponseWriter, r *http.Request, rq *request) error {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.apiCaseOp(w, r, nil, nil, func(ctx context.Context, tx *store.Tx, id string) error {
 		return consent.RemoveExclusion(ctx, tx, rq.Actor, id, r.PathValue("eid"), rq.Now)
-	})
-	if err != nil {
-		return err
-	}
-	return s.apiConsentReply(w, r, rq, id, http.StatusOK)
+	}, s.consentReply(w, r, rq, http.StatusOK))
 }
 
 func (s *Server) apiFamily(w http.ResponseWriter, r *http.Request, rq *request) error {

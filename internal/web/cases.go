@@ -384,56 +384,26 @@ func (s *Server) postEditCase(w http.ResponseWriter, r *http.Request, rq *reques
 
 // postRisk changes the risk level with a reason.
 func (s *Server) postRisk(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		_, err := cases.ChangeRisk(ctx, tx, s.prof, rq.Actor, id, f.version(), f.str("risk_level"), f.str("risk_reason"), rq.Now)
 		return err
-	})
-	if err != nil {
-		return s.caseFormFailed(w, r, rq, id, err)
-	}
-	return redirect(w, r, "/cases/"+id+"?done=risk")
+	}, "/cases/%s?done=risk", s.caseFormFailed)
 }
 
 // postUrgent raises or lowers the urgent flag.
 func (s *Server) postUrgent(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		_, err := cases.SetUrgent(ctx, tx, s.prof, rq.Actor, id, f.version(), f.bool("urgent"), f.str("urgent_needs"), rq.Now)
 		return err
-	})
-	if err != nil {
-		return s.caseFormFailed(w, r, rq, id, err)
-	}
-	return redirect(w, r, "/cases/"+id+"?done=urgent")
+	}, "/cases/%s?done=urgent", s.caseFormFailed)
 }
 
 // postAssign changes the primary caseworker.
 func (s *Server) postAssign(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		_, err := cases.Assign(ctx, tx, rq.Actor, id, f.version(), f.str("caseworker_id"), rq.Now)
 		return err
-	})
-	if err != nil {
-		return s.caseFormFailed(w, r, rq, id, err)
-	}
-	return redirect(w, r, "/cases/"+id+"?done=assigned")
+	}, "/cases/%s?done=assigned", s.caseFormFailed)
 }
 
 // caseFormFailed shows the case page again with the errors of a small form

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/safecase/safecase/internal/access"
@@ -136,102 +137,56 @@ func consentForm(f *form) consent.Input {
 		ToldMandatoryReporting: f.bool("told_mandatory_reporting"), Notes: f.str("notes")}
 }
 
-func (s *Server) postConsent(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
+// consentFailedWith shows the consent page again with the errors of a form,
+// refilled by fill.
+func (s *Server) consentFailedWith(fill func(*consentPage)) func(http.ResponseWriter, *http.Request, *request, string, error) error {
+	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
+		return s.consentFailed(w, r, rq, id, err, fill)
 	}
-	id, in := r.PathValue("id"), consentForm(f)
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+}
+
+func (s *Server) postConsent(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in consent.Input
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = consentForm(f)
 		_, err := consent.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	})
-	if err != nil {
-		return s.consentFailed(w, r, rq, id, err, func(p *consentPage) { p.Form = in })
-	}
-	return redirect(w, r, "/cases/"+id+"/consent?done=recorded")
+	}, "/cases/%s/consent?done=recorded", s.consentFailedWith(func(p *consentPage) { p.Form = in }))
 }
 
 func (s *Server) postWithdraw(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		_, err := consent.Withdraw(ctx, tx, rq.Actor, id, r.PathValue("cid"), f.version(), f.str("withdrawal_reason"), rq.Now)
 		return err
-	})
-	if err != nil {
-		return s.consentFailed(w, r, rq, id, err, func(p *consentPage) {})
-	}
-	return redirect(w, r, "/cases/"+id+"/consent?done=withdrawn")
+	}, "/cases/%s/consent?done=withdrawn", s.consentFailedWith(func(*consentPage) {}))
 }
 
 func (s *Server) postOverride(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	in := consent.OverrideInput{Scope: f.str("scope"), Basis: f.str("basis"), Reason: f.str("reason")}
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	var in consent.OverrideInput
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = consent.OverrideInput{Scope: f.str("scope"), Basis: f.str("basis"), Reason: f.str("reason")}
 		_, err := consent.AddOverride(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	})
-	if err != nil {
-		return s.consentFailed(w, r, rq, id, err, func(p *consentPage) { p.Override = in })
-	}
-	return redirect(w, r, "/cases/"+id+"/consent?done=override")
+	}, "/cases/%s/consent?done=override", s.consentFailedWith(func(p *consentPage) { p.Override = in }))
 }
 
 func (s *Server) postRevokeOverride(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, err := parseForm(w, r); err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		return consent.RevokeOverride(ctx, tx, rq.Actor, id, r.PathValue("oid"), rq.Now)
-	})
-	if err != nil {
-		return s.consentFailed(w, r, rq, id, err, func(p *consentPage) {})
-	}
-	return redirect(w, r, "/cases/"+id+"/consent?done=revoked")
+	}, "/cases/%s/consent?done=revoked", s.consentFailedWith(func(*consentPage) {}))
 }
 
 func (s *Server) postExclusion(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	in := consent.ExclusionInput{Kind: f.str("kind"), AgencyID: f.str("agency_id"), Name: f.str("name"), Reason: f.str("reason")}
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	var in consent.ExclusionInput
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = consent.ExclusionInput{Kind: f.str("kind"), AgencyID: f.str("agency_id"), Name: f.str("name"), Reason: f.str("reason")}
 		_, err := consent.AddExclusion(ctx, tx, rq.Actor, id, in, rq.Now)
 		return err
-	})
-	if err != nil {
-		return s.consentFailed(w, r, rq, id, err, func(p *consentPage) { p.Exclusion = in })
-	}
-	return redirect(w, r, "/cases/"+id+"/consent?done=excluded")
+	}, "/cases/%s/consent?done=excluded", s.consentFailedWith(func(p *consentPage) { p.Exclusion = in }))
 }
 
 func (s *Server) postRemoveExclusion(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, err := parseForm(w, r); err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		return consent.RemoveExclusion(ctx, tx, rq.Actor, id, r.PathValue("eid"), rq.Now)
-	})
-	if err != nil {
-		return s.consentFailed(w, r, rq, id, err, func(p *consentPage) {})
-	}
-	return redirect(w, r, "/cases/"+id+"/consent?done=removed")
+	}, "/cases/%s/consent?done=removed", s.consentFailedWith(func(*consentPage) {}))
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -8,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/store"
 )
 
 // maxForm caps a form body; SafeCase forms are text, never uploads.
@@ -105,4 +108,24 @@ func fieldErrors(err error) (errs.Fields, bool) { return errs.AsFields(err) }
 func redirect(w http.ResponseWriter, r *http.Request, url string) error {
 	http.Redirect(w, r, url, http.StatusSeeOther)
 	return nil
+}
+
+// formOp is an operation a small form runs on case id in one transaction.
+type formOp func(ctx context.Context, tx *store.Tx, f *form, id string) error
+
+// caseForm runs op for the form posted to a page of case {id}: on success
+// it redirects to next (with %s for the case ID); on failure, failed shows
+// the page again with what went wrong (or returns the error).
+func (s *Server) caseForm(w http.ResponseWriter, r *http.Request, rq *request, op formOp, next string,
+	failed func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	ctx := r.Context()
+	if err := s.db.Tx(ctx, func(tx *store.Tx) error { return op(ctx, tx, f, id) }); err != nil {
+		return failed(w, r, rq, id, err)
+	}
+	return redirect(w, r, fmt.Sprintf(next, id))
 }
