@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -428,6 +429,7 @@ func (s *Server) apiScreen(w http.ResponseWriter, r *http.Request, rq *request) 
 func (s *Server) apiScreening(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	var sc *intake.Screening
+	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if sc, err = tx.Screening(ctx, r.PathValue("id")); err != nil {
 			return err
@@ -435,9 +437,11 @@ func (s *Server) apiScreening(w http.ResponseWriter, r *http.Request, rq *reques
 		if d := access.Decide(rq.Actor, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}); !d.Allow {
 			return &errs.DeniedError{Record: "screening", ID: sc.ID, AgencyID: sc.AgencyID, Reason: d.Reason, Kind: errs.NotFound}
 		}
+		wait = s.db.AuditAsync(ctx, audit.Event{Action: "screening.view", RecordType: "screening", RecordID: sc.ID,
+			AgencyID: sc.AgencyID, CaseID: sc.CaseID})
 		return nil
 	})
-	if err != nil {
+	if err := errors.Join(err, wait()); err != nil {
 		return err
 	}
 	return ok(w, screeningToJSON(sc))

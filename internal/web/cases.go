@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sort"
 
@@ -235,39 +236,49 @@ func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, rq *request
 	p := registerPage{Page: s.page(rq, "register.title", "register")}
 	p.Form.RegisteredOn = s.prof.Today(rq.Now)
 	p.Form.Type = "cp"
+	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if p.Workers, err = workersFor(ctx, tx, rq); err != nil {
 			return err
 		}
 		if sid := r.URL.Query().Get("screening"); sid != "" {
-			return s.prefillFromScreening(ctx, tx, rq, sid, &p)
+			wait, err = s.prefillFromScreening(ctx, tx, rq, sid, &p)
 		}
-		return nil
+		return err
 	})
-	if err != nil {
+	if err := errors.Join(err, wait()); err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "register", &p)
 }
 
-func (s *Server) prefillFromScreening(ctx context.Context, tx *store.Tx, rq *request, sid string, p *registerPage) error {
+// prefillFromScreening fills the registration form from screening sid and
+// its identification. It returns the wait of the audit event of reading the
+// identification.
+func (s *Server) prefillFromScreening(ctx context.Context, tx *store.Tx, rq *request, sid string, p *registerPage) (func() error, error) {
 	sc, err := tx.Screening(ctx, sid)
 	if err != nil || sc.AgencyID != rq.User.AgencyID {
-		return errs.E(errs.NotFound, "screening %s", sid)
+		return noWait, errs.E(errs.NotFound, "screening %s", sid)
 	}
 	p.Screening = sc
 	p.Form.ScreeningID, p.Form.Type, p.Form.Age = sc.ID, sc.CaseType, sc.AgeYears
 	if sc.IdentificationID != "" {
 		ident, err := tx.Identification(ctx, sc.IdentificationID)
 		if err != nil {
-			return err
+			return noWait, err
 		}
 		p.Form.GivenName, p.Form.Location, p.Form.Contact = ident.Name, ident.Location, ident.Contact
 		p.Form.Sex, p.Form.Concerns, p.Form.Urgent, p.Form.Source = ident.Sex, ident.Concerns, ident.Urgent, ident.Source
 		p.Form.ReferredOn = ident.SubmittedAt.In(s.prof.Location()).Format("2006-01-02")
+		// The form shows what the identification said about the person: a read.
+		return s.db.AuditAsync(ctx, audit.Event{Action: "identification.view", RecordType: "identification",
+			RecordID: ident.ID, AgencyID: ident.AgencyID}), nil
 	}
-	return nil
+	return noWait, nil
 }
+
+// noWait is the wait of no audit event.
+func noWait() error { return nil }
 
 // postRegister registers a new case.
 func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -312,6 +323,7 @@ func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *reques
 func (s *Server) getEditCase(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	p := registerPage{Page: s.page(rq, "edit.title", ""), Edit: true}
+	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		c, err := cases.Get(ctx, tx, rq.Actor, access.Edit, access.Registration, r.PathValue("id"))
 		if err != nil {
@@ -322,9 +334,11 @@ func (s *Server) getEditCase(w http.ResponseWriter, r *http.Request, rq *request
 			return err
 		}
 		p.Form, p.CaseID, p.Code, p.Version = cases.FormOf(c, id, ""), c.ID, c.Code, c.Version
+		wait = s.db.AuditAsync(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: c.ID,
+			CaseID: c.ID, AgencyID: c.AgencyID, Detail: `{"page":"edit"}`})
 		return nil
 	})
-	if err != nil {
+	if err := errors.Join(err, wait()); err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "register", &p)
@@ -360,6 +374,11 @@ func (s *Server) postEditCase(w http.ResponseWriter, r *http.Request, rq *reques
 		snap, _ := ce.Current.(cases.Snapshot)
 		if snap.Case == nil {
 			return err
+		}
+		// The conflict shows the saved record: a read.
+		if aerr := s.db.Audit(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: snap.Case.ID,
+			CaseID: snap.Case.ID, AgencyID: snap.Case.AgencyID, Detail: `{"page":"conflict"}`}); aerr != nil {
+			return aerr
 		}
 		cur := cases.FormOf(snap.Case, snap.Identity, "")
 		p.Conflict = s.conflict(ctx, rq, snap.Case.UpdatedBy, snap.Case.UpdatedAt, in, cur)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -235,6 +236,7 @@ func (p *screeningPage) Question(key string) string {
 func (s *Server) getScreening(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	p := screeningPage{Page: s.page(rq, "screening.title", "screen")}
+	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		sc, err := tx.Screening(ctx, r.PathValue("id"))
 		if err != nil {
@@ -244,9 +246,11 @@ func (s *Server) getScreening(w http.ResponseWriter, r *http.Request, rq *reques
 			return &errs.DeniedError{Record: "screening", ID: sc.ID, AgencyID: sc.AgencyID, Reason: d.Reason, Kind: errs.NotFound}
 		}
 		p.S, p.Criteria = sc, s.prof.Eligibility[sc.CaseType]
+		wait = s.db.AuditAsync(ctx, audit.Event{Action: "screening.view", RecordType: "screening", RecordID: sc.ID,
+			AgencyID: sc.AgencyID, CaseID: sc.CaseID})
 		return nil
 	})
-	if err != nil {
+	if err := errors.Join(err, wait()); err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "screening", &p)
