@@ -510,7 +510,7 @@ func (d *demo) randomScenario(gbvAgency bool) scenario {
 	if s.newRisk != "" && window-s.dueIn < 4*time.Hour {
 		s.dueIn = window - 4*time.Hour // leave time for the change of risk
 	}
-	if window-s.dueIn < 40*time.Hour && r.chance(0.3) {
+	if window-s.dueIn < 40*time.Hour && r.chance(0.12) {
 		s.urgent = true
 	}
 	switch x := r.Float64(); {
