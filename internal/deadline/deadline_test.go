@@ -27,7 +27,7 @@ func TestDue(t *testing.T) {
 		deadline.CasePlan:         {profile.High: 3 * d, profile.Medium: w, profile.Low: 2 * w},
 		deadline.FirstAction:      {profile.High: 24 * h, profile.Medium: w, profile.Low: 2 * w},
 		deadline.FollowUp:         {profile.High: 3 * d, profile.Medium: 2 * w, profile.Low: 4 * w},
-		deadline.Review:           {profile.High: w, profile.Medium: 12 * w, profile.Low: 12 * w},
+		deadline.Review:           {profile.High: 4 * w, profile.Medium: 12 * w, profile.Low: 12 * w},
 		deadline.UrgentResponse:   {profile.High: 24 * h, profile.Medium: 24 * h, profile.Low: 24 * h, profile.NoRisk: 24 * h},
 		deadline.ConsentWithdrawn: {profile.High: 48 * h, profile.Medium: 48 * h, profile.Low: 48 * h, profile.NoRisk: 48 * h},
 	}

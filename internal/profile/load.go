@@ -426,6 +426,12 @@ func (p *Profile) validate() []Problem {
 		{"closure_reasons", p.ClosureReasons},
 		{"transfer_reasons", p.TransferReasons},
 		{"referral_service_types", p.ReferralServiceTypes},
+		{"need_domains", p.NeedDomains},
+		{"perpetrator_relationships", p.PerpetratorRelations},
+		{"direct_service_types", p.DirectServiceTypes},
+		{"emergency_fund.purposes", p.EmergencyFund.Purposes},
+		{"emergency_fund.criteria", p.EmergencyFund.Criteria},
+		{"feedback_questions", p.FeedbackQuestions},
 	}
 	for _, l := range lists {
 		validateOptions(l.key, l.opts, bad)
@@ -468,6 +474,31 @@ func (p *Profile) validate() []Problem {
 	}
 	if p.ReviewInterval <= 0 {
 		bad("review_interval", "must be more than 0")
+	}
+	for i, l := range p.PlanApprovalLevels {
+		if l != High && l != Medium && l != Low {
+			bad(fmt.Sprintf("plan_approval_risk_levels[%d]", i), "%q must be high, medium or low", l)
+		}
+	}
+	if p.ApprovalWithin <= 0 {
+		bad("approval_within", "must be more than 0")
+	}
+	for i, k := range p.SexualIncidentTypes {
+		if !Has(p.IncidentTypes[CP], k) && !Has(p.IncidentTypes[GBV], k) {
+			bad(fmt.Sprintf("sexual_incident_types[%d]", i), "%q is not one of the incident_types", k)
+		}
+	}
+	if !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(p.EmergencyFund.Currency) {
+		bad("emergency_fund.currency", "%q is not a currency code like USD, EUR or KES", p.EmergencyFund.Currency)
+	}
+	if p.EmergencyFund.MaxAmount < 0 {
+		bad("emergency_fund.max_amount", "must be 0 (no cap) or more")
+	}
+	for key, d := range map[string]Duration{"post_closure_follow_up": p.PostClosureFollowUp, "age_out_alert": p.AgeOutAlert,
+		"no_contact_closure": p.NoContactClosure} {
+		if d <= 0 {
+			bad(key, "must be more than 0")
+		}
 	}
 	if p.Timezone == "" {
 		p.Timezone = "UTC"

@@ -66,6 +66,17 @@ type Profile struct {
 	RegistrationNumber    bool                   `yaml:"registration_number"`
 	Languages             []string               `yaml:"languages"`
 	Timezone              string                 `yaml:"timezone"`
+	PlanApprovalLevels    []string               `yaml:"plan_approval_risk_levels"`
+	ApprovalWithin        Duration               `yaml:"approval_within"`
+	NeedDomains           []Option               `yaml:"need_domains"`
+	PerpetratorRelations  []Option               `yaml:"perpetrator_relationships"`
+	SexualIncidentTypes   []string               `yaml:"sexual_incident_types"`
+	DirectServiceTypes    []Option               `yaml:"direct_service_types"`
+	EmergencyFund         Fund                   `yaml:"emergency_fund"`
+	PostClosureFollowUp   Duration               `yaml:"post_closure_follow_up"`
+	AgeOutAlert           Duration               `yaml:"age_out_alert"`
+	NoContactClosure      Duration               `yaml:"no_contact_closure"`
+	FeedbackQuestions     []Option               `yaml:"feedback_questions"`
 
 	// Source names where the profile came from, for messages.
 	Source string `yaml:"-"`
@@ -195,6 +206,34 @@ func (o Option) Text(lang string) string {
 		return s
 	}
 	return o.Label
+}
+
+// Fund is the emergency case management fund's rules.
+type Fund struct {
+	Currency  string   `yaml:"currency"`
+	MaxAmount float64  `yaml:"max_amount"` // per disbursement; 0 means no cap
+	Purposes  []Option `yaml:"purposes"`
+	Criteria  []Option `yaml:"criteria"`
+}
+
+// NeedsPlanApproval reports whether a case at risk level needs its plan approved.
+func (p *Profile) NeedsPlanApproval(level string) bool {
+	for _, l := range p.PlanApprovalLevels {
+		if l == level {
+			return true
+		}
+	}
+	return false
+}
+
+// IsSexualIncident reports whether incident type key is sexual violence.
+func (p *Profile) IsSexualIncident(key string) bool {
+	for _, k := range p.SexualIncidentTypes {
+		if k == key {
+			return true
+		}
+	}
+	return false
 }
 
 // Caseload holds the caseload thresholds per caseworker and supervisor.

@@ -40,7 +40,7 @@ func TestDefaultLoads(t *testing.T) {
 		CasePlan:     profile.ByRisk{High: dur(3 * day), Medium: dur(week), Low: dur(2 * week)},
 		FirstAction:  profile.ByRisk{High: dur(24 * time.Hour), Medium: dur(week), Low: dur(2 * week)},
 		FollowUp:     profile.ByRisk{High: dur(3 * day), Medium: dur(2 * week), Low: dur(4 * week)},
-		Review:       profile.ByRisk{High: dur(week), Medium: dur(12 * week), Low: dur(12 * week)},
+		Review:       profile.ByRisk{High: dur(4 * week), Medium: dur(12 * week), Low: dur(12 * week)},
 	}
 	if diff := cmp.Diff(want, p.Timelines); diff != "" {
 		t.Errorf("timelines (-want +got):\n%s", diff)
