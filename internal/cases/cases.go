@@ -66,6 +66,11 @@ type Case struct {
 	Declined          []string // fields the person declined to answer
 	ScreeningID       string
 	NextDueAt         time.Time // earliest open deadline; zero when none
+	ConsentSince      string    // YYYY-MM-DD: consent recorded before this (a reopening) no longer counts
+	AgeOutPathway     string    // what happens as the child turns adult (never an automatic closure)
+	ClosedAt          time.Time
+	ClosureReason     string
+	Reopened          int // how many times the case was reopened
 	CreatedBy         string
 	CreatedAt         time.Time
 	UpdatedBy         string
@@ -102,6 +107,17 @@ func (i *Identity) FullName() string {
 		return i.GivenName
 	}
 	return i.FamilyName
+}
+
+// StepChange is one move between steps, forwards or back.
+type StepChange struct {
+	ID        string
+	CaseID    string
+	From      string
+	To        string
+	Reason    string
+	ChangedBy string
+	ChangedAt time.Time
 }
 
 // RiskChange is one entry of a case's risk history.

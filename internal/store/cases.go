@@ -18,21 +18,24 @@ const noDue = int64(1) << 62
 const caseCols = `id, code, case_type, agency_id, team_id, caseworker_id, status, step, risk_level, urgent,
 	priority, care_status, care_arrangement, sex, age_years, age_estimated, registered_on, registration_place,
 	referred_at, registered_at, source, concerns, details, declined, screening_id, next_due_at, created_by,
-	created_at, updated_by, updated_at, version`
+	created_at, updated_by, updated_at, version, consent_since, age_out_pathway, closed_at, closure_reason, reopened`
 
 func scanCase(sc interface{ Scan(...any) error }) (*cases.Case, error) {
 	var c cases.Case
 	var age sql.NullInt64
 	var screening sql.NullString
 	var referred, registered, next, created, updated int64
+	var closed sql.NullInt64
 	var concerns, details, declined string
 	err := sc.Scan(&c.ID, &c.Code, &c.Type, &c.AgencyID, &c.TeamID, &c.CaseworkerID, &c.Status, &c.Step,
 		&c.RiskLevel, &c.Urgent, &c.Priority, &c.CareStatus, &c.CareArrangement, &c.Sex, &age, &c.AgeEstimated,
 		&c.RegisteredOn, &c.RegistrationPlace, &referred, &registered, &c.Source, &concerns, &details, &declined,
-		&screening, &next, &c.CreatedBy, &created, &c.UpdatedBy, &updated, &c.Version)
+		&screening, &next, &c.CreatedBy, &created, &c.UpdatedBy, &updated, &c.Version, &c.ConsentSince,
+		&c.AgeOutPathway, &closed, &c.ClosureReason, &c.Reopened)
 	if err != nil {
 		return nil, err
 	}
+	c.ClosedAt = fromNullMS(closed)
 	c.AgeYears = fromNullInt(age)
 	c.ScreeningID = screening.String
 	c.ReferredAt, c.RegisteredAt, c.CreatedAt, c.UpdatedAt = fromMS(referred), fromMS(registered), fromMS(created), fromMS(updated)
@@ -85,13 +88,13 @@ func (tx *Tx) InsertCase(ctx context.Context, c *cases.Case, id *cases.Identity)
 	}
 	details, _ := json.Marshal(c.Details)
 	for attempt := 0; ; attempt++ {
-		res, err := tx.exec(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		res, err := tx.exec(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO NOTHING`,
 			c.ID, c.Code, c.Type, c.AgencyID, c.TeamID, c.CaseworkerID, c.Status, c.Step, c.RiskLevel, c.Urgent,
 			c.Priority, c.CareStatus, c.CareArrangement, c.Sex, nullInt(c.AgeYears), c.AgeEstimated, c.RegisteredOn,
 			c.RegistrationPlace, ms(c.ReferredAt), ms(c.RegisteredAt), c.Source, jsonList(c.Concerns), string(details),
 			jsonList(c.Declined), nullStr(c.ScreeningID), noDue, c.CreatedBy, ms(c.CreatedAt), c.UpdatedBy,
-			ms(c.UpdatedAt), c.Version)
+			ms(c.UpdatedAt), c.Version, c.ConsentSince, c.AgeOutPathway, nullMS(c.ClosedAt), c.ClosureReason, c.Reopened)
 		if err != nil {
 			return err
 		}
@@ -121,11 +124,12 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *cases.Case, id *cases.Identity)
 	res, err := tx.exec(ctx, `UPDATE cases SET team_id = ?, caseworker_id = ?, status = ?, step = ?, risk_level = ?,
 		urgent = ?, priority = ?, care_status = ?, care_arrangement = ?, sex = ?, age_years = ?, age_estimated = ?,
 		registered_on = ?, registration_place = ?, source = ?, concerns = ?, details = ?, declined = ?,
+		consent_since = ?, age_out_pathway = ?, closed_at = ?, closure_reason = ?, reopened = ?,
 		updated_by = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
 		c.TeamID, c.CaseworkerID, c.Status, c.Step, c.RiskLevel, c.Urgent, c.Priority, c.CareStatus,
 		c.CareArrangement, c.Sex, nullInt(c.AgeYears), c.AgeEstimated, c.RegisteredOn, c.RegistrationPlace,
-		c.Source, jsonList(c.Concerns), string(details), jsonList(c.Declined), c.UpdatedBy, ms(c.UpdatedAt),
-		c.ID, c.Version)
+		c.Source, jsonList(c.Concerns), string(details), jsonList(c.Declined), c.ConsentSince, c.AgeOutPathway,
+		nullMS(c.ClosedAt), c.ClosureReason, c.Reopened, c.UpdatedBy, ms(c.UpdatedAt), c.ID, c.Version)
 	if err != nil {
 		return err
 	}
@@ -170,6 +174,37 @@ func (tx *Tx) InsertRiskChange(ctx context.Context, r *cases.RiskChange) error {
 	_, err := tx.exec(ctx, `INSERT INTO risk_changes (id, case_id, from_level, to_level, reason, changed_by, changed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ID, r.CaseID, r.From, r.To, r.Reason, r.ChangedBy, ms(r.ChangedAt))
 	return err
+}
+
+// InsertStepChange appends to a case's step history.
+func (tx *Tx) InsertStepChange(ctx context.Context, s *cases.StepChange) error {
+	if s.ID == "" {
+		s.ID = NewID()
+	}
+	_, err := tx.exec(ctx, `INSERT INTO step_changes (id, case_id, from_step, to_step, reason, changed_by, changed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.ID, s.CaseID, s.From, s.To, s.Reason, s.ChangedBy, ms(s.ChangedAt))
+	return err
+}
+
+// StepHistory returns a case's step changes, newest first.
+func (tx *Tx) StepHistory(ctx context.Context, caseID string) ([]cases.StepChange, error) {
+	rows, err := tx.query(ctx, `SELECT id, case_id, from_step, to_step, reason, changed_by, changed_at
+		FROM step_changes WHERE case_id = ? ORDER BY changed_at DESC, id DESC`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []cases.StepChange
+	for rows.Next() {
+		var s cases.StepChange
+		var at int64
+		if err := rows.Scan(&s.ID, &s.CaseID, &s.From, &s.To, &s.Reason, &s.ChangedBy, &at); err != nil {
+			return nil, err
+		}
+		s.ChangedAt = fromMS(at)
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 // RiskHistory returns a case's risk changes, newest first.
