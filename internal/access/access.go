@@ -24,7 +24,9 @@ const (
 	View     Action = "view"
 	Create   Action = "create"
 	Edit     Action = "edit"
-	Approve  Action = "approve"  // supervisor decisions: consent overrides
+	Approve  Action = "approve"  // supervisor decisions: consent overrides, plans, closures
+	Reopen   Action = "reopen"   // reopen a closed case
+	Feedback Action = "feedback" // the post-closure follow-up and feedback survey
 	Assign   Action = "assign"   // choose or change the primary caseworker
 	Screen   Action = "screen"   // screen identifications against eligibility
 	Manage   Action = "manage"   // administer users, teams, agencies
@@ -57,10 +59,15 @@ const (
 	Registration Section = "registration" // the case's registration data, risk, care status
 	Consent      Section = "consent"      // consent and assent, overrides, sharing exclusions
 	Family       Section = "family"       // family members and caregivers
+	Assessment   Section = "assessment"   // assessments, safety threats, needs
+	Plan         Section = "plan"         // case plans: objectives, actions, gaps, meetings
+	Services     Section = "services"     // implementation: direct services, safety plans, emergency fund
+	FollowUp     Section = "followup"     // follow-ups and reviews
+	Closure      Section = "closure"      // closure, post-closure follow-up, reopening
 )
 
 // Sections lists every section.
-var Sections = []Section{Identity, Registration, Consent, Family}
+var Sections = []Section{Identity, Registration, Consent, Family, Assessment, Plan, Services, FollowUp, Closure}
 
 // Scope is the breadth of a list.
 type Scope string
@@ -78,6 +85,8 @@ type Case struct {
 	AgencyID     string
 	TeamID       string
 	CaseworkerID string
+	Closed       bool   // a closed file is read-only
+	FollowUpBy   string // who does the post-closure follow-up (the supervisor or a designee)
 }
 
 // Resource is the record an action is on.
@@ -180,6 +189,9 @@ func decideCase(a Actor, act Action, c Case, s Section) Decision {
 		}
 		return deny("may not register cases here")
 	}
+	if c.Closed {
+		return decideClosed(a, act, c, s)
+	}
 	scope, ok := caseScope(a, c)
 	if !ok {
 		return deny("case outside the actor's caseload")
@@ -203,7 +215,54 @@ func decideCase(a Actor, act Action, c Case, s Section) Decision {
 		}
 		return deny("only supervisors and managers reassign cases")
 	}
-	return deny("action not allowed on a case")
+	return deny("action not allowed on an open case")
+}
+
+// decideClosed decides on a closed case: the file is read-only; its consent
+// records are kept apart, for the supervisor and the data protection officer;
+// the post-closure follow-up belongs to the supervisor or a designee who is
+// never the case's own caseworker.
+func decideClosed(a Actor, act Action, c Case, s Section) Decision {
+	scope, inScope := caseScope(a, c)
+	designee := c.FollowUpBy != "" && a.UserID == c.FollowUpBy && a.UserID != c.CaseworkerID &&
+		a.AgencyID == c.AgencyID
+	supervisor := inScope && a.Role == org.Supervisor
+	switch act {
+	case View:
+		if s == Consent {
+			if supervisor {
+				return allow("consent records of a closed case: the supervisor")
+			}
+			if a.Role == org.DPOfficer && a.AgencyID == c.AgencyID {
+				return allow("consent records of a closed case: the data protection officer")
+			}
+			return deny("the consent records of a closed case are kept apart")
+		}
+		if inScope {
+			return allow("closed case in " + string(scope) + " scope (read-only)")
+		}
+		if designee && (s == Identity || s == Registration || s == Closure) {
+			return allow("designated for the post-closure follow-up")
+		}
+		return deny("case outside the actor's caseload")
+	case Feedback:
+		if a.UserID == c.CaseworkerID {
+			return deny("the case's own caseworker never runs its post-closure follow-up")
+		}
+		if designee || (supervisor && (c.FollowUpBy == "" || c.FollowUpBy == a.UserID)) {
+			return allow("runs the post-closure follow-up")
+		}
+		return deny("the post-closure follow-up is assigned to someone else")
+	case Reopen:
+		if supervisor || (inScope && a.Role == org.Caseworker) {
+			return allow("may reopen the case")
+		}
+		return deny("only the case's caseworker or supervisor reopens it")
+	}
+	if !inScope && !designee {
+		return deny("case outside the actor's caseload")
+	}
+	return deny("the case is closed: its file is read-only")
 }
 
 func validSection(s Section) bool {

@@ -70,7 +70,8 @@ type Case struct {
 	AgeOutPathway     string    // what happens as the child turns adult (never an automatic closure)
 	ClosedAt          time.Time
 	ClosureReason     string
-	Reopened          int // how many times the case was reopened
+	Reopened          int    // how many times the case was reopened
+	FollowUpBy        string // who does the post-closure follow-up
 	CreatedBy         string
 	CreatedAt         time.Time
 	UpdatedBy         string

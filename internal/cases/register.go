@@ -12,6 +12,7 @@ import (
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
 )
@@ -227,12 +228,16 @@ type Tx interface {
 	UpdateDeadline(ctx context.Context, d *deadline.Deadline) error
 	DeleteDeadline(ctx context.Context, id string) error
 	RefreshNextDue(ctx context.Context, caseID string) error
+	InsertStepChange(ctx context.Context, s *StepChange) error
+	TeamSupervisors(ctx context.Context, teamID string) ([]string, error)
+	InsertNotification(ctx context.Context, n *notify.Notification) error
 	Record(ctx context.Context, e audit.Event) error
 }
 
 // Ref returns what an access decision needs to know about c.
 func (c *Case) Ref() access.Case {
-	return access.Case{ID: c.ID, AgencyID: c.AgencyID, TeamID: c.TeamID, CaseworkerID: c.CaseworkerID}
+	return access.Case{ID: c.ID, AgencyID: c.AgencyID, TeamID: c.TeamID, CaseworkerID: c.CaseworkerID,
+		Closed: c.Status == Closed, FollowUpBy: c.FollowUpBy}
 }
 
 // Get loads case id for actor a to do act on section s. A case a may not
@@ -371,6 +376,16 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 		if err := add(deadline.UrgentResponse, now, time.Time{}); err != nil {
 			return nil, err
 		}
+		if err := notify.Supervisors(ctx, tx, c.TeamID, notify.Urgent, c.ID, a.UserID, now); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.InsertStepChange(ctx, &StepChange{CaseID: c.ID, To: StepAssessment, Reason: "registered",
+		ChangedBy: a.UserID, ChangedAt: now}); err != nil {
+		return nil, err
+	}
+	if err := SyncAgeOut(ctx, tx, p, c, id, now); err != nil {
+		return nil, err
 	}
 	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {
 		return nil, err

@@ -50,7 +50,21 @@ func tryRegister(t *testing.T, db *store.DB, a access.Actor, r cases.Registratio
 	return c, err
 }
 
+// caseDeadlines returns a case's deadlines sorted by kind, leaving out the
+// age-out task (years away for a child; TestAgeOut covers it).
 func caseDeadlines(t *testing.T, db *store.DB, id string) []deadline.Deadline {
+	t.Helper()
+	var out []deadline.Deadline
+	for _, d := range allDeadlines(t, db, id) {
+		if d.Kind != deadline.AgeOut {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// allDeadlines returns every deadline of a case, sorted by kind.
+func allDeadlines(t *testing.T, db *store.DB, id string) []deadline.Deadline {
 	t.Helper()
 	var ds []deadline.Deadline
 	fixture.Read(t, db, func(tx *store.Tx) error {

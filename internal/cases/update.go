@@ -10,6 +10,7 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
 )
@@ -67,6 +68,24 @@ func UpdateRegistration(ctx context.Context, tx Tx, p *profile.Profile, a access
 	if err := tx.UpdateCase(ctx, c, newID); err != nil {
 		return nil, err
 	}
+	if err := SyncAgeOut(ctx, tx, p, c, newID, now); err != nil {
+		return nil, err
+	}
+	// A change of care arrangement makes the review due at once (L4474-4481).
+	if before.CareStatus != c.CareStatus || before.CareArrangement != c.CareArrangement {
+		ds, err := tx.CaseDeadlines(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if hasOpen(ds, deadline.Review) {
+			if err := DueNow(ctx, tx, c, deadline.Review, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {
+		return nil, err
+	}
 	after := FormOf(c, newID, "")
 	detail, _ := json.Marshal(map[string]any{"fields": ChangedFields(before, after)})
 	return c, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "case.update", RecordType: "case", RecordID: c.ID,
@@ -105,6 +124,28 @@ func emptyAsNull(v any) any {
 		return nil
 	}
 	return v
+}
+
+// RiskRank orders risk levels: no_risk 0, low 1, medium 2, high 3.
+func RiskRank(level string) int {
+	switch level {
+	case profile.High:
+		return 3
+	case profile.Medium:
+		return 2
+	case profile.Low:
+		return 1
+	}
+	return 0
+}
+
+func hasOpen(ds []deadline.Deadline, k deadline.Kind) bool {
+	for _, d := range ds {
+		if d.Kind == k && d.Open() {
+			return true
+		}
+	}
+	return false
 }
 
 // ChangeRisk sets the risk level of case id (read at version) with a
@@ -153,6 +194,12 @@ func ChangeRisk(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 			return nil, err
 		}
 	}
+	// A higher risk level makes the review of an active plan due at once (L4474-4481).
+	if RiskRank(level) > RiskRank(from) && hasOpen(ds, deadline.Review) {
+		if err := DueNow(ctx, tx, c, deadline.Review, now); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {
 		return nil, err
 	}
@@ -193,6 +240,10 @@ func SetUrgent(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, i
 		due, _ := deadline.Due(p, deadline.UrgentResponse, c.RiskLevel, now)
 		err = tx.InsertDeadline(ctx, &deadline.Deadline{CaseID: c.ID, Kind: deadline.UrgentResponse, AnchorAt: now,
 			DueAt: due, AssigneeID: c.CaseworkerID, TeamID: c.TeamID, AgencyID: c.AgencyID, CreatedAt: now})
+		if err == nil {
+			// The supervisor is informed of every urgent need (L3834-3835).
+			err = notify.Supervisors(ctx, tx, c.TeamID, notify.Urgent, c.ID, a.UserID, now)
+		}
 	} else {
 		for _, d := range ds {
 			if d.Kind == deadline.UrgentResponse && d.Open() {

@@ -126,6 +126,9 @@ type Facts struct {
 	Type       string
 	Age        *int // nil when unknown or declined
 	Caregivers []cases.Person
+	// Since is the date (YYYY-MM-DD) from which consent counts: a reopened
+	// case needs consent confirmed again. Empty means all records count.
+	Since string
 }
 
 // needsFor returns the agreements a case with facts f needs per scope.
@@ -197,7 +200,7 @@ func Evaluate(p *profile.Profile, f Facts, records []Record, overrides []Overrid
 			n.Status = Missing
 			for i := range records {
 				r := &records[i]
-				if r.Scope != sc.Key || !covers(n.Giver, r.Giver) || !hasKind(n.Kinds, r.Kind) {
+				if r.Scope != sc.Key || !covers(n.Giver, r.Giver) || !hasKind(n.Kinds, r.Kind) || r.ObtainedOn < f.Since {
 					continue
 				}
 				if r.Active() {
@@ -223,7 +226,7 @@ func Evaluate(p *profile.Profile, f Facts, records []Record, overrides []Overrid
 			st.Needs = append(st.Needs, n)
 		}
 		for i := range overrides {
-			if overrides[i].Scope == sc.Key && overrides[i].Active() {
+			if overrides[i].Scope == sc.Key && overrides[i].Active() && !before(overrides[i].ApprovedAt, f.Since) {
 				st.Override = &overrides[i]
 				st.Satisfied = true
 			}
@@ -257,4 +260,9 @@ func MissingNeeds(statuses []ScopeStatus) int {
 		}
 	}
 	return n
+}
+
+// before reports whether t falls on a day before the date since (YYYY-MM-DD).
+func before(t time.Time, since string) bool {
+	return since != "" && t.UTC().Format(time.DateOnly) < since
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/profile"
 )
 
@@ -31,6 +32,8 @@ type Tx interface {
 	AgencyExists(ctx context.Context, id string) (bool, error)
 	InsertDeadline(ctx context.Context, d *deadline.Deadline) error
 	RefreshNextDue(ctx context.Context, caseID string) error
+	TeamSupervisors(ctx context.Context, teamID string) ([]string, error)
+	InsertNotification(ctx context.Context, n *notify.Notification) error
 	Record(ctx context.Context, e audit.Event) error
 }
 
@@ -80,7 +83,7 @@ func Load(ctx context.Context, tx Tx, p *profile.Profile, c *cases.Case, now tim
 			caregivers = append(caregivers, x)
 		}
 	}
-	st.Scopes = Evaluate(p, Facts{Type: c.Type, Age: st.Age, Caregivers: caregivers}, recs, ovs)
+	st.Scopes = Evaluate(p, Facts{Type: c.Type, Age: st.Age, Caregivers: caregivers, Since: c.ConsentSince}, recs, ovs)
 	return st, nil
 }
 
@@ -231,6 +234,10 @@ func Withdraw(ctx context.Context, tx Tx, a access.Actor, caseID, id string, ver
 		return nil, err
 	}
 	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	// A withdrawal is discussed with the supervisor (L3069-3070).
+	if err := notify.Supervisors(ctx, tx, c.TeamID, notify.ConsentWithdrawn, c.ID, a.UserID, now); err != nil {
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]string{"scope": r.Scope, "giver": r.Giver})

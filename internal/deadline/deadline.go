@@ -23,10 +23,16 @@ const (
 	Review           Kind = "review"
 	UrgentResponse   Kind = "urgent_response"   // urgent needs: respond within the profile's window
 	ConsentWithdrawn Kind = "consent_withdrawn" // discuss a withdrawal with the supervisor
+	MedicalReferral  Kind = "medical_referral"  // sexual violence: medical care within the window of the incident
+	PlanApproval     Kind = "plan_approval"     // the supervisor approves or returns a case plan
+	ClosureApproval  Kind = "closure_approval"  // the supervisor approves or returns a closure proposal
+	PostClosure      Kind = "post_closure"      // the follow-up and feedback survey after closure
+	AgeOut           Kind = "age_out"           // plan the pathway as the child turns adult
 )
 
 // Kinds lists every kind, for validation and for the message catalog test.
-var Kinds = []Kind{Registration, Assessment, CasePlan, FirstAction, FollowUp, Review, UrgentResponse, ConsentWithdrawn}
+var Kinds = []Kind{Registration, Assessment, CasePlan, FirstAction, FollowUp, Review, UrgentResponse, ConsentWithdrawn,
+	MedicalReferral, PlanApproval, ClosureApproval, PostClosure, AgeOut}
 
 // ConsentWithdrawnWithin is how soon a withdrawal is discussed with the supervisor.
 const ConsentWithdrawnWithin = 48 * time.Hour
@@ -83,6 +89,14 @@ func Due(p *profile.Profile, k Kind, risk string, anchor time.Time) (time.Time, 
 		return anchor.Add(p.UrgentResponse.D()), true
 	case ConsentWithdrawn:
 		return anchor.Add(ConsentWithdrawnWithin), true
+	case MedicalReferral:
+		return anchor.Add(p.SexualViolenceWindow.D()), true // anchor: when the incident happened
+	case PlanApproval, ClosureApproval:
+		return anchor.Add(p.ApprovalWithin.D()), true
+	case PostClosure:
+		return anchor.Add(p.PostClosureFollowUp.D()), true // anchor: the closure
+	case AgeOut:
+		return anchor.Add(-p.AgeOutAlert.D()), true // anchor: the day the child turns adult
 	}
 	tl, ok := timeline(p, k)
 	if !ok {
@@ -93,6 +107,11 @@ func Due(p *profile.Profile, k Kind, risk string, anchor time.Time) (time.Time, 
 		return time.Time{}, false
 	}
 	return anchor.Add(d), true
+}
+
+// ForSupervisor reports whether deadlines of kind k are the supervisor's.
+func ForSupervisor(k Kind) bool {
+	return k == PlanApproval || k == ClosureApproval
 }
 
 // FollowsRisk reports whether deadlines of kind k move with the risk level.

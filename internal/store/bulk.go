@@ -182,7 +182,8 @@ func (b *Bulk) Case(ctx context.Context, c *cases.Case, id *cases.Identity) erro
 		c.Priority, c.CareStatus, c.CareArrangement, c.Sex, nullInt(c.AgeYears), c.AgeEstimated, c.RegisteredOn,
 		c.RegistrationPlace, ms(c.ReferredAt), ms(c.RegisteredAt), c.Source, jsonList(c.Concerns), string(details),
 		jsonList(c.Declined), nullStr(c.ScreeningID), next, c.CreatedBy, ms(c.CreatedAt), c.UpdatedBy,
-		ms(c.UpdatedAt), c.Version, c.ConsentSince, c.AgeOutPathway, nullMS(c.ClosedAt), c.ClosureReason, c.Reopened)
+		ms(c.UpdatedAt), c.Version, c.ConsentSince, c.AgeOutPathway, nullMS(c.ClosedAt), c.ClosureReason, c.Reopened,
+		nullStr(c.FollowUpBy))
 	b.identity.add(c.ID, id.GivenName, id.FamilyName, id.OtherNames, id.DateOfBirth, id.Location, id.Address,
 		id.Contact, id.RegistrationNumber, id.Notes)
 	b.pending++

@@ -18,7 +18,8 @@ const noDue = int64(1) << 62
 const caseCols = `id, code, case_type, agency_id, team_id, caseworker_id, status, step, risk_level, urgent,
 	priority, care_status, care_arrangement, sex, age_years, age_estimated, registered_on, registration_place,
 	referred_at, registered_at, source, concerns, details, declined, screening_id, next_due_at, created_by,
-	created_at, updated_by, updated_at, version, consent_since, age_out_pathway, closed_at, closure_reason, reopened`
+	created_at, updated_by, updated_at, version, consent_since, age_out_pathway, closed_at, closure_reason, reopened,
+	follow_up_by`
 
 func scanCase(sc interface{ Scan(...any) error }) (*cases.Case, error) {
 	var c cases.Case
@@ -26,16 +27,17 @@ func scanCase(sc interface{ Scan(...any) error }) (*cases.Case, error) {
 	var screening sql.NullString
 	var referred, registered, next, created, updated int64
 	var closed sql.NullInt64
+	var followUp sql.NullString
 	var concerns, details, declined string
 	err := sc.Scan(&c.ID, &c.Code, &c.Type, &c.AgencyID, &c.TeamID, &c.CaseworkerID, &c.Status, &c.Step,
 		&c.RiskLevel, &c.Urgent, &c.Priority, &c.CareStatus, &c.CareArrangement, &c.Sex, &age, &c.AgeEstimated,
 		&c.RegisteredOn, &c.RegistrationPlace, &referred, &registered, &c.Source, &concerns, &details, &declined,
 		&screening, &next, &c.CreatedBy, &created, &c.UpdatedBy, &updated, &c.Version, &c.ConsentSince,
-		&c.AgeOutPathway, &closed, &c.ClosureReason, &c.Reopened)
+		&c.AgeOutPathway, &closed, &c.ClosureReason, &c.Reopened, &followUp)
 	if err != nil {
 		return nil, err
 	}
-	c.ClosedAt = fromNullMS(closed)
+	c.ClosedAt, c.FollowUpBy = fromNullMS(closed), followUp.String
 	c.AgeYears = fromNullInt(age)
 	c.ScreeningID = screening.String
 	c.ReferredAt, c.RegisteredAt, c.CreatedAt, c.UpdatedAt = fromMS(referred), fromMS(registered), fromMS(created), fromMS(updated)
@@ -88,13 +90,14 @@ func (tx *Tx) InsertCase(ctx context.Context, c *cases.Case, id *cases.Identity)
 	}
 	details, _ := json.Marshal(c.Details)
 	for attempt := 0; ; attempt++ {
-		res, err := tx.exec(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		res, err := tx.exec(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO NOTHING`,
 			c.ID, c.Code, c.Type, c.AgencyID, c.TeamID, c.CaseworkerID, c.Status, c.Step, c.RiskLevel, c.Urgent,
 			c.Priority, c.CareStatus, c.CareArrangement, c.Sex, nullInt(c.AgeYears), c.AgeEstimated, c.RegisteredOn,
 			c.RegistrationPlace, ms(c.ReferredAt), ms(c.RegisteredAt), c.Source, jsonList(c.Concerns), string(details),
 			jsonList(c.Declined), nullStr(c.ScreeningID), noDue, c.CreatedBy, ms(c.CreatedAt), c.UpdatedBy,
-			ms(c.UpdatedAt), c.Version, c.ConsentSince, c.AgeOutPathway, nullMS(c.ClosedAt), c.ClosureReason, c.Reopened)
+			ms(c.UpdatedAt), c.Version, c.ConsentSince, c.AgeOutPathway, nullMS(c.ClosedAt), c.ClosureReason, c.Reopened,
+			nullStr(c.FollowUpBy))
 		if err != nil {
 			return err
 		}
@@ -124,12 +127,12 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *cases.Case, id *cases.Identity)
 	res, err := tx.exec(ctx, `UPDATE cases SET team_id = ?, caseworker_id = ?, status = ?, step = ?, risk_level = ?,
 		urgent = ?, priority = ?, care_status = ?, care_arrangement = ?, sex = ?, age_years = ?, age_estimated = ?,
 		registered_on = ?, registration_place = ?, source = ?, concerns = ?, details = ?, declined = ?,
-		consent_since = ?, age_out_pathway = ?, closed_at = ?, closure_reason = ?, reopened = ?,
+		consent_since = ?, age_out_pathway = ?, closed_at = ?, closure_reason = ?, reopened = ?, follow_up_by = ?,
 		updated_by = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
 		c.TeamID, c.CaseworkerID, c.Status, c.Step, c.RiskLevel, c.Urgent, c.Priority, c.CareStatus,
 		c.CareArrangement, c.Sex, nullInt(c.AgeYears), c.AgeEstimated, c.RegisteredOn, c.RegistrationPlace,
 		c.Source, jsonList(c.Concerns), string(details), jsonList(c.Declined), c.ConsentSince, c.AgeOutPathway,
-		nullMS(c.ClosedAt), c.ClosureReason, c.Reopened, c.UpdatedBy, ms(c.UpdatedAt), c.ID, c.Version)
+		nullMS(c.ClosedAt), c.ClosureReason, c.Reopened, nullStr(c.FollowUpBy), c.UpdatedBy, ms(c.UpdatedAt), c.ID, c.Version)
 	if err != nil {
 		return err
 	}

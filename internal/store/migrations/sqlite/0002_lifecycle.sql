@@ -7,6 +7,8 @@ ALTER TABLE cases ADD COLUMN age_out_pathway TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN closed_at BIGINT;
 ALTER TABLE cases ADD COLUMN closure_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
+-- Who does the post-closure follow-up: the supervisor or a designee (never the caseworker).
+ALTER TABLE cases ADD COLUMN follow_up_by TEXT;
 
 -- Every move between steps, forwards or back, with who, when and why.
 CREATE TABLE step_changes (
