@@ -32,6 +32,8 @@ func Load() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A language's messages may be split over files by area: en.json,
+	// en.plan.json, … all merge into "en"; a key defined twice is an error.
 	c := &Catalog{langs: map[string]map[string]string{}}
 	for _, e := range entries {
 		b, err := files.ReadFile(path.Join("messages", e.Name()))
@@ -42,7 +44,18 @@ func Load() (*Catalog, error) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", e.Name(), err)
 		}
-		c.langs[strings.TrimSuffix(e.Name(), ".json")] = m
+		lang := strings.SplitN(strings.TrimSuffix(e.Name(), ".json"), ".", 2)[0]
+		all, ok := c.langs[lang]
+		if !ok {
+			all = map[string]string{}
+			c.langs[lang] = all
+		}
+		for k, v := range m {
+			if _, dup := all[k]; dup {
+				return nil, fmt.Errorf("i18n: %s: key %q is defined twice for %s", e.Name(), k, lang)
+			}
+			all[k] = v
+		}
 	}
 	if _, ok := c.langs[Fallback]; !ok {
 		return nil, fmt.Errorf("i18n: no %s catalog", Fallback)

@@ -2,10 +2,11 @@ package web
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,7 +16,59 @@ import (
 )
 
 //go:embed openapi.json
-var openAPIDoc []byte
+var openAPIBase []byte
+
+//go:embed openapi
+var openAPIParts embed.FS
+
+// openAPIDoc is the served OpenAPI document: openapi.json with the paths and
+// schemas of every openapi/*.json part merged in (one part per area).
+var openAPIDoc = mergeOpenAPI()
+
+func mergeOpenAPI() []byte {
+	var doc map[string]any
+	if err := json.Unmarshal(openAPIBase, &doc); err != nil {
+		panic("openapi.json: " + err.Error())
+	}
+	paths := doc["paths"].(map[string]any)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	entries, err := fs.ReadDir(openAPIParts, "openapi")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		b, err := openAPIParts.ReadFile("openapi/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		var part struct {
+			Paths      map[string]any `json:"paths"`
+			Components struct {
+				Schemas map[string]any `json:"schemas"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(b, &part); err != nil {
+			panic("openapi/" + e.Name() + ": " + err.Error())
+		}
+		for k, v := range part.Paths {
+			if _, dup := paths[k]; dup {
+				panic("openapi/" + e.Name() + ": path " + k + " documented twice")
+			}
+			paths[k] = v
+		}
+		for k, v := range part.Components.Schemas {
+			if _, dup := schemas[k]; dup {
+				panic("openapi/" + e.Name() + ": schema " + k + " defined twice")
+			}
+			schemas[k] = v
+		}
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
 
 // openAPI serves the OpenAPI 3.1 description of /api/v1.
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -72,8 +72,27 @@ func (m *matrix) values(role string) map[string]string {
 // routeExpectations lists every route of the server with what each role
 // gets. A route missing from here fails TestRouteRoleMatrix.
 func routeExpectations() map[string]expect {
-	caseDeny := map[string]int{"manager": 403}
-	approveDeny := map[string]int{"caseworker": 403, "manager": 403}
+	all := baseExpectations()
+	for _, area := range areaExpectations {
+		for k, v := range area() {
+			all[k] = v
+		}
+	}
+	return all
+}
+
+// areaExpectations are the expectations of the areas' routes; each area's
+// test file adds its own in an init function.
+var areaExpectations []func() map[string]expect
+
+// Denials shared by the case areas: a manager may read but not edit; only
+// the supervisor approves.
+var (
+	caseDeny    = map[string]int{"manager": 403}
+	approveDeny = map[string]int{"caseworker": 403, "manager": 403}
+)
+
+func baseExpectations() map[string]expect {
 	assignDeny := map[string]int{"caseworker": 403}
 	return map[string]expect{
 		"GET /login":                               {status: 200},

@@ -7,6 +7,18 @@ import "errors"
 // route × role test enumerates this table and fails when a route has no
 // expectation for some role.
 func (s *Server) routeTable() []route {
+	rs := s.baseRoutes()
+	for _, area := range areas {
+		rs = append(rs, area(s)...)
+	}
+	return rs
+}
+
+// areas are the route tables of the areas of the case file after
+// registration; each file of an area adds its own in an init function.
+var areas []func(*Server) []route
+
+func (s *Server) baseRoutes() []route {
 	return []route{
 		// Public
 		{"GET", "/login", public, s.getLogin},
