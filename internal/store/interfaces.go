@@ -1,10 +1,12 @@
 package store
 
 import (
+	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/family"
 	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/plan"
 )
 
 // The domain packages' storage interfaces, satisfied by *Tx.
@@ -13,4 +15,7 @@ var (
 	_ consent.Tx = (*Tx)(nil)
 	_ family.Tx  = (*Tx)(nil)
 	_ intake.Tx  = (*Tx)(nil)
+
+	_ assessment.Tx = (*Tx)(nil)
+	_ plan.Tx       = (*Tx)(nil)
 )
