@@ -7,6 +7,7 @@ import (
 	"github.com/safecase/safecase/internal/family"
 	"github.com/safecase/safecase/internal/intake"
 	"github.com/safecase/safecase/internal/plan"
+	"github.com/safecase/safecase/internal/service"
 )
 
 // The domain packages' storage interfaces, satisfied by *Tx.
@@ -18,4 +19,5 @@ var (
 
 	_ assessment.Tx = (*Tx)(nil)
 	_ plan.Tx       = (*Tx)(nil)
+	_ service.Tx    = (*Tx)(nil)
 )
