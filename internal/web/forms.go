@@ -129,3 +129,7 @@ func (s *Server) caseForm(w http.ResponseWriter, r *http.Request, rq *request, o
 	}
 	return redirect(w, r, fmt.Sprintf(next, id))
 }
+
+// staleErrors is the error shown when a form was filled on a version of the
+// case that has changed since.
+func staleErrors() errs.Fields { return errs.Fields{{Field: "version", Msg: "err.stale"}} }

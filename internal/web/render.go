@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +46,28 @@ var funcs = template.FuncMap{
 		}
 		return strconv.Itoa(*a)
 	},
-	"join":      strings.Join,
-	"list":      func(v ...string) []string { return v },
+	"join": strings.Join,
+	"list": func(v ...string) []string { return v },
+	"seq": func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	},
+	// at returns element i of a slice, or the element type's zero value
+	// beyond its end (a blank row of a repeated form group).
+	"at": func(list any, i int) any {
+		v := reflect.ValueOf(list)
+		if v.Kind() != reflect.Slice {
+			return nil
+		}
+		if i < 0 || i >= v.Len() {
+			return reflect.Zero(v.Type().Elem()).Interface()
+		}
+		return v.Index(i).Interface()
+	},
+	"fmtMoney":  func(cents int64) string { return fmt.Sprintf("%.2f", float64(cents)/100) },
 	"navFor":    navFor,
 	"casesHTML": casesHTML,
 	"tasksHTML": tasksHTML,
@@ -126,6 +147,20 @@ func (p *Page) Opt(list, key string) string {
 		opts = p.Prof.Relationships
 	case "closure":
 		opts = p.Prof.ClosureReasons
+	case "need_domain":
+		opts = p.Prof.NeedDomains
+	case "perpetrator":
+		opts = p.Prof.PerpetratorRelations
+	case "service":
+		opts = p.Prof.DirectServiceTypes
+	case "purpose":
+		opts = p.Prof.EmergencyFund.Purposes
+	case "criterion":
+		opts = p.Prof.EmergencyFund.Criteria
+	case "transfer":
+		opts = p.Prof.TransferReasons
+	case "incident":
+		opts = append(append([]profile.Option(nil), p.Prof.IncidentTypes[profile.CP]...), p.Prof.IncidentTypes[profile.GBV]...)
 	default:
 		return key
 	}
