@@ -5,6 +5,7 @@ import (
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/family"
+	"github.com/safecase/safecase/internal/followup"
 	"github.com/safecase/safecase/internal/intake"
 	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/service"
@@ -20,4 +21,5 @@ var (
 	_ assessment.Tx = (*Tx)(nil)
 	_ plan.Tx       = (*Tx)(nil)
 	_ service.Tx    = (*Tx)(nil)
+	_ followup.Tx   = (*Tx)(nil)
 )
