@@ -3,6 +3,7 @@ package store
 import (
 	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/family"
 	"github.com/safecase/safecase/internal/followup"
@@ -20,6 +21,7 @@ var (
 
 	_ assessment.Tx = (*Tx)(nil)
 	_ plan.Tx       = (*Tx)(nil)
+	_ closure.Tx    = (*Tx)(nil)
 	_ service.Tx    = (*Tx)(nil)
 	_ followup.Tx   = (*Tx)(nil)
 )
