@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/audit"
@@ -14,6 +16,7 @@ import (
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/intake"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -36,6 +39,22 @@ type caseView struct {
 	CanAssign  bool
 	CanApprove bool
 	Workers    []org.User
+	Plan       *plan.Plan // the active plan
+	Draft      *plan.Plan // a plan in preparation or waiting for approval
+	Medical    *medicalAlert
+	AdultOn    time.Time // when the child turns adult (zero when unknown or adult)
+	Steps      []cases.StepChange
+	Timeline   []timelineItem
+	StepList   []string // the steps in order, for the steps bar
+	StepAt     int      // the index of the current step in StepList
+}
+
+// timelineItem is one thing that happened to the case, from its audit trail.
+type timelineItem struct {
+	At     time.Time
+	Action string
+	Actor  string
+	Detail map[string]any
 }
 
 // loadCaseView reads case id for rq inside tx. It returns the same not-found
@@ -45,7 +64,12 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	if err != nil {
 		return nil, err
 	}
-	v := &caseView{Case: c, Names: map[string]string{}}
+	v := &caseView{Case: c, Names: map[string]string{}, StepList: cases.Steps}
+	for i, st := range cases.Steps {
+		if st == c.Step {
+			v.StepAt = i
+		}
+	}
 	decide := func(act access.Action, sec access.Section) bool {
 		return access.Decide(rq.Actor, act, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: sec}).Allow
 	}
@@ -92,6 +116,25 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 			return nil, err
 		}
 	}
+	if decide(access.View, access.Plan) {
+		ps, err := tx.Plans(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.Plan, v.Draft = plan.ActiveOf(ps), plan.InPreparation(ps)
+	}
+	v.Medical = medicalAlertOf(append(append([]deadline.Deadline(nil), v.Open...), v.Done...))
+	if c.IsOpen() && c.AgeOutPathway == "" {
+		if adult, ok := cases.AdultOn(s.prof, c, v.Identity); ok && adult.After(rq.Now) && c.Type == "cp" {
+			v.AdultOn = adult
+		}
+	}
+	if v.Steps, err = tx.StepHistory(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if v.Timeline, err = s.timeline(ctx, tx, c.ID); err != nil {
+		return nil, err
+	}
 	if v.CanAssign {
 		team := ""
 		if rq.User.Role == org.Supervisor {
@@ -113,6 +156,9 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	for _, r := range v.Risk {
 		ids = append(ids, r.ChangedBy)
 	}
+	for _, st := range v.Steps {
+		ids = append(ids, st.ChangedBy)
+	}
 	if v.Consent != nil {
 		for _, r := range v.Consent.Records {
 			ids = append(ids, r.ObtainedBy)
@@ -126,6 +172,62 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	}
 	v.Caseworker = v.Names[c.CaseworkerID]
 	return v, nil
+}
+
+// timelineSize is how many events the case page's timeline shows.
+const timelineSize = 40
+
+// timelineActions are the audit actions the case timeline shows: the
+// changes to a case, never the reads (each has a timeline.<action> message).
+var timelineActions = []string{
+	"case.register", "case.update", "case.assign", "case.risk_change", "case.step", "case.urgent",
+	"consent.record", "consent.withdraw", "consent.override", "consent.override_revoke",
+	"consent.exclusion_add", "consent.exclusion_remove", "family.add", "family.update", "family.remove",
+	"assessment.record", "assessment.incident", "assessment.medical_referral",
+	"plan.save", "plan.submit", "plan.return", "plan.activate", "plan.revise",
+	"service.give", "service.safety_plan", "service.fund", "followup.record", "review.record",
+	"closure.propose", "closure.return", "closure.approve", "closure.feedback", "closure.reopen", "closure.age_out",
+}
+
+var timelineShown = func() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range timelineActions {
+		m[a] = true
+	}
+	return m
+}()
+
+// timeline returns the latest things that happened to case id, from its
+// audit trail: every change, not the reads.
+func (s *Server) timeline(ctx context.Context, tx *store.Tx, id string) ([]timelineItem, error) {
+	events, err := tx.AuditEvents(ctx, store.AuditFilter{CaseID: id, Limit: 300})
+	if err != nil {
+		return nil, err
+	}
+	var out []timelineItem
+	var actors []string
+	for _, e := range events {
+		if !timelineShown[e.Action] {
+			continue
+		}
+		if len(out) == timelineSize {
+			break
+		}
+		it := timelineItem{At: e.At, Action: e.Action, Actor: e.ActorID}
+		if e.Detail != "" {
+			json.Unmarshal([]byte(e.Detail), &it.Detail)
+		}
+		out = append(out, it)
+		actors = append(actors, e.ActorID)
+	}
+	names, err := tx.UserNames(ctx, actors)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Actor = names[out[i].Actor]
+	}
+	return out, nil
 }
 
 type casePage struct {
@@ -457,4 +559,24 @@ func (s *Server) caseFormFailed(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	return s.render(w, status, "case", &p)
+}
+
+// postStep sends a case back to assessment or case planning, with a reason.
+func (s *Server) postStep(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		_, err := cases.MoveStep(ctx, tx, s.prof, rq.Actor, id, f.version(), f.str("step"), f.str("step_reason"), rq.Now)
+		return err
+	}, "/cases/%s?done=step", s.caseFormFailed)
+}
+
+func (s *Server) apiStep(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Step    string `json:"step"`
+		Reason  string `json:"reason"`
+		Version int    `json:"version"`
+	}
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
+		_, err := cases.MoveStep(ctx, tx, s.prof, rq.Actor, id, in.Version, in.Step, in.Reason, rq.Now)
+		return err
+	}, s.caseReply(w, r, rq, http.StatusOK))
 }

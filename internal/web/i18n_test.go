@@ -13,6 +13,7 @@ import (
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
 )
@@ -93,6 +94,11 @@ func TestCatalogCoversValues(t *testing.T) {
 		"error.":         {"not_found", "forbidden", "conflict", "invalid", "too_many", "method", "internal"},
 		"task.":          nil,
 		"care.":          nil,
+		"notify.":        nil,
+		"timeline.":      timelineActions,
+	}
+	for _, k := range notify.Kinds {
+		families["notify."] = append(families["notify."], string(k))
 	}
 	for _, r := range org.Roles {
 		families["role."] = append(families["role."], string(r))

@@ -190,6 +190,7 @@ type fundMonth struct {
 type teamFundPage struct {
 	Page
 	Team     *org.Team
+	Teams    []org.Team // the agency's teams, for a manager to choose from
 	Months   []fundMonth
 	Codes    map[string]string
 	Currency string
@@ -206,12 +207,22 @@ func (s *Server) getTeamFund(w http.ResponseWriter, r *http.Request, rq *request
 	if rq.User.Role == org.Manager {
 		teamID = r.URL.Query().Get("team")
 	}
-	if teamID == "" {
-		return errs.E(errs.NotFound, "team fund: no team chosen")
-	}
 	p := &teamFundPage{Page: s.page(rq, "fund.title", "team"), Currency: s.prof.EmergencyFund.Currency}
 	from := rq.Now.In(s.prof.Location()).AddDate(-1, 0, 0).Format("2006-01") + "-01"
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		if rq.User.Role == org.Manager {
+			teams, err := tx.Teams(ctx, rq.User.AgencyID)
+			if err != nil {
+				return err
+			}
+			p.Teams = teams
+			if teamID == "" && len(teams) > 0 {
+				teamID = teams[0].ID
+			}
+		}
+		if teamID == "" {
+			return errs.E(errs.Forbidden, "team fund: no team")
+		}
 		t, err := tx.Team(ctx, teamID)
 		if err != nil {
 			return err

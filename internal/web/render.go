@@ -121,6 +121,7 @@ type Page struct {
 	Now    time.Time
 	CSS    string
 	JS     string
+	Unread int
 }
 
 // T translates key.
@@ -314,7 +315,7 @@ func (f *Field) Str() string {
 // page returns the base page for rq.
 func (s *Server) page(rq *request, title, nav string) Page {
 	return Page{L: rq.L, Prof: s.prof, User: rq.User, Title: title, Nav: nav, Now: rq.Now,
-		CSS: s.static.url("style.css"), JS: s.static.url("app.js")}
+		CSS: s.static.url("style.css"), JS: s.static.url("app.js"), Unread: rq.Unread}
 }
 
 // render writes template name with data and status. The page is rendered

@@ -44,6 +44,7 @@ type request struct {
 	Session *store.Session
 	API     bool
 	Now     time.Time
+	Unread  int // unread notifications, for the page header
 }
 
 // cookieName is the session cookie's name; the __Host- prefix binds it to
@@ -67,6 +68,16 @@ func (s *Server) wrap(rt route) http.Handler {
 				r.URL.Path != "/logout" {
 				http.Redirect(w, r, "/account", http.StatusSeeOther)
 				return
+			}
+			if rt.auth == page && r.Method == http.MethodGet {
+				ctx := r.Context()
+				if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+					rq.Unread, err = tx.UnreadNotifications(ctx, rq.User.ID, 100)
+					return err
+				}); err != nil {
+					s.fail(w, r, rq, err)
+					return
+				}
 			}
 			r = r.WithContext(audit.WithMeta(r.Context(), audit.Meta{ActorID: rq.User.ID,
 				ActorRole: string(rq.User.Role), AgencyID: rq.User.AgencyID, IP: s.clientIP(r)}))
