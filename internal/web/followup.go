@@ -59,6 +59,14 @@ func (a *followupArea) ObjectiveText(id string) string {
 	return "–"
 }
 
+// The option lists the forms offer, from the domain package.
+func (a *followupArea) Modes() []string             { return followup.Modes }
+func (a *followupArea) Contacts() []string          { return followup.Contacts }
+func (a *followupArea) SafetyValues() []string      { return followup.SafetyValues }
+func (a *followupArea) Triggers() []string          { return followup.Triggers }
+func (a *followupArea) Effectiveness() []string     { return followup.EffectivenessValues }
+func (a *followupArea) ObjectiveStatuses() []string { return plan.ObjectiveStatuses }
+
 // loadFollowupArea reads case id's follow-up area for rq. It does not audit
 // the read: the caller does, once the read transaction is over.
 func (s *Server) loadFollowupArea(ctx context.Context, rq *request, id string, followUps, reviews bool) (*followupArea, error) {

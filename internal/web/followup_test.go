@@ -14,6 +14,8 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/followup"
+	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -277,4 +279,24 @@ func overrideCollect(tx *store.Tx, e *env, id string) error {
 	_, err := consent.AddOverride(context.Background(), tx, e.srv.prof, e.actor("supervisor"), id,
 		consent.OverrideInput{Scope: "collect_store", Basis: "best_interests", Reason: "fixture for the review test"}, e.clock.now())
 	return err
+}
+
+// TestFollowUpCatalog checks that every option the follow-up and review
+// forms offer has its words in the catalog.
+func TestFollowUpCatalog(t *testing.T) {
+	cat := i18n.MustLoad()
+	for prefix, values := range map[string][]string{
+		"followup.mode.":        followup.Modes,
+		"followup.contact.":     followup.Contacts,
+		"followup.safety.":      followup.SafetyValues,
+		"review.trigger.":       followup.Triggers,
+		"review.effectiveness.": followup.EffectivenessValues,
+		"objective.":            plan.ObjectiveStatuses,
+	} {
+		for _, v := range values {
+			if !cat.Has(prefix + v) {
+				t.Errorf("key %q is not in the catalog", prefix+v)
+			}
+		}
+	}
 }
