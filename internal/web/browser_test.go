@@ -41,6 +41,7 @@ type browser struct {
 	ctx  context.Context
 	shot string // screenshot folder, if any
 	n    int
+	who  string // the user signed in
 }
 
 func newBrowser(t *testing.T, e *env) *browser {
@@ -64,7 +65,10 @@ func newBrowser(t *testing.T, e *env) *browser {
 
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, steps...); err != nil {
+	// A missing element would be waited for until the test's deadline: fail sooner.
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.t.Fatalf("browser: %v\npage: %s", err, b.bodyText())
 	}
 }
@@ -78,6 +82,18 @@ func (b *browser) submit(sel string) {
 	}
 	if res.Status >= 400 {
 		b.t.Fatalf("submit %s: HTTP %d\npage: %s", sel, res.Status, b.bodyText())
+	}
+}
+
+// submitInvalid clicks sel and expects the form back with its errors (422).
+func (b *browser) submitInvalid(sel string) {
+	b.t.Helper()
+	res, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("submit %s: %v\npage: %s", sel, err, b.bodyText())
+	}
+	if res.Status != 422 {
+		b.t.Fatalf("submit %s: HTTP %d, want 422\npage: %s", sel, res.Status, b.bodyText())
 	}
 }
 
@@ -123,6 +139,18 @@ func (b *browser) signIn(key string) {
 	b.do(chromedp.SendKeys(chromedp.CSS("#f-username"), b.e.users[key].Username),
 		chromedp.SendKeys(chromedp.CSS("#f-password"), testPassword))
 	b.submit("form[action='/login'] button[type=submit]")
+	b.who = key
+}
+
+// later moves the clock on by d and signs the same user in again if their
+// session has run out meanwhile.
+func (b *browser) later(d time.Duration) {
+	b.t.Helper()
+	b.e.clock.add(d)
+	b.open("/")
+	if b.count("form[action='/login']") > 0 {
+		b.signIn(b.who)
+	}
 }
 
 func (b *browser) signOut() {

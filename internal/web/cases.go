@@ -259,9 +259,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	p := casePage{Page: s.page(rq, "case.title", ""), caseView: v}
-	switch r.URL.Query().Get("done") {
-	case "registered", "updated", "risk", "urgent", "assigned":
-		p.Flash = "flash." + r.URL.Query().Get("done")
+	// Whatever was just done says so, if there is a message for it.
+	if done := r.URL.Query().Get("done"); done != "" && rq.L.Has("flash."+done) {
+		p.Flash = "flash." + done
 	}
 	b, err := s.renderBytes("case", &p)
 	if aerr := wait(); aerr != nil {
@@ -577,6 +577,11 @@ func (s *Server) apiStep(w http.ResponseWriter, r *http.Request, rq *request) er
 	}
 	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := cases.MoveStep(ctx, tx, s.prof, rq.Actor, id, in.Version, in.Step, in.Reason, rq.Now)
-		return err
+		return apiFieldNames(err, func(f string) string {
+			if f == "step_reason" {
+				return "reason"
+			}
+			return f
+		})
 	}, s.caseReply(w, r, rq, http.StatusOK))
 }
