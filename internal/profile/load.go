@@ -495,7 +495,7 @@ func (p *Profile) validate() []Problem {
 		bad("emergency_fund.max_amount", "must be 0 (no cap) or more")
 	}
 	for key, d := range map[string]Duration{"post_closure_follow_up": p.PostClosureFollowUp, "age_out_alert": p.AgeOutAlert,
-		"no_contact_closure": p.NoContactClosure} {
+		"no_contact_closure": p.NoContactClosure, "task_horizon": p.TaskHorizon} {
 		if d <= 0 {
 			bad(key, "must be more than 0")
 		}

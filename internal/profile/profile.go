@@ -75,6 +75,7 @@ type Profile struct {
 	EmergencyFund         Fund                   `yaml:"emergency_fund"`
 	PostClosureFollowUp   Duration               `yaml:"post_closure_follow_up"`
 	AgeOutAlert           Duration               `yaml:"age_out_alert"`
+	TaskHorizon           Duration               `yaml:"task_horizon"`
 	NoContactClosure      Duration               `yaml:"no_contact_closure"`
 	FeedbackQuestions     []Option               `yaml:"feedback_questions"`
 

@@ -180,6 +180,21 @@ func (tx *Tx) TasksDueBefore(ctx context.Context, scope access.Scope, id string,
 	return out, rows.Err()
 }
 
+// CountTasksFrom counts the open deadlines of scope id due at or after from
+// (at most max): the tasks a horizon leaves out.
+func (tx *Tx) CountTasksFrom(ctx context.Context, scope access.Scope, id string, from time.Time, max int) (int, error) {
+	col := "assignee_id"
+	if scope == access.Team {
+		col = "team_id"
+	} else if scope != access.Own {
+		return 0, fmt.Errorf("tasks: unknown scope %q", scope)
+	}
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deadlines WHERE `+col+` = ? AND done_at IS NULL
+		AND due_at >= ? LIMIT ?) t`, id, ms(from), max).Scan(&n)
+	return n, err
+}
+
 // WorkerLoad is one caseworker's line on the supervisor's team view.
 type WorkerLoad struct {
 	UserID   string

@@ -169,8 +169,10 @@ func TestCaseload(t *testing.T) {
 			first.CaseworkerName != o.Caseworker.DisplayName || first.CareStatus != cases.Unaccompanied {
 			t.Errorf("first row %+v", first)
 		}
-		if !last.NextDueAt.IsZero() || last.NextDueKind != "" || last.RiskLevel != profile.NoRisk {
-			t.Errorf("last row %+v, want nothing due", last)
+		// The no-risk case has no step deadline: only the far-off alert to
+		// plan for the child turning adult.
+		if last.NextDueKind != deadline.AgeOut || last.NextDueAt.Before(now.AddDate(1, 0, 0)) || last.RiskLevel != profile.NoRisk {
+			t.Errorf("last row %+v, want only the age-out alert, years ahead", last)
 		}
 		err := db.Read(ctx, func(tx *store.Tx) error {
 			_, err := tx.Caseload(ctx, store.CaseFilter{Scope: "region", ID: o.Agency.ID})
@@ -206,12 +208,13 @@ func TestTasksAndTeamLoad(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		caseload(t, db, o)
+		horizon := now.Add(profile.Default().TaskHorizon.D())
 		tasks := func(scope access.Scope, id string) []store.TaskRow {
 			t.Helper()
 			var out []store.TaskRow
 			fixture.Read(t, db, func(tx *store.Tx) error {
 				var err error
-				out, err = tx.Tasks(ctx, scope, id, 0)
+				out, err = tx.TasksDueBefore(ctx, scope, id, horizon, 0)
 				return err
 			})
 			return out
@@ -250,6 +253,28 @@ func TestTasksAndTeamLoad(t *testing.T) {
 		if diff := cmp.Diff(want, summary(tasks(access.Team, o.TeamA.ID))); diff != "" {
 			t.Errorf("team tasks (-want +got):\n%s", diff)
 		}
+		// Beyond the horizon: the alerts to plan for turning adult, one per child case.
+		fixture.Read(t, db, func(tx *store.Tx) error {
+			all, err := tx.Tasks(ctx, access.Own, o.Caseworker.ID, 0)
+			if err != nil {
+				return err
+			}
+			later := 0
+			for _, r := range all[len(want):] {
+				if r.Kind != deadline.AgeOut || r.DueAt.Before(horizon) {
+					t.Errorf("task beyond the horizon %+v", r)
+				}
+				later++
+			}
+			n, err := tx.CountTasksFrom(ctx, access.Own, o.Caseworker.ID, horizon, 100)
+			if n != later || later == 0 {
+				t.Errorf("CountTasksFrom = %d, want %d (> 0)", n, later)
+			}
+			if n, _ := tx.CountTasksFrom(ctx, access.Own, o.Caseworker.ID, horizon, 2); n != 2 {
+				t.Errorf("CountTasksFrom with max 2 = %d", n)
+			}
+			return err
+		})
 		if n := len(tasks(access.Team, o.TeamB.ID)); n != 1 {
 			t.Errorf("team B has %d tasks, want 1", n)
 		}

@@ -75,6 +75,7 @@ type tasksPage struct {
 	Tasks  []store.TaskRow
 	Labels listLabels
 	Views  []taskRowView
+	Later  int // open tasks due beyond the profile's task horizon
 }
 
 // sortTasks orders tasks the way a caseworker works them: urgent cases
@@ -104,7 +105,10 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 	p := tasksPage{Page: s.page(rq, "tasks.title", "tasks")}
 	ctx := r.Context()
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		p.Tasks, err = tx.Tasks(ctx, access.Own, rq.User.ID, 500)
+		if p.Tasks, err = tx.TasksDueBefore(ctx, access.Own, rq.User.ID, rq.Now.Add(s.prof.TaskHorizon.D()), 500); err != nil {
+			return err
+		}
+		p.Later, err = tx.CountTasksFrom(ctx, access.Own, rq.User.ID, rq.Now.Add(s.prof.TaskHorizon.D()), 1000)
 		return err
 	})
 	if err != nil {

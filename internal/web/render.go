@@ -207,6 +207,9 @@ func (p *Page) ErrorList() []FieldMsg {
 // FieldMsg is one line of the error summary.
 type FieldMsg struct{ Field, Label, Msg string }
 
+// Weeks returns d in whole weeks.
+func (p *Page) Weeks(d profile.Duration) int { return int(d.D() / (7 * 24 * time.Hour)) }
+
 // Date prints t as a date in the deployment's time zone.
 func (p *Page) Date(t time.Time) string {
 	if t.IsZero() {
