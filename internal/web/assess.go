@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
@@ -290,7 +291,8 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request, rq *request
 	var t *assessment.Threat
 	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) (err error) {
 		t, err = assessment.RecordIncident(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
+		// The form's fields are incident.<name>; the API body's are <name>.
+		return apiFieldNames(err, func(f string) string { return strings.TrimPrefix(f, "incident.") })
 	}, func(string) error { return created(w, threatToJSON(*t)) })
 }
 

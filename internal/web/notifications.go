@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/google/uuid"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/store"
@@ -45,6 +46,21 @@ func (s *Server) getNotifications(w http.ResponseWriter, r *http.Request, rq *re
 
 func (s *Server) markRead(r *http.Request, rq *request, ids []string) error {
 	ctx := r.Context()
+	if len(ids) > 0 {
+		// An id that is not one (not a UUID) names no notification of yours:
+		// it is ignored, never sent to the database (PostgreSQL refuses it),
+		// and never turns the request into "mark all".
+		valid := make([]string, 0, len(ids))
+		for _, id := range ids {
+			if len(id) == 36 && uuid.Validate(id) == nil {
+				valid = append(valid, id)
+			}
+		}
+		if len(valid) == 0 {
+			return nil
+		}
+		ids = valid
+	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.MarkNotificationsRead(ctx, rq.User.ID, ids, rq.Now); err != nil {
 			return err

@@ -427,6 +427,22 @@ type versionBody struct {
 	Version int `json:"version"`
 }
 
+// apiFieldNames renames the field errors in err from the names the forms
+// use to the names of the API body, so that a 422 names the JSON field at
+// fault. Other errors pass unchanged.
+func apiFieldNames(err error, rename func(field string) string) error {
+	fe, ok := errs.AsFields(err)
+	if !ok {
+		return err
+	}
+	out := make(errs.Fields, len(fe))
+	for i, f := range fe {
+		f.Field = rename(f.Field)
+		out[i] = f
+	}
+	return out
+}
+
 func (s *Server) apiSubmitPlan(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in versionBody
 	var pl *plan.Plan
@@ -453,6 +469,11 @@ func (s *Server) apiReturnPlan(w http.ResponseWriter, r *http.Request, rq *reque
 	var pl *plan.Plan
 	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
 		pl, err = plan.Return(ctx, tx, rq.Actor, id, r.PathValue("pid"), in.Version, in.Comments, rq.Now)
-		return err
+		return apiFieldNames(err, func(f string) string {
+			if f == "return_comments" {
+				return "comments"
+			}
+			return f
+		})
 	}, planReply(w, http.StatusOK, &pl))
 }
