@@ -23,6 +23,7 @@ import (
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/profile"
 )
@@ -280,6 +281,12 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	// The family's dissatisfaction calls for a review at once (L4474-4481).
 	if in.Dissatisfied && (active != nil || hasOpen(ds, deadline.Review)) {
 		if err := cases.DueNow(ctx, tx, c, deadline.Review, now); err != nil {
+			return nil, err
+		}
+	}
+	// A child found unsafe is the supervisor's business at once (L3827-3835).
+	if fu.Safety == Unsafe {
+		if err := notify.Supervisors(ctx, tx, c.TeamID, notify.Unsafe, c.ID, a.UserID, now); err != nil {
 			return nil, err
 		}
 	}

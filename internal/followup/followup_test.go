@@ -17,6 +17,7 @@ import (
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/followup"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
@@ -635,6 +636,42 @@ func TestReviewRefusals(t *testing.T) {
 		}
 		if n := w.done(deadline.Review); n != 0 {
 			t.Errorf("refused reviews completed %d deadlines", n)
+		}
+	})
+}
+
+// TestFollowUpUnsafeTellsSupervisor: a follow-up that finds the child unsafe
+// notifies the team's supervisors (and no one else); concerns alone do not.
+func TestFollowUpUnsafeTellsSupervisor(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, nil, profile.Medium).withPlan()
+		kinds := func(u string) map[notify.Kind]int {
+			out := map[notify.Kind]int{}
+			fixture.Read(t, db, func(tx *store.Tx) error {
+				ns, err := tx.Notifications(ctx, u, 100)
+				for _, n := range ns {
+					out[n.Kind]++
+				}
+				return err
+			})
+			return out
+		}
+		in := w.input()
+		in.Safety, in.SafetyNotes = followup.Concerns, "she hesitates to go home"
+		w.mustRecord(in, now.Add(24*time.Hour))
+		if n := kinds(w.o.Supervisor.ID)[notify.Unsafe]; n != 0 {
+			t.Errorf("concerns alone sent %d unsafe notifications", n)
+		}
+		in = w.input()
+		in.Safety, in.SafetyNotes = followup.Unsafe, "bruises; the uncle is back"
+		w.mustRecord(in, now.Add(48*time.Hour))
+		if n := kinds(w.o.Supervisor.ID)[notify.Unsafe]; n != 1 {
+			t.Errorf("supervisor has %d unsafe notifications, want 1", n)
+		}
+		for _, u := range []string{w.o.Caseworker.ID, w.o.SupervisorB.ID} {
+			if n := kinds(u)[notify.Unsafe]; n != 0 {
+				t.Errorf("user %s got %d unsafe notifications", u, n)
+			}
 		}
 	})
 }

@@ -24,11 +24,12 @@ const (
 	PostClosure      Kind = "post_closure" // a post-closure follow-up was assigned to you
 	MedicalReferral  Kind = "medical_referral"
 	Reopened         Kind = "reopened"
+	Unsafe           Kind = "unsafe" // a follow-up found the child unsafe
 )
 
 // Kinds lists every kind, for the message catalog test.
 var Kinds = []Kind{Urgent, ConsentWithdrawn, PlanSubmitted, PlanApproved, PlanReturned, ClosureProposed,
-	ClosureApproved, ClosureReturned, PostClosure, MedicalReferral, Reopened}
+	ClosureApproved, ClosureReturned, PostClosure, MedicalReferral, Reopened, Unsafe}
 
 // Notification is one notice to one user.
 type Notification struct {
