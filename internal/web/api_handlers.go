@@ -158,7 +158,13 @@ func (s *Server) apiRisk(w http.ResponseWriter, r *http.Request, rq *request) er
 	}
 	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
 		_, err := cases.ChangeRisk(ctx, tx, s.prof, rq.Actor, id, in.Version, in.RiskLevel, in.Reason, rq.Now)
-		return err
+		// The form's risk_reason is this body's reason.
+		return apiFieldNames(err, func(f string) string {
+			if f == "risk_reason" {
+				return "reason"
+			}
+			return f
+		})
 	}, s.caseReply(w, r, rq, http.StatusOK))
 }
 

@@ -312,6 +312,10 @@ func TestAPIResponsesMatchOpenAPI(t *testing.T) {
 		check(cw, "PUT", "/api/v1/cases/{id}/registration", "/api/v1/cases/"+id+"/registration",
 			fmt.Sprintf(`{"version":%d,"type":"cp","given_name":"Nadia","age":9,"sex":"female","location":"Block 9","contact":"x","care_status":"unaccompanied","concerns":["neglect"]}`, v), 409)
 		v = int(c["version"].(float64))
+		bad := check(cw, "POST", "/api/v1/cases/{id}/risk", "/api/v1/cases/"+id+"/risk", fmt.Sprintf(`{"risk_level":"medium","version":%d}`, v), 422)
+		if !strings.Contains(fmt.Sprint(bad), "field:reason") {
+			t.Errorf("a risk change without a reason: %v, want the error on the body's field reason", bad)
+		}
 		c = check(cw, "POST", "/api/v1/cases/{id}/risk", "/api/v1/cases/"+id+"/risk", fmt.Sprintf(`{"risk_level":"medium","reason":"aunt found","version":%d}`, v), 200)
 		v = int(c["version"].(float64))
 		c = check(cw, "POST", "/api/v1/cases/{id}/urgent", "/api/v1/cases/"+id+"/urgent", fmt.Sprintf(`{"urgent":false,"version":%d}`, v), 200)
