@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
@@ -67,6 +68,12 @@ type closurePage struct {
 	PathwayNote     string
 }
 
+// AgeOutFirst reports whether the age-out pathway is the next thing to
+// decide: due, not yet recorded, on an open case the user may edit.
+func (p *closurePage) AgeOutFirst() bool {
+	return p.CanAgeOut && p.State.AgeOutDue && p.Case.AgeOutPathway == ""
+}
+
 // Question returns the text of feedback question key.
 func (p *closurePage) Question(key string) string {
 	return profile.Label(p.Prof.FeedbackQuestions, key, p.L.Lang)
@@ -88,6 +95,16 @@ func (p *closurePage) Confirmed(c string) bool {
 		}
 	}
 	return false
+}
+
+// GapText says what gap g of the completeness check is, with its count
+// where the message has one.
+func (p *closurePage) GapText(g closure.Gap) string {
+	key := "closure.gap." + g.Key
+	if strings.Contains(p.T(key), "%d") {
+		return p.T(key, g.Count)
+	}
+	return p.T(key)
 }
 
 // FollowUpDays is the profile's post-closure window in days.
