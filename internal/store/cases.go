@@ -349,8 +349,9 @@ func (tx *Tx) InsertDeadline(ctx context.Context, d *deadline.Deadline) error {
 
 // UpdateDeadline saves a deadline's due date, assignee and completion.
 func (tx *Tx) UpdateDeadline(ctx context.Context, d *deadline.Deadline) error {
-	return tx.execOne(ctx, "deadline "+d.ID, `UPDATE deadlines SET due_at = ?, assignee_id = ?, team_id = ?, done_at = ?,
-		done_by = ? WHERE id = ?`, ms(d.DueAt), d.AssigneeID, nullStr(d.TeamID), nullMS(d.DoneAt), nullStr(d.DoneBy), d.ID)
+	return tx.execOne(ctx, "deadline "+d.ID, `UPDATE deadlines SET anchor_at = ?, due_at = ?, assignee_id = ?, team_id = ?,
+		done_at = ?, done_by = ? WHERE id = ?`, ms(d.AnchorAt), ms(d.DueAt), d.AssigneeID, nullStr(d.TeamID), nullMS(d.DoneAt),
+		nullStr(d.DoneBy), d.ID)
 }
 
 // DeleteDeadline removes a deadline that no longer applies.
