@@ -246,6 +246,13 @@ func TestFeedback(t *testing.T) {
 		if len(open(deadlines(t, db, c.ID), deadline.PostClosure)) != 0 {
 			t.Error("the post-closure task is still open")
 		}
+		// Concerns go to the supervisor, who decides whether to reopen.
+		if !hasKind(notices(t, db, o.Supervisor, c.ID), notify.ClosedConcerns) {
+			t.Error("the supervisor was not told of the concerns after closure")
+		}
+		if hasKind(notices(t, db, o.Caseworker, c.ID), notify.ClosedConcerns) {
+			t.Error("the closed case's caseworker was told of the concerns")
+		}
 		fixture.Read(t, db, func(tx *store.Tx) error {
 			fs, err := tx.Feedbacks(ctx, c.ID)
 			if err != nil {
@@ -269,6 +276,9 @@ func TestFeedback(t *testing.T) {
 		c2 := closed(t, db, o, o.Supervisor)
 		if _, err := feedback(db, sup, c2.ID, goodFeedback(), at); err != nil {
 			t.Errorf("feedback by the supervisor who is the designee: %v", err)
+		}
+		if hasKind(notices(t, db, o.Supervisor, c2.ID), notify.ClosedConcerns) {
+			t.Error("feedback without concerns notified the supervisor")
 		}
 	})
 }

@@ -427,6 +427,12 @@ func RecordFeedback(ctx context.Context, tx Tx, p *profile.Profile, a access.Act
 	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {
 		return nil, err
 	}
+	// Concerns after closure are for the supervisor to weigh: reopen or not.
+	if fb.ChildSafe == Concerns {
+		if err := notify.Supervisors(ctx, tx, c.TeamID, notify.ClosedConcerns, c.ID, a.UserID, now); err != nil {
+			return nil, err
+		}
+	}
 	return fb, record(ctx, tx, a, c, "closure.feedback", fb.ID, map[string]any{"answers": len(answers)}, now)
 }
 

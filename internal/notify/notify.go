@@ -24,12 +24,13 @@ const (
 	PostClosure      Kind = "post_closure" // a post-closure follow-up was assigned to you
 	MedicalReferral  Kind = "medical_referral"
 	Reopened         Kind = "reopened"
-	Unsafe           Kind = "unsafe" // a follow-up found the child unsafe
+	Unsafe           Kind = "unsafe"          // a follow-up found the child unsafe
+	ClosedConcerns   Kind = "closed_concerns" // the post-closure follow-up found safety concerns
 )
 
 // Kinds lists every kind, for the message catalog test.
 var Kinds = []Kind{Urgent, ConsentWithdrawn, PlanSubmitted, PlanApproved, PlanReturned, ClosureProposed,
-	ClosureApproved, ClosureReturned, PostClosure, MedicalReferral, Reopened, Unsafe}
+	ClosureApproved, ClosureReturned, PostClosure, MedicalReferral, Reopened, Unsafe, ClosedConcerns}
 
 // Notification is one notice to one user.
 type Notification struct {
