@@ -165,6 +165,8 @@ type Tx interface {
 const (
 	maxShort = 200
 	maxLong  = 4000
+
+	riskPrefix = "assessment: " // before the reason in the risk history
 )
 
 func oneOf(v string, opts []string) bool {
@@ -250,11 +252,16 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	for field, v := range map[string]*string{"domains.child": &in.Domains.Child, "domains.household": &in.Domains.Household,
 		"domains.family": &in.Domains.Family, "domains.care": &in.Domains.Care, "domains.situation": &in.Domains.Situation,
 		"vulnerabilities": &in.Vulnerabilities, "protective_factors": &in.ProtectiveFactors, "child_views": &in.ChildViews,
-		"caregiver_views": &in.CaregiverViews, "not_interviewed_why": &in.NotInterviewedWhy, "risk_reason": &in.RiskReason} {
+		"caregiver_views": &in.CaregiverViews, "not_interviewed_why": &in.NotInterviewedWhy} {
 		*v = strings.TrimSpace(*v)
 		if len(*v) > maxLong {
 			f.Add(field, "err.too_long", maxLong)
 		}
+	}
+	// The reason joins the risk history behind riskPrefix: it must fit there too.
+	in.RiskReason = strings.TrimSpace(in.RiskReason)
+	if len(riskPrefix+in.RiskReason) > maxLong {
+		f.Add("risk_reason", "err.too_long", maxLong-len(riskPrefix))
 	}
 	var threats []Threat
 	for i, ti := range in.Threats {
@@ -318,16 +325,18 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	}
 	as.Threats, as.Needs = threats, needs
 
+	// The assessment deadline is met (or missed) by the level it ran under:
+	// completed before a new level moves (or, at no risk, drops) it.
+	if _, err := cases.CompleteDeadlines(ctx, tx, c, deadline.Assessment, a.UserID, now); err != nil {
+		return nil, err
+	}
 	// The risk level and its reasoning join the risk history, whether or not it changed.
 	if in.RiskLevel != c.RiskLevel {
-		if c, err = cases.ChangeRisk(ctx, tx, p, a, c.ID, c.Version, in.RiskLevel, "assessment: "+in.RiskReason, now); err != nil {
+		if c, err = cases.ChangeRisk(ctx, tx, p, a, c.ID, c.Version, in.RiskLevel, riskPrefix+in.RiskReason, now); err != nil {
 			return nil, err
 		}
 	} else if err := tx.InsertRiskChange(ctx, &cases.RiskChange{CaseID: c.ID, From: c.RiskLevel, To: in.RiskLevel,
-		Reason: "assessment: " + in.RiskReason, ChangedBy: a.UserID, ChangedAt: now}); err != nil {
-		return nil, err
-	}
-	if _, err := cases.CompleteDeadlines(ctx, tx, c, deadline.Assessment, a.UserID, now); err != nil {
+		Reason: riskPrefix + in.RiskReason, ChangedBy: a.UserID, ChangedAt: now}); err != nil {
 		return nil, err
 	}
 	if c.Step == cases.StepAssessment || c.Step == cases.StepRegistration {
@@ -354,21 +363,44 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 		Detail: string(detail)})
 }
 
-// afterIncidents raises the medical-referral alert for a sexual-violence
-// incident inside the profile's window.
+// afterIncidents raises the medical-referral alert for sexual-violence
+// incidents inside the profile's window: one deadline, running from the
+// earliest of them (brought forward when an earlier one comes to light), and
+// one notice to the supervisors.
 func afterIncidents(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *cases.Case, threats []Threat, now time.Time) error {
+	var first time.Time
 	for _, t := range threats {
 		if !p.IsSexualIncident(t.IncidentType) || t.OccurredAt.IsZero() || now.Sub(t.OccurredAt) > p.SexualViolenceWindow.D() {
 			continue
 		}
-		if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.MedicalReferral, t.OccurredAt, now); err != nil {
-			return err
-		}
-		if err := notify.Supervisors(ctx, tx, c.TeamID, notify.MedicalReferral, c.ID, a.UserID, now); err != nil {
-			return err
+		if first.IsZero() || t.OccurredAt.Before(first) {
+			first = t.OccurredAt
 		}
 	}
-	return nil
+	if first.IsZero() {
+		return nil
+	}
+	ds, err := tx.CaseDeadlines(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var open *deadline.Deadline
+	for i := range ds {
+		if ds[i].Kind == deadline.MedicalReferral && ds[i].Open() {
+			open = &ds[i]
+			break
+		}
+	}
+	switch {
+	case open == nil:
+		err = cases.AddDeadline(ctx, tx, p, c, deadline.MedicalReferral, first, c.CaseworkerID, now)
+	case first.Before(open.AnchorAt):
+		err = cases.RescheduleDeadline(ctx, tx, p, c, deadline.MedicalReferral, first, now)
+	}
+	if err != nil {
+		return err
+	}
+	return notify.Supervisors(ctx, tx, c.TeamID, notify.MedicalReferral, c.ID, a.UserID, now)
 }
 
 // RecordIncident records a new incident on case caseID outside an

@@ -87,10 +87,21 @@ func RescheduleDeadline(ctx context.Context, tx Tx, p *profile.Profile, c *Case,
 		if !ok {
 			return tx.DeleteDeadline(ctx, d.ID)
 		}
-		d.AnchorAt, d.DueAt = anchor, due
-		return tx.UpdateDeadline(ctx, &d)
+		return reanchor(ctx, tx, d, anchor, due)
 	}
 	return AddDeadline(ctx, tx, p, c, k, anchor, c.CaseworkerID, now)
+}
+
+// reanchor makes open deadline d run from anchor, due at due. UpdateDeadline
+// saves the due date but not the anchor, which a later risk change
+// recomputes from (and the task lists show), so d is stored again whole,
+// under the same ID.
+func reanchor(ctx context.Context, tx Tx, d deadline.Deadline, anchor, due time.Time) error {
+	if err := tx.DeleteDeadline(ctx, d.ID); err != nil {
+		return err
+	}
+	d.AnchorAt, d.DueAt = anchor, due
+	return tx.InsertDeadline(ctx, &d)
 }
 
 // DueNow makes the open deadline of kind k due at now (opening one if none
@@ -118,7 +129,8 @@ func DueNow(ctx context.Context, tx Tx, c *Case, k deadline.Kind, now time.Time)
 var manualSteps = map[string]deadline.Kind{StepAssessment: deadline.Assessment, StepCasePlan: deadline.CasePlan}
 
 // MoveStep sends case id (read at version) back to assessment or to case
-// planning, with the reason, and opens that step's deadline from now.
+// planning, with the reason, and opens that step's deadline from now. Only
+// backwards: a case reaches case planning forwards by its assessment.
 func MoveStep(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id string, version int, to, reason string, now time.Time) (*Case, error) {
 	c, err := Get(ctx, tx, a, access.Edit, access.Registration, id)
 	if err != nil {
@@ -133,6 +145,8 @@ func MoveStep(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id
 		f.Add("step", "err.choose")
 	} else if to == c.Step {
 		f.Add("step", "err.step_same")
+	} else if stepIndex(to) > stepIndex(c.Step) {
+		f.Add("step", "err.choose")
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > maxLong {
@@ -158,6 +172,16 @@ func MoveStep(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id
 	detail, _ := json.Marshal(map[string]string{"from": from, "to": to})
 	return c, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "case.step",
 		RecordType: "case", RecordID: c.ID, CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
+}
+
+// stepIndex is the position of step s in Steps (-1 when unknown).
+func stepIndex(s string) int {
+	for i, x := range Steps {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }
 
 // AdultOn returns the day the person turns the profile's adult age: from the
@@ -200,9 +224,8 @@ func SyncAgeOut(ctx context.Context, tx Tx, p *profile.Profile, c *Case, id *Ide
 		if d.AnchorAt.Equal(adult) {
 			return nil
 		}
-		d.AnchorAt = adult
-		d.DueAt, _ = deadline.Due(p, deadline.AgeOut, c.RiskLevel, adult)
-		return tx.UpdateDeadline(ctx, &d)
+		due, _ := deadline.Due(p, deadline.AgeOut, c.RiskLevel, adult)
+		return reanchor(ctx, tx, d, adult, due)
 	}
 	if !want {
 		return nil

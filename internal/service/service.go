@@ -147,10 +147,11 @@ func Give(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 		if err != nil {
 			return nil, err
 		}
+		// Only an open action: a service never reopens a done or cancelled one.
 		if active := plan.ActiveOf(ps); active != nil {
 			for i := range active.Actions {
-				if active.Actions[i].ID == in.ActionID {
-					act = &active.Actions[i]
+				if x := &active.Actions[i]; x.ID == in.ActionID && x.Status != plan.Done && x.Status != plan.Cancelled {
+					act = x
 				}
 			}
 		}
@@ -264,12 +265,15 @@ func Disburse(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, ca
 	}
 	fund := p.EmergencyFund
 	var f errs.Fields
-	cents := int64(math.Round(in.Amount * 100))
+	// Amounts are kept in cents: what is checked is what is stored.
+	cents := math.Round(in.Amount * 100)
 	switch {
-	case in.Amount <= 0 || math.IsNaN(in.Amount) || math.IsInf(in.Amount, 0):
+	case math.IsNaN(cents) || cents < 1: // nothing, or less than a cent
 		f.Add("amount", "err.amount")
-	case fund.MaxAmount > 0 && in.Amount > fund.MaxAmount:
+	case fund.MaxAmount > 0 && cents > math.Round(fund.MaxAmount*100):
 		f.Add("amount", "err.amount_cap", fund.MaxAmount, fund.Currency)
+	case cents > 1e15: // beyond any fund (and int64)
+		f.Add("amount", "err.amount")
 	}
 	if !profile.Has(fund.Purposes, in.Purpose) {
 		f.Add("purpose", "err.choose")
@@ -297,7 +301,7 @@ func Disburse(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, ca
 	}
 	crit := append([]string(nil), in.Criteria...)
 	sort.Strings(crit)
-	d := &Disbursement{CaseID: c.ID, AgencyID: c.AgencyID, TeamID: c.TeamID, AmountCents: cents, Currency: fund.Currency,
+	d := &Disbursement{CaseID: c.ID, AgencyID: c.AgencyID, TeamID: c.TeamID, AmountCents: int64(cents), Currency: fund.Currency,
 		Purpose: in.Purpose, Criteria: crit, PaidOn: in.PaidOn, Notes: in.Notes, RecordedBy: a.UserID, CreatedAt: now}
 	if err := tx.InsertDisbursement(ctx, d); err != nil {
 		return nil, err
