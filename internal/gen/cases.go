@@ -1,17 +1,25 @@
 package gen
 
 import (
+	"container/heap"
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
+	"github.com/safecase/safecase/internal/followup"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/service"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -35,6 +43,10 @@ type caseGen struct {
 	noRisk                  bool     // the profile knows the no_risk level
 	statuses                []string // care statuses the profile knows, of accompanied, separated, unaccompanied
 	arrangement             func(status string) string
+	reasonsCP, reasonsGBV   choice // closure reasons by case type
+
+	events   eventHeap // audit events of later steps, waiting for their time
+	eventSeq uint64
 }
 
 func newCaseGen(r *rnd, p *profile.Profile, o *synthOrg, now time.Time, existing []string) *caseGen {
@@ -75,6 +87,7 @@ func newCaseGen(r *rnd, p *profile.Profile, o *synthOrg, now time.Time, existing
 		}
 	}
 	g.gate = p.GateScope()
+	g.reasonsCP, g.reasonsGBV = reasonChoice(p, profile.CP), reasonChoice(p, profile.GBV)
 	g.noRisk = profile.Has(p.RiskLevels, profile.NoRisk)
 	for _, s := range []string{cases.Accompanied, cases.Separated, cases.Unaccompanied} {
 		if profile.Has(p.CareStatuses, s) {
@@ -153,6 +166,7 @@ type person struct {
 func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary) error {
 	r, p := g.r, g.p
 	w := g.org.workers[s.worker]
+	sup := g.supervisor[w.teamID]
 	created := s.created
 	later := func(d time.Duration) time.Time {
 		t := created.Add(d)
@@ -212,14 +226,40 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 		registeredAt = p.DayStart(day, created)
 	}
 	registeredOn := registeredAt.In(g.loc).Format(time.DateOnly)
-	// For an open case s.risk is the level now; a few were registered at
-	// another level and changed since. For a closed case it is the level at
-	// registration.
-	initial := riskOrder[s.risk]
+
+	// The risk level: for an open case s.risk is the level now, for a closed
+	// one the level at registration. Open cases past assessment were assessed
+	// at the level they hold now; a few were registered at another level (an
+	// open case still waiting for its assessment changed it by hand since).
+	// Closed cases were often assessed at a lower level than they came in at.
+	tl := s.life
+	initial, assessed := riskOrder[s.risk], riskOrder[s.risk]
 	var riskChangedAt time.Time
-	if s.open && g.now.Sub(created) > 2*time.Hour && r.chance(0.15) {
-		initial = riskOrder[(int(s.risk)+1+r.IntN(2))%3]
-		riskChangedAt = created.Add(r.between(time.Hour, g.now.Sub(created)))
+	reason := ""
+	if s.open {
+		if g.now.Sub(created) > 2*time.Hour && r.chance(0.15) {
+			initial = riskOrder[(int(s.risk)+1+r.IntN(2))%3]
+			if tl.stop == cases.StepAssessment {
+				riskChangedAt = created.Add(r.between(time.Hour, g.now.Sub(created)))
+			}
+		}
+	} else {
+		switch x := r.Float64(); {
+		case x < 0.45:
+			assessed = profile.Low
+			if initial == profile.Low || (g.noRisk && r.chance(0.5)) {
+				assessed = profile.NoRisk
+			}
+		case x < 0.55 && initial != profile.High:
+			assessed = profile.High
+		}
+		if assessed == profile.NoRisk && !g.noRisk {
+			assessed = initial
+		}
+		tl, reason = g.closedLife(typ, assessed, created)
+		if tl.stop == cases.StepAssessment {
+			assessed = initial // never assessed
+		}
 	}
 	referredAt := registeredAt
 	if r.chance(0.6) {
@@ -244,10 +284,10 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 		Source: g.sources.keys[r.weighted(g.sources.weights)], CreatedBy: w.id, CreatedAt: created,
 		UpdatedBy: w.id, UpdatedAt: created, Version: 1,
 	}
-	touch := func(t time.Time) {
+	touch := func(t time.Time, by string) {
 		c.Version++
 		if t.After(c.UpdatedAt) {
-			c.UpdatedAt = t
+			c.UpdatedAt, c.UpdatedBy = t, by
 		}
 	}
 	concerns := g.concernsCP
@@ -299,14 +339,6 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 		id.Contact = fmt.Sprintf("07%02d %03d %03d", r.IntN(100), r.IntN(1000), r.IntN(1000))
 	}
 
-	var closedAt time.Time
-	if !s.open {
-		closedAt = created.Add(r.between(30*24*time.Hour, 270*24*time.Hour))
-		if lim := g.now.Add(-24 * time.Hour); closedAt.After(lim) {
-			closedAt = lim
-		}
-	}
-
 	// Urgent needs: a response within the profile's window, then the flag is lowered.
 	urgentAtReg := r.chance(0.08) || (s.open && r.chance(0.05))
 	var urgentDone time.Time
@@ -322,64 +354,43 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 		return err
 	}
 
-	// Risk history: the level at registration, then perhaps a change.
-	risks := []cases.RiskChange{{ID: r.id(created), CaseID: c.ID, To: initial,
+	// Risk history: the level at registration, a change by hand for a few
+	// cases waiting for their assessment, and the assessment's level.
+	lc := &lifeCase{g: g, c: c, w: w, sup: sup, tl: tl, open: s.open, reason: reason}
+	lc.times(created)
+	lc.risks = []cases.RiskChange{{ID: r.id(created), CaseID: c.ID, To: initial,
 		Reason: r.pick(initialRiskReason[initial]), ChangedBy: w.id, ChangedAt: created}}
-	var assessmentDone time.Time
-	assessRisk := initial
-	if s.open {
-		if !riskChangedAt.IsZero() {
-			to := riskOrder[s.risk]
-			risks = append(risks, g.riskChange(c.ID, w.id, initial, to, riskChangedAt))
-			c.RiskLevel, assessRisk = to, to // the open assessment moved with it
-			touch(riskChangedAt)
+	if !riskChangedAt.IsZero() {
+		to := riskOrder[s.risk]
+		lc.risks = append(lc.risks, g.riskChange(c.ID, w.id, initial, to, riskChangedAt))
+		c.RiskLevel = to
+		touch(riskChangedAt, w.id)
+	}
+	if !lc.assessedAt.IsZero() {
+		why := "No protection risk found; the family is supported"
+		if rs := initialRiskReason[assessed]; len(rs) > 0 {
+			why = r.pick(rs)
 		}
-	} else {
-		win := g.window(initial)
-		assessmentDone = created.Add(r.exp(win / 2))
-		if lim := closedAt.Add(-time.Hour); assessmentDone.After(lim) {
-			assessmentDone = lim
-		}
-		to := ""
-		switch x := r.Float64(); {
-		case x < 0.45:
-			to = profile.Low
-			if initial == profile.Low || (g.noRisk && r.chance(0.5)) {
-				to = profile.NoRisk
-			}
-		case x < 0.55 && initial != profile.High:
-			to = profile.High
-		}
-		if to != "" && to != initial && (to != profile.NoRisk || g.noRisk) {
-			at := assessmentDone.Add(r.between(0, closedAt.Sub(assessmentDone)))
-			risks = append(risks, g.riskChange(c.ID, w.id, initial, to, at))
-			c.RiskLevel = to
-			touch(at)
-		}
+		lc.riskWhy = why
+		lc.risks = append(lc.risks, cases.RiskChange{ID: r.id(lc.assessedAt), CaseID: c.ID, From: initial, To: assessed,
+			Reason: "assessment: " + why, ChangedBy: w.id, ChangedAt: lc.assessedAt})
+		c.RiskLevel = assessed
 	}
 
-	// Deadlines, as Register, ChangeRisk, SetUrgent and Withdraw leave them.
-	var ds []deadline.Deadline
-	addDeadline := func(k deadline.Kind, risk string, anchor, done, at time.Time) {
-		due, ok := deadline.Due(p, k, risk, anchor)
-		if !ok {
-			return
-		}
-		d := deadline.Deadline{ID: r.id(at), CaseID: c.ID, Kind: k, AnchorAt: anchor, DueAt: due, AssigneeID: w.id,
-			TeamID: w.teamID, AgencyID: w.agencyID, DoneAt: done, CreatedAt: at}
-		if !done.IsZero() {
-			d.DoneBy = w.id
-		}
-		ds = append(ds, d)
-	}
-	addDeadline(deadline.Registration, initial, referredAt, registeredAt, created)
-	addDeadline(deadline.Assessment, assessRisk, registeredAt, assessmentDone, created)
+	// Deadlines, as Register, ChangeRisk, SetUrgent and Withdraw leave them;
+	// the rest of the lifecycle adds its own (lc.deadlines).
+	lc.add(deadline.Registration, referredAt, created, registeredAt, w.id)
+	lc.add(deadline.Assessment, registeredAt, created, lc.assessedAt, w.id)
 	if urgentAtReg {
-		addDeadline(deadline.UrgentResponse, initial, created, urgentDone, created)
+		lc.add(deadline.UrgentResponse, created, created, urgentDone, w.id)
+		lc.notice(sup, notify.Urgent, created, w.id)
 		if !urgentDone.IsZero() {
 			c.Urgent = false
-			touch(urgentDone)
+			touch(urgentDone, w.id)
 		}
+	}
+	if adultOn, ok := cases.AdultOn(p, c, id); ok && adultOn.After(created) {
+		lc.ageOut(adultOn, created)
 	}
 
 	// Family and consent.
@@ -391,26 +402,21 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 				at := created.Add(r.between(24*time.Hour, g.now.Sub(created)))
 				rec.WithdrawnAt, rec.WithdrawnBy, rec.Version = at, w.id, 2
 				rec.WithdrawalReason = "Asked that nothing more be shared with other agencies"
-				addDeadline(deadline.ConsentWithdrawn, c.RiskLevel, at, time.Time{}, at)
+				lc.add(deadline.ConsentWithdrawn, at, at, time.Time{}, w.id)
+				lc.notice(sup, notify.ConsentWithdrawn, at, w.id)
 				break
 			}
 		}
 	}
-	if !s.open {
-		c.Status, c.Step = cases.Closed, cases.StepClosure
-		touch(closedAt)
-	}
-	for _, d := range ds {
-		if d.Open() && (c.NextDueAt.IsZero() || d.DueAt.Before(c.NextDueAt)) {
-			c.NextDueAt = d.DueAt
-		}
-	}
+
+	// Assessment, case plan, implementation, follow-up and closure.
+	lc.lifecycle(id.GivenName, touch)
 
 	if err := b.Case(ctx, c, id); err != nil {
 		return err
 	}
-	for i := range risks {
-		b.RiskChange(&risks[i])
+	for i := range lc.risks {
+		b.RiskChange(&lc.risks[i])
 	}
 	familyAt := later(20 * time.Minute)
 	var perpName string
@@ -456,19 +462,32 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 				Reason: "A relative works there", AddedBy: w.id, AddedAt: at})
 		}
 	}
-	for i := range ds {
-		b.Deadline(&ds[i])
+	for i := range lc.ds {
+		b.Deadline(&lc.ds[i])
+	}
+	lc.write(b)
+	// The audit trail stays in time order: events of earlier cases' later
+	// steps that happened before this registration come first.
+	if err := g.flushEvents(b, created, sum); err != nil {
+		return err
 	}
 	if err := b.Audit(audit.Event{ID: r.id(created), At: created, ActorID: w.id, ActorRole: string(org.Caseworker),
 		Action: "case.register", RecordType: "case", RecordID: c.ID, CaseID: c.ID, AgencyID: c.AgencyID,
 		Detail: string(regDetail)}); err != nil {
 		return err
 	}
+	sum.Events++
+	for _, e := range lc.events {
+		g.pushEvent(e)
+	}
 
 	sum.Cases++
-	sum.Events++
 	if s.open {
 		sum.Open++
+		if sum.Steps == nil {
+			sum.Steps = map[string]int{}
+		}
+		sum.Steps[c.Step]++
 		if c.Urgent {
 			sum.Urgent++
 		}
@@ -478,6 +497,8 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 		if !c.NextDueAt.IsZero() && c.NextDueAt.Before(g.now) {
 			sum.Overdue++
 		}
+	} else if !c.NextDueAt.IsZero() {
+		sum.PostClosure++
 	}
 	return nil
 }
@@ -661,4 +682,979 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// openSteps are the steps an open case can be at, with their shares: about
+// 40% waiting for or in assessment, 15% at case planning, 20% in
+// implementation, 20% in follow-up, 5% with a closure proposed and waiting
+// for the supervisor.
+var (
+	openSteps      = []string{cases.StepAssessment, cases.StepCasePlan, cases.StepImplementation, cases.StepFollowUp, cases.StepClosure}
+	openStepShares = []float64{40, 15, 20, 20, 5}
+)
+
+// stepRank orders the steps.
+func stepRank(step string) int {
+	for i, s := range cases.Steps {
+		if s == step {
+			return i
+		}
+	}
+	return 0
+}
+
+// timeline is how long each step of a case took. It stops at the last
+// step the case reached before closure was proposed (or before now).
+type timeline struct {
+	stop     string          // the last step reached: assessment, case_plan, implementation or follow_up
+	waiting  bool            // at case_plan: a plan was submitted and waits for the supervisor
+	draft    bool            // at case_plan: a draft plan is saved
+	proposed bool            // closure was proposed
+	assess   time.Duration   // registration to assessment
+	plan     time.Duration   // assessment to the plan submitted
+	approve  time.Duration   // submitted to active (zero when no approval is needed)
+	gaps     []time.Duration // activation to the first follow-up, then between follow-ups
+	tail     time.Duration   // the last of these to the closure proposal, or to now
+	decide   time.Duration   // proposal to the supervisor's approval, or to now
+}
+
+func (tl *timeline) total() time.Duration {
+	t := tl.assess + tl.plan + tl.approve + tl.tail + tl.decide
+	for _, x := range tl.gaps {
+		t += x
+	}
+	return t
+}
+
+func (tl *timeline) scale(f float64) {
+	sc := func(d *time.Duration) { *d = time.Duration(float64(*d) * f) }
+	sc(&tl.assess)
+	sc(&tl.plan)
+	sc(&tl.approve)
+	sc(&tl.tail)
+	sc(&tl.decide)
+	for i := range tl.gaps {
+		sc(&tl.gaps[i])
+	}
+}
+
+// win returns the profile's timeline for deadlines of kind k at risk level
+// risk, or fallback when the level has none.
+func (g *caseGen) win(k deadline.Kind, risk string, fallback time.Duration) time.Duration {
+	t0 := time.Unix(0, 0)
+	if due, ok := deadline.Due(g.p, k, risk, t0); ok {
+		return due.Sub(t0)
+	}
+	return fallback
+}
+
+// steps draws how long the steps up to tl.stop took at risk level risk:
+// mostly within the profile's timelines, some late. Cases in follow-up had
+// up to maxFollowUps follow-ups.
+func (g *caseGen) steps(tl *timeline, risk string, maxFollowUps int) {
+	r := g.r
+	const day = 24 * time.Hour
+	rank := stepRank(tl.stop)
+	tl.assess = max(10*time.Minute, r.exp(g.win(deadline.Assessment, risk, 2*7*day)/2))
+	if rank >= stepRank(cases.StepImplementation) || tl.waiting {
+		tl.plan = max(30*time.Minute, r.exp(g.win(deadline.CasePlan, risk, 2*7*day)/2))
+	}
+	if rank >= stepRank(cases.StepImplementation) && g.p.NeedsPlanApproval(risk) {
+		tl.approve = min(6*day, max(20*time.Minute, r.exp(g.p.ApprovalWithin.D()/2)))
+	}
+	if tl.stop == cases.StepFollowUp {
+		every := g.win(deadline.FollowUp, risk, 4*7*day)
+		for k := 1 + r.IntN(maxFollowUps); k > 0; k-- {
+			tl.gaps = append(tl.gaps, time.Duration(float64(every)*(0.5+0.65*r.Float64())))
+		}
+	}
+}
+
+// openLife draws the timeline of an open case now at step, at risk level
+// risk: how long ago it was registered follows from it.
+func (g *caseGen) openLife(step, risk string) *timeline {
+	r := g.r
+	const day = 24 * time.Hour
+	tl := &timeline{stop: step}
+	if step == cases.StepClosure {
+		tl.stop, tl.proposed = cases.StepFollowUp, true
+	}
+	if step == cases.StepAssessment {
+		// Registered recently enough that most assessments are still within
+		// their deadline; a few stragglers have waited weeks.
+		window := g.window(risk)
+		age := r.exp(window * 45 / 100)
+		if r.chance(0.03) {
+			age = r.between(window, 120*day)
+		}
+		tl.tail = max(age, 5*time.Minute)
+		return tl
+	}
+	if step == cases.StepCasePlan {
+		switch {
+		case g.p.NeedsPlanApproval(risk) && r.chance(0.5):
+			tl.waiting = true
+		case r.chance(0.35):
+			tl.draft = true
+		}
+	}
+	g.steps(tl, risk, 3)
+	every := g.win(deadline.FollowUp, risk, 4*7*day)
+	switch {
+	case tl.proposed:
+		tl.tail = time.Duration(float64(every) * (0.1 + 0.8*r.Float64()))
+		tl.decide = max(10*time.Minute, r.exp(g.p.ApprovalWithin.D()/2))
+	case tl.waiting:
+		tl.tail = max(10*time.Minute, r.exp(g.p.ApprovalWithin.D()/2))
+	case step == cases.StepCasePlan:
+		cp := g.win(deadline.CasePlan, risk, 2*7*day)
+		tl.tail = max(10*time.Minute, r.exp(cp/2))
+		if r.chance(0.05) {
+			tl.tail = r.between(cp, 45*day)
+		}
+	case step == cases.StepImplementation:
+		tl.tail = max(10*time.Minute, r.between(0, every*11/10))
+		if r.chance(0.05) {
+			tl.tail = r.between(every, 3*every)
+		}
+	default: // follow-up: the next one due, or overdue for some
+		tl.tail = max(10*time.Minute, time.Duration(float64(every)*1.25*r.Float64()))
+	}
+	return tl
+}
+
+// closedLife draws the timeline and the closure reason of a case closed
+// after registration at created and assessment at level assessed. Cases
+// closed with their objectives met went through every step; the others
+// (the family declined, left the area, could not be reached) closed at any
+// step. The closure falls at least a day before now.
+func (g *caseGen) closedLife(typ, assessed string, created time.Time) (*timeline, string) {
+	r := g.r
+	const day = 24 * time.Hour
+	reasons := g.reasonsCP
+	if typ == profile.GBV {
+		reasons = g.reasonsGBV
+	}
+	reason := reasons.keys[r.weighted(reasons.weights)]
+	tl := &timeline{stop: cases.StepFollowUp, proposed: true}
+	switch {
+	case assessed == profile.NoRisk:
+		// No risk found: closed after the assessment, with no plan to make.
+		tl.stop = cases.StepCasePlan
+	case reason != closure.ObjectivesMet:
+		tl.stop = []string{cases.StepAssessment, cases.StepCasePlan, cases.StepImplementation,
+			cases.StepFollowUp}[r.weighted([]float64{25, 15, 15, 45})]
+	}
+	if tl.stop != cases.StepAssessment {
+		g.steps(tl, assessed, 2)
+	}
+	if tl.stop == cases.StepFollowUp {
+		tl.tail = time.Duration(float64(g.win(deadline.FollowUp, assessed, 4*7*day)) * (0.2 + 0.8*r.Float64()))
+	} else {
+		tl.tail = day + r.exp(14*day)
+	}
+	if reason == closure.NoContact {
+		tl.tail += g.p.NoContactClosure.D() + r.exp(7*day)
+	}
+	tl.decide = min(6*day, max(10*time.Minute, r.exp(g.p.ApprovalWithin.D()/2)))
+	tl.tail = max(tl.tail, 3*day-tl.total()+tl.tail) // at least three days from registration to closure
+	if avail := g.now.Add(-day).Sub(created); tl.total() > avail {
+		tl.scale(float64(avail) * (0.6 + 0.4*r.Float64()) / float64(tl.total()))
+		if reason == closure.NoContact && tl.tail < g.p.NoContactClosure.D() {
+			reason = closure.Declined
+		}
+	}
+	return tl, reason
+}
+
+// reasonChoice weighs the profile's closure reasons for a case type; reasons
+// the profile adds count a little.
+func reasonChoice(p *profile.Profile, typ string) choice {
+	weights := map[string]float64{closure.ObjectivesMet: 55, closure.Declined: 15, closure.LeftArea: 12,
+		closure.NoContact: 12, closure.Death: 0.3}
+	var c choice
+	for _, o := range closure.ReasonsFor(p, typ) {
+		w, ok := weights[o.Key]
+		if !ok {
+			w = 2
+		}
+		c.keys, c.weights = append(c.keys, o.Key), append(c.weights, w)
+	}
+	return c
+}
+
+// dl is a deadline in the making: its due date is decided once the case's
+// risk history is known (lifeCase.finish).
+type dl struct {
+	d        deadline.Deadline
+	dueNowAt time.Time // made due at once (DueNow) at this time, if set
+}
+
+// lifeCase is one case's way through the steps after registration, as the
+// domain operations would have recorded it.
+type lifeCase struct {
+	g      *caseGen
+	c      *cases.Case
+	w      worker
+	sup    string
+	tl     *timeline
+	open   bool
+	reason string // the closure reason
+
+	// When things happened; zero when they did not (yet).
+	assessedAt, planAt, submittedAt, activeAt, serviceAt, reviewAt, proposedAt, closedAt, feedbackAt time.Time
+	followUps                                                                                        []time.Time
+	end                                                                                              time.Time // now, or the closure
+
+	riskWhy string // the assessment's risk reasoning
+	risks   []cases.RiskChange
+	entries []dl
+	ds      []deadline.Deadline
+
+	steps  []cases.StepChange
+	as     *assessment.Assessment
+	pl     *plan.Plan
+	svc    *service.Given
+	fund   *service.Disbursement
+	safety *service.SafetyPlan
+	fus    []followup.FollowUp
+	rv     *followup.Review
+	cl     *closure.Closure
+	fb     *closure.Feedback
+	ao     *closure.AgeOut
+	notes  []notify.Notification
+	events []audit.Event
+}
+
+// times places the steps of the timeline after registration at created.
+func (lc *lifeCase) times(created time.Time) {
+	tl, t := lc.tl, created
+	next := func(d time.Duration) time.Time {
+		t = t.Add(max(d, time.Minute)).Truncate(time.Millisecond)
+		return t
+	}
+	rank := stepRank(tl.stop)
+	if rank >= stepRank(cases.StepCasePlan) {
+		lc.assessedAt = next(tl.assess)
+		if rank >= stepRank(cases.StepImplementation) || tl.waiting {
+			lc.submittedAt = next(tl.plan)
+		}
+		if rank >= stepRank(cases.StepImplementation) {
+			lc.activeAt = lc.submittedAt
+			if tl.approve > 0 {
+				lc.activeAt = next(tl.approve)
+			}
+			for _, gap := range tl.gaps {
+				lc.followUps = append(lc.followUps, next(gap))
+			}
+		}
+	}
+	lc.end = lc.g.now
+	if tl.proposed {
+		lc.proposedAt = next(tl.tail)
+		if !lc.open {
+			lc.closedAt = next(tl.decide)
+			lc.end = lc.closedAt
+		}
+	}
+}
+
+// riskAt returns the case's risk level at t (after a change at t).
+func (lc *lifeCase) riskAt(t time.Time) string {
+	level := lc.risks[0].To
+	for _, x := range lc.risks[1:] {
+		if !x.ChangedAt.After(t) {
+			level = x.To
+		}
+	}
+	return level
+}
+
+// riskBefore returns the case's risk level just before t: a deadline done
+// at t was met under it (the assessment completes its deadline before the
+// level it finds moves the others).
+func (lc *lifeCase) riskBefore(t time.Time) string {
+	level := lc.risks[0].To
+	for _, x := range lc.risks[1:] {
+		if x.ChangedAt.Before(t) {
+			level = x.To
+		}
+	}
+	return level
+}
+
+// add opens a deadline of kind k anchored at anchor, created at at, done at
+// done (zero: still open), assigned to assignee. It returns its index.
+func (lc *lifeCase) add(k deadline.Kind, anchor, at, done time.Time, assignee string) int {
+	lc.entries = append(lc.entries, dl{d: deadline.Deadline{CaseID: lc.c.ID, Kind: k, AnchorAt: anchor,
+		AssigneeID: assignee, TeamID: lc.c.TeamID, AgencyID: lc.c.AgencyID, DoneAt: done, CreatedAt: at}})
+	return len(lc.entries) - 1
+}
+
+// dueAt returns when entry e is due, judged at t (its risk level then; a
+// deadline done at t by the level before), and false when the level has no
+// such deadline (a change of level removed it, or it was never opened).
+func (lc *lifeCase) dueAt(e *dl, t time.Time) (time.Time, bool) {
+	risk := lc.riskAt(t)
+	if !e.d.DoneAt.IsZero() && !e.d.DoneAt.After(t) {
+		risk = lc.riskBefore(e.d.DoneAt)
+	}
+	due, ok := deadline.Due(lc.g.p, e.d.Kind, risk, e.d.AnchorAt)
+	if ok && !e.dueNowAt.IsZero() && !e.dueNowAt.After(t) && e.dueNowAt.Before(due) {
+		due = e.dueNowAt
+	}
+	return due, ok
+}
+
+// openAt reports whether entry e is open at t.
+func (e *dl) openAt(t time.Time) bool {
+	return !e.d.CreatedAt.After(t) && (e.d.DoneAt.IsZero() || e.d.DoneAt.After(t))
+}
+
+// notice notifies user of kind on the case at at by actor, as notify.Send
+// does (never the actor). Only the last twelve weeks' notifications are
+// written; most are read within a day or two.
+func (lc *lifeCase) notice(user string, k notify.Kind, at time.Time, actor string) {
+	g := lc.g
+	if user == "" || user == actor || at.Before(g.now.Add(-noticeWindow)) {
+		return
+	}
+	n := notify.Notification{ID: g.r.id(at), UserID: user, Kind: k, CaseID: lc.c.ID, ActorID: actor, CreatedAt: at}
+	if read := at.Add(g.r.exp(30 * time.Hour)).Truncate(time.Millisecond); read.Before(g.now) && g.r.chance(0.85) {
+		n.ReadAt = read
+	}
+	lc.notes = append(lc.notes, n)
+}
+
+// noticeWindow is how far back generated notifications go.
+const noticeWindow = 12 * 7 * 24 * time.Hour
+
+// event records an audit event of the case at at. To keep a large load
+// modest, only the recent past is audited step by step: open cases and
+// cases closed within the last twelve weeks; older history keeps its
+// registration event alone.
+func (lc *lifeCase) event(at time.Time, actor string, role org.Role, action, recordType, recordID, detail string) {
+	if !lc.open && lc.closedAt.Before(lc.g.now.Add(-noticeWindow)) {
+		return
+	}
+	lc.events = append(lc.events, audit.Event{ID: lc.g.r.id(at), At: at, ActorID: actor, ActorRole: string(role),
+		Action: action, RecordType: recordType, RecordID: recordID, CaseID: lc.c.ID, AgencyID: lc.c.AgencyID,
+		Detail: detail})
+}
+
+// ageOut opens the age-out task registration opens for a child (due the
+// profile's alert before the day they turn adult); for an open case whose
+// task fell due weeks ago the caseworker has mostly recorded the pathway.
+func (lc *lifeCase) ageOut(adultOn, created time.Time) {
+	g, r := lc.g, lc.g.r
+	var done time.Time
+	if lc.open {
+		base := adultOn.Add(-g.p.AgeOutAlert.D())
+		if base.Before(created) {
+			base = created
+		}
+		if since := g.now.Sub(base); since > 14*24*time.Hour && r.chance(0.7) {
+			done = base.Add(r.between(time.Hour, min(since, 30*24*time.Hour))).Truncate(time.Millisecond)
+			pathway := r.pick(closure.Pathways)
+			lc.ao = &closure.AgeOut{ID: r.id(done), CaseID: lc.c.ID, Pathway: pathway, RecordedBy: lc.w.id, RecordedAt: done,
+				Note: "Discussed with the young person and the caregiver"}
+			lc.c.AgeOutPathway = pathway
+			lc.event(done, lc.w.id, org.Caseworker, "closure.age_out", "closure", lc.ao.ID, `{"pathway":"`+pathway+`"}`)
+		}
+	}
+	lc.add(deadline.AgeOut, adultOn, created, done, lc.w.id)
+}
+
+// lifecycle makes the case's assessment, plan, implementation, follow-ups,
+// review and closure, with the deadlines, step history, notifications and
+// audit events each operation leaves, and sets the case's step, status and
+// next due date.
+func (lc *lifeCase) lifecycle(given string, touch func(time.Time, string)) {
+	r, c, w := lc.g.r, lc.c, lc.w
+	step := func(to, reason, by string, at time.Time) {
+		lc.steps = append(lc.steps, cases.StepChange{ID: r.id(at), CaseID: c.ID, From: c.Step, To: to, Reason: reason,
+			ChangedBy: by, ChangedAt: at})
+		c.Step = to
+		touch(at, by)
+	}
+	lc.steps = append(lc.steps, cases.StepChange{ID: r.id(c.CreatedAt), CaseID: c.ID, To: cases.StepAssessment,
+		Reason: "registered", ChangedBy: w.id, ChangedAt: c.CreatedAt})
+
+	var items []needItem
+	if !lc.assessedAt.IsZero() {
+		items = lc.assess()
+		touch(lc.assessedAt, w.id)
+		step(cases.StepCasePlan, "assessed", w.id, lc.assessedAt)
+		lc.add(deadline.CasePlan, lc.assessedAt, lc.assessedAt, lc.submittedAt, w.id)
+	}
+	if !lc.submittedAt.IsZero() || lc.tl.draft {
+		lc.makePlan(items, given)
+	}
+	if !lc.activeAt.IsZero() {
+		by, role := w.id, org.Caseworker
+		if lc.pl.DecidedBy != "" {
+			by, role = lc.sup, org.Supervisor
+		}
+		step(cases.StepImplementation, "plan active", by, lc.activeAt)
+		lc.event(lc.activeAt, by, role, "plan.activate", "plan", lc.pl.ID, planDetail(lc.pl))
+		lc.implement()
+		lc.followUp(touch)
+		if len(lc.followUps) > 0 {
+			step(cases.StepFollowUp, "first follow-up", w.id, lc.followUps[0])
+		}
+	}
+	if !lc.proposedAt.IsZero() {
+		step(cases.StepClosure, "closure proposed", w.id, lc.proposedAt)
+		lc.close(touch)
+	}
+	lc.finish()
+}
+
+// assess records the assessment: a need or two, perhaps a safety threat
+// (a recent sexual-violence incident raises the medical-referral alert).
+func (lc *lifeCase) assess() []needItem {
+	r, p, c, w := lc.g.r, lc.g.p, lc.c, lc.w
+	at := lc.assessedAt
+	as := &assessment.Assessment{ID: r.id(at), CaseID: c.ID, Kind: assessment.Initial, AssessedOn: p.Today(at),
+		InterviewedChild: true, RiskLevel: c.RiskLevel, RiskReason: lc.riskWhy, CreatedBy: w.id, CreatedAt: at, Version: 1}
+	if r.chance(0.25) {
+		as.Kind = assessment.Comprehensive
+	}
+	if c.AgeYears != nil && *c.AgeYears < 4 {
+		as.InterviewedChild, as.NotInterviewedWhy = false, "Too young to be interviewed; observed with the caregiver"
+	}
+	pool := cpNeedItems
+	if c.Type == profile.GBV {
+		pool = gbvNeedItems
+	}
+	first := r.IntN(len(pool))
+	items := []needItem{pool[first]}
+	if r.chance(0.5) {
+		items = append(items, pool[(first+1+r.IntN(len(pool)-1))%len(pool)])
+	}
+	for i, it := range items {
+		domain := it.domain
+		if !profile.Has(p.NeedDomains, domain) && len(p.NeedDomains) > 0 {
+			domain = p.NeedDomains[0].Key
+		}
+		met, prio := assessment.MetNot, "high"
+		if i > 0 {
+			met, prio = assessment.MetPartly, "medium"
+		}
+		as.Needs = append(as.Needs, assessment.Need{ID: r.id(at), CaseID: c.ID, AssessmentID: as.ID, Domain: domain,
+			Description: it.need, Met: met, Priority: prio, Essential: i == 0 && it.domain != "education", CreatedAt: at})
+	}
+	if types := p.IncidentTypes[c.Type]; len(types) > 0 && r.chance(0.5) {
+		kind := types[r.IntN(len(types))].Key
+		sexual := ""
+		for _, t := range types {
+			if p.IsSexualIncident(t.Key) {
+				sexual = t.Key
+				break
+			}
+		}
+		if sexual != "" && contains(c.Concerns, "sexual_violence") {
+			kind = sexual
+		}
+		occurred := c.ReferredAt.Add(-r.between(time.Hour, 10*24*time.Hour)).Truncate(time.Millisecond)
+		th := assessment.Threat{ID: r.id(at), CaseID: c.ID, AssessmentID: as.ID, IncidentType: kind,
+			Location: r.pick(places), Frequency: r.pick([]string{"Once", "Several times", "Every week"}),
+			Ongoing: r.chance(0.4), OccurredAt: occurred, CreatedAt: at}
+		if len(p.PerpetratorRelations) > 0 {
+			th.Perpetrator = p.PerpetratorRelations[r.IntN(len(p.PerpetratorRelations))].Key
+		}
+		as.Threats = append(as.Threats, th)
+		if p.IsSexualIncident(kind) && at.Sub(occurred) <= p.SexualViolenceWindow.D() {
+			var done time.Time
+			if r.chance(0.9) {
+				done = at.Add(r.between(time.Hour, 24*time.Hour)).Truncate(time.Millisecond)
+				if done.Before(lc.end) {
+					lc.event(done, w.id, org.Caseworker, "assessment.medical_referral", "case", c.ID, "")
+				}
+			}
+			lc.add(deadline.MedicalReferral, occurred, at, done, w.id)
+			lc.notice(lc.sup, notify.MedicalReferral, at, w.id)
+		}
+	}
+	lc.as = as
+	lc.event(at, w.id, org.Caseworker, "assessment.record", "assessment", as.ID,
+		fmt.Sprintf(`{"kind":%q,"needs":%d,"risk":%q,"threats":%d}`, as.Kind, len(as.Needs), as.RiskLevel, len(as.Threats)))
+	return items
+}
+
+// makePlan makes the case plan: an objective and an action per need. It is
+// a draft, submitted for approval, or active.
+func (lc *lifeCase) makePlan(items []needItem, given string) {
+	r, p, c, w := lc.g.r, lc.g.p, lc.c, lc.w
+	until := lc.submittedAt
+	if until.IsZero() {
+		until = lc.end
+	}
+	at := lc.assessedAt.Add(time.Duration(float64(until.Sub(lc.assessedAt)) * (0.2 + 0.6*r.Float64()))).Truncate(time.Millisecond)
+	lc.planAt = at
+	pl := &plan.Plan{ID: r.id(at), CaseID: c.ID, Number: 1, Status: plan.Draft, MeetingOn: p.Today(at),
+		Participants: []plan.Participant{{Role: "child", Name: given}, {Role: "caseworker"}},
+		CreatedBy:    w.id, CreatedAt: at, Version: 1}
+	if c.AgeYears != nil && *c.AgeYears < p.AdultAge {
+		pl.Participants = append(pl.Participants, plan.Participant{Role: "caregiver"})
+	}
+	for i, it := range items {
+		o := plan.Objective{ID: r.id(at), PlanID: pl.ID, CaseID: c.ID, NeedID: lc.as.Needs[i].ID, Description: it.objective,
+			Measure: it.measure, DueOn: p.Today(at.Add(time.Duration(30+r.IntN(60)) * 24 * time.Hour)), Status: plan.NotStarted,
+			Position: i + 1}
+		kind, who := "direct", "caseworker"
+		if it.referral {
+			kind, who = "referral", "provider"
+		}
+		a := plan.Action{ID: r.id(at), PlanID: pl.ID, CaseID: c.ID, ObjectiveID: o.ID, What: it.action, Kind: kind, Who: who,
+			DueOn: p.Today(at.Add(time.Duration(3+r.IntN(18)) * 24 * time.Hour)), Horizon: r.pick([]string{"immediate", "short", "short", "medium"}),
+			Status: plan.Planned, Position: i + 1}
+		pl.Objectives, pl.Actions = append(pl.Objectives, o), append(pl.Actions, a)
+	}
+	lc.pl = pl
+	if lc.submittedAt.IsZero() {
+		lc.event(at, w.id, org.Caseworker, "plan.save", "plan", pl.ID, planDetail(pl))
+		return
+	}
+	if p.NeedsPlanApproval(lc.riskAt(lc.submittedAt)) {
+		pl.Status, pl.SubmittedAt = plan.Submitted, lc.submittedAt
+		pl.Version++
+		var decided time.Time
+		if !lc.activeAt.IsZero() {
+			decided = lc.activeAt
+			pl.DecidedBy, pl.DecidedAt = lc.sup, decided
+			lc.notice(w.id, notify.PlanApproved, decided, lc.sup)
+		}
+		lc.add(deadline.PlanApproval, lc.submittedAt, lc.submittedAt, decided, lc.sup)
+		lc.notice(lc.sup, notify.PlanSubmitted, lc.submittedAt, w.id)
+		lc.event(lc.submittedAt, w.id, org.Caseworker, "plan.submit", "plan", pl.ID, planDetail(pl))
+	}
+	if !lc.activeAt.IsZero() {
+		pl.Status, pl.ActivatedAt = plan.Active, lc.activeAt
+		pl.Version++
+	}
+}
+
+func planDetail(pl *plan.Plan) string {
+	return fmt.Sprintf(`{"actions":%d,"gaps":%d,"number":%d,"objectives":%d,"status":%q}`, len(pl.Actions), len(pl.Gaps),
+		pl.Number, len(pl.Objectives), pl.Status)
+}
+
+// implement opens the deadlines activation leaves and gives the first
+// direct support (a service, or for a few an emergency fund payment; for
+// some survivors a safety plan), which meets the first-action deadline.
+func (lc *lifeCase) implement() {
+	g, r, p, c, w := lc.g, lc.g.r, lc.g.p, lc.c, lc.w
+	act := lc.activeAt
+	horizon := lc.end
+	switch {
+	case len(lc.followUps) > 0:
+		horizon = lc.followUps[0]
+	case !lc.proposedAt.IsZero():
+		horizon = lc.proposedAt
+	}
+	at := act.Add(max(10*time.Minute, r.exp(g.win(deadline.FirstAction, c.RiskLevel, 14*24*time.Hour)/2)))
+	if !at.Before(horizon) {
+		at = time.Time{}
+		if len(lc.followUps) > 0 {
+			at = act.Add(horizon.Sub(act) / 2)
+		}
+	}
+	if !at.IsZero() {
+		at = at.Truncate(time.Millisecond)
+		lc.serviceAt = at
+		first := &lc.pl.Actions[0]
+		if len(p.EmergencyFund.Purposes) > 0 && len(p.EmergencyFund.Criteria) > 0 && r.chance(0.06) {
+			var crit []string
+			for _, k := range p.EmergencyFund.Criteria {
+				crit = append(crit, k.Key)
+			}
+			amount := int64(20+r.IntN(max(1, int(p.EmergencyFund.MaxAmount)-19))) * 100
+			lc.fund = &service.Disbursement{ID: r.id(at), CaseID: c.ID, AgencyID: c.AgencyID, TeamID: c.TeamID,
+				AmountCents: amount, Currency: p.EmergencyFund.Currency, Purpose: p.EmergencyFund.Purposes[r.IntN(len(p.EmergencyFund.Purposes))].Key,
+				Criteria: crit, PaidOn: p.Today(at), RecordedBy: w.id, CreatedAt: at}
+			lc.event(at, w.id, org.Caseworker, "service.fund", "fund_disbursement", lc.fund.ID,
+				fmt.Sprintf(`{"cents":%d,"currency":%q,"purpose":%q}`, amount, lc.fund.Currency, lc.fund.Purpose))
+		} else {
+			typ := ""
+			for _, it := range append(cpNeedItems, gbvNeedItems...) {
+				if it.action == first.What {
+					typ = it.service
+				}
+			}
+			if !profile.Has(p.DirectServiceTypes, typ) && len(p.DirectServiceTypes) > 0 {
+				typ = p.DirectServiceTypes[0].Key
+			}
+			lc.svc = &service.Given{ID: r.id(at), CaseID: c.ID, ActionID: first.ID, ServiceType: typ, GivenOn: p.Today(at),
+				Description: first.What, GivenBy: w.id, CreatedAt: at}
+			first.Status = plan.Doing
+			if r.chance(0.4) {
+				first.Status = plan.Done
+			}
+			lc.event(at, w.id, org.Caseworker, "service.give", "service", lc.svc.ID, fmt.Sprintf(`{"action":true,"type":%q}`, typ))
+		}
+		if c.Type == profile.GBV && r.chance(0.25) {
+			lc.safety = &service.SafetyPlan{ID: r.id(at), CaseID: c.ID, Number: 1, Concern: r.pick(safetyConcerns),
+				CurrentStrategies: "Stays with her sister when he drinks; it has helped", Unsafe: "The road to the market after dark",
+				Avoidance: "Goes with neighbours in daylight", Emergency: "Her sister; the women's centre; the health post",
+				CreatedBy: w.id, CreatedAt: at}
+			lc.event(at, w.id, org.Caseworker, "service.safety_plan", "safety_plan", lc.safety.ID, `{"number":1}`)
+		}
+	}
+	lc.add(deadline.FirstAction, act, act, lc.serviceAt, w.id)
+}
+
+// followUp records the follow-ups and any review, with the follow-up and
+// review deadlines activation opened and each of them moved on.
+func (lc *lifeCase) followUp(touch func(time.Time, string)) {
+	g, r, p, c, w := lc.g, lc.g.r, lc.g.p, lc.c, lc.w
+	act := lc.activeAt
+	horizon := lc.end
+	if !lc.proposedAt.IsZero() {
+		horizon = lc.proposedAt
+	}
+	// The review: due from activation; done when its time came, for most.
+	every := g.win(deadline.Review, c.RiskLevel, 12*7*24*time.Hour)
+	if act.Add(every*85/100).Before(horizon) && r.chance(0.85) {
+		at := act.Add(time.Duration(float64(every) * (0.8 + 0.2*r.Float64())))
+		if !at.Before(horizon) {
+			at = horizon.Add(-time.Hour)
+		}
+		if at.After(act) {
+			lc.reviewAt = at.Truncate(time.Millisecond)
+		}
+	}
+	reviews := []int{lc.add(deadline.Review, act, act, lc.reviewAt, w.id)}
+	if !lc.reviewAt.IsZero() {
+		reviews = append(reviews, lc.add(deadline.Review, lc.reviewAt, lc.reviewAt, time.Time{}, w.id))
+	}
+	closing := !lc.open && lc.reason == closure.ObjectivesMet
+	var atReview []string // the objectives' statuses when the review took place
+	snapshot := func() {
+		for _, o := range lc.pl.Objectives {
+			atReview = append(atReview, o.Status)
+		}
+	}
+	anchor := act
+	for i, at := range lc.followUps {
+		if !lc.reviewAt.IsZero() && atReview == nil && lc.reviewAt.Before(at) {
+			snapshot()
+		}
+		lc.add(deadline.FollowUp, anchor, anchor, at, w.id)
+		anchor = at
+		fu := followup.FollowUp{ID: r.id(at), CaseID: c.ID, PlanID: lc.pl.ID, Mode: r.pick(followup.Modes[:4]),
+			Contacts: []string{"child", "caregiver"}, HappenedOn: p.Today(at), Seen: true, Safety: followup.Safe,
+			Notes: r.pick(followUpNotes), RecordedBy: w.id, CreatedAt: at}
+		if c.AgeYears != nil && *c.AgeYears >= p.AdultAge {
+			fu.Contacts = []string{"child"}
+		}
+		if r.chance(0.1) {
+			fu.Safety, fu.SafetyNotes = followup.Concerns, r.pick(safetyConcerns)
+		}
+		last := i == len(lc.followUps)-1
+		for j := range lc.pl.Objectives {
+			o := &lc.pl.Objectives[j]
+			status := plan.InProgress
+			if last && (closing || (j == 0 && r.chance(0.2))) {
+				status = plan.Met
+			}
+			if j == 0 || last {
+				fu.Progress = append(fu.Progress, followup.Progress{ObjectiveID: o.ID, Status: status})
+				o.Status = status
+			}
+		}
+		if lc.open && r.chance(0.03) {
+			// The family is not satisfied: the review falls due at once.
+			fu.Dissatisfied = true
+			for _, k := range reviews {
+				if e := &lc.entries[k]; e.openAt(at) && e.dueNowAt.IsZero() {
+					e.dueNowAt = at
+				}
+			}
+		}
+		lc.fus = append(lc.fus, fu)
+		touch(at, w.id)
+		lc.event(at, w.id, org.Caseworker, "followup.record", "followup", fu.ID,
+			fmt.Sprintf(`{"dissatisfied":%t,"mode":%q,"objectives":%d,"risk_changed":false,"safety":%q,"seen":true}`,
+				fu.Dissatisfied, fu.Mode, len(fu.Progress), fu.Safety))
+	}
+	lc.add(deadline.FollowUp, anchor, anchor, time.Time{}, w.id)
+	if at := lc.reviewAt; !at.IsZero() {
+		trigger := "scheduled"
+		for _, fu := range lc.fus {
+			if fu.Dissatisfied && fu.CreatedAt.Before(at) {
+				trigger = "dissatisfaction"
+			}
+		}
+		rv := &followup.Review{ID: r.id(at), CaseID: c.ID, PlanID: lc.pl.ID, ReviewedOn: p.Today(at), Trigger: trigger,
+			ChildParticipated: true, Participation: "Took part in the review meeting with the caregiver",
+			RiskLevel: lc.riskAt(at), RecordedBy: w.id, CreatedAt: at}
+		if atReview == nil {
+			snapshot()
+		}
+		for i, o := range lc.pl.Objectives {
+			ev := followup.Evaluation{ObjectiveID: o.ID, Status: atReview[i]}
+			if followup.NeedsEffectiveness(ev.Status) {
+				ev.Effectiveness = followup.Effective
+			}
+			rv.Evaluation = append(rv.Evaluation, ev)
+		}
+		lc.rv = rv
+		touch(at, w.id)
+		lc.event(at, w.id, org.Caseworker, "review.record", "review", rv.ID,
+			fmt.Sprintf(`{"child_participated":true,"objectives":%d,"revised":false,"risk_changed":false,"trigger":%q}`,
+				len(rv.Evaluation), trigger))
+	}
+	if closing {
+		for i := range lc.pl.Actions {
+			lc.pl.Actions[i].Status = plan.Done
+		}
+	}
+}
+
+// close proposes closure (with the completeness check of the file then)
+// and, for a closed case, the supervisor's approval and the post-closure
+// follow-up with its feedback survey, due within the profile's window.
+func (lc *lifeCase) close(touch func(time.Time, string)) {
+	g, r, p, c, w := lc.g, lc.g.r, lc.g.p, lc.c, lc.w
+	at := lc.proposedAt
+	if lc.reason == "" {
+		choices := []string{closure.ObjectivesMet, closure.ObjectivesMet, closure.ObjectivesMet, closure.ObjectivesMet,
+			closure.ObjectivesMet, closure.ObjectivesMet, closure.Declined, closure.LeftArea}
+		for lc.reason == "" {
+			k := r.pick(choices)
+			for _, o := range closure.ReasonsFor(p, c.Type) {
+				if o.Key == k {
+					lc.reason = k
+				}
+			}
+			if lc.reason == "" && len(p.ClosureReasons) > 0 {
+				lc.reason = closure.ReasonsFor(p, c.Type)[0].Key
+			}
+		}
+	}
+	cl := &closure.Closure{ID: r.id(at), CaseID: c.ID, Status: closure.Proposed, Reason: lc.reason, Gaps: lc.gaps(at),
+		ProposedBy: w.id, ProposedAt: at, Version: 1}
+	switch lc.reason {
+	case closure.ObjectivesMet:
+		cl.Confirmations = append([]string(nil), closure.Confirmations...)
+	case closure.Declined, closure.LeftArea:
+		cl.Explanation = r.pick(closureExplanations[lc.reason])
+	}
+	lc.cl = cl
+	keys := make([]string, len(cl.Gaps))
+	for i, gp := range cl.Gaps {
+		keys[i] = fmt.Sprintf("%q", gp.Key)
+	}
+	lc.event(at, w.id, org.Caseworker, "closure.propose", "closure", cl.ID,
+		fmt.Sprintf(`{"gaps":[%s],"reason":%q}`, strings.Join(keys, ","), cl.Reason))
+	lc.notice(lc.sup, notify.ClosureProposed, at, w.id)
+	if lc.open {
+		lc.add(deadline.ClosureApproval, at, at, time.Time{}, lc.sup)
+		return
+	}
+	closed := lc.closedAt
+	lc.add(deadline.ClosureApproval, at, at, closed, lc.sup)
+	cl.Status, cl.DecidedBy, cl.DecidedAt, cl.FollowUpBy, cl.Version = closure.Approved, lc.sup, closed, lc.sup, 2
+	c.Status, c.ClosedAt, c.ClosureReason, c.FollowUpBy = cases.Closed, closed, cl.Reason, lc.sup
+	touch(closed, lc.sup)
+	lc.event(closed, lc.sup, org.Supervisor, "closure.approve", "closure", cl.ID,
+		fmt.Sprintf(`{"follow_up_by":%q,"reason":%q}`, lc.sup, cl.Reason))
+	lc.notice(w.id, notify.ClosureApproved, closed, lc.sup)
+	// The post-closure follow-up: mostly within the window, some late (up
+	// to six weeks).
+	week := 7 * 24 * time.Hour
+	delay := r.between(week, 11*week)
+	if r.chance(0.2) {
+		delay = r.between(11*week, 18*week)
+	}
+	if fb := closed.Add(delay).Truncate(time.Millisecond); fb.Before(g.now) {
+		lc.feedbackAt = fb
+		answers := map[string]string{}
+		for _, q := range p.FeedbackQuestions {
+			answers[q.Key] = closure.Yes
+			if r.chance(0.08) {
+				answers[q.Key] = r.pick([]string{closure.No, closure.NotApplicable})
+			}
+		}
+		lc.fb = &closure.Feedback{ID: r.id(fb), CaseID: c.ID, ClosureID: cl.ID, Answers: answers, ChildSafe: closure.Safe,
+			RecordedBy: lc.sup, RecordedOn: p.Today(fb), CreatedAt: fb}
+		if r.chance(0.05) {
+			lc.fb.ChildSafe, lc.fb.Comments = closure.Concerns, "Worried about the household; referred back to the team"
+		}
+		lc.event(fb, lc.sup, org.Supervisor, "closure.feedback", "closure", lc.fb.ID, fmt.Sprintf(`{"answers":%d}`, len(answers)))
+	}
+	lc.add(deadline.PostClosure, closed, closed, lc.feedbackAt, lc.sup)
+}
+
+// gaps is the completeness check of the file at t, as closure.Check finds
+// it (the consent records are not judged here).
+func (lc *lifeCase) gaps(t time.Time) []closure.Gap {
+	var out []closure.Gap
+	add := func(k string, n int) {
+		if n > 0 {
+			out = append(out, closure.Gap{Key: k, Count: n})
+		}
+	}
+	if lc.assessedAt.IsZero() {
+		add(closure.GapNoAssessment, 1)
+	}
+	if lc.activeAt.IsZero() {
+		add(closure.GapNoPlan, 1)
+	} else {
+		objectives, actions, referrals := 0, 0, 0
+		for _, o := range lc.pl.Objectives {
+			if o.Status != plan.Met && o.Status != plan.Dropped {
+				objectives++
+			}
+		}
+		for _, a := range lc.pl.Actions {
+			switch {
+			case a.Status != plan.Planned && a.Status != plan.Doing:
+			case a.Kind == "referral":
+				referrals++
+			default:
+				actions++
+			}
+		}
+		add(closure.GapObjectives, objectives)
+		add(closure.GapActions, actions)
+		add(closure.GapReferrals, referrals)
+	}
+	tasks := 0
+	for i := range lc.entries {
+		e := &lc.entries[i]
+		if !e.openAt(t) {
+			continue
+		}
+		due, ok := lc.dueAt(e, t)
+		switch {
+		case !ok, e.d.Kind == deadline.ClosureApproval, e.d.Kind == deadline.PostClosure:
+		case (e.d.Kind == deadline.FollowUp || e.d.Kind == deadline.Review) && !t.After(due):
+		default:
+			tasks++
+		}
+	}
+	add(closure.GapTasks, tasks)
+	return out
+}
+
+// finish decides the deadlines' due dates from the risk history (a
+// deadline open when the level changed moved with it), drops those a
+// closure deleted (every deadline still open then, but the post-closure
+// follow-up) and sets the case's next due date.
+func (lc *lifeCase) finish() {
+	r, c := lc.g.r, lc.c
+	for i := range lc.entries {
+		e := &lc.entries[i]
+		d := e.d
+		end := lc.end
+		if d.Kind == deadline.PostClosure {
+			end = lc.g.now // it runs after the closure
+		}
+		if !d.DoneAt.IsZero() && d.DoneAt.After(end) {
+			d.DoneAt = time.Time{}
+		}
+		if !lc.open && d.Open() && d.Kind != deadline.PostClosure {
+			continue
+		}
+		at := end
+		if !d.Open() {
+			at = d.DoneAt
+		}
+		due, ok := lc.dueAt(e, at)
+		if !ok {
+			continue
+		}
+		d.ID, d.DueAt = r.id(d.CreatedAt), due
+		if !d.Open() {
+			d.DoneBy = d.AssigneeID
+		}
+		lc.ds = append(lc.ds, d)
+	}
+	c.NextDueAt = deadline.NextDue(lc.ds)
+}
+
+// write buffers the case's lifecycle rows in b.
+func (lc *lifeCase) write(b *store.Bulk) {
+	for i := range lc.steps {
+		b.StepChange(&lc.steps[i])
+	}
+	if lc.as != nil {
+		b.Assessment(lc.as)
+	}
+	if lc.pl != nil {
+		b.Plan(lc.pl)
+	}
+	if lc.svc != nil {
+		b.Service(lc.svc)
+	}
+	if lc.fund != nil {
+		b.Disbursement(lc.fund)
+	}
+	if lc.safety != nil {
+		b.SafetyPlan(lc.safety)
+	}
+	for i := range lc.fus {
+		b.FollowUp(&lc.fus[i])
+	}
+	if lc.rv != nil {
+		b.Review(lc.rv)
+	}
+	if lc.cl != nil {
+		b.Closure(lc.cl)
+	}
+	if lc.fb != nil {
+		b.Feedback(lc.fb)
+	}
+	if lc.ao != nil {
+		b.AgeOut(lc.ao)
+	}
+	for i := range lc.notes {
+		b.Notification(&lc.notes[i])
+	}
+}
+
+// pending is an audit event waiting for its turn in the trail.
+type pending struct {
+	e   audit.Event
+	seq uint64
+}
+
+// eventHeap orders pending events by time (then by when they were made).
+type eventHeap []pending
+
+func (h eventHeap) Len() int { return len(h) }
+func (h eventHeap) Less(i, j int) bool {
+	if !h[i].e.At.Equal(h[j].e.At) {
+		return h[i].e.At.Before(h[j].e.At)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *eventHeap) Push(x any)   { *h = append(*h, x.(pending)) }
+func (h *eventHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = pending{}
+	*h = old[:len(old)-1]
+	return x
+}
+
+// pushEvent holds e until the trail reaches its time.
+func (g *caseGen) pushEvent(e audit.Event) {
+	g.eventSeq++
+	heap.Push(&g.events, pending{e: e, seq: g.eventSeq})
+}
+
+// flushEvents appends to the trail every held event that happened before t.
+func (g *caseGen) flushEvents(b *store.Bulk, t time.Time, sum *Summary) error {
+	for len(g.events) > 0 && g.events[0].e.At.Before(t) {
+		p := heap.Pop(&g.events).(pending)
+		if err := b.Audit(p.e); err != nil {
+			return err
+		}
+		sum.Events++
+	}
+	return nil
 }

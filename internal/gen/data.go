@@ -71,3 +71,62 @@ var initialRiskReason = map[string][]string{
 	"medium": {"Risk of harm if no support is given", "Caregiver struggling to cope", "Repeated incidents reported"},
 	"low":    {"Some concerns; family supportive", "Needs services, no immediate danger", "Situation stable with support"},
 }
+
+// needItem is a need an assessment finds, with the SMART objective and the
+// action of a case plan that answer it, and the direct service that starts it.
+type needItem struct {
+	domain, need, objective, measure, action, service string
+	referral                                          bool // the action is a referral, not direct support
+}
+
+var cpNeedItems = []needItem{
+	{"safety", "Safe place to stay", "The child sleeps every night in a safe home", "Home visit confirms a safe place to sleep",
+		"Arrange a safe place with kinship carers", "care_arrangement", false},
+	{"care", "Family tracing", "The child's family is traced and contacted", "Tracing result recorded",
+		"Open a tracing request", "tracing", true},
+	{"health", "Medical care", "The child is seen by a health worker", "Clinic visit recorded",
+		"Accompany the child to the health centre", "accompaniment", true},
+	{"psychosocial", "Psychosocial support", "The child takes part in weekly group activities", "Attends 4 of 5 sessions",
+		"Enrol the child in the child-friendly space", "mhpss", false},
+	{"education", "Return to school", "The child is enrolled and attending school", "Attendance confirmed by the teacher",
+		"Refer to the education partner for enrolment", "information", true},
+	{"legal", "Birth registration", "The child holds a birth certificate", "Certificate issued",
+		"Help the caregiver apply for a birth certificate", "documentation", false},
+	{"material", "Food and basic items", "The household receives food support", "Distribution card issued",
+		"Refer the household to the food distribution", "information", true},
+	{"care", "Parenting support for the caregiver", "The caregiver uses positive discipline", "Caregiver reports no physical punishment",
+		"Enrol the caregiver in the parenting sessions", "parenting", false},
+}
+
+var gbvNeedItems = []needItem{
+	{"health", "Medical care", "The survivor receives clinical care", "Clinic visit recorded",
+		"Accompany the survivor to the clinic", "accompaniment", true},
+	{"psychosocial", "Psychosocial support", "The survivor reports feeling better", "Self-reported well-being improves",
+		"Hold individual psychosocial sessions", "mhpss", false},
+	{"safety", "Safe shelter", "The survivor has a safe place to stay", "Safe shelter confirmed",
+		"Refer to the safe shelter", "information", true},
+	{"safety", "Safety planning", "The survivor has a safety plan she trusts", "Safety plan agreed and reviewed",
+		"Make a safety plan with the survivor", "safety_planning", false},
+	{"legal", "Legal assistance", "The survivor knows her legal options", "Meeting with legal aid held",
+		"Refer to the legal aid partner", "information", true},
+	{"livelihood", "Livelihood support", "The survivor has an income of her own", "Enrolled in a livelihood programme",
+		"Refer to the livelihood programme", "information", true},
+	{"material", "Dignity kit", "The survivor receives a dignity kit", "Kit handed over",
+		"Hand over a dignity kit", "other", false},
+}
+
+var followUpNotes = []string{
+	"Child seen at home; caregiver cooperative", "Met at the safe space; activities going well",
+	"Phone call; no new incidents reported", "Home visit; school attendance confirmed",
+	"Met with the service provider; referral accepted",
+}
+
+var safetyConcerns = []string{
+	"Alleged perpetrator seen near the home", "Caregiver reports threats from a neighbour",
+	"Child still walks alone to the water point",
+}
+
+var closureExplanations = map[string][]string{
+	"declined":  {"The family no longer wants support; no protection concern justifies overriding their decision"},
+	"left_area": {"Moved to another region where no partner offers case management; transfer not feasible"},
+}

@@ -33,17 +33,19 @@ type Options struct {
 
 // Summary reports what Generate wrote.
 type Summary struct {
-	Prefix   string // the run's usernames start with it, e.g. "g1-"
-	Agencies int
-	Teams    int
-	Users    int
-	Cases    int
-	Open     int
-	Overdue  int // open cases with a deadline past due
-	Urgent   int // open cases flagged urgent
-	Priority int // open cases of separated or unaccompanied children
-	Events   int // audit events appended
-	Elapsed  time.Duration
+	Prefix      string // the run's usernames start with it, e.g. "g1-"
+	Agencies    int
+	Teams       int
+	Users       int
+	Cases       int
+	Open        int
+	Overdue     int            // open cases with a deadline past due
+	Urgent      int            // open cases flagged urgent
+	Priority    int            // open cases of separated or unaccompanied children
+	Steps       map[string]int // open cases by step
+	PostClosure int            // closed cases with their post-closure follow-up still open
+	Events      int            // audit events appended
+	Elapsed     time.Duration
 }
 
 // Rate returns the cases written per second.
@@ -59,7 +61,8 @@ type spec struct {
 	created time.Time
 	worker  int32
 	open    bool
-	risk    uint8 // index into riskOrder: the case's current risk level
+	risk    uint8     // index into riskOrder: the case's current risk level
+	life    *timeline // an open case's way through the steps (a closed case's is drawn as it is written)
 }
 
 // riskOrder lists the registration risk levels, most severe first.
@@ -134,6 +137,10 @@ func Generate(ctx context.Context, db *store.DB, p *profile.Profile, opt Options
 			bar.update(n)
 		}
 	}
+	// The events of later steps still held happened after the last registration.
+	if err := g.flushEvents(b, g.now.AddDate(1, 0, 0), &sum); err != nil {
+		return sum, fmt.Errorf("gen: %w", err)
+	}
 	if err := b.Commit(ctx); err != nil {
 		return sum, fmt.Errorf("gen: %w", err)
 	}
@@ -147,19 +154,13 @@ func Generate(ctx context.Context, db *store.DB, p *profile.Profile, opt Options
 func (g *caseGen) plan(n, open int) []spec {
 	r := g.r
 	specs := make([]spec, 0, n)
-	// Open cases: each caseworker's caseload, registered recently enough that
-	// most assessments are still within their deadline.
+	// Open cases: each caseworker's caseload, spread over the steps, each
+	// registered as long ago as its way through the steps took.
 	for w, k := range loads(r, len(g.org.workers), open) {
 		for j := 0; j < k; j++ {
 			risk := uint8(r.weighted([]float64{0.2, 0.45, 0.35}))
-			window := g.window(riskOrder[risk])
-			age := r.exp(window * 45 / 100)
-			if r.chance(0.03) {
-				// A few stragglers that have waited weeks for an assessment.
-				age = r.between(window, 120*24*time.Hour)
-			}
-			age = max(age, 5*time.Minute)
-			specs = append(specs, spec{created: g.now.Add(-age), worker: int32(w), open: true, risk: risk})
+			life := g.openLife(openSteps[r.weighted(openStepShares)], riskOrder[risk])
+			specs = append(specs, spec{created: g.now.Add(-life.total()), worker: int32(w), open: true, risk: risk, life: life})
 		}
 	}
 	// Closed cases: the history of the last three years.

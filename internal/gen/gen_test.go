@@ -2,17 +2,22 @@ package gen_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
+	"github.com/safecase/safecase/internal/followup"
 	"github.com/safecase/safecase/internal/gen"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
@@ -87,26 +92,35 @@ func TestGenerate(t *testing.T) {
 			t.Fatalf("%d open and %d closed cases, want %d and %d", len(open), len(closed), sum.Open, n-sum.Open)
 		}
 
-		overdue, types, checked := 0, map[string]int{}, 0
+		overdue, types, checked, reasons, postOpen, postOverdue := 0, map[string]int{}, 0, map[string]int{}, 0, 0
+		steps := map[string]int{}
 		err = db.Read(ctx, func(tx *store.Tx) error {
-			rows := open
-			for i := 0; i < len(closed); i += 4 { // a sample of the history
-				rows = append(rows, closed[i])
-			}
+			rows := append(open, closed...)
 			for i, row := range rows {
 				c, err := tx.Case(ctx, row.ID)
 				if err != nil {
 					return err
 				}
-				ds, err := tx.CaseDeadlines(ctx, c.ID)
+				l, err := loadLife(ctx, tx, c)
 				if err != nil {
 					return err
 				}
 				types[c.Type]++
 				checked++
-				checkCase(t, p, c, ds)
-				if c.IsOpen() && !c.NextDueAt.IsZero() && c.NextDueAt.Before(now) {
-					overdue++
+				checkCase(t, p, c, l)
+				if c.IsOpen() {
+					steps[c.Step]++
+					if !c.NextDueAt.IsZero() && c.NextDueAt.Before(now) {
+						overdue++
+					}
+				} else {
+					reasons[c.ClosureReason]++
+					if !c.NextDueAt.IsZero() {
+						postOpen++
+						if c.NextDueAt.Before(now) {
+							postOverdue++
+						}
+					}
 				}
 				// The consent gate holds wherever family members were recorded,
 				// as family.Add requires.
@@ -125,8 +139,28 @@ func TestGenerate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("open cases by step %v, %d of %d overdue; closure reasons %v; post-closure follow-ups open %d (%d overdue)",
+			steps, overdue, sum.Open, reasons, postOpen, postOverdue)
 		if overdue != sum.Overdue || overdue < sum.Open/20 || overdue > sum.Open*2/5 {
 			t.Errorf("%d open cases overdue (summary says %d), want some but not most of %d", overdue, sum.Overdue, sum.Open)
+		}
+		// Open cases spread over the steps: about 40% at assessment, 15% at
+		// case planning, 20% each in implementation and follow-up, 5% waiting
+		// for the closure to be approved.
+		for step, share := range map[string]int{cases.StepAssessment: 40, cases.StepCasePlan: 15,
+			cases.StepImplementation: 20, cases.StepFollowUp: 20, cases.StepClosure: 5} {
+			lo, hi := sum.Open*share*6/1000, sum.Open*share*14/1000
+			if got := steps[step]; got != sum.Steps[step] || got < max(1, lo) || got > hi {
+				t.Errorf("%d open cases at step %s (summary says %d), want about %d%% of %d", got, step, sum.Steps[step],
+					share, sum.Open)
+			}
+		}
+		if len(reasons) < 4 || reasons[closure.ObjectivesMet] < checked/5 {
+			t.Errorf("closure reasons %v: want most with objectives met, and others", reasons)
+		}
+		if postOpen == 0 || postOverdue == 0 || postOpen > (checked-sum.Open)/5 {
+			t.Errorf("%d closed cases with the post-closure follow-up open (%d overdue): want a few, some overdue",
+				postOpen, postOverdue)
 		}
 		if types[profile.CP] < checked*2/5 || types[profile.GBV] < checked/4 {
 			t.Errorf("case types %v: want both CP and GBV in number", types)
@@ -171,9 +205,53 @@ func TestGenerate(t *testing.T) {
 	})
 }
 
-// checkCase checks that c and its deadlines are what the domain operations
-// would have left.
-func checkCase(t *testing.T, p *profile.Profile, c *cases.Case, ds []deadline.Deadline) {
+// life is a case's way through the steps as stored.
+type life struct {
+	sup         string // the supervisor of the case's team
+	ds          []deadline.Deadline
+	steps       []cases.StepChange // newest first
+	assessments []assessment.Assessment
+	plans       []plan.Plan
+	followUps   []followup.FollowUp
+	closures    []closure.Closure
+	feedback    []closure.Feedback
+}
+
+func loadLife(ctx context.Context, tx *store.Tx, c *cases.Case) (*life, error) {
+	l := &life{}
+	sups, err := tx.TeamSupervisors(ctx, c.TeamID)
+	if err != nil || len(sups) != 1 {
+		return nil, fmt.Errorf("supervisors of %s: %v %w", c.Code, sups, err)
+	}
+	l.sup = sups[0]
+	if l.ds, err = tx.CaseDeadlines(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if l.steps, err = tx.StepHistory(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if l.assessments, err = tx.Assessments(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if l.plans, err = tx.Plans(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if l.followUps, err = tx.FollowUps(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if l.closures, err = tx.Closures(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	if l.feedback, err = tx.Feedbacks(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// checkCase checks that c and its deadlines, step history, assessment,
+// plan, follow-ups and closure are what the domain operations would have
+// left.
+func checkCase(t *testing.T, p *profile.Profile, c *cases.Case, l *life) {
 	t.Helper()
 	if c.Type == profile.CP && (c.AgeYears == nil || *c.AgeYears >= p.AdultAge) {
 		t.Errorf("case %s: CP case of age %v", c.Code, c.AgeYears)
@@ -187,11 +265,34 @@ func checkCase(t *testing.T, p *profile.Profile, c *cases.Case, ds []deadline.De
 	if got := c.RegisteredAt.In(p.Location()).Format(time.DateOnly); got != c.RegisteredOn {
 		t.Errorf("case %s: registered on %s but at %v", c.Code, c.RegisteredOn, c.RegisteredAt)
 	}
+
+	// Deadlines belong to the caseworker, but for the supervisor's approvals
+	// and the post-closure follow-up (the supervisor or a designee, never
+	// the caseworker).
 	byKind := map[deadline.Kind][]deadline.Deadline{}
-	for _, d := range ds {
+	open := map[deadline.Kind]int{}
+	for _, d := range l.ds {
 		byKind[d.Kind] = append(byKind[d.Kind], d)
-		if d.AssigneeID != c.CaseworkerID || d.TeamID != c.TeamID || d.AgencyID != c.AgencyID {
-			t.Errorf("case %s: deadline %s assigned to %s/%s/%s", c.Code, d.Kind, d.AssigneeID, d.TeamID, d.AgencyID)
+		if d.Open() {
+			open[d.Kind]++
+		} else if d.DoneBy != d.AssigneeID || d.DoneAt.After(now) || (d.DoneAt.Before(d.CreatedAt) && d.Kind != deadline.Registration) {
+			t.Errorf("case %s: deadline %s done by %s at %v, created %v", c.Code, d.Kind, d.DoneBy, d.DoneAt, d.CreatedAt)
+		}
+		want := c.CaseworkerID
+		switch d.Kind {
+		case deadline.PlanApproval, deadline.ClosureApproval:
+			want = l.sup
+		case deadline.PostClosure:
+			want = c.FollowUpBy
+			if want == c.CaseworkerID || want == "" {
+				t.Errorf("case %s: post-closure follow-up by %q, the caseworker is %s", c.Code, want, c.CaseworkerID)
+			}
+		}
+		if d.AssigneeID != want || d.TeamID != c.TeamID || d.AgencyID != c.AgencyID {
+			t.Errorf("case %s: deadline %s assigned to %s/%s/%s, want %s", c.Code, d.Kind, d.AssigneeID, d.TeamID, d.AgencyID, want)
+		}
+		if d.CreatedAt.Before(c.CreatedAt) || d.CreatedAt.After(now) {
+			t.Errorf("case %s: deadline %s created %v", c.Code, d.Kind, d.CreatedAt)
 		}
 	}
 	if reg := byKind[deadline.Registration]; len(reg) != 1 || reg[0].Open() || !reg[0].DoneAt.Equal(c.RegisteredAt) ||
@@ -199,35 +300,169 @@ func checkCase(t *testing.T, p *profile.Profile, c *cases.Case, ds []deadline.De
 		t.Errorf("case %s: registration deadlines %+v, want one done at registration, from the referral", c.Code, reg)
 	}
 	as := byKind[deadline.Assessment]
-	if len(as) != 1 || !as[0].AnchorAt.Equal(c.RegisteredAt) {
+	switch {
+	case len(as) == 1 && as[0].AnchorAt.Equal(c.RegisteredAt):
+	case len(as) == 0 && !c.IsOpen() && len(l.assessments) == 0:
+		// Closed before any assessment: the closure deleted the open deadline.
+	default:
 		t.Fatalf("case %s: assessment deadlines %+v, want one from registration", c.Code, as)
 	}
-	if c.IsOpen() {
-		if c.Step != cases.StepAssessment || !as[0].Open() {
-			t.Errorf("case %s: open at step %s with assessment done %v", c.Code, c.Step, as[0].DoneAt)
-		}
-		// An open assessment follows the case's current risk level, as after ChangeRisk.
-		if due, _ := deadline.Due(p, deadline.Assessment, c.RiskLevel, c.RegisteredAt); !due.Equal(as[0].DueAt) {
-			t.Errorf("case %s: assessment due %v, want %v for %s risk", c.Code, as[0].DueAt, due, c.RiskLevel)
-		}
-	} else {
-		for _, d := range ds {
-			if d.Open() {
-				t.Errorf("case %s: closed with open deadline %s", c.Code, d.Kind)
-			}
-		}
-	}
-	openUrgent := 0
-	for _, d := range byKind[deadline.UrgentResponse] {
-		if d.Open() {
-			openUrgent++
-		}
-	}
+	openUrgent := open[deadline.UrgentResponse]
 	if c.Urgent != (openUrgent == 1) || openUrgent > 1 {
 		t.Errorf("case %s: urgent %v with %d open urgent-response deadlines", c.Code, c.Urgent, openUrgent)
 	}
-	if want := deadline.NextDue(ds); !c.NextDueAt.Equal(want) {
+	if want := deadline.NextDue(l.ds); !c.NextDueAt.Equal(want) {
 		t.Errorf("case %s: next due %v, want the earliest open deadline %v", c.Code, c.NextDueAt, want)
+	}
+	for k, n := range open {
+		if n > 1 {
+			t.Errorf("case %s: %d open %s deadlines", c.Code, n, k)
+		}
+	}
+
+	// The step history runs from registration to the case's step.
+	if len(l.steps) == 0 {
+		t.Fatalf("case %s: no step history", c.Code)
+	}
+	first, last := l.steps[len(l.steps)-1], l.steps[0]
+	if first.From != "" || first.To != cases.StepAssessment || !first.ChangedAt.Equal(c.CreatedAt) || last.To != c.Step {
+		t.Errorf("case %s at step %s: step history from %+v to %+v", c.Code, c.Step, first, last)
+	}
+	for i := 0; i+1 < len(l.steps); i++ {
+		if l.steps[i].From != l.steps[i+1].To || l.steps[i].ChangedAt.Before(l.steps[i+1].ChangedAt) {
+			t.Errorf("case %s: step history %+v after %+v", c.Code, l.steps[i], l.steps[i+1])
+		}
+	}
+	var active, preparing *plan.Plan
+	for i := range l.plans {
+		switch l.plans[i].Status {
+		case plan.Active:
+			active = &l.plans[i]
+		case plan.Draft, plan.Submitted, plan.Returned:
+			preparing = &l.plans[i]
+		}
+	}
+	if active != nil && (len(active.Objectives) == 0 || len(active.Actions) == 0 || active.ActivatedAt.IsZero()) {
+		t.Errorf("case %s: active plan %+v without objectives, actions or activation", c.Code, active)
+	}
+	if len(l.assessments) > 1 || (len(l.assessments) == 1 && len(l.assessments[0].Needs) == 0) {
+		t.Errorf("case %s: assessments %+v, want at most one with its needs", c.Code, l.assessments)
+	}
+	assessed := len(l.assessments) == 1
+	reached := func(step string) bool { // whether the case went through step
+		for _, s := range l.steps {
+			if s.To == step {
+				return true
+			}
+		}
+		return false
+	}
+	if assessed != reached(cases.StepCasePlan) || (active != nil) != reached(cases.StepImplementation) ||
+		(len(l.followUps) > 0) != reached(cases.StepFollowUp) {
+		t.Errorf("case %s: assessed %v, plan active %v, %d follow-ups, through steps %+v", c.Code, assessed, active != nil,
+			len(l.followUps), l.steps)
+	}
+	if assessed && as != nil && len(as) == 1 && (as[0].Open() || !as[0].DoneAt.Equal(l.assessments[0].CreatedAt)) {
+		t.Errorf("case %s: assessed %v, assessment deadline done %v", c.Code, l.assessments[0].CreatedAt, as[0].DoneAt)
+	}
+	doneFollowUps := len(byKind[deadline.FollowUp]) - open[deadline.FollowUp]
+	if active != nil && doneFollowUps != len(l.followUps) {
+		t.Errorf("case %s: %d follow-ups, %d follow-up deadlines done", c.Code, len(l.followUps), doneFollowUps)
+	}
+
+	if c.IsOpen() {
+		if !c.ClosedAt.IsZero() || c.ClosureReason != "" || c.FollowUpBy != "" || len(byKind[deadline.PostClosure]) > 0 {
+			t.Errorf("case %s: open, closed at %v for %q, post-closure by %q", c.Code, c.ClosedAt, c.ClosureReason, c.FollowUpBy)
+		}
+		// The step the case is at shows in its deadlines.
+		switch c.Step {
+		case cases.StepAssessment:
+			if open[deadline.Assessment] != 1 || assessed || len(byKind[deadline.CasePlan]) > 0 || len(l.plans) > 0 {
+				t.Errorf("case %s: waits for its assessment with deadlines %v, %d assessments, %d plans", c.Code, open,
+					len(l.assessments), len(l.plans))
+			}
+			// An open assessment follows the case's current risk level, as after ChangeRisk.
+			if due, _ := deadline.Due(p, deadline.Assessment, c.RiskLevel, c.RegisteredAt); !due.Equal(as[0].DueAt) {
+				t.Errorf("case %s: assessment due %v, want %v for %s risk", c.Code, as[0].DueAt, due, c.RiskLevel)
+			}
+		case cases.StepCasePlan:
+			waiting := preparing != nil && preparing.Status == plan.Submitted
+			if !assessed || active != nil || len(byKind[deadline.CasePlan]) != 1 || open[deadline.CasePlan] == 1 == waiting ||
+				open[deadline.PlanApproval] == 1 != waiting || len(byKind[deadline.FirstAction]) > 0 {
+				t.Errorf("case %s: at case planning with deadlines %v, plan %+v", c.Code, open, preparing)
+			}
+		case cases.StepImplementation, cases.StepFollowUp, cases.StepClosure:
+			if active == nil || open[deadline.CasePlan]+open[deadline.Assessment] > 0 || len(byKind[deadline.FirstAction]) != 1 ||
+				open[deadline.FollowUp] != 1 || open[deadline.Review] != 1 {
+				t.Errorf("case %s: at step %s with deadlines %v, plan %v", c.Code, c.Step, open, active != nil)
+			}
+			fu := byKind[deadline.FollowUp]
+			if next := fu[len(fu)-1]; len(l.followUps) > 0 && (!next.Open() || !next.AnchorAt.Equal(l.followUps[0].CreatedAt)) {
+				t.Errorf("case %s: next follow-up %+v, want it from the last one (%v)", c.Code, next, l.followUps[0].CreatedAt)
+			}
+			if c.Step == cases.StepImplementation && len(l.followUps) > 0 || c.Step != cases.StepImplementation && len(l.followUps) == 0 {
+				t.Errorf("case %s: at step %s with %d follow-ups", c.Code, c.Step, len(l.followUps))
+			}
+			pending := len(l.closures) == 1 && l.closures[0].Status == closure.Proposed
+			if (c.Step == cases.StepClosure) != pending || (c.Step == cases.StepClosure) != (open[deadline.ClosureApproval] == 1) {
+				t.Errorf("case %s: at step %s with closures %+v and deadlines %v", c.Code, c.Step, l.closures, open)
+			}
+		default:
+			t.Errorf("case %s: open at step %s", c.Code, c.Step)
+		}
+		return
+	}
+
+	// A closed case: closed by the supervisor on an approved proposal, with
+	// nothing open but the post-closure follow-up within its window.
+	window := p.PostClosureFollowUp.D()
+	if c.Step != cases.StepClosure || c.ClosedAt.IsZero() || !c.ClosedAt.After(c.CreatedAt) || c.ClosedAt.After(now) ||
+		c.FollowUpBy != l.sup {
+		t.Errorf("case %s: closed at step %s at %v (created %v), post-closure by %s (supervisor %s)", c.Code, c.Step,
+			c.ClosedAt, c.CreatedAt, c.FollowUpBy, l.sup)
+	}
+	allowed := false
+	for _, o := range closure.ReasonsFor(p, c.Type) {
+		allowed = allowed || o.Key == c.ClosureReason
+	}
+	if !allowed {
+		t.Errorf("case %s: %s case closed for %q", c.Code, c.Type, c.ClosureReason)
+	}
+	if len(l.closures) != 1 {
+		t.Fatalf("case %s: closures %+v, want the approved one", c.Code, l.closures)
+	}
+	cl := l.closures[0]
+	if cl.Status != closure.Approved || cl.Reason != c.ClosureReason || !cl.DecidedAt.Equal(c.ClosedAt) ||
+		cl.DecidedBy != l.sup || cl.FollowUpBy != c.FollowUpBy || !cl.ProposedAt.Before(c.ClosedAt) {
+		t.Errorf("case %s closed at %v for %s: closure %+v", c.Code, c.ClosedAt, c.ClosureReason, cl)
+	}
+	if cl.Reason == closure.ObjectivesMet && len(cl.Confirmations) != len(closure.Confirmations) {
+		t.Errorf("case %s: closed with objectives met, confirmations %v", c.Code, cl.Confirmations)
+	}
+	if cl.Reason == closure.ObjectivesMet && active != nil {
+		for _, o := range active.Objectives {
+			if o.Status != plan.Met {
+				t.Errorf("case %s: closed with objectives met, objective %s %s", c.Code, o.ID, o.Status)
+			}
+		}
+	}
+	if ca := byKind[deadline.ClosureApproval]; len(ca) != 1 || !ca[0].DoneAt.Equal(c.ClosedAt) || !ca[0].AnchorAt.Equal(cl.ProposedAt) {
+		t.Errorf("case %s: closure approval deadlines %+v", c.Code, ca)
+	}
+	pc := byKind[deadline.PostClosure]
+	if len(pc) != 1 || !pc[0].AnchorAt.Equal(c.ClosedAt) || !pc[0].DueAt.Equal(c.ClosedAt.Add(window)) {
+		t.Fatalf("case %s: post-closure deadlines %+v, want one from the closure", c.Code, pc)
+	}
+	if pc[0].Open() != (len(l.feedback) == 0) || len(l.feedback) > 1 {
+		t.Errorf("case %s: post-closure follow-up open %v with %d feedback surveys", c.Code, pc[0].Open(), len(l.feedback))
+	}
+	if pc[0].Open() && c.ClosedAt.Before(now.Add(-window-6*7*24*time.Hour)) {
+		t.Errorf("case %s: closed %v, post-closure follow-up still open", c.Code, c.ClosedAt)
+	}
+	for _, d := range l.ds {
+		if d.Kind != deadline.PostClosure && (d.Open() || d.DoneAt.After(c.ClosedAt)) {
+			t.Errorf("case %s: closed at %v with deadline %s open or done at %v", c.Code, c.ClosedAt, d.Kind, d.DoneAt)
+		}
 	}
 }
 

@@ -21,7 +21,9 @@ import (
 // Bulk bypasses the domain operations, so its caller must hand it the rows
 // the operations would have produced: unique case codes (Case does not draw
 // another on a clash), next_due_at equal to the earliest open deadline (what
-// RefreshNextDue stores), parents before the rows that refer to them.
+// RefreshNextDue stores), parents before the rows that refer to them. Rows
+// are written table by table in foreign-key order at each flush, so a case's
+// lifecycle rows (bulk_lifecycle.go) may be buffered in any order after it.
 type Bulk struct {
 	db   *DB
 	tx   *sql.Tx
@@ -30,6 +32,8 @@ type Bulk struct {
 
 	cases, identity, risk, people, personIdentity, consents, overrides, exclusions, deadlines, events *bulkTable
 	order                                                                                             []*bulkTable // foreign-key order: parents first
+
+	life *bulkLife // the lifecycle tables (bulk_lifecycle.go)
 
 	prepared map[bulkShape]*sql.Stmt // on the pool, prepared once per load
 	stmts    map[bulkShape]*sql.Stmt // the same, bound to the current transaction
@@ -105,8 +109,13 @@ func newBulkTable(name, cols string) *bulkTable {
 func (db *DB) BeginBulk(ctx context.Context) (*Bulk, error) {
 	if !db.pg {
 		// A bigger page cache keeps the indexes of a large load in memory.
-		if _, err := db.w.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
-			return nil, fmt.Errorf("bulk: %w", err)
+		// Foreign keys go unchecked while it runs (the caller hands parents
+		// first, and PostgreSQL still checks every row): each check is an
+		// index lookup for every row of every child table.
+		for _, q := range []string{"PRAGMA cache_size = -262144", "PRAGMA foreign_keys = OFF"} {
+			if _, err := db.w.ExecContext(ctx, q); err != nil {
+				return nil, fmt.Errorf("bulk: %w", err)
+			}
 		}
 	}
 	b := &Bulk{db: db, prepared: map[bulkShape]*sql.Stmt{}, stmts: map[bulkShape]*sql.Stmt{}}
@@ -126,6 +135,7 @@ func (db *DB) BeginBulk(ctx context.Context) (*Bulk, error) {
 	b.events = newBulkTable("audit_events", auditCols)
 	b.order = []*bulkTable{b.cases, b.identity, b.risk, b.people, b.personIdentity, b.consents, b.overrides,
 		b.exclusions, b.deadlines, b.events}
+	b.lifecycleTables()
 	// Prepare every statement shape before the transaction takes SQLite's
 	// one writer connection; each transaction then reuses them.
 	for _, t := range b.order {
@@ -351,8 +361,10 @@ func (b *Bulk) Rollback() {
 		b.tx = nil
 	}
 	if len(b.prepared) > 0 && !b.db.pg {
-		// Give the writer back its usual page cache (SQLite's default).
+		// Give the writer back its usual page cache (SQLite's default) and
+		// its foreign key checks.
 		b.db.w.ExecContext(context.Background(), "PRAGMA cache_size = -2000")
+		b.db.w.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
 	}
 	b.closeStmts()
 }
