@@ -500,6 +500,27 @@ func (p *Profile) validate() []Problem {
 			bad(key, "must be more than 0")
 		}
 	}
+	// Every task must show in "my tasks" from the day it opens.
+	longest, what := time.Duration(0), ""
+	for name, b := range map[string]ByRisk{"registration": p.Timelines.Registration, "assessment": p.Timelines.Assessment,
+		"case_plan": p.Timelines.CasePlan, "first_action": p.Timelines.FirstAction, "follow_up": p.Timelines.FollowUp,
+		"review": p.Timelines.Review} {
+		for _, d := range []*Duration{b.High, b.Medium, b.Low, b.NoRisk} {
+			if d != nil && (d.D() > longest || d.D() == longest && "timelines."+name < what) {
+				longest, what = d.D(), "timelines."+name
+			}
+		}
+	}
+	for name, d := range map[string]Duration{"post_closure_follow_up": p.PostClosureFollowUp, "review_interval": p.ReviewInterval,
+		"approval_within": p.ApprovalWithin, "urgent_response": p.UrgentResponse} {
+		if d.D() > longest || d.D() == longest && name < what {
+			longest, what = d.D(), name
+		}
+	}
+	if p.TaskHorizon > 0 && p.TaskHorizon.D() <= longest {
+		bad("task_horizon", "%s is not longer than %s (%s): a task would be hidden when it opens", p.TaskHorizon,
+			what, Duration(longest))
+	}
 	if p.Timezone == "" {
 		p.Timezone = "UTC"
 	}

@@ -92,6 +92,7 @@ var brokenWant = map[string]struct {
 	"syntax_error.yaml":             {4, "", "not valid YAML"},
 	"duplicate_option_key.yaml":     {4, "closure_reasons[2].key", `"death" appears twice`},
 	"not_a_mapping.yaml":            {1, "", "must be a mapping"},
+	"task_horizon_short.yaml":       {2, "task_horizon", "8w is not longer than post_closure_follow_up (12w)"},
 }
 
 func TestBrokenProfiles(t *testing.T) {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -226,7 +227,7 @@ func TestBrowserLifecycle(t *testing.T) {
 		b.fill("amount", "500")
 		b.choose("purpose", "transport")
 		b.do(chromedp.Click(chromedp.CSS("input[name=criteria][value=urgent_need]")))
-		b.submitInvalid("form[action$='/fund'] button[type=submit]")
+		b.submitRefused("form[action$='/fund'] button[type=submit]")
 		b.wantText(".has-error", "150") // the error names the profile's maximum
 		b.wantText(".error-summary, main", "criteria")
 		b.screenshot("fund-error")
@@ -254,6 +255,127 @@ func TestBrowserLifecycle(t *testing.T) {
 		b.signIn("supervisor")
 		b.open("/team/fund")
 		b.wantText("main", highCode, "45.50")
+		b.signOut()
+
+		// Follow-up: the safety re-check is required; the next one runs from
+		// the day of this one, at the high-risk pace.
+		b.signIn("caseworker")
+		b.later(24 * time.Hour)
+		b.open("/cases/" + high + "/followups")
+		b.do(chromedp.Click(chromedp.CSS("input[name=mode][value=home_visit]")),
+			chromedp.Click(chromedp.CSS("input[name=contacts][value=child]")))
+		b.submitRefused("form[action$='/followups'] button[type=submit]")
+		b.wantText(".has-error", "safe")
+		b.do(chromedp.Click(chromedp.CSS("input[name=safety][value=safe]")))
+		b.choose("progress.0.status", "in_progress")
+		b.fill("progress.0.note", "Eats with her aunt most days")
+		b.submit("form[action$='/followups'] button[type=submit]")
+		b.wantText(".flash", "Follow-up recorded")
+		dayStart := func() time.Time { return p.DayStart(p.Today(e.clock.now()), e.clock.now()) }
+		if d, ok := e.openDeadline(t, high, deadline.FollowUp); !ok || !d.DueAt.Equal(dayStart().Add(span(tl.FollowUp, "high"))) {
+			t.Errorf("next follow-up %+v, want %v after the start of today", d, span(tl.FollowUp, "high"))
+		}
+		b.open("/cases/" + high)
+		b.wantText("ol.steps li.current", "Follow-up")
+		b.wantText("#h-plan ~ ul, main", "In progress")
+		b.screenshot("case-followed-up")
+
+		// The family is not satisfied: the review is due at once.
+		b.later(2 * time.Hour)
+		b.open("/cases/" + high + "/followups")
+		b.do(chromedp.Click(chromedp.CSS("input[name=mode][value=phone]")),
+			chromedp.Click(chromedp.CSS("input[name=contacts][value=caregiver]")),
+			chromedp.Click(chromedp.CSS("input[name=safety][value=safe]")),
+			chromedp.Click(chromedp.CSS("input[name=dissatisfied]")))
+		b.submit("form[action$='/followups'] button[type=submit]")
+		b.open("/cases/" + high)
+		b.wantText("main", "Review", "Due now")
+
+		// Review: every objective of the plan, the child's participation.
+		b.open("/cases/" + high + "/reviews")
+		b.choose("trigger", "dissatisfaction")
+		b.choose("evaluation.0.status", "met")
+		b.choose("evaluation.0.effectiveness", "effective")
+		b.do(chromedp.Click(chromedp.CSS("input[name=child_participated]")))
+		b.fill("participation", "She said what helps and what does not")
+		b.submit("form[action$='/reviews'] button[type=submit]")
+		b.wantText(".flash", "Review recorded")
+		if d, ok := e.openDeadline(t, high, deadline.Review); !ok || !d.DueAt.Equal(dayStart().Add(span(tl.Review, "high"))) {
+			t.Errorf("next review %+v, want %v after the start of today", d, span(tl.Review, "high"))
+		}
+		b.screenshot("review")
+
+		// Closure: proposed, returned by the supervisor with what to do, then approved.
+		b.later(time.Hour)
+		b.open("/cases/" + high + "/closure")
+		b.do(chromedp.Click(chromedp.CSS("input[name=closure_reason][value=objectives_met]")))
+		for _, k := range []string{"objectives_met", "safe_supported", "no_further_risk"} {
+			b.do(chromedp.Click(chromedp.CSS("input[name=confirmations][value=" + k + "]")))
+		}
+		b.fill("explanation", "Fed and safe for six weeks; the aunt is steady")
+		b.submit("form[action$='/closure'] button[type=submit]")
+		b.wantText(".flash", "Closure proposed")
+		e.wantDue(t, high, deadline.ClosureApproval, p.ApprovalWithin.D())
+		b.signOut()
+		b.signIn("supervisor")
+		b.open("/notifications")
+		b.wantText("main", "A case closure waits for your approval", highCode)
+		b.open("/cases/" + high + "/closure")
+		b.fill("required_actions", "One more home visit at night first")
+		b.submit("form[action$='/closure/return'] button[type=submit]")
+		b.open("/cases/" + high)
+		b.wantText("ol.steps li.current", "Follow-up")
+		b.signOut()
+		b.signIn("caseworker")
+		b.open("/notifications")
+		b.wantText("main", "A case closure was returned", highCode)
+		b.open("/cases/" + high + "/closure")
+		b.wantText("main", "One more home visit at night first")
+		b.do(chromedp.Click(chromedp.CSS("input[name=closure_reason][value=objectives_met]")))
+		for _, k := range []string{"objectives_met", "safe_supported", "no_further_risk"} {
+			if sel := "input[name=confirmations][value=" + k + "]:not(:checked)"; b.count(sel) > 0 {
+				b.do(chromedp.Click(chromedp.CSS(sel)))
+			}
+		}
+		if b.count("#f-explanation") > 0 && strings.TrimSpace(b.text("#f-explanation")) == "" {
+			b.fill("explanation", "Night visit done: the neighbour checks on her")
+		}
+		b.submit("form[action$='/closure'] button[type=submit]")
+		b.wantText(".flash", "Closure proposed")
+		b.signOut()
+		b.signIn("supervisor")
+		b.later(time.Hour)
+		b.open("/cases/" + high + "/closure")
+		b.submit("form[action$='/closure/approve'] button[type=submit]")
+		b.wantText(".flash", "The case is closed")
+		// The post-closure follow-up is the supervisor's, within the profile's window.
+		d, ok := e.openDeadline(t, high, deadline.PostClosure)
+		if !ok || !d.DueAt.Equal(e.clock.now().Add(p.PostClosureFollowUp.D())) || d.AssigneeID != e.users["supervisor"].ID {
+			t.Errorf("post-closure task %+v, want the supervisor's, due in %s", d, p.PostClosureFollowUp)
+		}
+		for _, k := range []deadline.Kind{deadline.FollowUp, deadline.Review} {
+			if _, ok := e.openDeadline(t, high, k); ok {
+				t.Errorf("a closed case still has an open %s deadline", k)
+			}
+		}
+		b.open("/tasks")
+		b.wantText("main", highCode, "Post-closure follow-up and feedback")
+		b.open("/cases/" + high)
+		b.wantText(".notice", "This case is closed")
+		if n := b.count("form[action$='/step'], form[action$='/risk']"); n != 0 {
+			t.Errorf("the closed case offers %d forms to change it", n)
+		}
+		b.screenshot("case-closed")
+
+		// Reopened: a new assessment is due at the case's risk level.
+		b.open("/cases/" + high + "/closure")
+		b.fill("reopen_reason", "The aunt has left; she is alone again")
+		b.submit("form[action$='/reopen'] button[type=submit]")
+		b.wantText(".flash", "The case is reopened")
+		c, _ := e.caseOf(t, high)
+		e.wantDue(t, high, deadline.Assessment, span(tl.Assessment, c.RiskLevel))
+		b.open("/cases/" + high)
+		b.wantText("ol.steps li.current", "Assessment")
 	})
 }
 

@@ -85,8 +85,8 @@ func (b *browser) submit(sel string) {
 	}
 }
 
-// submitInvalid clicks sel and expects the form back with its errors (422).
-func (b *browser) submitInvalid(sel string) {
+// submitRefused clicks sel and expects the form back with its errors (422).
+func (b *browser) submitRefused(sel string) {
 	b.t.Helper()
 	res, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel)))
 	if err != nil {
