@@ -87,21 +87,10 @@ func RescheduleDeadline(ctx context.Context, tx Tx, p *profile.Profile, c *Case,
 		if !ok {
 			return tx.DeleteDeadline(ctx, d.ID)
 		}
-		return reanchor(ctx, tx, d, anchor, due)
+		d.AnchorAt, d.DueAt = anchor, due
+		return tx.UpdateDeadline(ctx, &d)
 	}
 	return AddDeadline(ctx, tx, p, c, k, anchor, c.CaseworkerID, now)
-}
-
-// reanchor makes open deadline d run from anchor, due at due. UpdateDeadline
-// saves the due date but not the anchor, which a later risk change
-// recomputes from (and the task lists show), so d is stored again whole,
-// under the same ID.
-func reanchor(ctx context.Context, tx Tx, d deadline.Deadline, anchor, due time.Time) error {
-	if err := tx.DeleteDeadline(ctx, d.ID); err != nil {
-		return err
-	}
-	d.AnchorAt, d.DueAt = anchor, due
-	return tx.InsertDeadline(ctx, &d)
 }
 
 // DueNow makes the open deadline of kind k due at now (opening one if none
@@ -224,8 +213,9 @@ func SyncAgeOut(ctx context.Context, tx Tx, p *profile.Profile, c *Case, id *Ide
 		if d.AnchorAt.Equal(adult) {
 			return nil
 		}
-		due, _ := deadline.Due(p, deadline.AgeOut, c.RiskLevel, adult)
-		return reanchor(ctx, tx, d, adult, due)
+		d.AnchorAt = adult
+		d.DueAt, _ = deadline.Due(p, deadline.AgeOut, c.RiskLevel, adult)
+		return tx.UpdateDeadline(ctx, &d)
 	}
 	if !want {
 		return nil
