@@ -103,7 +103,8 @@ func DueNow(ctx context.Context, tx Tx, c *Case, k deadline.Kind, now time.Time)
 	for _, d := range ds {
 		if d.Kind == k && d.Open() {
 			if d.DueAt.After(now) {
-				d.DueAt = now
+				// Anchored at now too: Recompute leaves a deadline due at its anchor alone.
+				d.AnchorAt, d.DueAt = now, now
 				return tx.UpdateDeadline(ctx, &d)
 			}
 			return nil

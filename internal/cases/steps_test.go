@@ -225,13 +225,26 @@ func TestStepHelpers(t *testing.T) {
 			if len(rv) != 1 || !rv[0].DueAt.Equal(at) || !rv[0].AnchorAt.Equal(at) || rv[0].AssigneeID != o.Caseworker.ID {
 				t.Fatalf("review %+v, want one due at %v", rv, at)
 			}
-			// An open one due later becomes due now; its anchor stays.
+			// An open one due later becomes due now, anchored now, so that a
+			// risk change does not put it off again.
 			inCase(t, db, c.ID, func(tx *store.Tx, c *cases.Case) error {
 				return cases.DueNow(ctx, tx, c, deadline.Assessment, at)
 			})
 			as := openOf(t, db, c.ID, deadline.Assessment)
-			if len(as) != 1 || !as[0].DueAt.Equal(at) || !as[0].AnchorAt.Equal(now) {
-				t.Errorf("assessment %+v, want due at %v and anchored at registration", as, at)
+			if len(as) != 1 || !as[0].DueAt.Equal(at) || !as[0].AnchorAt.Equal(at) {
+				t.Errorf("assessment %+v, want due and anchored at %v", as, at)
+			}
+			if _, err := run(db, func(tx *store.Tx) (*cases.Case, error) {
+				c := loadCase(t, db, c.ID)
+				return cases.ChangeRisk(ctx, tx, profile.Default(), fixture.Actor(o.Caseworker), c.ID, c.Version, profile.Low,
+					"calmer now", at.Add(time.Hour))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []deadline.Kind{deadline.Assessment, deadline.Review} {
+				if ds := openOf(t, db, c.ID, k); len(ds) != 1 || !ds[0].DueAt.Equal(at) {
+					t.Errorf("%s after a lower risk level %+v, want still due at %v", k, ds, at)
+				}
 			}
 		})
 	})

@@ -127,11 +127,13 @@ type Change struct {
 }
 
 // Recompute returns the open deadlines among ds whose due date changes when
-// the case's risk level becomes risk. Done deadlines never move.
+// the case's risk level becomes risk. Done deadlines never move, nor does
+// one an event made due at once (due at its anchor): a lower risk level
+// does not put off a review that an incident or a complaint called for.
 func Recompute(p *profile.Profile, risk string, ds []Deadline) []Change {
 	var out []Change
 	for _, d := range ds {
-		if !d.Open() || !FollowsRisk(d.Kind) {
+		if !d.Open() || !FollowsRisk(d.Kind) || d.DueAt.Equal(d.AnchorAt) {
 			continue
 		}
 		due, ok := Due(p, d.Kind, risk, d.AnchorAt)

@@ -30,6 +30,12 @@ func TestDue(t *testing.T) {
 		deadline.Review:           {profile.High: 4 * w, profile.Medium: 12 * w, profile.Low: 12 * w},
 		deadline.UrgentResponse:   {profile.High: 24 * h, profile.Medium: 24 * h, profile.Low: 24 * h, profile.NoRisk: 24 * h},
 		deadline.ConsentWithdrawn: {profile.High: 48 * h, profile.Medium: 48 * h, profile.Low: 48 * h, profile.NoRisk: 48 * h},
+		// Whatever the risk level: from the incident, the submission, the closure, the 18th birthday.
+		deadline.MedicalReferral: {profile.High: 120 * h, profile.Medium: 120 * h, profile.Low: 120 * h, profile.NoRisk: 120 * h},
+		deadline.PlanApproval:    {profile.High: 2 * d, profile.Medium: 2 * d, profile.Low: 2 * d, profile.NoRisk: 2 * d},
+		deadline.ClosureApproval: {profile.High: 2 * d, profile.Medium: 2 * d, profile.Low: 2 * d, profile.NoRisk: 2 * d},
+		deadline.PostClosure:     {profile.High: 12 * w, profile.Medium: 12 * w, profile.Low: 12 * w, profile.NoRisk: 12 * w},
+		deadline.AgeOut:          {profile.High: -26 * w, profile.Medium: -26 * w, profile.Low: -26 * w, profile.NoRisk: -26 * w},
 	}
 	if len(want) != len(deadline.Kinds) {
 		t.Fatalf("the test knows %d kinds, the package %d", len(want), len(deadline.Kinds))
@@ -68,7 +74,12 @@ func TestDueFollowsTheProfile(t *testing.T) {
 
 func TestFollowsRisk(t *testing.T) {
 	for _, k := range deadline.Kinds {
-		want := k != deadline.UrgentResponse && k != deadline.ConsentWithdrawn
+		// The step timelines follow the risk level; the other windows do not.
+		var want bool
+		switch k {
+		case deadline.Registration, deadline.Assessment, deadline.CasePlan, deadline.FirstAction, deadline.FollowUp, deadline.Review:
+			want = true
+		}
 		if got := deadline.FollowsRisk(k); got != want {
 			t.Errorf("FollowsRisk(%s) = %v, want %v", k, got, want)
 		}
@@ -85,6 +96,8 @@ func TestRecompute(t *testing.T) {
 		{ID: "urgent", Kind: deadline.UrgentResponse, AnchorAt: anchor, DueAt: anchor.Add(24 * h)},
 		{ID: "withdrawn", Kind: deadline.ConsentWithdrawn, AnchorAt: anchor, DueAt: anchor.Add(48 * h)},
 		{ID: "old-assess", Kind: deadline.Assessment, AnchorAt: anchor.Add(-w), DueAt: anchor.Add(-w + 24*h), DoneAt: done},
+		// A review an incident made due at once: no risk level puts it off.
+		{ID: "review-now", Kind: deadline.Review, AnchorAt: anchor, DueAt: anchor},
 	}
 	tests := []struct {
 		risk string
