@@ -185,7 +185,7 @@ func TestClosurePages(t *testing.T) {
 			url.Values{"version": {closureVersion(t, e, id)}, "reopen_reason": {"x"}}), 403)
 		res = cw.post("/cases/"+id+"/reopen", url.Values{"version": {closureVersion(t, e, id)}, "reopen_reason": {"Her uncle is back."}})
 		wantStatus(t, "reopen", res, 303)
-		wantStatus(t, "after reopening", cw.get(path+"?done=reopened"), 200, "The case is reopened", "Reopened 1 time(s)",
+		wantStatus(t, "after reopening", cw.get(path+"?done=reopened"), 200, "The case is reopened", "Times reopened: 1.",
 			"Propose closure to the supervisor")
 		if status, step := closureStatus(t, e, id); status != cases.Open || step != cases.StepAssessment {
 			t.Errorf("after reopening: %s at %s", status, step)
