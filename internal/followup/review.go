@@ -150,11 +150,15 @@ func RecordReview(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor
 		return nil, err
 	}
 	if in.Revise && !preparing {
-		pl, err := plan.Revise(ctx, tx, a, c.ID, now)
+		pl, err := plan.Revise(ctx, tx, p, a, c.ID, now)
 		if err != nil {
 			return nil, err
 		}
 		rv.RevisionID = pl.ID
+		// Revise moved the case back to case planning: carry on from there.
+		if c, err = tx.Case(ctx, c.ID); err != nil {
+			return nil, err
+		}
 	}
 	c.UpdatedBy, c.UpdatedAt = a.UserID, now
 	if err := tx.UpdateCase(ctx, c, nil); err != nil {

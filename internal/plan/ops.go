@@ -496,7 +496,7 @@ func activate(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c 
 
 // Revise starts a new draft from the active plan, for re-planning after a
 // review or a change. The active plan stays in force until the new one is.
-func Revise(ctx context.Context, tx Tx, a access.Actor, caseID string, now time.Time) (*Plan, error) {
+func Revise(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID string, now time.Time) (*Plan, error) {
 	c, err := cases.Get(ctx, tx, a, access.Edit, access.Plan, caseID)
 	if err != nil {
 		return nil, err
@@ -541,6 +541,24 @@ func Revise(ctx context.Context, tx Tx, a access.Actor, caseID string, now time.
 	}
 	if err := tx.ReplacePlanItems(ctx, pl); err != nil {
 		return nil, err
+	}
+	// Re-planning is the case-plan step again (the process is not a straight
+	// line), with its deadline; the active plan stays in force meanwhile and
+	// activating the new one moves the case on to implementation.
+	if c.Step == cases.StepImplementation || c.Step == cases.StepFollowUp {
+		if err := cases.SetStep(ctx, tx, c, cases.StepCasePlan, "plan revision", a.UserID, now); err != nil {
+			return nil, err
+		}
+		if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.CasePlan, now, now); err != nil {
+			return nil, err
+		}
+		c.UpdatedBy, c.UpdatedAt = a.UserID, now
+		if err := tx.UpdateCase(ctx, c, nil); err != nil {
+			return nil, err
+		}
+		if err := tx.RefreshNextDue(ctx, c.ID); err != nil {
+			return nil, err
+		}
 	}
 	return pl, record(ctx, tx, a, c, pl, "plan.revise", now)
 }

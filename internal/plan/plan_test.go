@@ -138,7 +138,7 @@ func (w *world) giveBack(a access.Actor, pl *plan.Plan, comments string, at time
 func (w *world) revise(a access.Actor, at time.Time) (*plan.Plan, error) {
 	var out *plan.Plan
 	err := w.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		out, err = plan.Revise(ctx, tx, a, w.c.ID, at)
+		out, err = plan.Revise(ctx, tx, prof, a, w.c.ID, at)
 		return err
 	})
 	return out, err
@@ -602,8 +602,10 @@ func TestSubmit(t *testing.T) {
 }
 
 // TestRevise: a new draft from the active plan, which stays in force until
-// the new one is active; activation supersedes it and reschedules the
-// review, leaving the step, the first action and the follow-up as they are.
+// the new one is active; revising takes the case back to case planning with
+// its deadline; activation supersedes the old plan, moves the case on to
+// implementation and reschedules the review, leaving the first action and
+// the follow-up as they are.
 func TestRevise(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
@@ -635,6 +637,18 @@ func TestRevise(t *testing.T) {
 		ps := w.plans()
 		if len(ps) != 2 || plan.ActiveOf(ps).ID != first.ID || plan.InPreparation(ps).ID != rev.ID {
 			t.Fatalf("plans after revising %+v", ps)
+		}
+		if c := w.caseNow(); c.Step != cases.StepCasePlan || len(w.stepHistory()) != steps+1 {
+			t.Errorf("after revising: step %s, %d step changes, want case_plan and %d", c.Step, len(w.stepHistory()), steps+1)
+		}
+		var openPlan []deadline.Deadline
+		for _, d := range w.deadlines(deadline.CasePlan) {
+			if d.Open() {
+				openPlan = append(openPlan, d)
+			}
+		}
+		if d, _ := prof.Timelines.CasePlan.For(profile.Low); len(openPlan) != 1 || !openPlan[0].DueAt.Equal(t1.Add(d)) {
+			t.Errorf("open case-plan deadlines after revising %+v, want one due %v after %v", openPlan, d, t1)
 		}
 		got := w.plan(rev.ID)
 		if got.Status != plan.Draft || got.Number != 2 || got.Version != 1 || got.ChildViews != first.ChildViews {
@@ -674,8 +688,14 @@ func TestRevise(t *testing.T) {
 			w.plan(first.ID).Status != plan.Superseded {
 			t.Errorf("after activating the revision: %+v", ps)
 		}
-		if c := w.caseNow(); c.Step != cases.StepImplementation || len(w.stepHistory()) != steps {
-			t.Errorf("the revision moved the step: %s", c.Step)
+		if c := w.caseNow(); c.Step != cases.StepImplementation || len(w.stepHistory()) != steps+2 {
+			t.Errorf("after activating the revision: step %s, %d step changes, want implementation and %d", c.Step,
+				len(w.stepHistory()), steps+2)
+		}
+		for _, d := range w.deadlines(deadline.CasePlan) {
+			if d.Open() {
+				t.Errorf("case-plan deadline still open after the revision is active: %+v", d)
+			}
 		}
 		if fa := w.deadlines(deadline.FirstAction); len(fa) != 1 || !fa[0].AnchorAt.Equal(now) {
 			t.Errorf("first-action deadlines %+v, want only the first plan's", fa)

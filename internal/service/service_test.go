@@ -231,7 +231,7 @@ func TestGive(t *testing.T) {
 		// A revision in preparation: its actions are not the active plan's.
 		var draft *plan.Plan
 		fixture.In(t, db, func(tx *store.Tx) (err error) {
-			draft, err = plan.Revise(ctx, tx, w.cw, w.c.ID, now)
+			draft, err = plan.Revise(ctx, tx, prof, w.cw, w.c.ID, now)
 			return err
 		})
 		typ := prof.DirectServiceTypes[0].Key

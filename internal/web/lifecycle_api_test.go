@@ -343,7 +343,7 @@ func TestLifecycleAPIMatchesOpenAPI(t *testing.T) {
 		if len(pls) != 2 || pls[0]["status"] != plan.Draft || pls[1]["status"] != plan.Active {
 			t.Errorf("plans after the revision: %v", pls)
 		}
-		step(cases.StepImplementation)
+		step(cases.StepCasePlan) // re-planning is the case-plan step again
 
 		// Back a step, with a reason.
 		const back = "/api/v1/cases/{id}/step"

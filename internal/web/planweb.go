@@ -272,7 +272,7 @@ func (s *Server) planFailed(w http.ResponseWriter, r *http.Request, rq *request,
 
 func (s *Server) postPlanRevise(w http.ResponseWriter, r *http.Request, rq *request) error {
 	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := plan.Revise(ctx, tx, rq.Actor, id, rq.Now)
+		_, err := plan.Revise(ctx, tx, s.prof, rq.Actor, id, rq.Now)
 		return err
 	}, "/cases/%s/plan/edit", s.planFailed)
 }
@@ -418,7 +418,7 @@ func (s *Server) apiSavePlan(w http.ResponseWriter, r *http.Request, rq *request
 func (s *Server) apiRevisePlan(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var pl *plan.Plan
 	return s.apiCaseOp(w, r, nil, nil, func(ctx context.Context, tx *store.Tx, id string) (err error) {
-		pl, err = plan.Revise(ctx, tx, rq.Actor, id, rq.Now)
+		pl, err = plan.Revise(ctx, tx, s.prof, rq.Actor, id, rq.Now)
 		return err
 	}, planReply(w, http.StatusCreated, &pl))
 }
