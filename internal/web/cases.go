@@ -28,6 +28,7 @@ type caseView struct {
 	Caseworker string
 	Risk       []cases.RiskChange
 	Open       []deadline.Deadline
+	Later      []deadline.Deadline // open, but due beyond the task horizon
 	Done       []deadline.Deadline
 	Consent    *consent.State
 	Missing    int
@@ -89,9 +90,12 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	if err != nil {
 		return nil, err
 	}
+	horizon := rq.Now.Add(s.prof.TaskHorizon.D())
 	for _, d := range ds {
-		if d.Open() {
+		if d.Open() && d.DueAt.Before(horizon) {
 			v.Open = append(v.Open, d)
+		} else if d.Open() {
+			v.Later = append(v.Later, d)
 		} else {
 			v.Done = append(v.Done, d)
 		}
@@ -125,7 +129,9 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	}
 	v.Medical = medicalAlertOf(append(append([]deadline.Deadline(nil), v.Open...), v.Done...))
 	if c.IsOpen() && c.AgeOutPathway == "" {
-		if adult, ok := cases.AdultOn(s.prof, c, v.Identity); ok && adult.After(rq.Now) && c.Type == "cp" {
+		// Shown once the profile's alert window has opened, not years ahead.
+		if adult, ok := cases.AdultOn(s.prof, c, v.Identity); ok && adult.After(rq.Now) && c.Type == "cp" &&
+			adult.Sub(rq.Now) <= s.prof.AgeOutAlert.D() {
 			v.AdultOn = adult
 		}
 	}
