@@ -5,18 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/family"
+	"github.com/safecase/safecase/internal/followup"
 	"github.com/safecase/safecase/internal/intake"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/service"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -87,6 +93,7 @@ type DemoSummary struct {
 	Agencies, Teams, Users         int
 	Cases, Identifications, Queued int
 	Screenings                     int
+	Closed                         int // cases closed (and not reopened)
 }
 
 // HasDemo reports whether db holds the demo's users.
@@ -147,19 +154,36 @@ func Demo(ctx context.Context, db *store.DB, p *profile.Profile, now time.Time) 
 	if err := d.intake(ctx); err != nil {
 		return d.sum, fmt.Errorf("demo: %w", err)
 	}
-	for _, s := range aminaCaseload() {
-		if err := d.run(ctx, "amina", s); err != nil {
-			return d.sum, fmt.Errorf("demo: amina's case %q: %w", s.label, err)
+	// Each caseworker's cases go in one transaction (a commit per case is
+	// most of the time on PostgreSQL).
+	if err := d.db.Tx(ctx, func(tx *store.Tx) error {
+		for _, s := range aminaCaseload() {
+			if err := d.run(ctx, tx, "amina", s); err != nil {
+				return fmt.Errorf("amina's case %q: %w", s.label, err)
+			}
 		}
+		return nil
+	}); err != nil {
+		return d.sum, fmt.Errorf("demo: %w", err)
 	}
 	for _, w := range []string{"joseph", "fatima", "ali", "grace", "daniel", "esther", "sara", "noor", "rose"} {
 		u := d.user[w]
 		gbv := d.agency["SHW"].ID == u.AgencyID
-		for i, n := 0, 15+d.r.IntN(8); i < n; i++ {
-			s := d.randomScenario(gbv)
-			if err := d.run(ctx, w, s); err != nil {
-				return d.sum, fmt.Errorf("demo: %s's case %d: %w", w, i+1, err)
+		if err := d.db.Tx(ctx, func(tx *store.Tx) error {
+			for i, n := 0, 15+d.r.IntN(8); i < n; i++ {
+				s := d.randomScenario(gbv)
+				if err := d.run(ctx, tx, w, s); err != nil {
+					return fmt.Errorf("%s's case %d: %w", w, i+1, err)
+				}
 			}
+			for i, n := 0, 1+d.r.IntN(2); i < n; i++ {
+				if err := d.run(ctx, tx, w, d.closedScenario(gbv)); err != nil {
+					return fmt.Errorf("%s's closed case %d: %w", w, i+1, err)
+				}
+			}
+			return nil
+		}); err != nil {
+			return d.sum, fmt.Errorf("demo: %w", err)
 		}
 	}
 	return d.sum, nil
@@ -317,7 +341,7 @@ func (d *demo) intake(ctx context.Context) error {
 		if s.typ == profile.GBV {
 			sc2.care = ""
 		}
-		if err := d.run(ctx, s.by, sc2); err != nil {
+		if err := d.db.Tx(ctx, func(tx *store.Tx) error { return d.run(ctx, tx, s.by, sc2) }); err != nil {
 			return err
 		}
 	}
@@ -392,16 +416,102 @@ type scenario struct {
 	consent     string
 	tracing     bool // consent to disclose for tracing too
 	family      []family.Input
-	excludeName string // a person nothing may be shared with
-	excludeCCN  bool   // the family does not want Community Care Network told anything
-	screening   string // registered from this screening
-	referred    int    // referred this many days before registration
+	excludeName string        // a person nothing may be shared with
+	excludeCCN  bool          // the family does not want Community Care Network told anything
+	screening   string        // registered from this screening
+	referred    int           // referred this many days before registration
+	turns18In   time.Duration // the date of birth is known: the person turns 18 this long from now
+
+	// What happened after registration: how far the case went (a stage),
+	// each step at its own backdated time, pace apart, the last of them
+	// lastAgo before now (registration comes pace before the first).
+	stage        int
+	pace         time.Duration
+	lastAgo      time.Duration
+	incident     bool   // a sexual-violence incident the day before the assessment: the medical-referral alert
+	followUps    int    // how many follow-ups (from stageFollowed; one when zero)
+	review       bool   // a review after the first follow-up
+	dissatisfied bool   // the family was dissatisfied at the last follow-up: the review falls due at once
+	safetyPlan   bool   // a safety plan made with the first support
+	fund         bool   // an emergency fund payment with the first support
+	reason       string // the closure reason (objectives met when empty)
+	feedback     bool   // the supervisor has done the post-closure follow-up
+}
+
+// How far a demo case went after registration.
+const (
+	stageRegistered = iota
+	stageAssessed   // assessed: the case plan is due
+	stageSubmitted  // a high-risk plan waits for the supervisor's approval
+	stageReturned   // the supervisor returned the plan with comments
+	stageActive     // the plan is active and the first support given
+	stageFollowed   // followed up (and perhaps reviewed)
+	stageProposed   // closure proposed, waiting for the supervisor
+	stageClosed     // closed, the post-closure follow-up assigned to the supervisor
+	stageReopened   // closed, then reopened
+)
+
+// The operations of the lifecycle, in the order a case goes through them.
+const (
+	opAssess   = "assess"
+	opPlan     = "plan"   // save and submit the plan
+	opDecide   = "decide" // the supervisor approves or returns it
+	opSupport  = "support"
+	opFollowUp = "follow-up"
+	opReview   = "review"
+	opPropose  = "propose"
+	opClose    = "close"
+	opFeedback = "feedback"
+	opReopen   = "reopen"
+)
+
+// ops lists the operations that take case s to its stage; final is its
+// risk level at the plan's submission.
+func (d *demo) ops(s scenario, final string) []string {
+	if s.stage == stageRegistered {
+		return nil
+	}
+	out := []string{opAssess}
+	if s.stage == stageAssessed {
+		return out
+	}
+	out = append(out, opPlan)
+	if d.p.NeedsPlanApproval(final) && s.stage != stageSubmitted {
+		out = append(out, opDecide)
+	}
+	if s.stage <= stageReturned {
+		return out
+	}
+	out = append(out, opSupport)
+	if s.stage >= stageFollowed {
+		for i := 0; i < max(1, s.followUps); i++ {
+			out = append(out, opFollowUp)
+			if i == 0 && s.review {
+				out = append(out, opReview)
+			}
+		}
+	}
+	if s.stage >= stageProposed {
+		out = append(out, opPropose)
+	}
+	if s.stage >= stageClosed {
+		out = append(out, opClose)
+		if s.feedback {
+			out = append(out, opFeedback)
+		}
+	}
+	if s.stage == stageReopened {
+		out = append(out, opReopen)
+	}
+	return out
 }
 
 func ptr(n int) *int { return &n }
 
-// aminaCaseload is the demo caseworker's caseload: twenty open cases that
-// show every state the system knows, five of them overdue.
+// aminaCaseload is the demo caseworker's caseload: open cases that show
+// every state the system knows, some overdue, at every step from waiting
+// for the assessment to a closure waiting for the supervisor, and three
+// closed cases (one reopened since).
 func aminaCaseload() []scenario {
 	const day = 24 * time.Hour
 	mother := family.Input{Relationship: "mother", IsCaregiver: true, LivesWithChild: true, Alive: "alive", Sex: "female", Age: ptr(34)}
@@ -414,16 +524,19 @@ func aminaCaseload() []scenario {
 		{label: "unaccompanied, urgent overdue", typ: profile.CP, age: 15, sex: "male", care: cases.Unaccompanied,
 			risk: profile.High, urgent: true, regAgo: 30 * time.Hour, consent: planOverride, tracing: true,
 			family: []family.Input{{Relationship: "mother", Alive: "unknown", Sex: "female"}, {Relationship: "father", Alive: "dead", Sex: "male"}}},
-		{label: "separated, tracing", typ: profile.CP, age: 12, sex: "female", care: cases.Separated, risk: profile.Medium,
+		{label: "separated, tracing; plan active, fund payment", stage: stageActive, pace: 2 * day, lastAgo: 2 * day, fund: true,
+			typ: profile.CP, age: 12, sex: "female", care: cases.Separated, risk: profile.Medium,
 			dueIn: 2 * day, consent: planFull, tracing: true,
 			family: []family.Input{{Relationship: "aunt_uncle", IsCaregiver: true, LivesWithChild: true, Alive: "alive", Sex: "female", Age: ptr(45)},
 				{Relationship: "mother", Alive: "unknown", Sex: "female"}}},
-		{label: "risk raised to high", typ: profile.CP, age: 7, sex: "male", care: cases.Accompanied, risk: profile.Medium,
+		{label: "risk raised to high; plan waiting for approval", stage: stageSubmitted, pace: day, lastAgo: 5 * time.Hour,
+			typ: profile.CP, age: 7, sex: "male", care: cases.Accompanied, risk: profile.Medium,
 			newRisk: profile.High, regAgo: 3 * day, consent: planFull, family: []family.Input{mother, father}},
 		{label: "adolescent GBV, urgent due soon", typ: profile.GBV, age: 16, sex: "female", care: cases.Accompanied,
 			risk: profile.High, urgent: true, regAgo: 3 * time.Hour, consent: planFull, excludeName: "Neighbour (alleged perpetrator)",
 			family: []family.Input{mother, {Relationship: "other", AllegedPerpetrator: true, Alive: "alive", Sex: "male", Name: "Neighbour (alleged perpetrator)"}}},
-		{label: "toddler, caregiver consent", typ: profile.CP, age: 4, sex: "female", care: cases.Accompanied, risk: profile.Low,
+		{label: "toddler; followed up and reviewed", stage: stageFollowed, followUps: 2, review: true, pace: 20 * day,
+			lastAgo: 6 * day, typ: profile.CP, age: 4, sex: "female", care: cases.Accompanied, risk: profile.Low,
 			dueIn: 10 * day, consent: planFull, family: []family.Input{mother, father}},
 		{label: "consent not yet taken", typ: profile.CP, age: 13, sex: "male", care: cases.Accompanied, risk: profile.Low,
 			regAgo: 2 * time.Hour, consent: planNone},
@@ -431,7 +544,8 @@ func aminaCaseload() []scenario {
 			dueIn: day, consent: planRefuseShare, family: []family.Input{mother}},
 		{label: "sharing withdrawn", typ: profile.CP, age: 11, sex: "male", care: cases.Accompanied, risk: profile.Medium,
 			dueIn: 3 * day, consent: planWithdraw, family: []family.Input{mother, father}},
-		{label: "only caregiver is the alleged perpetrator", typ: profile.CP, age: 10, sex: "female", care: cases.Accompanied,
+		{label: "only caregiver is the alleged perpetrator; high-risk plan approved, safety plan, follow-up overdue",
+			stage: stageFollowed, safetyPlan: true, pace: day, lastAgo: 4 * day, typ: profile.CP, age: 10, sex: "female", care: cases.Accompanied,
 			risk: profile.High, dueIn: -4 * time.Hour, consent: planPerpOnly, excludeName: "Stepfather (alleged perpetrator)",
 			family: []family.Input{{Relationship: "step_parent", IsCaregiver: true, AllegedPerpetrator: true, LivesWithChild: true,
 				Alive: "alive", Sex: "male", Age: ptr(44), Name: "Stepfather (alleged perpetrator)"},
@@ -440,24 +554,43 @@ func aminaCaseload() []scenario {
 			raiseUrgent: true, regAgo: 3 * day, consent: planFull, family: []family.Input{father}},
 		{label: "urgent answered", typ: profile.CP, age: 8, sex: "female", care: cases.Accompanied, risk: profile.Medium,
 			urgent: true, lowerUrgent: true, dueIn: 3 * day, consent: planFull, family: []family.Input{mother}},
-		{label: "risk lowered", typ: profile.CP, age: 17, sex: "male", care: cases.Separated, risk: profile.Medium,
+		{label: "risk lowered; turning 18, plan active", stage: stageActive, pace: 3 * day, lastAgo: 2 * day,
+			turns18In: 10 * 7 * day, typ: profile.CP, age: 17, sex: "male", care: cases.Separated, risk: profile.Medium,
 			newRisk: profile.Low, dueIn: 8 * day, consent: planFull, tracing: true,
 			family: []family.Input{{Relationship: "grandparent", IsCaregiver: true, LivesWithChild: true, Alive: "alive", Sex: "female", Age: ptr(66)}}},
 		{label: "low risk, overdue", typ: profile.CP, age: 6, sex: "female", care: cases.Accompanied, risk: profile.Low,
 			dueIn: -4 * day, consent: planFull, family: []family.Input{mother}},
-		{label: "agency excluded", typ: profile.GBV, age: 17, sex: "female", care: cases.Accompanied, risk: profile.Medium,
+		{label: "agency excluded; recent sexual violence, medical referral", stage: stageAssessed, incident: true,
+			pace: day, lastAgo: 20 * time.Hour, typ: profile.GBV, age: 17, sex: "female", care: cases.Accompanied, risk: profile.Medium,
 			dueIn: 5 * day, consent: planFull, excludeCCN: true, family: []family.Input{mother}},
-		{label: "infant", typ: profile.CP, age: 3, sex: "male", care: cases.Accompanied, risk: profile.Medium,
+		{label: "infant; dissatisfied at the follow-up, review due now", stage: stageFollowed, dissatisfied: true,
+			pace: 4 * day, lastAgo: 20 * time.Hour, typ: profile.CP, age: 3, sex: "male", care: cases.Accompanied, risk: profile.Medium,
 			dueIn: 6 * day, consent: planFull, family: []family.Input{mother}},
 		{label: "high risk, registered this morning", typ: profile.CP, age: 15, sex: "female", care: cases.Accompanied,
 			risk: profile.High, regAgo: 10 * time.Hour, consent: planFull, family: []family.Input{mother, father}},
 		{label: "unaccompanied, trusted adult", typ: profile.CP, age: 9, sex: "male", care: cases.Unaccompanied,
 			risk: profile.Medium, dueIn: 4 * day, consent: planThirdParty, tracing: true,
 			family: []family.Input{{Relationship: "mother", Alive: "unknown", Sex: "female"}, {Relationship: "father", Alive: "unknown", Sex: "male"}}},
-		{label: "referred by another agency", typ: profile.CP, age: 12, sex: "female", care: cases.Accompanied,
+		{label: "referred by another agency; closure proposed", stage: stageProposed, followUps: 2, pace: 10 * day,
+			lastAgo: day, typ: profile.CP, age: 12, sex: "female", care: cases.Accompanied,
 			risk: profile.Medium, dueIn: 6 * day, referred: 2, consent: planFull, family: []family.Input{mother}},
 		{label: "no risk any more", typ: profile.CP, age: 14, sex: "male", care: cases.Accompanied, risk: profile.Low,
 			newRisk: profile.NoRisk, regAgo: 5 * day, consent: planFull, family: []family.Input{mother, father}},
+		{label: "high-risk plan returned with comments", typ: profile.CP, age: 13, sex: "female", care: cases.Accompanied,
+			risk: profile.High, consent: planFull, stage: stageReturned, pace: day, lastAgo: 10 * time.Hour,
+			family: []family.Input{mother}},
+		{label: "closed; post-closure follow-up due", typ: profile.CP, age: 10, sex: "male", care: cases.Accompanied,
+			risk: profile.Medium, consent: planFull, stage: stageClosed, followUps: 2, pace: 12 * day, lastAgo: 40 * day,
+			family: []family.Input{mother, father}},
+		{label: "closed; post-closure follow-up overdue", typ: profile.CP, age: 8, sex: "female", care: cases.Accompanied,
+			risk: profile.Low, consent: planFull, stage: stageClosed, pace: 10 * day, lastAgo: 95 * day,
+			family: []family.Input{mother}},
+		{label: "closed; feedback recorded", typ: profile.CP, age: 15, sex: "female", care: cases.Accompanied,
+			risk: profile.Medium, consent: planFull, stage: stageClosed, feedback: true, pace: 8 * day, lastAgo: 3 * day,
+			family: []family.Input{mother}},
+		{label: "closed, then reopened", typ: profile.CP, age: 11, sex: "male", care: cases.Accompanied,
+			risk: profile.Medium, consent: planFull, stage: stageReopened, pace: 10 * day, lastAgo: 2 * day,
+			family: []family.Input{mother, father}},
 	}
 }
 
@@ -545,7 +678,70 @@ func (d *demo) randomScenario(gbvAgency bool) scenario {
 	if r.chance(0.05) {
 		s.excludeCCN = true
 	}
+	// How far the case went after registration.
+	if s.consent != planNone && s.consent != planWithdraw {
+		switch x := r.Float64(); {
+		case x < 0.5:
+		case x < 0.64:
+			s.stage = stageAssessed
+		case x < 0.68 && d.p.NeedsPlanApproval(final):
+			s.stage = stageSubmitted
+		case x < 0.81:
+			s.stage = stageActive
+		case x < 0.97:
+			s.stage = stageFollowed
+		default:
+			s.stage = stageProposed
+		}
+	}
+	if s.stage > stageRegistered {
+		every := d.followUpEvery(final)
+		s.pace = max(day, r.between(every/4, every*3/4))
+		s.lastAgo = r.between(2*time.Hour, max(3*time.Hour, every*11/10))
+		s.followUps = 1 + r.IntN(2)
+		s.review = r.chance(0.25)
+		s.dissatisfied = r.chance(0.04)
+		s.safetyPlan = s.typ == profile.GBV && r.chance(0.3)
+		s.fund = r.chance(0.08)
+		s.lowerUrgent = s.urgent // answered since
+	}
 	return s
+}
+
+// closedScenario draws a closed case for one of the other caseworkers: it
+// went through every step within the last six months.
+func (d *demo) closedScenario(gbvAgency bool) scenario {
+	r := d.r
+	const day = 24 * time.Hour
+	s := d.randomScenario(gbvAgency)
+	s.newRisk, s.consent, s.tracing = "", planFull, s.care == cases.Separated || s.care == cases.Unaccompanied
+	for i := range s.family {
+		if s.family[i].AllegedPerpetrator && s.family[i].IsCaregiver {
+			s.consent = planPerpOnly
+		}
+	}
+	if s.care == cases.Unaccompanied {
+		s.consent = planThirdParty
+	}
+	s.stage, s.pace, s.lastAgo = stageClosed, r.between(4*day, 10*day), r.between(2*day, 70*day)
+	s.followUps, s.review, s.dissatisfied = 1+r.IntN(2), r.chance(0.2), false
+	s.feedback = r.chance(0.6)
+	s.urgent, s.lowerUrgent, s.raiseUrgent = false, false, false
+	if x := r.Float64(); x < 0.12 {
+		s.reason = closure.Declined
+	} else if x < 0.2 {
+		s.reason = closure.LeftArea
+	}
+	return s
+}
+
+// followUpEvery returns the follow-up timeline at risk level risk.
+func (d *demo) followUpEvery(risk string) time.Duration {
+	t0 := time.Unix(0, 0)
+	if due, ok := deadline.Due(d.p, deadline.FollowUp, risk, t0); ok {
+		return due.Sub(t0)
+	}
+	return 14 * 24 * time.Hour
 }
 
 func indexOf(list []string, s string) int {
@@ -565,9 +761,9 @@ func (d *demo) window(risk string) time.Duration {
 	return 0
 }
 
-// run makes case s for caseworker w through the domain operations, each at
-// its own backdated time.
-func (d *demo) run(ctx context.Context, w string, s scenario) error {
+// run makes case s for caseworker w in tx through the domain operations,
+// each at its own backdated time.
+func (d *demo) run(ctx context.Context, tx *store.Tx, w string, s scenario) error {
 	r := d.r
 	final := s.risk
 	if s.newRisk != "" {
@@ -576,6 +772,17 @@ func (d *demo) run(ctx context.Context, w string, s scenario) error {
 	ago := s.regAgo
 	if ago == 0 {
 		ago = d.window(final) - s.dueIn
+	}
+	ops := d.ops(s, final)
+	var times []time.Time
+	if len(ops) > 0 {
+		// The steps after registration, pace apart, the last lastAgo before now.
+		pace := max(s.pace, 24*time.Hour)
+		last := d.now.Add(-max(s.lastAgo, time.Hour))
+		for i := range ops {
+			times = append(times, last.Add(-time.Duration(len(ops)-1-i)*pace))
+		}
+		ago = d.now.Sub(times[0].Add(-pace))
 	}
 	if ago < time.Hour {
 		ago = time.Hour
@@ -614,7 +821,15 @@ func (d *demo) run(ctx context.Context, w string, s scenario) error {
 	if !profile.Has(d.p.CareStatuses, reg.CareStatus) {
 		reg.CareStatus = ""
 	}
-	return d.db.Tx(ctx, func(tx *store.Tx) error {
+	if s.turns18In != 0 {
+		reg.DateOfBirth = d.now.Add(s.turns18In).In(d.p.Location()).AddDate(-d.p.AdultAge, 0, 0).Format(time.DateOnly)
+		reg.AgeEstimated = false
+	}
+	riskAt := at(ago / 3)
+	if len(times) > 0 {
+		riskAt = times[0].Add(-time.Hour) // before the assessment
+	}
+	{
 		c, err := cases.Register(wctx, tx, d.p, a, reg, func() string { return cases.NewCode("C") }, t0)
 		if err != nil {
 			return fmt.Errorf("register: %w", err)
@@ -658,17 +873,245 @@ func (d *demo) run(ctx context.Context, w string, s scenario) error {
 			if severity(s.newRisk) > severity(s.risk) {
 				reason = r.pick(riskUp)
 			}
-			if c, err = cases.ChangeRisk(wctx, tx, d.p, a, c.ID, c.Version, s.newRisk, reason, at(ago/3)); err != nil {
+			if c, err = cases.ChangeRisk(wctx, tx, d.p, a, c.ID, c.Version, s.newRisk, reason, riskAt); err != nil {
 				return fmt.Errorf("change risk: %w", err)
 			}
 		}
+		if err := d.lifecycle(ctx, tx, w, sup, c.ID, s, ops, times); err != nil {
+			return err
+		}
 		if s.raiseUrgent {
+			if c, err = tx.Case(ctx, c.ID); err != nil {
+				return err
+			}
 			if _, err = cases.SetUrgent(wctx, tx, d.p, a, c.ID, c.Version, true, r.pick(urgentNeeds), d.now.Add(-2*time.Hour)); err != nil {
 				return fmt.Errorf("raise urgent: %w", err)
 			}
 		}
 		return nil
-	})
+	}
+}
+
+// lifecycle takes case caseID of caseworker w (supervisor sup) through ops,
+// each at its time, by the domain operations: the assessment, the case plan
+// and the supervisor's decision on it, the first support, follow-ups and a
+// review, the closure proposal, its approval, the post-closure follow-up and
+// a reopening.
+func (d *demo) lifecycle(ctx context.Context, tx *store.Tx, w, sup, caseID string, s scenario, ops []string, times []time.Time) error {
+	p, r := d.p, d.r
+	a, sa := d.actor(w), d.actor(sup)
+	wctx, sctx := d.as(ctx, w), d.as(ctx, sup)
+	var items []needItem
+	var pl *plan.Plan
+	active := func() (*plan.Plan, error) {
+		ps, err := tx.Plans(ctx, caseID)
+		if err != nil {
+			return nil, err
+		}
+		if x := plan.ActiveOf(ps); x != nil {
+			return x, nil
+		}
+		return nil, errors.New("no active plan")
+	}
+	followUps := 0
+	for i, op := range ops {
+		t := times[i]
+		today := p.Today(t)
+		c, err := tx.Case(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		switch op {
+		case opAssess:
+			pool := cpNeedItems
+			if c.Type == profile.GBV {
+				pool = gbvNeedItems
+			}
+			first := r.IntN(len(pool))
+			items = []needItem{pool[first]}
+			if r.chance(0.5) {
+				items = append(items, pool[(first+1+r.IntN(len(pool)-1))%len(pool)])
+			}
+			in := assessment.Input{Kind: assessment.Initial, AssessedOn: today, InterviewedChild: true,
+				Domains:           assessment.Domains{Situation: "Seen at home with the caregiver; " + strings.ToLower(items[0].need) + " is the first concern"},
+				ProtectiveFactors: "A caring relative nearby; attends the child-friendly space",
+				RiskLevel:         c.RiskLevel, RiskReason: r.pick(initialRiskReason[c.RiskLevel]), Version: c.Version}
+			if c.AgeYears != nil && *c.AgeYears < 4 {
+				in.InterviewedChild, in.NotInterviewedWhy = false, "Too young to be interviewed; observed with the caregiver"
+			}
+			if in.RiskReason == "" {
+				in.RiskReason = "No protection risk found"
+			}
+			for j, it := range items {
+				n := assessment.NeedInput{Domain: it.domain, Description: it.need, Met: assessment.MetNot, Priority: "high", Essential: j == 0}
+				if j > 0 {
+					n.Met, n.Priority = assessment.MetPartly, "medium"
+				}
+				in.Needs = append(in.Needs, n)
+			}
+			if s.incident {
+				kind := ""
+				for _, o := range p.IncidentTypes[c.Type] {
+					if kind == "" && p.IsSexualIncident(o.Key) {
+						kind = o.Key
+					}
+				}
+				occurred := t.Add(-30 * time.Hour).In(p.Location())
+				in.Threats = append(in.Threats, assessment.ThreatInput{IncidentType: kind, Location: "On the way back from the market",
+					Frequency: "Once", Perpetrator: "stranger", OccurredOn: occurred.Format(time.DateOnly),
+					OccurredTime: occurred.Format("15:04"), Notes: "Disclosed at the assessment"})
+			}
+			if _, err := assessment.Record(wctx, tx, p, a, caseID, in, t); err != nil {
+				return fmt.Errorf("assessment: %w", err)
+			}
+		case opPlan:
+			needs, err := tx.Needs(ctx, caseID)
+			if err != nil {
+				return err
+			}
+			in := plan.Input{MeetingOn: p.Today(t.Add(-time.Hour)), ChildViews: "Wants to feel safe and go back to school",
+				Participants: []plan.Participant{{Role: "child"}, {Role: "caseworker", Name: d.user[w].DisplayName}}}
+			if c.AgeYears != nil && *c.AgeYears < p.AdultAge {
+				in.Participants = append(in.Participants, plan.Participant{Role: "caregiver"})
+			}
+			for j, n := range needs {
+				it := items[min(j, len(items)-1)]
+				kind, who := "direct", "caseworker"
+				if it.referral {
+					kind, who = "referral", "provider"
+				}
+				in.Objectives = append(in.Objectives, plan.ObjectiveInput{NeedID: n.ID, Description: it.objective,
+					Measure: it.measure, DueOn: p.Today(t.AddDate(0, 0, 60))})
+				in.Actions = append(in.Actions, plan.ActionInput{Objective: j + 1, What: it.action, Kind: kind, Who: who,
+					DueOn: p.Today(t.AddDate(0, 0, 14)), Horizon: "short"})
+			}
+			if pl, err = plan.Save(wctx, tx, p, a, caseID, in, t.Add(-time.Hour)); err != nil {
+				return fmt.Errorf("plan: %w", err)
+			}
+			if pl, err = plan.Submit(wctx, tx, p, a, caseID, pl.ID, pl.Version, t); err != nil {
+				return fmt.Errorf("submit plan: %w", err)
+			}
+		case opDecide:
+			if s.stage == stageReturned {
+				pl, err = plan.Return(sctx, tx, sa, caseID, pl.ID, pl.Version,
+					"Please add an action for the caregiver's safety and a date for the case conference", t)
+			} else {
+				pl, err = plan.Approve(sctx, tx, p, sa, caseID, pl.ID, pl.Version, t)
+			}
+			if err != nil {
+				return fmt.Errorf("plan decision: %w", err)
+			}
+		case opSupport:
+			act, err := active()
+			if err != nil {
+				return err
+			}
+			first := act.Actions[0]
+			typ := "information"
+			for _, it := range items {
+				if it.action == first.What && profile.Has(p.DirectServiceTypes, it.service) {
+					typ = it.service
+				}
+			}
+			if _, err := service.Give(wctx, tx, p, a, caseID, service.ServiceInput{ServiceType: typ, GivenOn: today,
+				Description: first.What, ActionID: first.ID}, t); err != nil {
+				return fmt.Errorf("service: %w", err)
+			}
+			if s.safetyPlan {
+				if _, err := service.SaveSafetyPlan(wctx, tx, p, a, caseID, service.SafetyInput{
+					Concern: r.pick(safetyConcerns), CurrentStrategies: "Stays with her sister when he drinks; it has helped",
+					Unsafe: "The road to the market after dark", Avoidance: "Goes with neighbours in daylight",
+					Emergency: "Her sister; the women's centre; the health post", Resources: "Savings group",
+					ReviewOn: p.Today(t.AddDate(0, 0, 30))}, t.Add(time.Hour)); err != nil {
+					return fmt.Errorf("safety plan: %w", err)
+				}
+			}
+			if s.fund {
+				var crit []string
+				for _, k := range p.EmergencyFund.Criteria {
+					crit = append(crit, k.Key)
+				}
+				purpose := "transport"
+				if !profile.Has(p.EmergencyFund.Purposes, purpose) && len(p.EmergencyFund.Purposes) > 0 {
+					purpose = p.EmergencyFund.Purposes[0].Key
+				}
+				if _, err := service.Disburse(wctx, tx, p, a, caseID, service.FundInput{Amount: 45, Purpose: purpose,
+					Criteria: crit, PaidOn: today, Notes: "Transport to the health centre for the child and the caregiver"},
+					t.Add(2*time.Hour)); err != nil {
+					return fmt.Errorf("fund: %w", err)
+				}
+			}
+		case opFollowUp:
+			act, err := active()
+			if err != nil {
+				return err
+			}
+			followUps++
+			last := followUps == max(1, s.followUps)
+			in := followup.Input{Mode: followup.HomeVisit, Contacts: []string{"child", "caregiver"}, HappenedOn: today,
+				Seen: true, Safety: followup.Safe, RiskLevel: c.RiskLevel, Notes: r.pick(followUpNotes), Version: c.Version}
+			for _, o := range act.Objectives {
+				status := plan.InProgress
+				if last && s.stage >= stageProposed {
+					status = plan.Met
+				}
+				in.Progress = append(in.Progress, followup.Progress{ObjectiveID: o.ID, Status: status, Note: "Going as planned"})
+			}
+			if last && s.dissatisfied {
+				in.Dissatisfied = true
+				in.Notes = "The caregiver is unhappy that the referral has not been taken up"
+			}
+			if _, err := followup.Record(wctx, tx, p, a, caseID, in, t); err != nil {
+				return fmt.Errorf("follow-up: %w", err)
+			}
+		case opReview:
+			act, err := active()
+			if err != nil {
+				return err
+			}
+			in := followup.ReviewInput{ReviewedOn: today, Trigger: "scheduled", ChildParticipated: true,
+				Participation: "Took part in the review meeting with the caregiver", RiskLevel: c.RiskLevel, Version: c.Version}
+			for _, o := range act.Objectives {
+				in.Evaluation = append(in.Evaluation, followup.Evaluation{ObjectiveID: o.ID, Status: plan.InProgress,
+					Effectiveness: followup.Effective})
+			}
+			if _, err := followup.RecordReview(wctx, tx, p, a, caseID, in, t); err != nil {
+				return fmt.Errorf("review: %w", err)
+			}
+		case opPropose:
+			in := closure.ProposeInput{Reason: s.reason}
+			switch s.reason {
+			case "", closure.ObjectivesMet:
+				in.Reason, in.Confirmations = closure.ObjectivesMet, closure.Confirmations
+			default:
+				in.Explanation = r.pick(closureExplanations[s.reason])
+			}
+			if _, err := closure.Propose(wctx, tx, p, a, caseID, c.Version, in, t); err != nil {
+				return fmt.Errorf("propose closure: %w", err)
+			}
+		case opClose:
+			if _, err := closure.Approve(sctx, tx, p, sa, caseID, c.Version, "", t); err != nil {
+				return fmt.Errorf("approve closure: %w", err)
+			}
+			d.sum.Closed++
+		case opFeedback:
+			answers := map[string]string{}
+			for _, q := range p.FeedbackQuestions {
+				answers[q.Key] = closure.Yes
+			}
+			if _, err := closure.RecordFeedback(sctx, tx, p, sa, caseID, closure.FeedbackInput{Answers: answers,
+				ChildSafe: closure.Safe, FollowedUpOn: today}, t); err != nil {
+				return fmt.Errorf("feedback: %w", err)
+			}
+		case opReopen:
+			if _, err := closure.Reopen(wctx, tx, p, a, caseID, c.Version,
+				"The caregiver came back: the child is out of school again and there are new concerns at home", t); err != nil {
+				return fmt.Errorf("reopen: %w", err)
+			}
+			d.sum.Closed--
+		}
+	}
+	return nil
 }
 
 func (d *demo) supervisorOf(w string) string {

@@ -8,26 +8,32 @@ import (
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/gen"
 	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
 )
 
-// TestDemo checks that the demo shows every state the system knows, gives
-// the demo caseworker a full caseload with overdue work, keeps the audit
-// chain intact, and seeds only once.
+// TestDemo checks that the demo shows every state the system knows, at
+// every step of the lifecycle, gives the demo caseworker a full caseload
+// with overdue work at every step and the demo supervisor and caseworker
+// their notifications, keeps the audit chain intact, and seeds only once.
 func TestDemo(t *testing.T) {
 	p := profile.Default()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
+		start := time.Now()
 		sum, err := gen.Demo(ctx, db, p, now)
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("demo seeded %d cases in %v", sum.Cases, time.Since(start).Round(time.Millisecond))
 		if sum.Agencies != 3 || sum.Users != len(gen.DemoLogins()) || sum.Cases < 150 || sum.Queued == 0 {
 			t.Errorf("summary %+v", sum)
 		}
@@ -86,6 +92,44 @@ func TestDemo(t *testing.T) {
 				t.Errorf("amina holds %d open cases, %d overdue and %d due within two days; want 15-25 with some of each",
 					len(rows), overdue, soon)
 			}
+			// A visitor signing in as amina sees the lifecycle at once: her
+			// cases are at every step.
+			aminaSteps := map[string]int{}
+			for _, r := range rows {
+				c, err := tx.Case(ctx, r.ID)
+				if err != nil {
+					return err
+				}
+				aminaSteps[c.Step]++
+			}
+			for _, step := range []string{cases.StepAssessment, cases.StepCasePlan, cases.StepImplementation,
+				cases.StepFollowUp, cases.StepClosure} {
+				if aminaSteps[step] == 0 {
+					t.Errorf("amina has no open case at step %s (%v)", step, aminaSteps)
+				}
+			}
+			sam, err := tx.UserByName(ctx, "sam")
+			if err != nil {
+				return err
+			}
+			for user, kinds := range map[*org.User][]notify.Kind{
+				sam:   {notify.PlanSubmitted, notify.ClosureProposed, notify.MedicalReferral, notify.Reopened, notify.Urgent},
+				amina: {notify.PlanReturned, notify.PlanApproved, notify.ClosureApproved},
+			} {
+				ns, err := tx.Notifications(ctx, user.ID, 500)
+				if err != nil {
+					return err
+				}
+				got := map[notify.Kind]bool{}
+				for _, n := range ns {
+					got[n.Kind] = true
+				}
+				for _, k := range kinds {
+					if !got[k] {
+						t.Errorf("%s has no %s notification", user.Username, k)
+					}
+				}
+			}
 
 			agencies, err := tx.Agencies(ctx)
 			if err != nil {
@@ -108,10 +152,111 @@ func TestDemo(t *testing.T) {
 					mark(true, "screening "+s.Outcome)
 				}
 			}
+			for _, row := range allCases(t, db, cases.Closed) {
+				c, err := tx.Case(ctx, row.ID)
+				if err != nil {
+					return err
+				}
+				if c.ClosedAt.IsZero() || c.ClosureReason == "" || c.FollowUpBy == "" || c.FollowUpBy == c.CaseworkerID {
+					t.Errorf("closed case %s: closed at %v for %q, follow-up by %q", c.Code, c.ClosedAt, c.ClosureReason, c.FollowUpBy)
+				}
+				mark(true, "closed")
+				ds, err := tx.CaseDeadlines(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				for _, d := range ds {
+					switch {
+					case d.Kind == deadline.PostClosure && d.AssigneeID != c.FollowUpBy:
+						t.Errorf("closed case %s: post-closure follow-up assigned to %s, not %s", c.Code, d.AssigneeID, c.FollowUpBy)
+					case d.Kind == deadline.PostClosure:
+						mark(d.Open() && !d.Overdue(now), "post-closure follow-up due")
+						mark(d.Overdue(now), "post-closure follow-up overdue")
+					case d.Open():
+						t.Errorf("closed case %s: deadline %s still open", c.Code, d.Kind)
+					}
+				}
+				fb, err := tx.Feedbacks(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				mark(len(fb) > 0, "feedback recorded")
+			}
 			for _, row := range allCases(t, db, cases.Open) {
 				c, err := tx.Case(ctx, row.ID)
 				if err != nil {
 					return err
+				}
+				mark(true, "step "+c.Step)
+				mark(c.Reopened > 0, "reopened")
+				ps, err := tx.Plans(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				for _, pl := range ps {
+					mark(pl.Status == plan.Submitted, "plan waiting for approval")
+					mark(pl.Status == plan.Returned && pl.ReturnComments != "", "plan returned with comments")
+					mark(pl.Status == plan.Active && len(pl.Objectives) > 0, "plan active")
+				}
+				svc, err := tx.Services(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				mark(len(svc) > 0, "service given")
+				sps, err := tx.SafetyPlans(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				mark(len(sps) > 0, "safety plan")
+				fund, err := tx.Disbursements(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				mark(len(fund) > 0, "emergency fund payment")
+				fus, err := tx.FollowUps(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				dissatisfied := false
+				for _, f := range fus {
+					mark(true, "follow-up")
+					dissatisfied = dissatisfied || f.Dissatisfied
+				}
+				rvs, err := tx.Reviews(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				mark(len(rvs) > 0, "review")
+				cls, err := tx.Closures(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				for _, cl := range cls {
+					mark(cl.Status == closure.Proposed, "closure waiting for approval")
+				}
+				id, err := tx.Identity(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				mark(closure.AgeOutDue(p, c, id, now), "age-out alert")
+				cds, err := tx.CaseDeadlines(ctx, c.ID)
+				if err != nil {
+					return err
+				}
+				sups, err := tx.TeamSupervisors(ctx, c.TeamID)
+				if err != nil {
+					return err
+				}
+				for _, d := range cds {
+					switch d.Kind {
+					case deadline.PlanApproval, deadline.ClosureApproval:
+						if len(sups) == 0 || d.AssigneeID != sups[0] {
+							t.Errorf("case %s: %s assigned to %s, not the supervisor", c.Code, d.Kind, d.AssigneeID)
+						}
+					}
+					mark(d.Kind == deadline.MedicalReferral && d.Open(), "medical-referral alert")
+					mark(d.Kind == deadline.Review && d.Open() && !d.DueAt.After(now) && dissatisfied, "review due now (dissatisfied)")
+					mark(d.Kind == deadline.FollowUp && d.Overdue(now), "follow-up overdue")
 				}
 				mark(true, c.Type+" "+c.RiskLevel)
 				mark(c.Urgent, "urgent")
@@ -179,6 +324,12 @@ func TestDemo(t *testing.T) {
 			"override caregiver_unavailable", "override caregiver_perpetrator",
 			"exclusion of a person", "exclusion of a agency", "alleged perpetrator", "caregiver alleged perpetrator",
 			"risk changed", "withdrawal to discuss", "urgent need answered", "urgent response overdue",
+			"step " + cases.StepAssessment, "step " + cases.StepCasePlan, "step " + cases.StepImplementation,
+			"step " + cases.StepFollowUp, "step " + cases.StepClosure, "medical-referral alert",
+			"plan waiting for approval", "plan returned with comments", "plan active", "service given", "safety plan",
+			"emergency fund payment", "follow-up", "follow-up overdue", "review", "review due now (dissatisfied)",
+			"closure waiting for approval", "closed", "post-closure follow-up due", "post-closure follow-up overdue",
+			"feedback recorded", "reopened", "age-out alert",
 		} {
 			if !seen[want] {
 				t.Errorf("the demo shows no case with: %s", want)
