@@ -873,7 +873,11 @@ func reasonChoice(p *profile.Profile, typ string) choice {
 	weights := map[string]float64{closure.ObjectivesMet: 55, closure.Declined: 15, closure.LeftArea: 12,
 		closure.NoContact: 12, closure.Death: 0.3}
 	var c choice
-	for _, o := range closure.ReasonsFor(p, typ) {
+	opts := closure.ReasonsFor(p, typ)
+	if len(opts) == 0 { // a profile whose reasons all belong to the other type
+		opts = p.ClosureReasons
+	}
+	for _, o := range opts {
 		w, ok := weights[o.Key]
 		if !ok {
 			w = 2
@@ -1419,17 +1423,18 @@ func (lc *lifeCase) close(touch func(time.Time, string)) {
 	g, r, p, c, w := lc.g, lc.g.r, lc.g.p, lc.c, lc.w
 	at := lc.proposedAt
 	if lc.reason == "" {
-		choices := []string{closure.ObjectivesMet, closure.ObjectivesMet, closure.ObjectivesMet, closure.ObjectivesMet,
-			closure.ObjectivesMet, closure.ObjectivesMet, closure.Declined, closure.LeftArea}
-		for lc.reason == "" {
-			k := r.pick(choices)
-			for _, o := range closure.ReasonsFor(p, c.Type) {
-				if o.Key == k {
-					lc.reason = k
-				}
-			}
-			if lc.reason == "" && len(p.ClosureReasons) > 0 {
-				lc.reason = closure.ReasonsFor(p, c.Type)[0].Key
+		// A proposal waiting now: mostly objectives met, some declined or
+		// left the area (the reasons that need no weeks without contact).
+		want := r.pick([]string{closure.ObjectivesMet, closure.ObjectivesMet, closure.ObjectivesMet, closure.ObjectivesMet,
+			closure.ObjectivesMet, closure.ObjectivesMet, closure.Declined, closure.LeftArea})
+		opts := closure.ReasonsFor(p, c.Type)
+		if len(opts) == 0 {
+			opts = p.ClosureReasons
+		}
+		lc.reason = opts[0].Key
+		for _, o := range opts {
+			if o.Key == want {
+				lc.reason = want
 			}
 		}
 	}

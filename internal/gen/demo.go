@@ -186,7 +186,37 @@ func Demo(ctx context.Context, db *store.DB, p *profile.Profile, now time.Time) 
 			return d.sum, fmt.Errorf("demo: %w", err)
 		}
 	}
+	if err := d.readOld(ctx); err != nil {
+		return d.sum, fmt.Errorf("demo: %w", err)
+	}
 	return d.sum, nil
+}
+
+// readOld marks the notifications of more than a week ago read, as their
+// users would have: the bell shows what is recent.
+func (d *demo) readOld(ctx context.Context) error {
+	week := d.now.AddDate(0, 0, -7)
+	return d.db.Tx(ctx, func(tx *store.Tx) error {
+		for _, l := range demoUsers {
+			u := d.user[l.Username]
+			ns, err := tx.Notifications(ctx, u.ID, 500)
+			if err != nil {
+				return err
+			}
+			var old []string
+			for _, n := range ns {
+				if n.CreatedAt.Before(week) {
+					old = append(old, n.ID)
+				}
+			}
+			if len(old) > 0 {
+				if err := tx.MarkNotificationsRead(ctx, u.ID, old, week); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }
 
 func (d *demo) actor(username string) access.Actor {
