@@ -1023,7 +1023,7 @@ func (d *demo) lifecycle(ctx context.Context, tx *store.Tx, w, sup, caseID strin
 			}
 		case opDecide:
 			if s.stage == stageReturned {
-				pl, err = plan.Return(sctx, tx, sa, caseID, pl.ID, pl.Version,
+				pl, err = plan.Return(sctx, tx, p, sa, caseID, pl.ID, pl.Version,
 					"Please add an action for the caregiver's safety and a date for the case conference", t)
 			} else {
 				pl, err = plan.Approve(sctx, tx, p, sa, caseID, pl.ID, pl.Version, t)

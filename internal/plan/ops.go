@@ -406,7 +406,7 @@ func Approve(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, cas
 
 // Return sends submitted plan id (read at version) back to the caseworker
 // with the supervisor's comments.
-func Return(ctx context.Context, tx Tx, a access.Actor, caseID, id string, version int, comments string, now time.Time) (*Plan, error) {
+func Return(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID, id string, version int, comments string, now time.Time) (*Plan, error) {
 	c, err := cases.Get(ctx, tx, a, access.Approve, access.Plan, caseID)
 	if err != nil {
 		return nil, err
@@ -430,6 +430,10 @@ func Return(ctx context.Context, tx Tx, a access.Actor, caseID, id string, versi
 		return nil, err
 	}
 	if _, err := cases.CompleteDeadlines(ctx, tx, c, deadline.PlanApproval, a.UserID, now); err != nil {
+		return nil, err
+	}
+	// The plan is the caseworker's to finish again, on the case-plan timeline.
+	if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.CasePlan, now, now); err != nil {
 		return nil, err
 	}
 	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {

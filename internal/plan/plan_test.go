@@ -129,7 +129,7 @@ func (w *world) approve(a access.Actor, pl *plan.Plan, at time.Time) (*plan.Plan
 func (w *world) giveBack(a access.Actor, pl *plan.Plan, comments string, at time.Time) (*plan.Plan, error) {
 	var out *plan.Plan
 	err := w.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		out, err = plan.Return(ctx, tx, a, w.c.ID, pl.ID, pl.Version, comments, at)
+		out, err = plan.Return(ctx, tx, prof, a, w.c.ID, pl.ID, pl.Version, comments, at)
 		return err
 	})
 	return out, err
@@ -546,6 +546,11 @@ func TestSubmit(t *testing.T) {
 				}
 				if pa := w.deadlines(deadline.PlanApproval); len(pa) != 1 || !pa[0].DoneAt.Equal(at2) {
 					t.Errorf("approval after the return %+v, want done", pa)
+				}
+				// The caseworker has the plan to finish again, on the case-plan timeline.
+				if d, _ := prof.Timelines.CasePlan.For(risk); len(w.openDeadlines(deadline.CasePlan)) != 1 ||
+					!w.openDeadlines(deadline.CasePlan)[0].DueAt.Equal(at2.Add(d)) {
+					t.Errorf("case-plan deadlines after the return %+v, want one from %v", w.openDeadlines(deadline.CasePlan), at2)
 				}
 				if n := w.notices(o.Caseworker, notify.PlanReturned); n != 1 {
 					t.Errorf("the caseworker got %d return notices", n)

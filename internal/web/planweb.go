@@ -308,7 +308,7 @@ func (s *Server) postPlanApprove(w http.ResponseWriter, r *http.Request, rq *req
 
 func (s *Server) postPlanReturn(w http.ResponseWriter, r *http.Request, rq *request) error {
 	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := plan.Return(ctx, tx, rq.Actor, id, r.PathValue("pid"), f.version(), f.str("return_comments"), rq.Now)
+		_, err := plan.Return(ctx, tx, s.prof, rq.Actor, id, r.PathValue("pid"), f.version(), f.str("return_comments"), rq.Now)
 		return err
 	}, "/cases/%s/plan?done=returned", s.planFailed)
 }
@@ -468,7 +468,7 @@ func (s *Server) apiReturnPlan(w http.ResponseWriter, r *http.Request, rq *reque
 	}
 	var pl *plan.Plan
 	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
-		pl, err = plan.Return(ctx, tx, rq.Actor, id, r.PathValue("pid"), in.Version, in.Comments, rq.Now)
+		pl, err = plan.Return(ctx, tx, s.prof, rq.Actor, id, r.PathValue("pid"), in.Version, in.Comments, rq.Now)
 		return apiFieldNames(err, func(f string) string {
 			if f == "return_comments" {
 				return "comments"
