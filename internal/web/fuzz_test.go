@@ -5,13 +5,18 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/family"
+	"github.com/safecase/safecase/internal/followup"
 	"github.com/safecase/safecase/internal/intake"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/service"
 )
 
 // apiInputs are fresh values of every type an API body decodes into.
@@ -20,6 +25,9 @@ func apiInputs() []any {
 		new(cases.Registration), new(consent.Input), new(consent.OverrideInput), new(consent.ExclusionInput),
 		new(family.Input), new(intake.NewIdentification), new(intake.ScreeningInput), new(org.NewUser),
 		new(org.NewTeam), new(org.NewAgency), new(UserEdit),
+		new(assessment.Input), new(assessment.ThreatInput), new(plan.Input), new(service.ServiceInput),
+		new(service.SafetyInput), new(service.FundInput), new(followup.Input), new(followup.ReviewInput),
+		new(closure.ProposeInput), new(closure.FeedbackInput),
 		new(struct {
 			RiskLevel string `json:"risk_level"`
 			Reason    string `json:"reason"`
@@ -63,7 +71,10 @@ func FuzzDecodeJSON(f *testing.F) {
 // panic, and junk in a number field becomes a field error for that field.
 func FuzzForms(f *testing.F) {
 	for _, s := range []string{"age=12&type=cp", "age=twelve", "concerns=a&concerns=&concerns=b", "%zz", "version=9999999999999999999",
-		"declined=name&declined=age&given_name=%00", "urgent=on&age=-3"} {
+		"declined=name&declined=age&given_name=%00", "urgent=on&age=-3",
+		"threat_rows=999999&need_rows=-1&need_0_domain=safety", "objective_rows=3&action_0_objective=x&action_rows=40",
+		"progress.0.objective_id=a&progress.0.status=met", "evaluation.9.status=met&child_participated=1",
+		"closure_reason=death&confirmations=x", "answers.listened=yes&child_safe=safe"} {
 		f.Add(s)
 	}
 	p := profile.Default()
@@ -82,6 +93,12 @@ func FuzzForms(f *testing.F) {
 		_ = identificationForm(fm)
 		_ = screeningForm(fm, p)
 		_ = userForm(fm)
+		_, _, _ = assessmentForm(fm)
+		_ = planFormInput(fm)
+		_ = followupForm(fm)
+		_ = caseReviewForm(fm)
+		_ = closureProposeForm(fm)
+		_ = (&Server{prof: p}).closureFeedbackForm(fm)
 		_ = fm.version()
 		_ = fm.merge(nil)
 	})
