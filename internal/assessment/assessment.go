@@ -10,6 +10,7 @@ package assessment
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -169,15 +170,6 @@ const (
 	riskPrefix = "assessment: " // before the reason in the risk history
 )
 
-func oneOf(v string, opts []string) bool {
-	for _, o := range opts {
-		if v == o {
-			return true
-		}
-	}
-	return false
-}
-
 // threat validates one threat row of a case of type caseType, as field
 // prefix (e.g. threats.0), and returns it.
 func threat(p *profile.Profile, caseType, prefix string, in ThreatInput, now time.Time, f *errs.Fields) Threat {
@@ -233,7 +225,7 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 		return nil, err
 	}
 	var f errs.Fields
-	if !oneOf(in.Kind, []string{Initial, Comprehensive}) {
+	if !slices.Contains([]string{Initial, Comprehensive}, in.Kind) {
 		f.Add("kind", "err.choose")
 	}
 	today := p.Today(now)
@@ -284,10 +276,10 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 		if n.Description == "" || len(n.Description) > maxLong {
 			f.Add(prefix+".description", "err.required")
 		}
-		if !oneOf(ni.Met, MetValues) {
+		if !slices.Contains(MetValues, ni.Met) {
 			f.Add(prefix+".met", "err.choose")
 		}
-		if !oneOf(ni.Priority, Priorities) {
+		if !slices.Contains(Priorities, ni.Priority) {
 			f.Add(prefix+".priority", "err.choose")
 		}
 		needs = append(needs, n)

@@ -10,6 +10,7 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/profile"
 )
 
@@ -50,6 +51,21 @@ func AddDeadline(ctx context.Context, tx Tx, p *profile.Profile, c *Case, k dead
 	}
 	return tx.InsertDeadline(ctx, &deadline.Deadline{CaseID: c.ID, Kind: k, AnchorAt: anchor, DueAt: due,
 		AssigneeID: assignee, TeamID: c.TeamID, AgencyID: c.AgencyID, CreatedAt: now})
+}
+
+// SupervisorTask gives each supervisor of c's team a deadline of kind k
+// (an approval) and notifies them with kind n.
+func SupervisorTask(ctx context.Context, tx Tx, p *profile.Profile, c *Case, k deadline.Kind, n notify.Kind, actor string, now time.Time) error {
+	sups, err := tx.TeamSupervisors(ctx, c.TeamID)
+	if err != nil {
+		return err
+	}
+	for _, s := range sups {
+		if err := AddDeadline(ctx, tx, p, c, k, now, s, now); err != nil {
+			return err
+		}
+	}
+	return notify.Send(ctx, tx, sups, n, c.ID, actor, now)
 }
 
 // CompleteDeadlines marks the open deadlines of kind k of case c done.

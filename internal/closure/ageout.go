@@ -2,6 +2,7 @@ package closure
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,7 +80,7 @@ func RecordAgeOut(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor
 	var f errs.Fields
 	note = strings.TrimSpace(note)
 	switch {
-	case !oneOf(pathway, Pathways):
+	case !slices.Contains(Pathways, pathway):
 		f.Add("pathway", "err.choose")
 	case !task && c.AgeOutPathway == "" && !AgeOutDue(p, c, id, now):
 		f.Add("pathway", "err.age_out_not_due", p.AdultAge)

@@ -3,6 +3,7 @@ package closure
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,15 +33,6 @@ type FeedbackInput struct {
 	ChildSafe    string            `json:"child_safe"`
 	Comments     string            `json:"feedback_comments"`
 	FollowedUpOn string            `json:"followed_up_on"`
-}
-
-func oneOf(v string, opts []string) bool {
-	for _, o := range opts {
-		if v == o {
-			return true
-		}
-	}
-	return false
 }
 
 // checkVersion refuses an operation on a stale version of case c.
@@ -79,7 +71,7 @@ func (in *ProposeInput) validate(p *profile.Profile, c *cases.Case, lastContact 
 	seen := map[string]bool{}
 	var confs []string
 	for _, x := range in.Confirmations {
-		if !oneOf(x, Confirmations) {
+		if !slices.Contains(Confirmations, x) {
 			f.Add("confirmations", "err.choose")
 			break
 		}
@@ -179,16 +171,7 @@ func Propose(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, cas
 	}
 	// Closure is discussed with the supervisor first, to avoid a premature
 	// closure (L4525-4532).
-	sups, err := tx.TeamSupervisors(ctx, c.TeamID)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range sups {
-		if err := cases.AddDeadline(ctx, tx, p, c, deadline.ClosureApproval, now, s, now); err != nil {
-			return nil, err
-		}
-	}
-	if err := notify.Send(ctx, tx, sups, notify.ClosureProposed, c.ID, a.UserID, now); err != nil {
+	if err := cases.SupervisorTask(ctx, tx, p, c, deadline.ClosureApproval, notify.ClosureProposed, a.UserID, now); err != nil {
 		return nil, err
 	}
 	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {
@@ -371,7 +354,7 @@ func RecordFeedback(ctx context.Context, tx Tx, p *profile.Profile, a access.Act
 	answers := map[string]string{}
 	for _, q := range p.FeedbackQuestions {
 		v := strings.TrimSpace(in.Answers[q.Key])
-		if !oneOf(v, Answers) {
+		if !slices.Contains(Answers, v) {
 			f.Add("answers."+q.Key, "err.choose")
 			continue
 		}
@@ -384,7 +367,7 @@ func RecordFeedback(ctx context.Context, tx Tx, p *profile.Profile, a access.Act
 		}
 	}
 	in.Comments, in.FollowedUpOn = strings.TrimSpace(in.Comments), strings.TrimSpace(in.FollowedUpOn)
-	if !oneOf(in.ChildSafe, SafetyValues) {
+	if !slices.Contains(SafetyValues, in.ChildSafe) {
 		f.Add("child_safe", "err.choose")
 	}
 	if len(in.Comments) > maxLong {

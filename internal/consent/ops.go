@@ -3,6 +3,7 @@ package consent
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -113,15 +114,6 @@ type Input struct {
 	Notes                  string `json:"notes"`
 }
 
-func oneOf(v string, opts []string) bool {
-	for _, o := range opts {
-		if v == o {
-			return true
-		}
-	}
-	return false
-}
-
 // Add records consent or assent on case caseID by actor a.
 func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID string, in Input, now time.Time) (*Record, error) {
 	c, err := cases.Get(ctx, tx, a, access.Edit, access.Consent, caseID)
@@ -133,16 +125,16 @@ func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID 
 	if _, ok := p.ScopeByKey(in.Scope); !ok {
 		f.Add("scope", "err.choose")
 	}
-	if !oneOf(in.Giver, Givers) {
+	if !slices.Contains(Givers, in.Giver) {
 		f.Add("giver", "err.choose")
 	}
-	if !oneOf(in.Kind, []string{KindConsent, KindAssent}) {
+	if !slices.Contains([]string{KindConsent, KindAssent}, in.Kind) {
 		f.Add("kind", "err.choose")
 	}
-	if !oneOf(in.Decision, []string{Given, Refused}) {
+	if !slices.Contains([]string{Given, Refused}, in.Decision) {
 		f.Add("decision", "err.choose")
 	}
-	if !oneOf(in.Method, Methods) {
+	if !slices.Contains(Methods, in.Method) {
 		f.Add("method", "err.choose")
 	}
 	today := p.Today(now)
@@ -264,7 +256,7 @@ func AddOverride(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor,
 	if _, ok := p.ScopeByKey(in.Scope); !ok {
 		f.Add("scope", "err.choose")
 	}
-	if !oneOf(in.Basis, Bases) {
+	if !slices.Contains(Bases, in.Basis) {
 		f.Add("basis", "err.choose")
 	}
 	if len(in.Reason) < 10 || len(in.Reason) > 4000 {

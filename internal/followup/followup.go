@@ -13,6 +13,7 @@ package followup
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,15 +114,6 @@ const (
 	maxLong = 4000
 )
 
-func oneOf(v string, opts []string) bool {
-	for _, o := range opts {
-		if v == o {
-			return true
-		}
-	}
-	return false
-}
-
 // date checks a YYYY-MM-DD field that defaults to today and may not be in
 // the future.
 func date(p *profile.Profile, field string, v *string, now time.Time, f *errs.Fields) {
@@ -210,13 +202,13 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 		return nil, err
 	}
 	var f errs.Fields
-	if !oneOf(in.Mode, Modes) {
+	if !slices.Contains(Modes, in.Mode) {
 		f.Add("mode", "err.choose")
 	}
 	var contacts []string
 	seen := map[string]bool{}
 	for _, k := range in.Contacts {
-		if !oneOf(k, Contacts) {
+		if !slices.Contains(Contacts, k) {
 			f.Add("contacts", "err.choose")
 			break
 		}
@@ -235,7 +227,7 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	switch {
 	case in.Safety == "":
 		f.Add("safety", "err.followup_safety")
-	case !oneOf(in.Safety, SafetyValues):
+	case !slices.Contains(SafetyValues, in.Safety):
 		f.Add("safety", "err.choose")
 	case in.Safety != Safe && in.SafetyNotes == "":
 		f.Add("safety_notes", "err.followup_safety_notes")
@@ -332,7 +324,7 @@ func checkProgress(in []Progress, active *plan.Plan, f *errs.Fields) []Progress 
 		done[pr.ObjectiveID] = true
 		if pr.Status == "" {
 			pr.Status = o.Status
-		} else if !oneOf(pr.Status, plan.ObjectiveStatuses) {
+		} else if !slices.Contains(plan.ObjectiveStatuses, pr.Status) {
 			f.Add(prefix+".status", "err.choose")
 		}
 		if len(pr.Note) > maxLong {

@@ -3,6 +3,7 @@ package followup
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,7 +101,7 @@ func RecordReview(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor
 	}
 	var f errs.Fields
 	date(p, "reviewed_on", &in.ReviewedOn, now, &f)
-	if !oneOf(in.Trigger, Triggers) {
+	if !slices.Contains(Triggers, in.Trigger) {
 		f.Add("trigger", "err.choose")
 	}
 	trim(map[string]*string{"participation": &in.Participation, "plan_changes": &in.PlanChanges,
@@ -190,11 +191,11 @@ func checkEvaluation(in []Evaluation, active *plan.Plan, f *errs.Fields) []Evalu
 			f.Add(prefix+".objective_id", "err.followup_objective")
 			continue
 		}
-		if !oneOf(e.Status, plan.ObjectiveStatuses) {
+		if !slices.Contains(plan.ObjectiveStatuses, e.Status) {
 			f.Add(prefix+".status", "err.choose")
 		}
 		switch {
-		case oneOf(e.Effectiveness, EffectivenessValues):
+		case slices.Contains(EffectivenessValues, e.Effectiveness):
 		case e.Effectiveness == "" && !NeedsEffectiveness(e.Status):
 		default:
 			f.Add(prefix+".effectiveness", "err.choose")

@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -83,15 +84,6 @@ const (
 	maxLong  = 4000
 )
 
-func oneOf(v string, opts []string) bool {
-	for _, o := range opts {
-		if v == o {
-			return true
-		}
-	}
-	return false
-}
-
 // build validates in against the case's needs and returns the plan items.
 // An objective without its need, measure or due date is refused: objectives
 // are SMART (L4222-4263).
@@ -129,7 +121,7 @@ func build(p *profile.Profile, in *Input, needs []assessment.Need, now time.Time
 		if pt.Role == "" && pt.Name == "" {
 			continue
 		}
-		if !oneOf(pt.Role, ParticipantRoles) {
+		if !slices.Contains(ParticipantRoles, pt.Role) {
 			f.Add("participants."+strconv.Itoa(i)+".role", "err.choose")
 		}
 		if len(pt.Name) > maxShort {
@@ -184,16 +176,16 @@ func build(p *profile.Profile, in *Input, needs []assessment.Need, now time.Time
 		if a.What == "" || len(a.What) > maxLong {
 			f.Add(prefix+".what", "err.required")
 		}
-		if !oneOf(a.Kind, ActionKinds) {
+		if !slices.Contains(ActionKinds, a.Kind) {
 			f.Add(prefix+".kind", "err.choose")
 		}
-		if !oneOf(a.Who, Whos) {
+		if !slices.Contains(Whos, a.Who) {
 			f.Add(prefix+".who", "err.choose")
 		}
 		if len(a.WhoName) > maxShort {
 			f.Add(prefix+".who_name", "err.too_long", maxShort)
 		}
-		if !oneOf(a.Horizon, Horizons) {
+		if !slices.Contains(Horizons, a.Horizon) {
 			f.Add(prefix+".horizon", "err.choose")
 		}
 		date(prefix+".due_on", a.DueOn, false)
@@ -361,16 +353,7 @@ func Submit(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	if err := tx.UpdatePlan(ctx, pl); err != nil {
 		return nil, err
 	}
-	sups, err := tx.TeamSupervisors(ctx, c.TeamID)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range sups {
-		if err := cases.AddDeadline(ctx, tx, p, c, deadline.PlanApproval, now, s, now); err != nil {
-			return nil, err
-		}
-	}
-	if err := notify.Send(ctx, tx, sups, notify.PlanSubmitted, c.ID, a.UserID, now); err != nil {
+	if err := cases.SupervisorTask(ctx, tx, p, c, deadline.PlanApproval, notify.PlanSubmitted, a.UserID, now); err != nil {
 		return nil, err
 	}
 	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {

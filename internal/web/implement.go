@@ -199,39 +199,18 @@ type teamFundPage struct {
 // getTeamFund shows the supervisor the emergency fund payments of the
 // team's cases, month by month, with totals (the last twelve months).
 func (s *Server) getTeamFund(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if widest, ok := access.ListScope(rq.User.Role); !ok || widest == access.Own {
-		return errs.E(errs.Forbidden, "team fund: %s has no team view", rq.User.Role)
+	if err := hasTeamView(rq); err != nil {
+		return err
 	}
 	ctx := r.Context()
-	teamID := rq.User.TeamID
-	if rq.User.Role == org.Manager {
-		teamID = r.URL.Query().Get("team")
-	}
 	p := &teamFundPage{Page: s.page(rq, "fund.title", "team"), Currency: s.prof.EmergencyFund.Currency}
 	from := rq.Now.In(s.prof.Location()).AddDate(-1, 0, 0).Format("2006-01") + "-01"
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		if rq.User.Role == org.Manager {
-			teams, err := tx.Teams(ctx, rq.User.AgencyID)
-			if err != nil {
-				return err
-			}
-			p.Teams = teams
-			if teamID == "" && len(teams) > 0 {
-				teamID = teams[0].ID
-			}
-		}
-		if teamID == "" {
-			return errs.E(errs.Forbidden, "team fund: no team")
-		}
-		t, err := tx.Team(ctx, teamID)
+		t, teams, err := teamOf(ctx, tx, r, rq)
 		if err != nil {
 			return err
 		}
-		res := access.Resource{Kind: access.KindCaseList, Scope: access.Team, AgencyID: t.AgencyID, TeamID: t.ID}
-		if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
-			return errs.E(errs.NotFound, "team %s", teamID)
-		}
-		p.Team = t
+		p.Team, p.Teams = t, teams
 		ds, codes, err := tx.TeamDisbursements(ctx, t.ID, from)
 		if err != nil {
 			return err

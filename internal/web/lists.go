@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"sort"
 	"strconv"
@@ -137,45 +138,61 @@ type teamPage struct {
 	OpenCount    int
 }
 
+// hasTeamView refuses the roles that have no team view.
+func hasTeamView(rq *request) error {
+	if widest, ok := access.ListScope(rq.User.Role); !ok || widest == access.Own {
+		return errs.E(errs.Forbidden, "team view: %s has no team view", rq.User.Role)
+	}
+	return nil
+}
+
+// teamOf returns the team whose view rq asks for — the supervisor's own, or
+// the one a manager picks (by default the agency's first) — once access
+// allows it, with the teams a manager may pick from.
+func teamOf(ctx context.Context, tx *store.Tx, r *http.Request, rq *request) (*org.Team, []org.Team, error) {
+	teamID := rq.User.TeamID
+	var teams []org.Team
+	if rq.User.Role == org.Manager {
+		var err error
+		if teams, err = tx.Teams(ctx, rq.User.AgencyID); err != nil {
+			return nil, nil, err
+		}
+		if teamID = r.URL.Query().Get("team"); teamID == "" && len(teams) > 0 {
+			teamID = teams[0].ID
+		}
+	}
+	if teamID == "" {
+		return nil, nil, errs.E(errs.Forbidden, "team view: no team")
+	}
+	t, err := tx.Team(ctx, teamID)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := access.Resource{Kind: access.KindCaseList, Scope: access.Team, AgencyID: t.AgencyID, TeamID: t.ID}
+	if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
+		return nil, nil, errs.E(errs.NotFound, "team %s", teamID)
+	}
+	return t, teams, nil
+}
+
 // getTeam is the supervisor's team view (a manager picks the team): the
 // caseload of every caseworker against the profile's thresholds, the team's
 // overdue and due-soon tasks, and the team's cases.
 func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if widest, ok := access.ListScope(rq.User.Role); !ok || widest == access.Own {
-		return errs.E(errs.Forbidden, "team view: %s has no team view", rq.User.Role)
+	if err := hasTeamView(rq); err != nil {
+		return err
 	}
 	ctx := r.Context()
-	teamID := rq.User.TeamID
-	if rq.User.Role == org.Manager {
-		teamID = r.URL.Query().Get("team")
-	}
 	p := teamPage{Page: s.page(rq, "team.title", "team"), CountMax: countCap}
 	pg, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	if pg < 1 {
 		pg = 1
 	}
 	p.PageNo = pg
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		if rq.User.Role == org.Manager {
-			teams, err := tx.Teams(ctx, rq.User.AgencyID)
-			if err != nil {
-				return err
-			}
-			p.Teams = teams
-			if teamID == "" && len(teams) > 0 {
-				teamID = teams[0].ID
-			}
-		}
-		if teamID == "" {
-			return errs.E(errs.Forbidden, "team view: no team")
-		}
-		t, err := tx.Team(ctx, teamID)
-		if err != nil {
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		var t *org.Team
+		if t, p.Teams, err = teamOf(ctx, tx, r, rq); err != nil {
 			return err
-		}
-		res := access.Resource{Kind: access.KindCaseList, Scope: access.Team, AgencyID: t.AgencyID, TeamID: t.ID}
-		if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
-			return errs.E(errs.NotFound, "team %s", teamID)
 		}
 		p.Team = t
 		if p.Load, err = tx.TeamLoad(ctx, t.ID, rq.Now, rq.Now.Add(48*time.Hour)); err != nil {
