@@ -116,9 +116,11 @@ func (b *browser) bodyText() string {
 // text returns the visible text of sel.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
-		b.t.Fatalf("text of %s: %v", sel, err)
+		b.t.Fatalf("text of %s: %v\npage: %s", sel, err, b.bodyText())
 	}
 	return s
 }
