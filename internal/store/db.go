@@ -120,7 +120,7 @@ func openSQLite(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	if readers <= 0 {
 		readers = 4
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)&_pragma=cache_size(-16000)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)

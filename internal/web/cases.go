@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"sort"
@@ -55,7 +54,8 @@ type timelineItem struct {
 	At     time.Time
 	Action string
 	Actor  string
-	Detail map[string]any
+	When   string // At and Action in the reader's words, set by casePage.words
+	Label  string
 }
 
 // loadCaseView reads case id for rq inside tx. It returns the same not-found
@@ -206,7 +206,9 @@ var timelineShown = func() map[string]bool {
 // timeline returns the latest things that happened to case id, from its
 // audit trail: every change, not the reads.
 func (s *Server) timeline(ctx context.Context, tx *store.Tx, id string) ([]timelineItem, error) {
-	events, err := tx.AuditEvents(ctx, store.AuditFilter{CaseID: id, Limit: 300})
+	// Every change is one of timelineActions but a few (the CLI's): a
+	// little more than the page shows is enough.
+	events, err := tx.CaseChanges(ctx, id, timelineSize+10)
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +221,7 @@ func (s *Server) timeline(ctx context.Context, tx *store.Tx, id string) ([]timel
 		if len(out) == timelineSize {
 			break
 		}
-		it := timelineItem{At: e.At, Action: e.Action, Actor: e.ActorID}
-		if e.Detail != "" {
-			json.Unmarshal([]byte(e.Detail), &it.Detail)
-		}
-		out = append(out, it)
+		out = append(out, timelineItem{At: e.At, Action: e.Action, Actor: e.ActorID})
 		actors = append(actors, e.ActorID)
 	}
 	names, err := tx.UserNames(ctx, actors)
@@ -234,6 +232,15 @@ func (s *Server) timeline(ctx context.Context, tx *store.Tx, id string) ([]timel
 		out[i].Actor = names[out[i].Actor]
 	}
 	return out, nil
+}
+
+// words puts the timeline in the reader's words once, in Go: the page's
+// longest list, where a template method call per value costs the most.
+func (p *casePage) words() {
+	for i := range p.Timeline {
+		it := &p.Timeline[i]
+		it.When, it.Label = p.DateTime(it.At), p.T("timeline."+it.Action)
+	}
 }
 
 type casePage struct {
@@ -265,6 +272,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	p := casePage{Page: s.page(rq, "case.title", ""), caseView: v}
+	p.words()
 	// Whatever was just done says so, if there is a message for it.
 	if done := r.URL.Query().Get("done"); done != "" && rq.L.Has("flash."+done) {
 		p.Flash = "flash." + done
@@ -550,6 +558,7 @@ func (s *Server) caseFormFailed(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	p := casePage{Page: s.page(rq, "case.title", ""), caseView: v}
+	p.words()
 	p.Errors = fe
 	status := http.StatusUnprocessableEntity
 	if isConflict {

@@ -127,3 +127,18 @@ func TestCatalogCoversValues(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveStaticMessages: a message printed with a literal key and no
+// arguments is written into the template once, escaped; anything else is
+// left to the call at render time.
+func TestResolveStaticMessages(t *testing.T) {
+	l := i18n.MustLoad().Locale("en")
+	src := `<p title="{{.T "field.child_views"}}">{{$.T "case.back"}}</p>{{.T "due.in_days" 3}}{{$p.T "case.back"}}`
+	want := `<p title="The child&#39;s views">Back to the caseload</p>{{.T "due.in_days" 3}}{{$p.T "case.back"}}`
+	if l.T("field.child_views") != "The child's views" || l.T("case.back") != "Back to the caseload" {
+		t.Fatal("the test's messages changed: update the example")
+	}
+	if got := resolve(src, l); got != want {
+		t.Errorf("resolve:\n got %s\nwant %s", got, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -23,9 +24,29 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// templates holds one parsed template set per page, each with the layout.
+// templates holds, per language, one parsed template set per page, each
+// with the layout.
 type templates struct {
-	pages map[string]*template.Template
+	byLang map[string]map[string]*template.Template
+	def    string // the catalog's first language, for any other
+}
+
+// staticT matches a message printed with a literal key and nothing else,
+// {{.T "key"}} or {{$.T "key"}}, which loadTemplates resolves once per
+// language instead of by a reflective call on every render.
+var staticT = regexp.MustCompile(`\{\{\$?\.T "([a-z_]+\.[a-z0-9_.]+)"\}\}`)
+
+// resolve writes the messages of staticT into src in the words of l,
+// escaped as the HTML text they stand in. A message that itself holds
+// template delimiters is left to the call.
+func resolve(src string, l *i18n.Locale) string {
+	return staticT.ReplaceAllStringFunc(src, func(m string) string {
+		msg := l.T(staticT.FindStringSubmatch(m)[1])
+		if strings.Contains(msg, "{{") || strings.Contains(msg, "}}") {
+			return m
+		}
+		return template.HTMLEscapeString(msg)
+	})
 }
 
 var funcs = template.FuncMap{
@@ -81,16 +102,49 @@ var funcs = template.FuncMap{
 	},
 }
 
-func loadTemplates() (*templates, error) {
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html")
+func loadTemplates(cat *i18n.Catalog) (*templates, error) {
+	langs := cat.Languages()
+	t := &templates{byLang: map[string]map[string]*template.Template{}, def: i18n.Fallback}
+	for _, lang := range langs {
+		pages, err := parsePages(cat.Locale(lang))
+		if err != nil {
+			return nil, err
+		}
+		t.byLang[lang] = pages
+	}
+	return t, nil
+}
+
+// parsePages parses every page with the layout and the partials, their
+// static messages in the words of l.
+func parsePages(l *i18n.Locale) (map[string]*template.Template, error) {
+	parse := func(t *template.Template, file string) error {
+		b, err := templateFS.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		if name := path.Base(file); name != t.Name() {
+			// (New with the root's own name would replace the root, funcs and all.)
+			t = t.New(name)
+		}
+		_, err = t.Parse(resolve(string(b), l))
+		return err
+	}
+	layout := template.New("layout.html").Funcs(funcs)
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
 	if err != nil {
 		return nil, err
+	}
+	for _, f := range append([]string{"templates/layout.html"}, partials...) {
+		if err := parse(layout, f); err != nil {
+			return nil, err
+		}
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	t := &templates{pages: map[string]*template.Template{}}
+	pages := map[string]*template.Template{}
 	for _, n := range names {
 		base := path.Base(n)
 		if base == "layout.html" || strings.HasPrefix(base, "_") {
@@ -100,12 +154,12 @@ func loadTemplates() (*templates, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := clone.ParseFS(templateFS, n); err != nil {
+		if err := parse(clone, n); err != nil {
 			return nil, err
 		}
-		t.pages[strings.TrimSuffix(base, ".html")] = clone
+		pages[strings.TrimSuffix(base, ".html")] = clone
 	}
-	return t, nil
+	return pages, nil
 }
 
 // Page is what every page template gets: the locale, the profile, who is
@@ -126,6 +180,9 @@ type Page struct {
 
 // T translates key.
 func (p *Page) T(key string, args ...any) string { return p.L.T(key, args...) }
+
+// lang is the language the page is written in (its templates'), for renderBytes.
+func (p *Page) lang() string { return p.L.Lang }
 
 // Opt returns the label of option key of profile list.
 func (p *Page) Opt(list, key string) string {
@@ -333,7 +390,13 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 
 // renderBytes renders template name with data.
 func (s *Server) renderBytes(name string, data any) ([]byte, error) {
-	t, ok := s.tmpl.pages[name]
+	pages := s.tmpl.byLang[s.tmpl.def]
+	if d, ok := data.(interface{ lang() string }); ok {
+		if p, ok := s.tmpl.byLang[d.lang()]; ok {
+			pages = p
+		}
+	}
+	t, ok := pages[name]
 	if !ok {
 		return nil, fmt.Errorf("render: no template %q", name)
 	}

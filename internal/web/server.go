@@ -66,7 +66,7 @@ func New(db *store.DB, p *profile.Profile, cfg Config) (*Server, error) {
 	if s.static, err = loadStatic(); err != nil {
 		return nil, err
 	}
-	if s.tmpl, err = loadTemplates(); err != nil {
+	if s.tmpl, err = loadTemplates(cat); err != nil {
 		return nil, err
 	}
 	s.routes = s.routeTable()
