@@ -69,16 +69,6 @@ func (s *Server) wrap(rt route) http.Handler {
 				http.Redirect(w, r, "/account", http.StatusSeeOther)
 				return
 			}
-			if rt.auth == page && r.Method == http.MethodGet {
-				ctx := r.Context()
-				if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-					rq.Unread, err = tx.UnreadNotifications(ctx, rq.User.ID, 100)
-					return err
-				}); err != nil {
-					s.fail(w, r, rq, err)
-					return
-				}
-			}
 			r = r.WithContext(audit.WithMeta(r.Context(), audit.Meta{ActorID: rq.User.ID,
 				ActorRole: string(rq.User.Role), AgencyID: rq.User.AgencyID, IP: s.clientIP(r)}))
 		} else {
@@ -121,7 +111,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 	var sess *store.Session
 	var u *org.User
 	err = s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		sess, u, err = tx.SessionUser(ctx, id)
+		if sess, u, err = tx.SessionUser(ctx, id); err != nil {
+			return err
+		}
+		// A page shows the unread notifications in its header: counted in
+		// the same read.
+		if !rq.API && r.Method == http.MethodGet {
+			rq.Unread, err = tx.UnreadNotifications(ctx, u.ID, 100)
+		}
 		return err
 	})
 	if err != nil {
