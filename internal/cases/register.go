@@ -342,6 +342,33 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 		CreatedBy: a.UserID, CreatedAt: now, UpdatedBy: a.UserID, UpdatedAt: now, Version: 1,
 	}
 	id := r.identity()
+	// The deadlines a new case starts with, decided before it is stored so
+	// that it is stored with the earliest of them (no refresh afterwards).
+	var ds []*deadline.Deadline
+	add := func(k deadline.Kind, anchor time.Time, done time.Time) {
+		due, ok := deadline.Due(p, k, c.RiskLevel, anchor)
+		if !ok {
+			return
+		}
+		d := &deadline.Deadline{Kind: k, AnchorAt: anchor, DueAt: due, AssigneeID: c.CaseworkerID,
+			TeamID: c.TeamID, AgencyID: c.AgencyID, DoneAt: done, CreatedAt: now}
+		if !done.IsZero() {
+			d.DoneBy = a.UserID
+		}
+		ds = append(ds, d)
+		if d.Open() && (c.NextDueAt.IsZero() || due.Before(c.NextDueAt)) {
+			c.NextDueAt = due
+		}
+	}
+	add(deadline.Registration, referredAt, registeredAt)
+	add(deadline.Assessment, registeredAt, time.Time{})
+	if c.Urgent {
+		add(deadline.UrgentResponse, now, time.Time{})
+	}
+	// Planning for turning adult (as SyncAgeOut would open it).
+	if adult, ok := AdultOn(p, c, id); ok && adult.After(now) {
+		add(deadline.AgeOut, adult, time.Time{})
+	}
 	if err := tx.InsertCase(ctx, c, id); err != nil {
 		return nil, err
 	}
@@ -354,40 +381,19 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 		ChangedBy: a.UserID, ChangedAt: now}); err != nil {
 		return nil, err
 	}
-	add := func(k deadline.Kind, anchor time.Time, done time.Time) error {
-		due, ok := deadline.Due(p, k, c.RiskLevel, anchor)
-		if !ok {
-			return nil
-		}
-		d := &deadline.Deadline{CaseID: c.ID, Kind: k, AnchorAt: anchor, DueAt: due, AssigneeID: c.CaseworkerID,
-			TeamID: c.TeamID, AgencyID: c.AgencyID, DoneAt: done, CreatedAt: now}
-		if !done.IsZero() {
-			d.DoneBy = a.UserID
-		}
-		return tx.InsertDeadline(ctx, d)
-	}
-	if err := add(deadline.Registration, referredAt, registeredAt); err != nil {
-		return nil, err
-	}
-	if err := add(deadline.Assessment, registeredAt, time.Time{}); err != nil {
-		return nil, err
-	}
-	if c.Urgent {
-		if err := add(deadline.UrgentResponse, now, time.Time{}); err != nil {
+	for _, d := range ds {
+		d.CaseID = c.ID
+		if err := tx.InsertDeadline(ctx, d); err != nil {
 			return nil, err
 		}
+	}
+	if c.Urgent {
 		if err := notify.Supervisors(ctx, tx, c.TeamID, notify.Urgent, c.ID, a.UserID, now); err != nil {
 			return nil, err
 		}
 	}
 	if err := tx.InsertStepChange(ctx, &StepChange{CaseID: c.ID, To: StepAssessment, Reason: "registered",
 		ChangedBy: a.UserID, ChangedAt: now}); err != nil {
-		return nil, err
-	}
-	if err := SyncAgeOut(ctx, tx, p, c, id, now); err != nil {
-		return nil, err
-	}
-	if err := tx.RefreshNextDue(ctx, c.ID); err != nil {
 		return nil, err
 	}
 	detail, _ := json.Marshal(map[string]any{"risk": c.RiskLevel, "urgent": c.Urgent, "declined": c.Declined})

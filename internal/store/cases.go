@@ -84,18 +84,24 @@ func (tx *Tx) CaseByCode(ctx context.Context, code string) (*cases.Case, error) 
 
 // InsertCase stores a new case and its identity. When the random code is
 // already taken it draws another.
+// (c.NextDueAt is stored as given: the earliest of the deadlines the caller
+// inserts next, or zero for none.)
 func (tx *Tx) InsertCase(ctx context.Context, c *cases.Case, id *cases.Identity) error {
 	if c.ID == "" {
 		c.ID = NewID()
 	}
 	details, _ := json.Marshal(c.Details)
+	next := noDue
+	if !c.NextDueAt.IsZero() {
+		next = ms(c.NextDueAt)
+	}
 	for attempt := 0; ; attempt++ {
 		res, err := tx.exec(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (code) DO NOTHING`,
 			c.ID, c.Code, c.Type, c.AgencyID, c.TeamID, c.CaseworkerID, c.Status, c.Step, c.RiskLevel, c.Urgent,
 			c.Priority, c.CareStatus, c.CareArrangement, c.Sex, nullInt(c.AgeYears), c.AgeEstimated, c.RegisteredOn,
 			c.RegistrationPlace, ms(c.ReferredAt), ms(c.RegisteredAt), c.Source, jsonList(c.Concerns), string(details),
-			jsonList(c.Declined), nullStr(c.ScreeningID), noDue, c.CreatedBy, ms(c.CreatedAt), c.UpdatedBy,
+			jsonList(c.Declined), nullStr(c.ScreeningID), next, c.CreatedBy, ms(c.CreatedAt), c.UpdatedBy,
 			ms(c.UpdatedAt), c.Version, c.ConsentSince, c.AgeOutPathway, nullMS(c.ClosedAt), c.ClosureReason, c.Reopened,
 			nullStr(c.FollowUpBy))
 		if err != nil {
