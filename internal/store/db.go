@@ -41,6 +41,12 @@ type DB struct {
 	// once per request. (The one-connection write pool cannot prepare on the
 	// pool while a transaction holds its connection, so writes are not cached.)
 	rStmts, preparing sync.Map
+
+	// The background preparations (prepareRead), which Close waits for: one
+	// still opening a connection would otherwise create files after Close.
+	bgMu     sync.Mutex
+	bgClosed bool
+	bg       sync.WaitGroup
 }
 
 // Options tune Open.
@@ -146,6 +152,10 @@ func redact(dbURL string) string {
 // Close stops the audit writer and closes the pools.
 func (db *DB) Close() error {
 	db.audit.close()
+	db.bgMu.Lock()
+	db.bgClosed = true
+	db.bgMu.Unlock()
+	db.bg.Wait()
 	db.rStmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	err := db.w.Close()
 	if db.r != db.w {
@@ -283,7 +293,16 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 	v, ok := tx.db.rStmts.Load(q)
 	if !ok {
 		if _, busy := tx.db.preparing.LoadOrStore(q, true); !busy {
-			go tx.db.prepareRead(q)
+			db := tx.db
+			db.bgMu.Lock()
+			if !db.bgClosed {
+				db.bg.Add(1)
+				go func() {
+					defer db.bg.Done()
+					db.prepareRead(q)
+				}()
+			}
+			db.bgMu.Unlock()
 		}
 		return nil
 	}
