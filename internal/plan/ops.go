@@ -321,20 +321,30 @@ func find(ctx context.Context, tx Tx, c *cases.Case, id string) (*Plan, []Plan, 
 	return nil, nil, errs.E(errs.NotFound, "plan %s", id)
 }
 
+// decide reads plan id of case caseID, which a may act on (act), at
+// version: the start of every decision on a plan.
+func decide(ctx context.Context, tx Tx, a access.Actor, act access.Action, caseID, id string, version int) (*cases.Case, *Plan, []Plan, error) {
+	c, err := cases.Get(ctx, tx, a, act, access.Plan, caseID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pl, ps, err := find(ctx, tx, c, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if pl.Version != version {
+		return nil, nil, nil, &errs.ConflictError{Record: "plan", Version: pl.Version, Current: pl}
+	}
+	return c, pl, ps, nil
+}
+
 // Submit sends draft plan id of case caseID (read at version) on: for the
 // supervisor's approval when the case's risk level needs it, otherwise
 // straight to active.
 func Submit(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID, id string, version int, now time.Time) (*Plan, error) {
-	c, err := cases.Get(ctx, tx, a, access.Edit, access.Plan, caseID)
+	c, pl, ps, err := decide(ctx, tx, a, access.Edit, caseID, id, version)
 	if err != nil {
 		return nil, err
-	}
-	pl, ps, err := find(ctx, tx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	if pl.Version != version {
-		return nil, &errs.ConflictError{Record: "plan", Version: pl.Version, Current: pl}
 	}
 	if pl.Status != Draft {
 		return nil, errs.Field("plan", "err.plan_not_draft")
@@ -365,16 +375,9 @@ func Submit(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 // Approve approves submitted plan id (read at version): it becomes active.
 // Only the case's supervisor approves.
 func Approve(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID, id string, version int, now time.Time) (*Plan, error) {
-	c, err := cases.Get(ctx, tx, a, access.Approve, access.Plan, caseID)
+	c, pl, ps, err := decide(ctx, tx, a, access.Approve, caseID, id, version)
 	if err != nil {
 		return nil, err
-	}
-	pl, ps, err := find(ctx, tx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	if pl.Version != version {
-		return nil, &errs.ConflictError{Record: "plan", Version: pl.Version, Current: pl}
 	}
 	if pl.Status != Submitted {
 		return nil, errs.Field("plan", "err.plan_not_submitted")
@@ -390,16 +393,9 @@ func Approve(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, cas
 // Return sends submitted plan id (read at version) back to the caseworker
 // with the supervisor's comments.
 func Return(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID, id string, version int, comments string, now time.Time) (*Plan, error) {
-	c, err := cases.Get(ctx, tx, a, access.Approve, access.Plan, caseID)
+	c, pl, _, err := decide(ctx, tx, a, access.Approve, caseID, id, version)
 	if err != nil {
 		return nil, err
-	}
-	pl, _, err := find(ctx, tx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	if pl.Version != version {
-		return nil, &errs.ConflictError{Record: "plan", Version: pl.Version, Current: pl}
 	}
 	if pl.Status != Submitted {
 		return nil, errs.Field("plan", "err.plan_not_submitted")
