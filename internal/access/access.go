@@ -29,7 +29,10 @@ const (
 	Feedback Action = "feedback" // the post-closure follow-up and feedback survey
 	Assign   Action = "assign"   // choose or change the primary caseworker
 	Screen   Action = "screen"   // screen identifications against eligibility
-	Manage   Action = "manage"   // administer users, teams, agencies
+	Manage   Action = "manage"   // administer users, teams, agencies, the service directory
+	Refer    Action = "refer"    // refer a case to a service, request its transfer, call a conference
+	Respond  Action = "respond"  // answer a referral or transfer addressed to the actor
+	Glass    Action = "glass"    // break-glass: time-limited read access with a stated reason
 	Download Action = "download" // the OpenAPI document, the profile
 )
 
@@ -47,7 +50,11 @@ const (
 	KindAgency         Kind = "agency"
 	KindAudit          Kind = "audit"
 	KindProfile        Kind = "profile"
-	KindOwn            Kind = "own" // the actor's own account and API tokens
+	KindOwn            Kind = "own"       // the actor's own account and API tokens
+	KindDirectory      Kind = "directory" // the service directory
+	KindReferral       Kind = "referral"  // a referral, seen from the sending or the receiving side
+	KindTransfer       Kind = "transfer"  // a transfer awaiting the receiving side
+	KindConference     Kind = "conference"
 )
 
 // Section is a part of the case file with its own permissions.
@@ -85,8 +92,62 @@ type Case struct {
 	AgencyID     string
 	TeamID       string
 	CaseworkerID string
-	Closed       bool   // a closed file is read-only
-	FollowUpBy   string // who does the post-closure follow-up (the supervisor or a designee)
+	Closed       bool    // a closed file is read-only
+	FollowUpBy   string  // who does the post-closure follow-up (the supervisor or a designee)
+	Grants       []Grant // grants in force on the case (loaded for actors outside its scope)
+}
+
+// Grant lets someone outside a case's scope read named sections of it:
+// a referral's receiver, a transfer's receiving agency before it accepts,
+// a conference's external participant, or a break-glass reader. Whoever
+// loads grants loads only those in force (not revoked, not expired, their
+// referral or conference still open).
+type Grant struct {
+	Via      string     // referral, transfer, conference or break_glass
+	UserID   string     // one user; or else
+	AgencyID string     // the users of this agency
+	Roles    []org.Role // with one of these roles (any role when empty)
+	Sections []Section
+}
+
+// Holds reports whether g is addressed to a.
+func (g Grant) Holds(a Actor) bool {
+	if g.UserID != "" {
+		return g.UserID == a.UserID
+	}
+	if g.AgencyID == "" || g.AgencyID != a.AgencyID {
+		return false
+	}
+	if len(g.Roles) == 0 {
+		return true
+	}
+	for _, r := range g.Roles {
+		if r == a.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// Covers reports whether g includes section s.
+func (g Grant) Covers(s Section) bool {
+	for _, x := range g.Sections {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Party is who sent and who receives a referral, a transfer or a
+// conference invitation: what Decide needs to know of one.
+type Party struct {
+	FromAgencyID string   // the sending agency (the case's agency)
+	SenderID     string   // who sent it
+	ToAgencyID   string   // the receiving agency
+	ToTeamID     string   // the receiving team, for an internal transfer
+	ToUserID     string   // the named receiver, if any
+	Users        []string // a conference's participants
 }
 
 // Resource is the record an action is on.
@@ -98,6 +159,7 @@ type Resource struct {
 	AgencyID string  // the record's agency, for agency-bound kinds
 	TeamID   string  // the record's team, where it has one
 	OwnerID  string  // KindOwn, KindUser: the user concerned
+	Party    Party   // KindReferral, KindTransfer, KindConference
 }
 
 // Decision is Decide's answer. Reason says why, for the audit trail.
@@ -143,6 +205,14 @@ func Decide(a Actor, act Action, r Resource) Decision {
 			return allow("the context profile is not confidential")
 		}
 		return deny("the profile is set by the deployment's file")
+	case KindDirectory:
+		return decideDirectory(a, act, r)
+	case KindReferral:
+		return decideReferral(a, act, r)
+	case KindTransfer:
+		return decideTransfer(a, act, r)
+	case KindConference:
+		return decideConference(a, act, r)
 	case KindOwn:
 		if r.OwnerID == a.UserID && (act == View || act == Edit || act == Create) {
 			return allow("own account")
@@ -189,6 +259,18 @@ func decideCase(a Actor, act Action, c Case, s Section) Decision {
 		}
 		return deny("may not register cases here")
 	}
+	if act == Glass {
+		return decideGlass(a, c)
+	}
+	if act == View {
+		if _, in := caseScope(a, c); !in {
+			for _, g := range c.Grants {
+				if g.Holds(a) && g.Covers(s) && !(c.Closed && s == Consent) {
+					return allow("granted by " + g.Via)
+				}
+			}
+		}
+	}
 	if c.Closed {
 		return decideClosed(a, act, c, s)
 	}
@@ -214,6 +296,11 @@ func decideCase(a Actor, act Action, c Case, s Section) Decision {
 			return allow("assigns caseworkers in " + string(scope) + " scope")
 		}
 		return deny("only supervisors and managers reassign cases")
+	case Refer:
+		if a.Role == org.Caseworker || a.Role == org.Supervisor {
+			return allow("works on the case (" + string(scope) + ")")
+		}
+		return deny("the case's caseworker or supervisor refers, transfers and calls conferences")
 	}
 	return deny("action not allowed on an open case")
 }
@@ -362,4 +449,167 @@ func MayGrantRole(a Actor, r org.Role) bool {
 		return r != org.SystemAdmin
 	}
 	return false
+}
+
+// decideGlass decides break-glass: case management staff of the case's own
+// agency may ask for time-limited read access to a case outside their
+// scope, stating a reason; nobody reaches another agency's cases this way,
+// and administrators, officers and providers never do.
+func decideGlass(a Actor, c Case) Decision {
+	if _, in := caseScope(a, c); in {
+		return deny("the case is already in the actor's scope")
+	}
+	switch a.Role {
+	case org.Caseworker, org.Supervisor, org.Manager:
+		if a.AgencyID == c.AgencyID {
+			return allow("break-glass within the case's agency")
+		}
+		return deny("break-glass never crosses agencies")
+	}
+	return deny(string(a.Role) + " does not open case files")
+}
+
+// decideDirectory: every signed-in user of an agency reads the service
+// directory (referring needs it, and it holds no case content); agency and
+// system administrators keep it.
+func decideDirectory(a Actor, act Action, r Resource) Decision {
+	switch act {
+	case View, Download:
+		return allow("the service directory is shared by the deployment")
+	case Create, Edit, Manage:
+		switch a.Role {
+		case org.SystemAdmin:
+			return allow("system administrator")
+		case org.AgencyAdmin:
+			if r.AgencyID == "" || r.AgencyID == a.AgencyID {
+				return allow("administrator of the agency")
+			}
+			return deny("another agency's entries are kept by that agency")
+		}
+		return deny("the directory is kept by administrators")
+	}
+	return deny("action not allowed on the directory")
+}
+
+// receives reports whether a is a receiver of p: its named user, or, with no
+// named user, one of roles in the receiving agency.
+func receives(a Actor, p Party, roles ...org.Role) bool {
+	if p.ToUserID != "" {
+		return a.UserID == p.ToUserID
+	}
+	if a.AgencyID != p.ToAgencyID {
+		return false
+	}
+	for _, r := range roles {
+		if a.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// decideReferral decides on a referral. The sending side is whoever may see
+// the case (r.Case); the receiving side is the named user or, when none is
+// named, the receiving agency's service providers. Receivers answer and
+// record the service; senders record the outcome and withdraw it.
+func decideReferral(a Actor, act Action, r Resource) Decision {
+	_, sender := caseScope(a, r.Case)
+	if r.Case.ID == "" { // stand-alone: the sender's agency's case management staff
+		sender = a.AgencyID == r.Party.FromAgencyID && (a.Role == org.Caseworker || a.Role == org.Supervisor ||
+			a.Role == org.Manager)
+	}
+	receiver := receives(a, r.Party, org.ServiceProvider)
+	switch act {
+	case View:
+		if sender || receiver {
+			return allow("sender or receiver of the referral")
+		}
+	case Respond:
+		if receiver {
+			return allow("receiver of the referral")
+		}
+		if sender {
+			return deny("the receiving service answers a referral")
+		}
+	case Edit:
+		if sender && (a.Role == org.Caseworker || a.Role == org.Supervisor) {
+			return allow("works on the referring case")
+		}
+		if sender || receiver {
+			return deny("the referring caseworker records the outcome")
+		}
+	}
+	return deny("referral not addressed to the actor")
+}
+
+// decideTransfer decides on a transfer. Internal transfers are approved by
+// the supervisor of the case's team; external ones are accepted or declined
+// by a supervisor or manager of the receiving agency (the receiving team's
+// supervisor, when a team is named).
+func decideTransfer(a Actor, act Action, r Resource) Decision {
+	scope, sender := caseScope(a, r.Case)
+	internal := r.Party.ToAgencyID == r.Party.FromAgencyID
+	receiver := false
+	if !internal && a.AgencyID == r.Party.ToAgencyID {
+		receiver = a.Role == org.Manager || (a.Role == org.Supervisor && (r.Party.ToTeamID == "" || r.Party.ToTeamID == a.TeamID))
+	}
+	switch act {
+	case View:
+		if sender || receiver {
+			return allow("sender or receiver of the transfer")
+		}
+	case Approve:
+		if internal && sender && a.Role == org.Supervisor {
+			return allow("supervisor of the case's team (" + string(scope) + ")")
+		}
+		if sender {
+			return deny("the case's supervisor approves an internal transfer")
+		}
+	case Respond:
+		if receiver {
+			return allow("supervisor or manager of the receiving agency")
+		}
+		if sender {
+			return deny("the receiving agency accepts or declines")
+		}
+	case Edit:
+		if sender && (a.Role == org.Caseworker || a.Role == org.Supervisor) {
+			return allow("works on the case")
+		}
+		if sender || receiver {
+			return deny("the case's caseworker or supervisor withdraws a transfer")
+		}
+	}
+	return deny("transfer not addressed to the actor")
+}
+
+// decideConference decides on a case conference: the case's staff see and
+// run it; every participant sees it and signs off.
+func decideConference(a Actor, act Action, r Resource) Decision {
+	_, staff := caseScope(a, r.Case)
+	participant := false
+	for _, u := range r.Party.Users {
+		participant = participant || u == a.UserID
+	}
+	switch act {
+	case View:
+		if staff || participant {
+			return allow("case staff or participant")
+		}
+	case Edit:
+		if staff && (a.Role == org.Caseworker || a.Role == org.Supervisor) {
+			return allow("works on the case")
+		}
+		if staff || participant {
+			return deny("the case's caseworker or supervisor keeps the conference record")
+		}
+	case Respond:
+		if participant {
+			return allow("participant signs off")
+		}
+		if staff {
+			return deny("only participants sign off")
+		}
+	}
+	return deny("conference not open to the actor")
 }
