@@ -432,6 +432,7 @@ func (p *Profile) validate() []Problem {
 		{"emergency_fund.purposes", p.EmergencyFund.Purposes},
 		{"emergency_fund.criteria", p.EmergencyFund.Criteria},
 		{"feedback_questions", p.FeedbackQuestions},
+		{"case_link_relations", p.LinkRelations},
 	}
 	for _, l := range lists {
 		validateOptions(l.key, l.opts, bad)
@@ -488,6 +489,11 @@ func (p *Profile) validate() []Problem {
 			bad(fmt.Sprintf("sexual_incident_types[%d]", i), "%q is not one of the incident_types", k)
 		}
 	}
+	for i, k := range p.MandatoryReporting {
+		if !Has(p.IncidentTypes[CP], k) && !Has(p.IncidentTypes[GBV], k) {
+			bad(fmt.Sprintf("mandatory_reporting_incident_types[%d]", i), "%q is not one of the incident_types", k)
+		}
+	}
 	if !regexp.MustCompile(`^[A-Z]{3}$`).MatchString(p.EmergencyFund.Currency) {
 		bad("emergency_fund.currency", "%q is not a currency code like USD, EUR or KES", p.EmergencyFund.Currency)
 	}
@@ -495,7 +501,8 @@ func (p *Profile) validate() []Problem {
 		bad("emergency_fund.max_amount", "must be 0 (no cap) or more")
 	}
 	for key, d := range map[string]Duration{"post_closure_follow_up": p.PostClosureFollowUp, "age_out_alert": p.AgeOutAlert,
-		"no_contact_closure": p.NoContactClosure, "task_horizon": p.TaskHorizon} {
+		"no_contact_closure": p.NoContactClosure, "task_horizon": p.TaskHorizon, "directory_refresh": p.DirectoryRefresh,
+		"break_glass_for": p.BreakGlassFor} {
 		if d <= 0 {
 			bad(key, "must be more than 0")
 		}

@@ -78,6 +78,10 @@ type Profile struct {
 	TaskHorizon           Duration               `yaml:"task_horizon"`
 	NoContactClosure      Duration               `yaml:"no_contact_closure"`
 	FeedbackQuestions     []Option               `yaml:"feedback_questions"`
+	DirectoryRefresh      Duration               `yaml:"directory_refresh"`
+	BreakGlassFor         Duration               `yaml:"break_glass_for"`
+	MandatoryReporting    []string               `yaml:"mandatory_reporting_incident_types"`
+	LinkRelations         []Option               `yaml:"case_link_relations"`
 
 	// Source names where the profile came from, for messages.
 	Source string `yaml:"-"`
