@@ -5,6 +5,7 @@ package notify
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -26,11 +27,31 @@ const (
 	Reopened         Kind = "reopened"
 	Unsafe           Kind = "unsafe"          // a follow-up found the child unsafe
 	ClosedConcerns   Kind = "closed_concerns" // the post-closure follow-up found safety concerns
+
+	ReferralReceived   Kind = "referral_received" // a referral was addressed to you or your service
+	ReferralAccepted   Kind = "referral_accepted"
+	ReferralDeclined   Kind = "referral_declined"
+	ReferralProvided   Kind = "referral_provided" // the receiving service recorded the service given
+	ReferralOverride   Kind = "referral_override" // a referral was sent under a consent override: tell the family
+	TransferRequested  Kind = "transfer_requested" // a transfer waits for your approval or acceptance
+	TransferApproved   Kind = "transfer_approved"
+	TransferAccepted   Kind = "transfer_accepted"
+	TransferDeclined   Kind = "transfer_declined"
+	TransferReceived   Kind = "transfer_received" // a transferred case is now yours
+	ConferenceInvited  Kind = "conference_invited"
+	ConferenceChanged  Kind = "conference_changed" // the conference record was completed: sign it off
+	BreakGlass         Kind = "break_glass"        // someone opened a case with break-glass access
+	MandatoryReport    Kind = "mandatory_report"   // an incident calls for a mandatory-reporting decision
+	MandatoryDecided   Kind = "mandatory_decided"
+	CaseLinked         Kind = "case_linked" // a case of yours was linked to another for coordination
 )
 
 // Kinds lists every kind, for the message catalog test.
 var Kinds = []Kind{Urgent, ConsentWithdrawn, PlanSubmitted, PlanApproved, PlanReturned, ClosureProposed,
-	ClosureApproved, ClosureReturned, PostClosure, MedicalReferral, Reopened, Unsafe, ClosedConcerns}
+	ClosureApproved, ClosureReturned, PostClosure, MedicalReferral, Reopened, Unsafe, ClosedConcerns,
+	ReferralReceived, ReferralAccepted, ReferralDeclined, ReferralProvided, ReferralOverride, TransferRequested,
+	TransferApproved, TransferAccepted, TransferDeclined, TransferReceived, ConferenceInvited, ConferenceChanged,
+	BreakGlass, MandatoryReport, MandatoryDecided, CaseLinked}
 
 // Notification is one notice to one user.
 type Notification struct {
@@ -38,6 +59,7 @@ type Notification struct {
 	UserID    string
 	Kind      Kind
 	CaseID    string
+	SubjectID string // the referral, transfer or conference it is about, if any
 	CaseCode  string // filled when listing
 	ActorID   string
 	ActorName string // filled when listing
@@ -51,15 +73,41 @@ type Tx interface {
 	InsertNotification(ctx context.Context, n *Notification) error
 }
 
+// Href is where the notification takes its reader: the referral, transfer
+// or conference it is about, or else the case.
+func (n *Notification) Href() string {
+	if n.SubjectID != "" {
+		switch {
+		case strings.HasPrefix(string(n.Kind), "referral_"):
+			return "/referrals/" + n.SubjectID
+		case strings.HasPrefix(string(n.Kind), "transfer_") && n.Kind != TransferReceived:
+			return "/transfers/" + n.SubjectID
+		case strings.HasPrefix(string(n.Kind), "conference_"):
+			return "/conferences/" + n.SubjectID
+		}
+	}
+	if n.CaseID != "" {
+		return "/cases/" + n.CaseID
+	}
+	return ""
+}
+
 // Send notifies each of users (skipping the actor: nobody is told what they did).
 func Send(ctx context.Context, tx Tx, users []string, k Kind, caseID, actor string, now time.Time) error {
+	return About(ctx, tx, users, k, caseID, "", actor, now)
+}
+
+// About notifies each of users of k about subject (a referral, transfer or
+// conference) of case caseID, skipping the actor.
+func About(ctx context.Context, tx Tx, users []string, k Kind, caseID, subject, actor string, now time.Time) error {
 	seen := map[string]bool{actor: true}
 	for _, u := range users {
 		if u == "" || seen[u] {
 			continue
 		}
 		seen[u] = true
-		if err := tx.InsertNotification(ctx, &Notification{UserID: u, Kind: k, CaseID: caseID, ActorID: actor, CreatedAt: now}); err != nil {
+		n := &Notification{UserID: u, Kind: k, CaseID: caseID, SubjectID: subject, ActorID: actor, CreatedAt: now}
+		if err := tx.InsertNotification(ctx, n); err != nil {
 			return err
 		}
 	}

@@ -34,8 +34,9 @@ func (tx *Tx) InsertNotification(ctx context.Context, n *notify.Notification) er
 	if n.ID == "" {
 		n.ID = NewID()
 	}
-	_, err := tx.exec(ctx, `INSERT INTO notifications (id, user_id, kind, case_id, actor_id, created_at, read_at)
-		VALUES (?, ?, ?, ?, ?, ?, NULL)`, n.ID, n.UserID, string(n.Kind), nullStr(n.CaseID), nullStr(n.ActorID), ms(n.CreatedAt))
+	_, err := tx.exec(ctx, `INSERT INTO notifications (id, user_id, kind, case_id, subject_id, actor_id, created_at, read_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`, n.ID, n.UserID, string(n.Kind), nullStr(n.CaseID), nullStr(n.SubjectID),
+		nullStr(n.ActorID), ms(n.CreatedAt))
 	return err
 }
 
@@ -45,7 +46,7 @@ func (tx *Tx) Notifications(ctx context.Context, user string, limit int) ([]noti
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := tx.query(ctx, `SELECT n.id, n.user_id, n.kind, n.case_id, COALESCE(c.code, ''), n.actor_id,
+	rows, err := tx.query(ctx, `SELECT n.id, n.user_id, n.kind, n.case_id, n.subject_id, COALESCE(c.code, ''), n.actor_id,
 		COALESCE(u.display_name, ''), n.created_at, n.read_at
 		FROM notifications n LEFT JOIN cases c ON c.id = n.case_id LEFT JOIN users u ON u.id = n.actor_id
 		WHERE n.user_id = ? ORDER BY n.created_at DESC, n.id DESC LIMIT ?`, user, limit)
@@ -57,13 +58,13 @@ func (tx *Tx) Notifications(ctx context.Context, user string, limit int) ([]noti
 	for rows.Next() {
 		var n notify.Notification
 		var kind string
-		var caseID, actor sql.NullString
+		var caseID, subject, actor sql.NullString
 		var created int64
 		var read sql.NullInt64
-		if err := rows.Scan(&n.ID, &n.UserID, &kind, &caseID, &n.CaseCode, &actor, &n.ActorName, &created, &read); err != nil {
+		if err := rows.Scan(&n.ID, &n.UserID, &kind, &caseID, &subject, &n.CaseCode, &actor, &n.ActorName, &created, &read); err != nil {
 			return nil, err
 		}
-		n.Kind, n.CaseID, n.ActorID = notify.Kind(kind), caseID.String, actor.String
+		n.Kind, n.CaseID, n.SubjectID, n.ActorID = notify.Kind(kind), caseID.String, subject.String, actor.String
 		n.CreatedAt, n.ReadAt = fromMS(created), fromNullMS(read)
 		out = append(out, n)
 	}

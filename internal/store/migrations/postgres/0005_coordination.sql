@@ -242,3 +242,7 @@ CREATE TABLE outbox (
   last_error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX outbox_pending ON outbox (created_at) WHERE sent_at IS NULL;
+
+-- A notification about a referral, transfer or conference names it, so that
+-- its receiver (who may not see the case) is taken to it.
+ALTER TABLE notifications ADD COLUMN subject_id UUID;
