@@ -5,6 +5,8 @@
 package access
 
 import (
+	"time"
+
 	"github.com/safecase/safecase/internal/org"
 )
 
@@ -14,6 +16,7 @@ type Actor struct {
 	AgencyID string
 	TeamID   string
 	Role     org.Role
+	Now      time.Time // when the actor asks: time-limited grants hold until then
 }
 
 // Action is what the actor wants to do.
@@ -108,10 +111,14 @@ type Grant struct {
 	AgencyID string     // the users of this agency
 	Roles    []org.Role // with one of these roles (any role when empty)
 	Sections []Section
+	Until    time.Time // a time-limited grant (break-glass) ends then; zero for none
 }
 
-// Holds reports whether g is addressed to a.
+// Holds reports whether g is addressed to a and still in force at a.Now.
 func (g Grant) Holds(a Actor) bool {
+	if !g.Until.IsZero() && !a.Now.Before(g.Until) {
+		return false
+	}
 	if g.UserID != "" {
 		return g.UserID == a.UserID
 	}
@@ -222,7 +229,14 @@ func Decide(a Actor, act Action, r Resource) Decision {
 	return deny("unknown record")
 }
 
-// caseRoles are the roles that work on case files.
+// InScope reports whether c is in a's own caseload, team or agency (without
+// any grant): such a reader never needs grants loaded.
+func InScope(a Actor, c Case) bool {
+	_, ok := caseScope(a, c)
+	return ok
+}
+
+// caseScope returns the scope in which a works on c, if any.
 func caseScope(a Actor, c Case) (Scope, bool) {
 	switch a.Role {
 	case org.Caseworker:

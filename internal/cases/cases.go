@@ -9,6 +9,8 @@ package cases
 import (
 	"crypto/rand"
 	"time"
+
+	"github.com/safecase/safecase/internal/access"
 )
 
 // Case statuses.
@@ -77,6 +79,8 @@ type Case struct {
 	UpdatedBy         string
 	UpdatedAt         time.Time
 	Version           int
+
+	Grants []access.Grant // grants in force, loaded only for readers outside the case's scope
 }
 
 // Details are the narrative registration fields.

@@ -237,7 +237,25 @@ type Tx interface {
 // Ref returns what an access decision needs to know about c.
 func (c *Case) Ref() access.Case {
 	return access.Case{ID: c.ID, AgencyID: c.AgencyID, TeamID: c.TeamID, CaseworkerID: c.CaseworkerID,
-		Closed: c.Status == Closed, FollowUpBy: c.FollowUpBy}
+		Closed: c.Status == Closed, FollowUpBy: c.FollowUpBy, Grants: c.Grants}
+}
+
+// Granter is storage that knows the grants in force on a case.
+type Granter interface {
+	CaseGrants(ctx context.Context, caseID string) ([]access.Grant, error)
+}
+
+// LoadGrants fills c.Grants when a works outside c's scope and tx knows
+// grants: a referral's receiver, a conference's participant, a break-glass
+// reader. Readers within the case's scope never pay for the query.
+func LoadGrants(ctx context.Context, tx any, a access.Actor, c *Case) error {
+	g, ok := tx.(Granter)
+	if !ok || access.InScope(a, c.Ref()) {
+		return nil
+	}
+	var err error
+	c.Grants, err = g.CaseGrants(ctx, c.ID)
+	return err
 }
 
 // Get loads case id for actor a to do act on section s. A case a may not
@@ -247,6 +265,9 @@ func Get(ctx context.Context, tx interface {
 }, a access.Actor, act access.Action, s access.Section, id string) (*Case, error) {
 	c, err := tx.Case(ctx, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := LoadGrants(ctx, tx, a, c); err != nil {
 		return nil, err
 	}
 	d := access.Decide(a, act, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: s})

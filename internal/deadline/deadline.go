@@ -28,14 +28,21 @@ const (
 	ClosureApproval  Kind = "closure_approval"  // the supervisor approves or returns a closure proposal
 	PostClosure      Kind = "post_closure"      // the follow-up and feedback survey after closure
 	AgeOut           Kind = "age_out"           // plan the pathway as the child turns adult
+	TellFamily       Kind = "tell_family"       // information was shared under a consent override: tell the family
+	ReferralResponse Kind = "referral_response" // a referral awaits the service's answer (overdue after its average time)
+	TransferDecision Kind = "transfer_decision" // the supervisor approves an internal transfer
 )
 
 // Kinds lists every kind, for validation and for the message catalog test.
 var Kinds = []Kind{Registration, Assessment, CasePlan, FirstAction, FollowUp, Review, UrgentResponse, ConsentWithdrawn,
-	MedicalReferral, PlanApproval, ClosureApproval, PostClosure, AgeOut}
+	MedicalReferral, PlanApproval, ClosureApproval, PostClosure, AgeOut, TellFamily, ReferralResponse, TransferDecision}
 
 // ConsentWithdrawnWithin is how soon a withdrawal is discussed with the supervisor.
 const ConsentWithdrawnWithin = 48 * time.Hour
+
+// TellFamilyWithin is how soon the family is told of a share made under a
+// consent override.
+const TellFamilyWithin = 72 * time.Hour
 
 // Deadline is one due date of one case, assigned to one person.
 type Deadline struct {
@@ -91,7 +98,11 @@ func Due(p *profile.Profile, k Kind, risk string, anchor time.Time) (time.Time, 
 		return anchor.Add(ConsentWithdrawnWithin), true
 	case MedicalReferral:
 		return anchor.Add(p.SexualViolenceWindow.D()), true // anchor: when the incident happened
-	case PlanApproval, ClosureApproval:
+	case TellFamily:
+		return anchor.Add(TellFamilyWithin), true
+	case ReferralResponse:
+		return anchor, true // anchor: when the answer is due (the service's average time)
+	case PlanApproval, ClosureApproval, TransferDecision:
 		return anchor.Add(p.ApprovalWithin.D()), true
 	case PostClosure:
 		return anchor.Add(p.PostClosureFollowUp.D()), true // anchor: the closure
@@ -111,7 +122,7 @@ func Due(p *profile.Profile, k Kind, risk string, anchor time.Time) (time.Time, 
 
 // ForSupervisor reports whether deadlines of kind k are the supervisor's.
 func ForSupervisor(k Kind) bool {
-	return k == PlanApproval || k == ClosureApproval
+	return k == PlanApproval || k == ClosureApproval || k == TransferDecision
 }
 
 // FollowsRisk reports whether deadlines of kind k move with the risk level.

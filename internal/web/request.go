@@ -148,7 +148,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 
 func (rq *request) setUser(u *org.User) {
 	rq.User = u
-	rq.Actor = access.Actor{UserID: u.ID, AgencyID: u.AgencyID, TeamID: u.TeamID, Role: u.Role}
+	rq.Actor = access.Actor{UserID: u.ID, AgencyID: u.AgencyID, TeamID: u.TeamID, Role: u.Role, Now: rq.Now}
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter) {

@@ -79,6 +79,8 @@ CREATE TABLE referrals (
   basis TEXT NOT NULL,
   consent_id TEXT,
   override_id TEXT,
+  consent_giver TEXT NOT NULL DEFAULT '',
+  consent_on TEXT NOT NULL DEFAULT '',
   status TEXT NOT NULL,
   response_due BIGINT,
   decline_reason TEXT NOT NULL DEFAULT '',
