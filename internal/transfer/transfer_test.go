@@ -1,0 +1,196 @@
+package transfer_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/deadline"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/fixture"
+	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/store"
+	"github.com/safecase/safecase/internal/testdb"
+	"github.com/safecase/safecase/internal/transfer"
+)
+
+var _ transfer.Tx = (*store.Tx)(nil)
+
+var ctx = context.Background()
+
+func form(version int) transfer.Input {
+	return transfer.Input{Version: version, Reason: "relocation", FamilyToldOn: "2025-03-09", FamilyToldTo: "the survivor",
+		FamilyToldWhy: "she moves to the north where Other Aid works", HandoverPlan: "joint visit, then weekly calls",
+		WarmHandoverOn: "2025-03-12"}
+}
+
+func run[T any](t *testing.T, db *store.DB, fn func(tx *store.Tx) (T, error)) (T, error) {
+	t.Helper()
+	var out T
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+func sees(t *testing.T, db *store.DB, a access.Actor, caseID string, s access.Section) bool {
+	t.Helper()
+	a.Now = fixture.Now
+	_, err := run(t, db, func(tx *store.Tx) (*cases.Case, error) { return cases.Get(ctx, tx, a, access.View, s, caseID) })
+	if err != nil && !errors.Is(err, errs.ErrNotFound) {
+		t.Fatal(err)
+	}
+	return err == nil
+}
+
+func TestExternalTransfer(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := fixture.New(t, db)
+		cw := fixture.Actor(o.Caseworker)
+		c := fixture.Register(t, db, cw, fixture.Registration(profile.GBV), fixture.Now)
+		in := form(c.Version)
+		in.ToAgencyID = o.OtherAgency.ID
+		in.Sections = []string{"registration", "plan"}
+		p := profile.Default()
+
+		// No consent to share: refused.
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Request(ctx, tx, p, cw, c.ID, in, fixture.Now)
+		}); !hasField(err, "consent") {
+			t.Fatalf("without consent: %v", err)
+		}
+		// Missing family notification and handover: each named.
+		fixture.In(t, db, func(tx *store.Tx) error {
+			_, err := consent.Add(ctx, tx, p, cw, c.ID, consent.Input{Scope: "share_services", Giver: consent.Self,
+				Kind: consent.KindConsent, Decision: consent.Given, Method: "written", ObtainedOn: "2025-03-10"}, fixture.Now)
+			return err
+		})
+		bad := in
+		bad.FamilyToldTo, bad.HandoverPlan, bad.WarmHandoverOn = "", "", ""
+		_, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Request(ctx, tx, p, cw, c.ID, bad, fixture.Now)
+		})
+		for _, f := range []string{"family_told_to", "handover_plan", "no_warm_handover_why"} {
+			if !hasField(err, f) {
+				t.Errorf("missing %s not named: %v", f, err)
+			}
+		}
+		tr, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Request(ctx, tx, p, cw, c.ID, in, fixture.Now)
+		})
+		if err != nil || tr.Kind != transfer.External || tr.Status != transfer.Requested {
+			t.Fatalf("request: %v %+v", err, tr)
+		}
+		// Before accepting, the receiving supervisor sees the two sections only.
+		osup := fixture.Actor(o.OtherSupervisor)
+		if !sees(t, db, osup, c.ID, access.Registration) || !sees(t, db, osup, c.ID, access.Plan) ||
+			sees(t, db, osup, c.ID, access.Identity) {
+			t.Error("receiving supervisor's view before acceptance is not exactly the shared sections")
+		}
+		// The sender cannot accept; a second transfer cannot start.
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Decide(ctx, tx, p, cw, tr.ID, transfer.Decision{Version: 1, Accept: true}, fixture.Now)
+		}); !errors.Is(err, errs.ErrForbidden) {
+			t.Fatalf("sender accepts: %v", err)
+		}
+		// Accepting names a caseworker of the receiving agency.
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Decide(ctx, tx, p, osup, tr.ID, transfer.Decision{Version: 1, Accept: true,
+				CaseworkerID: o.Caseworker2.ID}, fixture.Now)
+		}); !hasField(err, "caseworker_id") {
+			t.Fatalf("accept to another agency's caseworker: %v", err)
+		}
+		tr, err = run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Decide(ctx, tx, p, osup, tr.ID, transfer.Decision{Version: 1, Accept: true,
+				CaseworkerID: o.OtherCaseworker.ID}, fixture.Now)
+		})
+		if err != nil || tr.Status != transfer.Accepted {
+			t.Fatalf("accept: %v %+v", err, tr)
+		}
+		// Ownership moved: the first caseworker and supervisor lose the case;
+		// the new caseworker has all of it, with its open deadlines.
+		if sees(t, db, cw, c.ID, access.Registration) || sees(t, db, fixture.Actor(o.Supervisor), c.ID, access.Registration) {
+			t.Error("the sending side still sees the case")
+		}
+		ocw := fixture.Actor(o.OtherCaseworker)
+		for _, s := range access.Sections {
+			if !sees(t, db, ocw, c.ID, s) {
+				t.Errorf("new caseworker cannot see %s", s)
+			}
+		}
+		fixture.Read(t, db, func(tx *store.Tx) error {
+			moved, err := tx.Case(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if moved.AgencyID != o.OtherAgency.ID || moved.CaseworkerID != o.OtherCaseworker.ID || moved.TeamID != o.OtherTeam.ID {
+				t.Errorf("case owner %s/%s/%s", moved.AgencyID, moved.TeamID, moved.CaseworkerID)
+			}
+			ds, err := tx.CaseDeadlines(ctx, c.ID)
+			for _, d := range ds {
+				if d.Open() && (d.AssigneeID != o.OtherCaseworker.ID || d.TeamID != o.OtherTeam.ID) {
+					t.Errorf("open deadline %s still with %s", d.Kind, d.AssigneeID)
+				}
+			}
+			ts, _ := tx.CaseTransfers(ctx, c.ID)
+			if len(ts) != 1 || ts[0].FromCaseworkerID != o.Caseworker.ID {
+				t.Errorf("history: %+v", ts)
+			}
+			return err
+		})
+	})
+}
+
+func TestInternalTransfer(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := fixture.New(t, db)
+		cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)
+		c := fixture.Register(t, db, cw, fixture.Registration(profile.CP), fixture.Now)
+		p := profile.Default()
+		in := form(c.Version)
+		in.Reason, in.ToUserID = "caseworker_unavailable", o.CaseworkerB.ID
+		tr, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Request(ctx, tx, p, cw, c.ID, in, fixture.Now)
+		})
+		if err != nil || tr.Kind != transfer.Internal || tr.Status != transfer.Requested {
+			t.Fatalf("request: %v %+v", err, tr)
+		}
+		fixture.Read(t, db, func(tx *store.Tx) error {
+			ds, err := tx.CaseDeadlines(ctx, c.ID)
+			n := 0
+			for _, d := range ds {
+				if d.Kind == deadline.TransferDecision && d.Open() && d.AssigneeID == o.Supervisor.ID {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("supervisor has %d transfer decisions", n)
+			}
+			return err
+		})
+		// The caseworker cannot approve; the supervisor does.
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Decide(ctx, tx, p, cw, tr.ID, transfer.Decision{Version: 1, Accept: true}, fixture.Now)
+		}); !errors.Is(err, errs.ErrForbidden) {
+			t.Fatalf("caseworker approves: %v", err)
+		}
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Decide(ctx, tx, p, sup, tr.ID, transfer.Decision{Version: 1, Accept: true}, fixture.Now)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if sees(t, db, cw, c.ID, access.Registration) || !sees(t, db, fixture.Actor(o.CaseworkerB), c.ID, access.Registration) {
+			t.Error("internal transfer did not move the case")
+		}
+	})
+}
+
+func hasField(err error, f string) bool {
+	fs, ok := errs.AsFields(err)
+	return ok && fs.Has(f)
+}
