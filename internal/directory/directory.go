@@ -4,7 +4,9 @@
 // organisations by the profiles they serve.
 package directory
 
-import "time"
+import (
+	"time"
+)
 
 // Service is one entry of the directory: one organisation's service in one
 // sector. AgencyID is set when the organisation works in this deployment
@@ -42,3 +44,37 @@ type Service struct {
 
 // Ended reports whether the service's project has ended by day (yyyy-mm-dd).
 func (s *Service) Ended(day string) bool { return s.ProjectEnd != "" && s.ProjectEnd < day }
+
+// Stale reports whether s was last verified longer than refresh before now
+// (the profile's directory_refresh): its details need checking with the
+// provider before anyone relies on them. An entry whose date does not read
+// is stale. now should be in the deployment's time zone, so that its date
+// is the deployment's today.
+func Stale(s *Service, now time.Time, refresh time.Duration) bool {
+	lv, err := time.Parse(time.DateOnly, s.LastVerified)
+	if err != nil {
+		return true
+	}
+	today, _ := time.Parse(time.DateOnly, now.Format(time.DateOnly))
+	return lv.Add(refresh).Before(today)
+}
+
+// The profiles of the mapping grid: who a service is for.
+const (
+	Girls        = "girls"
+	Boys         = "boys"
+	Women        = "women"
+	Men          = "men"
+	LGBTI        = "lgbti"
+	Disabilities = "disabilities" // persons with disabilities
+	OtherProfile = "other"
+)
+
+// Profiles lists the profiles, in the grid's column order.
+var Profiles = []string{Girls, Boys, Women, Men, LGBTI, Disabilities, OtherProfile}
+
+// QualityFlags lists what the mapping notes about the quality of a service.
+var QualityFlags = []string{"safe", "child_friendly", "gender_sensitive", "inclusive", "accessible"}
+
+// MaxAvgDays is the longest average wait the directory records.
+const MaxAvgDays = 365

@@ -109,3 +109,5 @@ func scanDirectory(rows *sql.Rows) (out []directory.Service, err error) {
 	}
 	return out, rows.Err()
 }
+
+var _ directory.Tx = (*Tx)(nil)
