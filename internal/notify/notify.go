@@ -28,22 +28,22 @@ const (
 	Unsafe           Kind = "unsafe"          // a follow-up found the child unsafe
 	ClosedConcerns   Kind = "closed_concerns" // the post-closure follow-up found safety concerns
 
-	ReferralReceived   Kind = "referral_received" // a referral was addressed to you or your service
-	ReferralAccepted   Kind = "referral_accepted"
-	ReferralDeclined   Kind = "referral_declined"
-	ReferralProvided   Kind = "referral_provided" // the receiving service recorded the service given
-	ReferralOverride   Kind = "referral_override" // a referral was sent under a consent override: tell the family
-	TransferRequested  Kind = "transfer_requested" // a transfer waits for your approval or acceptance
-	TransferApproved   Kind = "transfer_approved"
-	TransferAccepted   Kind = "transfer_accepted"
-	TransferDeclined   Kind = "transfer_declined"
-	TransferReceived   Kind = "transfer_received" // a transferred case is now yours
-	ConferenceInvited  Kind = "conference_invited"
-	ConferenceChanged  Kind = "conference_changed" // the conference record was completed: sign it off
-	BreakGlass         Kind = "break_glass"        // someone opened a case with break-glass access
-	MandatoryReport    Kind = "mandatory_report"   // an incident calls for a mandatory-reporting decision
-	MandatoryDecided   Kind = "mandatory_decided"
-	CaseLinked         Kind = "case_linked" // a case of yours was linked to another for coordination
+	ReferralReceived  Kind = "referral_received" // a referral was addressed to you or your service
+	ReferralAccepted  Kind = "referral_accepted"
+	ReferralDeclined  Kind = "referral_declined"
+	ReferralProvided  Kind = "referral_provided"  // the receiving service recorded the service given
+	ReferralOverride  Kind = "referral_override"  // a referral was sent under a consent override: tell the family
+	TransferRequested Kind = "transfer_requested" // a transfer waits for your approval or acceptance
+	TransferApproved  Kind = "transfer_approved"
+	TransferAccepted  Kind = "transfer_accepted"
+	TransferDeclined  Kind = "transfer_declined"
+	TransferReceived  Kind = "transfer_received" // a transferred case is now yours
+	ConferenceInvited Kind = "conference_invited"
+	ConferenceChanged Kind = "conference_changed" // the conference record was completed: sign it off
+	BreakGlass        Kind = "break_glass"        // someone opened a case with break-glass access
+	MandatoryReport   Kind = "mandatory_report"   // an incident calls for a mandatory-reporting decision
+	MandatoryDecided  Kind = "mandatory_decided"
+	CaseLinked        Kind = "case_linked" // a case of yours was linked to another for coordination
 )
 
 // Kinds lists every kind, for the message catalog test.
