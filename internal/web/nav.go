@@ -5,8 +5,14 @@ import "github.com/safecase/safecase/internal/org"
 // navItem is one link of the main navigation.
 type navItem struct{ Key, Href, Label string }
 
-// navFor returns the navigation of a role: each role sees the work it does.
+// navFor returns the navigation of a role: each role sees the work it does,
+// and everyone the service directory.
 func navFor(r org.Role) []navItem {
+	return append(roleNav(r), navItem{"directory", "/directory", "nav.directory"})
+}
+
+// roleNav is the work of a role.
+func roleNav(r org.Role) []navItem {
 	caseload := navItem{"caseload", "/caseload", "nav.caseload"}
 	tasks := navItem{"tasks", "/tasks", "nav.tasks"}
 	idents := navItem{"identifications", "/identifications", "nav.identifications"}
