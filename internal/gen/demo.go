@@ -151,6 +151,9 @@ func Demo(ctx context.Context, db *store.DB, p *profile.Profile, now time.Time) 
 	if err := d.org(ctx); err != nil {
 		return d.sum, fmt.Errorf("demo: %w", err)
 	}
+	if err := DemoDirectory(ctx, db, p, d.now); err != nil {
+		return d.sum, fmt.Errorf("demo: %w", err)
+	}
 	if err := d.intake(ctx); err != nil {
 		return d.sum, fmt.Errorf("demo: %w", err)
 	}
