@@ -62,8 +62,8 @@ func (v *View) CanOpen(a access.Actor) bool {
 
 // Input is the form that links a case to another.
 type Input struct {
-	Code     string `json:"code"`     // the other case's code
-	Relation string `json:"relation"` // from the profile's case_link_relations
+	Code     string `json:"case_code"` // the other case's code
+	Relation string `json:"relation"`  // from the profile's case_link_relations
 }
 
 // Tx is the storage links need, inside one transaction.
@@ -96,25 +96,25 @@ func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID 
 	var other *cases.Case
 	switch {
 	case in.Code == "":
-		f.Add("code", "err.required")
+		f.Add("case_code", "err.required")
 	case len(in.Code) > 40:
-		f.Add("code", "err.link_code")
+		f.Add("case_code", "err.link_code")
 	default:
 		other, err = tx.CaseByCode(ctx, in.Code)
 		switch {
 		case errs.KindOf(err) == errs.NotFound:
-			f.Add("code", "err.link_code")
+			f.Add("case_code", "err.link_code")
 		case err != nil:
 			return nil, err
 		case other.ID == c.ID:
-			f.Add("code", "err.link_self")
+			f.Add("case_code", "err.link_self")
 		default:
 			dup, err := tx.ActiveLinkBetween(ctx, c.ID, other.ID)
 			if err != nil {
 				return nil, err
 			}
 			if dup {
-				f.Add("code", "err.link_exists")
+				f.Add("case_code", "err.link_exists")
 			}
 		}
 	}

@@ -70,9 +70,9 @@ func TestLinks(t *testing.T) {
 			want string
 		}{
 			{caselink.Input{Code: mother.Code}, "relation err.choose"},
-			{caselink.Input{Relation: "parent_child"}, "code err.required"},
-			{caselink.Input{Code: "C-NOPE", Relation: "parent_child"}, "code err.link_code"},
-			{caselink.Input{Code: child.Code, Relation: "parent_child"}, "code err.link_self"},
+			{caselink.Input{Relation: "parent_child"}, "case_code err.required"},
+			{caselink.Input{Code: "C-NOPE", Relation: "parent_child"}, "case_code err.link_code"},
+			{caselink.Input{Code: child.Code, Relation: "parent_child"}, "case_code err.link_self"},
 		} {
 			_, err := add(db, cw, child.ID, tt.in)
 			if got := field(t, err); got != tt.want {
@@ -94,13 +94,13 @@ func TestLinks(t *testing.T) {
 		if l.CaseA != child.ID || l.CaseB != mother.ID || l.Relation != "parent_child" {
 			t.Errorf("link %+v", l)
 		}
-		if got := field(t, func() error { _, err := add(db, cw, child.ID, in); return err }()); got != "code err.link_exists" {
+		if got := field(t, func() error { _, err := add(db, cw, child.ID, in); return err }()); got != "case_code err.link_exists" {
 			t.Errorf("duplicate: %s", got)
 		}
 		if got := field(t, func() error {
 			_, err := add(db, other, mother.ID, caselink.Input{Code: child.Code, Relation: "same_household"})
 			return err
-		}()); got != "code err.link_exists" {
+		}()); got != "case_code err.link_exists" {
 			t.Errorf("duplicate the other way: %s", got)
 		}
 

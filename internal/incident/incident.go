@@ -90,9 +90,9 @@ func (r *Report) Open() bool { return r != nil && r.Status == Pending }
 
 // Input is the form that records an incident.
 type Input struct {
-	Type        string `json:"type"`
-	HappenedOn  string `json:"happened_on"`
-	Location    string `json:"location"`
+	Type        string `json:"incident_type"`
+	HappenedOn  string `json:"occurred_on"` // YYYY-MM-DD
+	Location    string `json:"place"`
 	Perpetrator string `json:"perpetrator"`
 	Description string `json:"description"`
 }
@@ -194,10 +194,10 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	var f errs.Fields
 	in.Type = strings.TrimSpace(in.Type)
 	if !profile.Has(Types(p, c.Type), in.Type) {
-		f.Add("type", "err.choose")
+		f.Add("incident_type", "err.choose")
 	}
-	date(p, "happened_on", &in.HappenedOn, true, now, &f)
-	text("location", &in.Location, maxShort, false, &f)
+	date(p, "occurred_on", &in.HappenedOn, true, now, &f)
+	text("place", &in.Location, maxShort, false, &f)
 	in.Perpetrator = strings.TrimSpace(in.Perpetrator)
 	if in.Perpetrator != "" && !profile.Has(p.PerpetratorRelations, in.Perpetrator) {
 		f.Add("perpetrator", "err.choose")

@@ -137,7 +137,7 @@ func TestIncidentTypes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, p, profile.GBV)
 		_, err := w.record(w.cw, incident.Input{Type: "neglect", HappenedOn: yesterday()})
-		if f := fieldsOf(t, err); f["type"] != "err.choose" {
+		if f := fieldsOf(t, err); f["incident_type"] != "err.choose" {
 			t.Errorf("a CP type on a GBV case: %v", f)
 		}
 		inc, err := w.record(w.cw, incident.Input{Type: "physical_assault", HappenedOn: yesterday(),
@@ -167,12 +167,12 @@ func TestRecordRefusals(t *testing.T) {
 			in          incident.Input
 			field, code string
 		}{
-			{incident.Input{HappenedOn: yesterday()}, "type", "err.choose"},
-			{incident.Input{Type: "neglect"}, "happened_on", "err.required"},
-			{incident.Input{Type: "neglect", HappenedOn: "10/03/2025"}, "happened_on", "err.date"},
-			{incident.Input{Type: "neglect", HappenedOn: tomorrow}, "happened_on", "err.future"},
+			{incident.Input{HappenedOn: yesterday()}, "incident_type", "err.choose"},
+			{incident.Input{Type: "neglect"}, "occurred_on", "err.required"},
+			{incident.Input{Type: "neglect", HappenedOn: "10/03/2025"}, "occurred_on", "err.date"},
+			{incident.Input{Type: "neglect", HappenedOn: tomorrow}, "occurred_on", "err.future"},
 			{incident.Input{Type: "neglect", HappenedOn: yesterday(), Perpetrator: "martian"}, "perpetrator", "err.choose"},
-			{incident.Input{Type: "neglect", HappenedOn: yesterday(), Location: strings.Repeat("x", 201)}, "location", "err.too_long"},
+			{incident.Input{Type: "neglect", HappenedOn: yesterday(), Location: strings.Repeat("x", 201)}, "place", "err.too_long"},
 			{incident.Input{Type: "neglect", HappenedOn: yesterday(), Description: strings.Repeat("x", 4001)}, "description", "err.too_long"},
 		} {
 			_, err := w.record(w.cw, tt.in)
@@ -386,8 +386,12 @@ func TestDecideNotToReport(t *testing.T) {
 // TestGBVMandatory: a profile that makes rape reportable opens a report on a
 // GBV case; recent sexual violence raises the medical-referral alert.
 func TestGBVMandatory(t *testing.T) {
-	p := profile.Default()
-	p.MandatoryReporting = append(slices.Clone(p.MandatoryReporting), "rape")
+	if incident.Mandatory(profile.Default(), "rape") {
+		t.Fatal("the default profile makes rape reportable: this test proves nothing")
+	}
+	cp := *profile.Default() // a copy: the default profile is shared
+	cp.MandatoryReporting = append(slices.Clone(cp.MandatoryReporting), "rape")
+	p := &cp
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, p, profile.GBV)
 		inc, err := w.record(w.cw, incident.Input{Type: "rape", HappenedOn: now.Format(time.DateOnly)})

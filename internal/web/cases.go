@@ -47,6 +47,8 @@ type caseView struct {
 	Timeline   []timelineItem
 	StepList   []string // the steps in order, for the steps bar
 	StepAt     int      // the index of the current step in StepList
+	// Coord: open mandatory-reporting decisions and linked cases (incident.go).
+	Coord *coordBlock
 }
 
 // timelineItem is one thing that happened to the case, from its audit trail.
@@ -139,6 +141,9 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 		return nil, err
 	}
 	if v.Timeline, err = s.timeline(ctx, tx, c.ID); err != nil {
+		return nil, err
+	}
+	if v.Coord, err = s.loadCoordBlock(ctx, tx, rq, c); err != nil {
 		return nil, err
 	}
 	if v.CanAssign {
