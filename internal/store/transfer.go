@@ -166,3 +166,41 @@ func (tx *Tx) MoveCase(ctx context.Context, c *cases.Case, agency, team, casewor
 	}
 	return nil
 }
+
+// OpenCaseIDsOfTeam returns the IDs of the open cases of team in agency.
+func (tx *Tx) OpenCaseIDsOfTeam(ctx context.Context, team, agency string) ([]string, error) {
+	if uuid.Validate(team) != nil {
+		return nil, nil
+	}
+	rows, err := tx.query(ctx, `SELECT id FROM cases WHERE team_id = ? AND agency_id = ? AND status <> 'closed' ORDER BY id`,
+		team, agency)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// CaseCodes returns the codes of the cases ids.
+func (tx *Tx) CaseCodes(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, id := range ids {
+		if _, ok := out[id]; ok || uuid.Validate(id) != nil {
+			continue
+		}
+		var code string
+		if err := tx.queryRow(ctx, `SELECT code FROM cases WHERE id = ?`, id).Scan(&code); err != nil {
+			return nil, notFound(err, "case "+id)
+		}
+		out[id] = code
+	}
+	return out, nil
+}

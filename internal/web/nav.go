@@ -19,15 +19,18 @@ func roleNav(r org.Role) []navItem {
 	screen := navItem{"screen", "/screen", "nav.screen"}
 	register := navItem{"register", "/cases/new", "nav.register"}
 	identify := navItem{"identify", "/identify", "nav.identify"}
+	coord := navItem{"coordination", "/coordination", "nav.coordination"}
 	switch r {
 	case org.Caseworker:
-		return []navItem{caseload, tasks, idents, screen, register}
+		return []navItem{caseload, tasks, coord, idents, screen, register}
 	case org.Supervisor:
-		return []navItem{{"team", "/team", "nav.team"}, caseload, tasks, idents, screen, register}
+		return []navItem{{"team", "/team", "nav.team"}, caseload, tasks, coord, idents, screen, register}
 	case org.Manager:
-		return []navItem{{"caseload", "/caseload", "nav.agency_caseload"}, {"team", "/team", "nav.teams"}, idents, screen, register}
+		return []navItem{{"caseload", "/caseload", "nav.agency_caseload"}, {"team", "/team", "nav.teams"}, coord, idents, screen, register}
+	case org.ServiceProvider:
+		return []navItem{coord, identify}
 	case org.DPOfficer:
-		return []navItem{{"audit", "/audit", "nav.audit"}, identify}
+		return []navItem{{"audit", "/audit", "nav.audit"}, {"glass", "/break-glass/log", "nav.glass_log"}, identify}
 	case org.AgencyAdmin:
 		return []navItem{{"users", "/admin/users", "nav.users"}, {"teams", "/admin/teams", "nav.teams_admin"}, identify}
 	case org.SystemAdmin:
@@ -44,6 +47,8 @@ func home(r org.Role) string {
 		return "/caseload"
 	case org.Supervisor:
 		return "/team"
+	case org.ServiceProvider:
+		return "/coordination"
 	case org.DPOfficer:
 		return "/audit"
 	case org.AgencyAdmin, org.SystemAdmin:

@@ -217,6 +217,8 @@ func (p *Page) Opt(list, key string) string {
 		opts = p.Prof.EmergencyFund.Criteria
 	case "transfer":
 		opts = p.Prof.TransferReasons
+	case "sector":
+		opts = p.Prof.ReferralServiceTypes
 	case "incident":
 		opts = append(append([]profile.Option(nil), p.Prof.IncidentTypes[profile.CP]...), p.Prof.IncidentTypes[profile.GBV]...)
 	default:

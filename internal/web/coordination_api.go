@@ -1,0 +1,406 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/conference"
+	"github.com/safecase/safecase/internal/referral"
+	"github.com/safecase/safecase/internal/share"
+	"github.com/safecase/safecase/internal/store"
+	"github.com/safecase/safecase/internal/transfer"
+)
+
+func init() { areas = append(areas, (*Server).coordinationAPIRoutes) }
+
+func (s *Server) coordinationAPIRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/cases/{id}/coordination", apiAuth, s.apiCoordination},
+		{"POST", "/api/v1/cases/{id}/referrals", apiAuth, s.apiSendReferral},
+		{"POST", "/api/v1/cases/{id}/transfers", apiAuth, s.apiRequestTransfer},
+		{"POST", "/api/v1/cases/{id}/conferences", apiAuth, s.apiScheduleConference},
+		{"GET", "/api/v1/coordination", apiAuth, s.apiInbox},
+		{"GET", "/api/v1/referrals/{id}", apiAuth, s.apiReferral},
+		{"POST", "/api/v1/referrals/{id}/respond", apiAuth, s.apiReferralRespond},
+		{"POST", "/api/v1/referrals/{id}/service", apiAuth, s.apiReferralService},
+		{"POST", "/api/v1/referrals/{id}/outcome", apiAuth, s.apiReferralOutcome},
+		{"GET", "/api/v1/transfers/{id}", apiAuth, s.apiTransfer},
+		{"POST", "/api/v1/transfers/{id}/decide", apiAuth, s.apiTransferDecide},
+		{"GET", "/api/v1/conferences/{id}", apiAuth, s.apiConference},
+		{"POST", "/api/v1/conferences/{id}/record", apiAuth, s.apiConferenceRecord},
+		{"POST", "/api/v1/conferences/{id}/sign-off", apiAuth, s.apiConferenceSignOff},
+		{"POST", "/api/v1/break-glass", apiAuth, s.apiBreakGlass},
+	}
+}
+
+type referralJSON struct {
+	ID            string   `json:"id"`
+	CaseID        string   `json:"case_id"`
+	CaseCode      string   `json:"case_code"`
+	ServiceID     string   `json:"service_id"`
+	Organisation  string   `json:"organisation"`
+	ServiceType   string   `json:"service_type"`
+	ToAgencyID    string   `json:"to_agency_id"`
+	ToUserID      string   `json:"to_user_id"`
+	Reason        string   `json:"reason"`
+	Urgent        bool     `json:"urgent"`
+	Sections      []string `json:"sections"`
+	Basis         string   `json:"basis"`
+	Status        string   `json:"status"`
+	Overdue       bool     `json:"overdue"`
+	ResponseDue   *string  `json:"response_due"`
+	DeclineReason string   `json:"decline_reason"`
+	ServiceNote   string   `json:"service_note"`
+	Outcome       string   `json:"outcome"`
+	SentBy        string   `json:"sent_by"`
+	SentAt        *string  `json:"sent_at"`
+	Version       int      `json:"version"`
+}
+
+func (s *Server) referralToJSON(rq *request, r *referral.Referral) referralJSON {
+	return referralJSON{ID: r.ID, CaseID: r.CaseID, CaseCode: r.CaseCode, ServiceID: r.ServiceID,
+		Organisation: r.Organisation, ServiceType: r.ServiceType, ToAgencyID: r.ToAgencyID, ToUserID: r.ToUserID,
+		Reason: r.Reason, Urgent: r.Urgent, Sections: nonNil(share.Names(r.Sections)), Basis: r.Basis, Status: r.Status,
+		Overdue: r.Overdue(rq.Now), ResponseDue: apiTime(r.ResponseDue), DeclineReason: r.DeclineReason,
+		ServiceNote: r.ServiceNote, Outcome: r.Outcome, SentBy: r.SentBy, SentAt: apiTime(r.SentAt), Version: r.Version}
+}
+
+type transferJSON struct {
+	ID            string   `json:"id"`
+	CaseID        string   `json:"case_id"`
+	CaseCode      string   `json:"case_code"`
+	Kind          string   `json:"kind"`
+	Reason        string   `json:"reason"`
+	FromAgencyID  string   `json:"from_agency_id"`
+	ToAgencyID    string   `json:"to_agency_id"`
+	ToTeamID      string   `json:"to_team_id"`
+	ToUserID      string   `json:"to_user_id"`
+	Sections      []string `json:"sections"`
+	Basis         string   `json:"basis"`
+	FamilyToldOn  string   `json:"family_told_on"`
+	HandoverPlan  string   `json:"handover_plan"`
+	Status        string   `json:"status"`
+	DeclineReason string   `json:"decline_reason"`
+	RequestedAt   *string  `json:"requested_at"`
+	Version       int      `json:"version"`
+}
+
+func transferToJSON(t *transfer.Transfer) transferJSON {
+	return transferJSON{ID: t.ID, CaseID: t.CaseID, CaseCode: t.CaseCode, Kind: t.Kind, Reason: t.Reason,
+		FromAgencyID: t.FromAgencyID, ToAgencyID: t.ToAgencyID, ToTeamID: t.ToTeamID, ToUserID: t.ToUserID,
+		Sections: nonNil(share.Names(t.Sections)), Basis: t.Basis, FamilyToldOn: t.FamilyToldOn,
+		HandoverPlan: t.HandoverPlan, Status: t.Status, DeclineReason: t.DeclineReason,
+		RequestedAt: apiTime(t.RequestedAt), Version: t.Version}
+}
+
+type participantJSON struct {
+	UserID    string  `json:"user_id"`
+	Name      string  `json:"name"`
+	External  bool    `json:"external"`
+	SignedOff *string `json:"signed_off_at"`
+}
+
+type confActionJSON struct {
+	Description string `json:"description"`
+	OwnerID     string `json:"owner_id"`
+	DueOn       string `json:"due_on"`
+}
+
+type conferenceJSON struct {
+	ID           string            `json:"id"`
+	CaseID       string            `json:"case_id"`
+	CaseCode     string            `json:"case_code"`
+	Reason       string            `json:"reason"`
+	ScheduledAt  *string           `json:"scheduled_at"`
+	Place        string            `json:"place"`
+	Sections     []string          `json:"sections"`
+	Summary      string            `json:"summary"`
+	Risks        string            `json:"risks"`
+	Needs        string            `json:"needs"`
+	Services     string            `json:"services"`
+	Decisions    string            `json:"decisions"`
+	Status       string            `json:"status"`
+	Participants []participantJSON `json:"participants"`
+	Actions      []confActionJSON  `json:"actions"`
+	Version      int               `json:"version"`
+}
+
+func conferenceToJSON(c *conference.Conference) conferenceJSON {
+	out := conferenceJSON{ID: c.ID, CaseID: c.CaseID, CaseCode: c.CaseCode, Reason: c.Reason,
+		ScheduledAt: apiTime(c.ScheduledAt), Place: c.Place, Sections: nonNil(share.Names(c.Sections)),
+		Summary: c.Summary, Risks: c.Risks, Needs: c.Needs, Services: c.Services, Decisions: c.Decisions,
+		Status: c.Status, Participants: []participantJSON{}, Actions: []confActionJSON{}, Version: c.Version}
+	for _, p := range c.Participants {
+		out.Participants = append(out.Participants, participantJSON{UserID: p.UserID, Name: p.Name, External: p.External,
+			SignedOff: apiTime(p.SignedOffAt)})
+	}
+	for _, a := range c.Actions {
+		out.Actions = append(out.Actions, confActionJSON{Description: a.Description, OwnerID: a.OwnerID, DueOn: a.DueOn})
+	}
+	return out
+}
+
+type shareJSON struct {
+	Via      string   `json:"via"`
+	SourceID string   `json:"source_id"`
+	To       string   `json:"to"`
+	Sections []string `json:"sections"`
+	Basis    string   `json:"basis"`
+	Reason   string   `json:"reason"`
+	Approver string   `json:"approver"`
+	Ended    bool     `json:"ended"`
+}
+
+// sharedJSON is what a grant shows of a case, section by section.
+type sharedJSON struct {
+	CaseCode     string            `json:"case_code"`
+	Sections     []string          `json:"sections"`
+	Identity     map[string]string `json:"identity,omitempty"`
+	Registration map[string]any    `json:"registration,omitempty"`
+	Needs        []string          `json:"needs,omitempty"`
+	Objectives   []string          `json:"objectives,omitempty"`
+}
+
+func sharedToJSON(v *sharedView) *sharedJSON {
+	if v == nil {
+		return nil
+	}
+	out := &sharedJSON{CaseCode: v.Code, Sections: nonNil(share.Names(v.Sections))}
+	if v.Identity != nil {
+		out.Identity = map[string]string{"name": v.Identity.FullName(), "location": v.Identity.Location,
+			"contact": v.Identity.Contact}
+	}
+	if c := v.Reg; c != nil {
+		out.Registration = map[string]any{"type": c.Type, "sex": c.Sex, "age": c.AgeYears, "risk_level": c.RiskLevel,
+			"concerns": nonNil(c.Concerns), "care_status": c.CareStatus}
+	}
+	for _, n := range v.Needs {
+		out.Needs = append(out.Needs, n.Domain+": "+n.Description)
+	}
+	if v.Plan != nil {
+		for _, o := range v.Plan.Objectives {
+			out.Objectives = append(out.Objectives, o.Description)
+		}
+	}
+	return out
+}
+
+func (s *Server) apiCoordination(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, wait, err := s.loadCoordPage(r.Context(), rq, r.PathValue("id"))
+	if err := errors.Join(err, wait()); err != nil {
+		return err
+	}
+	out := struct {
+		Referrals   []referralJSON   `json:"referrals"`
+		Transfers   []transferJSON   `json:"transfers"`
+		Conferences []conferenceJSON `json:"conferences"`
+		Shares      []shareJSON      `json:"shares"`
+		TellFamily  bool             `json:"tell_family"`
+	}{Referrals: []referralJSON{}, Transfers: []transferJSON{}, Conferences: []conferenceJSON{}, Shares: []shareJSON{},
+		TellFamily: p.TellFamily}
+	for i := range p.Referrals {
+		out.Referrals = append(out.Referrals, s.referralToJSON(rq, &p.Referrals[i]))
+	}
+	for i := range p.Transfers {
+		out.Transfers = append(out.Transfers, transferToJSON(&p.Transfers[i]))
+	}
+	for i := range p.Conferences {
+		out.Conferences = append(out.Conferences, conferenceToJSON(&p.Conferences[i]))
+	}
+	for _, sh := range p.Shares {
+		out.Shares = append(out.Shares, shareJSON{Via: sh.Via, SourceID: sh.SourceID, To: sh.To,
+			Sections: nonNil(share.Names(sh.Sections)), Basis: sh.Basis, Reason: sh.Reason, Approver: sh.Approver, Ended: sh.Ended})
+	}
+	return ok(w, out)
+}
+
+func (s *Server) apiSendReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.Input
+	var ref *referral.Referral
+	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) (err error) {
+		ref, err = referral.Send(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, func(string) error { return created(w, s.referralToJSON(rq, ref)) })
+}
+
+func (s *Server) apiRequestTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in transfer.Input
+	var t *transfer.Transfer
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
+		t, err = transfer.Request(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, func(string) error { return created(w, transferToJSON(t)) })
+}
+
+func (s *Server) apiScheduleConference(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in conference.Input
+	var c *conference.Conference
+	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) (err error) {
+		if c, err = conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now); err != nil {
+			return err
+		}
+		c, err = tx.Conference(ctx, c.ID)
+		return err
+	}, func(string) error { return created(w, conferenceToJSON(c)) })
+}
+
+func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, err := s.loadInbox(r.Context(), rq)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Referrals   []referralJSON   `json:"referrals"`
+		Transfers   []transferJSON   `json:"transfers"`
+		Conferences []conferenceJSON `json:"conferences"`
+	}{Referrals: []referralJSON{}, Transfers: []transferJSON{}, Conferences: []conferenceJSON{}}
+	for i := range p.Referrals {
+		out.Referrals = append(out.Referrals, s.referralToJSON(rq, &p.Referrals[i]))
+	}
+	for i := range p.Transfers {
+		out.Transfers = append(out.Transfers, transferToJSON(&p.Transfers[i]))
+	}
+	for i := range p.Conferences {
+		out.Conferences = append(out.Conferences, conferenceToJSON(&p.Conferences[i]))
+	}
+	return ok(w, out)
+}
+
+type referralReply struct {
+	Referral referralJSON `json:"referral"`
+	Shared   *sharedJSON  `json:"shared"`
+}
+
+func (s *Server) apiReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, wait, err := s.loadReferral(r.Context(), rq, r.PathValue("id"))
+	if err := errors.Join(err, wait()); err != nil {
+		return err
+	}
+	return ok(w, referralReply{Referral: s.referralToJSON(rq, p.R), Shared: sharedToJSON(p.Shared)})
+}
+
+// apiReferralOp runs op on the referral named in the path and answers with it.
+func (s *Server) apiReferralOp(w http.ResponseWriter, r *http.Request, rq *request, in any, version *int,
+	op func(ctx context.Context, tx *store.Tx, id string) (*referral.Referral, error)) error {
+	var ref *referral.Referral
+	return s.apiCaseOp(w, r, in, version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
+		ref, err = op(ctx, tx, id)
+		return err
+	}, func(string) error { return ok(w, s.referralToJSON(rq, ref)) })
+}
+
+func (s *Server) apiReferralRespond(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.Answer
+	return s.apiReferralOp(w, r, rq, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (*referral.Referral, error) {
+		return referral.Respond(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+	})
+}
+
+func (s *Server) apiReferralService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.ServiceInput
+	return s.apiReferralOp(w, r, rq, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (*referral.Referral, error) {
+		return referral.RecordService(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+	})
+}
+
+func (s *Server) apiReferralOutcome(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.OutcomeInput
+	return s.apiReferralOp(w, r, rq, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (*referral.Referral, error) {
+		return referral.RecordOutcome(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+	})
+}
+
+type transferReply struct {
+	Transfer transferJSON `json:"transfer"`
+	Shared   *sharedJSON  `json:"shared"`
+}
+
+func (s *Server) apiTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, wait, err := s.loadTransfer(r.Context(), rq, r.PathValue("id"))
+	if err := errors.Join(err, wait()); err != nil {
+		return err
+	}
+	return ok(w, transferReply{Transfer: transferToJSON(p.Tr), Shared: sharedToJSON(p.Shared)})
+}
+
+func (s *Server) apiTransferDecide(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in transfer.Decision
+	var t *transfer.Transfer
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
+		t, err = transfer.Decide(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, func(string) error { return ok(w, transferToJSON(t)) })
+}
+
+type conferenceReply struct {
+	Conference conferenceJSON `json:"conference"`
+	Shared     *sharedJSON    `json:"shared"`
+}
+
+func (s *Server) apiConference(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, wait, err := s.loadConference(r.Context(), rq, r.PathValue("id"))
+	if err := errors.Join(err, wait()); err != nil {
+		return err
+	}
+	return ok(w, conferenceReply{Conference: conferenceToJSON(p.C), Shared: sharedToJSON(p.Shared)})
+}
+
+// apiConferenceOp runs op on the conference named in the path and answers
+// with it as stored.
+func (s *Server) apiConferenceOp(w http.ResponseWriter, r *http.Request, in any, version *int,
+	op func(ctx context.Context, tx *store.Tx, id string) error) error {
+	var c *conference.Conference
+	return s.apiCaseOp(w, r, in, version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
+		if err := op(ctx, tx, id); err != nil {
+			return err
+		}
+		c, err = tx.Conference(ctx, id)
+		return err
+	}, func(string) error { return ok(w, conferenceToJSON(c)) })
+}
+
+func (s *Server) apiConferenceRecord(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in conference.RecordInput
+	return s.apiConferenceOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
+		_, err := conference.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	})
+}
+
+func (s *Server) apiConferenceSignOff(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Version int `json:"version"`
+	}
+	return s.apiConferenceOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
+		_, err := conference.SignOff(ctx, tx, rq.Actor, id, in.Version, rq.Now)
+		return err
+	})
+}
+
+func (s *Server) apiBreakGlass(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if err := mayGlass(rq); err != nil {
+		return err
+	}
+	var in share.GlassInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	var g *share.Record
+	var c *cases.Case
+	ctx := r.Context()
+	if err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		g, c, err = share.BreakGlass(ctx, tx, s.prof, rq.Actor, in, rq.Now)
+		return err
+	}); err != nil {
+		return err
+	}
+	return created(w, struct {
+		CaseID   string   `json:"case_id"`
+		CaseCode string   `json:"case_code"`
+		Until    *string  `json:"until"`
+		Sections []string `json:"sections"`
+	}{c.ID, c.Code, apiTime(g.Grant.Until), share.Names(g.Grant.Sections)})
+}
+
