@@ -403,4 +403,3 @@ func (s *Server) apiBreakGlass(w http.ResponseWriter, r *http.Request, rq *reque
 		Sections []string `json:"sections"`
 	}{c.ID, c.Code, apiTime(g.Grant.Until), share.Names(g.Grant.Sections)})
 }
-
