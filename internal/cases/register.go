@@ -259,7 +259,9 @@ func LoadGrants(ctx context.Context, tx any, a access.Actor, c *Case) error {
 }
 
 // Get loads case id for actor a to do act on section s. A case a may not
-// see answers exactly like a missing one.
+// see answers exactly like a missing one. Of the grants, only break-glass
+// (read access to the whole file but its consent records) opens the case's
+// own pages; the other grants are read through GetShared.
 func Get(ctx context.Context, tx interface {
 	Case(ctx context.Context, id string) (*Case, error)
 }, a access.Actor, act access.Action, s access.Section, id string) (*Case, error) {
@@ -267,9 +269,41 @@ func Get(ctx context.Context, tx interface {
 	if err != nil {
 		return nil, err
 	}
+	if act == access.View {
+		if err := LoadGrants(ctx, tx, a, c); err != nil {
+			return nil, err
+		}
+		glass := c.Grants[:0:0]
+		for _, g := range c.Grants {
+			if g.Via == "break_glass" {
+				glass = append(glass, g)
+			}
+		}
+		c.Grants = glass
+	}
+	return decided(a, act, s, c)
+}
+
+// GetShared loads case id for actor a to read section s, through a grant
+// if a has one (a referral, transfer, conference or break-glass). Only the
+// pages that show a grant's sections call it; every other page and
+// operation uses Get, so a grant never opens more than its sections.
+func GetShared(ctx context.Context, tx interface {
+	Case(ctx context.Context, id string) (*Case, error)
+}, a access.Actor, s access.Section, id string) (*Case, error) {
+	c, err := tx.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	if err := LoadGrants(ctx, tx, a, c); err != nil {
 		return nil, err
 	}
+	return decided(a, access.View, s, c)
+}
+
+// decided returns c if a may do act on its section s, or the denial.
+func decided(a access.Actor, act access.Action, s access.Section, c *Case) (*Case, error) {
+	id := c.ID
 	d := access.Decide(a, act, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: s})
 	if d.Allow {
 		return c, nil

@@ -91,7 +91,7 @@ func (w *world) canSee(t *testing.T, a access.Actor, s access.Section) bool {
 	t.Helper()
 	var ok bool
 	fixture.Read(t, w.db, func(tx *store.Tx) error {
-		_, err := cases.Get(ctx, tx, a, access.View, s, w.c.ID)
+		_, err := cases.GetShared(ctx, tx, a, s, w.c.ID)
 		ok = err == nil
 		if err != nil && !errors.Is(err, errs.ErrNotFound) {
 			return err

@@ -41,7 +41,7 @@ func run[T any](t *testing.T, db *store.DB, fn func(tx *store.Tx) (T, error)) (T
 func sees(t *testing.T, db *store.DB, a access.Actor, caseID string, s access.Section) bool {
 	t.Helper()
 	a.Now = fixture.Now
-	_, err := run(t, db, func(tx *store.Tx) (*cases.Case, error) { return cases.Get(ctx, tx, a, access.View, s, caseID) })
+	_, err := run(t, db, func(tx *store.Tx) (*cases.Case, error) { return cases.GetShared(ctx, tx, a, s, caseID) })
 	if err != nil && !errors.Is(err, errs.ErrNotFound) {
 		t.Fatal(err)
 	}

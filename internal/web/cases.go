@@ -16,6 +16,7 @@ import (
 	"github.com/safecase/safecase/internal/intake"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/plan"
+	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -49,6 +50,9 @@ type caseView struct {
 	StepAt     int      // the index of the current step in StepList
 	// Coord: open mandatory-reporting decisions and linked cases (incident.go).
 	Coord *coordBlock
+	// Referrals of the case and their state, for whoever works on it (not
+	// for a reader through a grant, who must not learn of other shares).
+	Referrals []referral.Referral
 }
 
 // timelineItem is one thing that happened to the case, from its audit trail.
@@ -85,6 +89,11 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 		}
 	}
 	v.Age = cases.AgeAt(c, v.Identity, rq.Now)
+	if access.InScope(rq.Actor, c.Ref()) {
+		if v.Referrals, err = tx.CaseReferrals(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
 	if v.Risk, err = tx.RiskHistory(ctx, c.ID); err != nil {
 		return nil, err
 	}

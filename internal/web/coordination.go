@@ -532,13 +532,13 @@ func (s *Server) loadShared(ctx context.Context, tx *store.Tx, a access.Actor, c
 	if err != nil {
 		return nil, noWait, err
 	}
-	if err := cases.LoadGrants(ctx, tx, a, c); err != nil {
-		return nil, noWait, err
-	}
 	v := &sharedView{Code: c.Code, Type: c.Type}
 	for _, sec := range secs {
-		if !access.Decide(a, access.View, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: sec}).Allow {
-			continue
+		if _, err := cases.GetShared(ctx, tx, a, sec, caseID); err != nil {
+			if errs.KindOf(err) == errs.NotFound {
+				continue // the grant does not (or no longer) cover it
+			}
+			return nil, noWait, err
 		}
 		v.Sections = append(v.Sections, sec)
 		switch sec {
