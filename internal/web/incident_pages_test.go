@@ -138,11 +138,11 @@ func TestIncidentPages(t *testing.T) {
 			t.Error("the supervisor was not told")
 		}
 		casePage := sup.get("/cases/" + cp.ID)
-		if !strings.Contains(casePage.Body, "A mandatory-reporting decision is waiting for you (1 open).") ||
+		if !strings.Contains(casePage.Body, "Mandatory reporting: 1 decision waiting for you.") ||
 			!strings.Contains(casePage.Body, `href="/cases/`+cp.ID+`/incident-reports"`) {
 			t.Errorf("the case page does not show the open decision to the supervisor")
 		}
-		if !strings.Contains(cw.get("/cases/"+cp.ID).Body, "A mandatory-reporting decision is waiting for the supervisor (1 open).") {
+		if !strings.Contains(cw.get("/cases/"+cp.ID).Body, "Mandatory reporting: 1 decision waiting for the supervisor.") {
 			t.Errorf("the case page does not show the open decision to the caseworker")
 		}
 		var inc incident.Incident
@@ -208,7 +208,7 @@ func TestIncidentPages(t *testing.T) {
 		if strings.Contains(page.Body, "/decide\"") || strings.Contains(page.Body, "/recommend\"") {
 			t.Error("forms still offered after the decision")
 		}
-		if strings.Contains(cw.get("/cases/"+cp.ID).Body, "mandatory-reporting decision is waiting") {
+		if strings.Contains(cw.get("/cases/"+cp.ID).Body, "decision waiting for") {
 			t.Error("the case page still shows the decision as open")
 		}
 		if !hasNotice(e.notices(t, "caseworker"), notify.MandatoryDecided, cp.ID) {
