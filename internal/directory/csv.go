@@ -269,12 +269,13 @@ func yes(s string, def bool) (v, ok bool) {
 
 // ImportResult says what an import did.
 type ImportResult struct {
-	Created, Updated int
+	Created, Updated, Unchanged int
 }
 
 // Import reads a directory file and saves every row, all in tx: a row with
 // the id of an entry updates it (and must carry its version, when the
-// file has one, as exported), any other row creates an entry. With any
+// file has one, as exported), any other row creates an entry; a row that
+// changes nothing is left alone. With any
 // error nothing is saved (the caller rolls tx back) and the error names
 // every row and column at fault. Each row is decided as Create or Update
 // would: an agency administrator imports only their agency's entries and
@@ -335,12 +336,17 @@ func Import(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r io
 			}
 			before := InputOf(cur)
 			apply(cur, &in)
+			changed := Changed(before, InputOf(cur))
+			if len(changed) == 0 {
+				res.Unchanged++ // a row as exported: no new version, no event
+				return nil
+			}
 			cur.UpdatedAt = now
 			res.Updated++
 			if err := tx.UpdateDirectoryService(ctx, cur); err != nil {
 				return err
 			}
-			return record(ctx, tx, a, "directory.update", cur, Changed(before, InputOf(cur)), now)
+			return record(ctx, tx, a, "directory.update", cur, changed, now)
 		})
 	}
 	if len(f) > 0 {
@@ -351,7 +357,7 @@ func Import(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r io
 			return ImportResult{}, err
 		}
 	}
-	detail, _ := json.Marshal(map[string]int{"created": res.Created, "updated": res.Updated})
+	detail, _ := json.Marshal(map[string]int{"created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged})
 	return res, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now,
 		Action: "directory.import", RecordType: "directory", Detail: string(detail)})
 }

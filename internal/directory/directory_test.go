@@ -419,23 +419,28 @@ func TestDirectoryCSVRoundTrip(t *testing.T) {
 		if !strings.Contains(exported, "girls;women") || !strings.Contains(exported, "English;Arabic") {
 			t.Errorf("lists are not joined with ';': %s", exported)
 		}
-		// Importing the export unchanged updates every entry to what it was.
+		// Importing the export unchanged changes nothing.
 		res, err := w.importCSV("sysadmin", exported)
-		if err != nil || res.Updated != 2 || res.Created != 0 {
+		if err != nil || res.Unchanged != 2 || res.Updated != 0 || res.Created != 0 {
 			t.Fatalf("import of the export: %+v %v", res, err)
 		}
-		after := w.all(t)
-		for i := range after {
-			if after[i].Version != 2 {
-				t.Errorf("entry %s at version %d after one import", after[i].Organisation, after[i].Version)
+		// An edit of one row updates that entry only, to exactly what it was
+		// but for the edit.
+		edited := strings.Replace(exported, "Legal Aid Clinic", "Legal Aid Centre", 1)
+		if res, err = w.importCSV("sysadmin", edited); err != nil || res.Unchanged != 1 || res.Updated != 1 {
+			t.Fatalf("import of an edited export: %+v %v", res, err)
+		}
+		for _, e := range w.all(t) {
+			if e.ID == s.ID && (e.Version != 1 || e.HowToRefer != in.HowToRefer || !e.EntryPoint ||
+				e.FocalUserID != in.FocalUserID || !slices.Equal(e.Profiles, []string{"girls", "women"})) {
+				t.Errorf("the unedited entry changed: %+v", e)
 			}
-			if after[i].ID == s.ID && (after[i].HowToRefer != in.HowToRefer || !after[i].EntryPoint ||
-				after[i].FocalUserID != in.FocalUserID || !slices.Equal(after[i].Profiles, []string{"girls", "women"})) {
-				t.Errorf("round trip changed the entry: %+v", after[i])
+			if e.ID != s.ID && (e.Version != 2 || e.Organisation != "Legal Aid Centre" || e.Services != other.Services) {
+				t.Errorf("the edited entry: %+v", e)
 			}
 		}
-		// The old export is now stale: its rows carry version 1.
-		if _, err := w.importCSV("sysadmin", exported); !slices.Contains(fieldNames(err), "row 2, version") {
+		// The old export is now stale for the edited entry: its row carries version 1.
+		if _, err := w.importCSV("sysadmin", edited); !slices.Equal(fieldNames(err), []string{"row 3, version"}) {
 			t.Errorf("stale export: %v", err)
 		}
 
@@ -474,8 +479,8 @@ func TestDirectoryCSVRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		if n := len(w.events(t, "directory.import")); n != 2 {
-			t.Errorf("%d import events, want 2", n)
+		if n := len(w.events(t, "directory.import")); n != 3 {
+			t.Errorf("%d import events, want 3", n)
 		}
 
 		// Only administrators import; an agency admin not another agency's entries.

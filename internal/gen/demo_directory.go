@@ -28,9 +28,9 @@ type demoService struct {
 // one project has ended.
 var demoServices = []demoService{
 	{agency: "CCN", focalUser: "peter", verified: 12, in: directory.Input{
-		Organisation: "Community Care Network – Town Health Clinic", Sector: "health_nutrition",
+		Organisation: "Community Care Network", Sector: "health_nutrition",
 		Services: "Clinical management of rape (within 72 hours: post-exposure prophylaxis, emergency contraception), treatment of injuries, STI care, medical certificate on request",
-		Address:  "Clinic Road, next to the market", Area: "Town centre and Camp A", OpeningHours: "24 hours; a female doctor Mon-Fri 8:00-17:00",
+		Address:  "Town Health Clinic, Clinic Road, next to the market", Area: "Town centre and Camp A", OpeningHours: "24 hours; a female doctor Mon-Fri 8:00-17:00",
 		TargetGroup: "Survivors of sexual violence of any age", Eligibility: "None: no police report or ID needed",
 		HowToRefer: "Walk in with the survivor, or call the focal point first for an escort. Use the inter-agency referral form.",
 		FocalPoint: "Peter Mensah, +000 700 100 200", AvgDays: 0, Languages: []string{"English", "Arabic", "Swahili"},
@@ -38,7 +38,7 @@ var demoServices = []demoService{
 		Quality:      []string{"safe", "child_friendly", "gender_sensitive", "accessible"},
 		QualityNotes: "Private examination room; ramp at the side entrance."}},
 	{agency: "SHW", focalUser: "leila", verified: 30, in: directory.Input{
-		Organisation: "Safe Haven Women's Centre – Safe Shelter", Sector: "gbv",
+		Organisation: "Safe Haven Women's Centre", Sector: "gbv",
 		Services: "Confidential emergency shelter for women and their children (up to 30 nights), meals, a safety plan on arrival",
 		Area:     "Undisclosed location (Town)", OpeningHours: "Admissions 24 hours through the focal point",
 		TargetGroup: "Women and girls at imminent risk, with their younger children", Eligibility: "Imminent risk of violence; boys over 12 are placed with a relative or a foster family",
@@ -46,7 +46,7 @@ var demoServices = []demoService{
 		FocalPoint: "Leila Karimi, +000 700 300 400", AvgDays: 0, Languages: []string{"English", "Arabic", "French"},
 		Profiles: []string{"girls", "women", "lgbti"}, Quality: []string{"safe", "gender_sensitive", "inclusive"}}},
 	{agency: "SHW", verified: 45, in: directory.Input{
-		Organisation: "Safe Haven Women's Centre – GBV case management", Sector: "gbv_case_management",
+		Organisation: "Safe Haven Women's Centre", Sector: "gbv_case_management",
 		Services: "GBV case management, psychosocial support, accompaniment to health and legal services",
 		Address:  "Women and Girls Safe Space, Block 4", Area: "Camp A and Camp B", OpeningHours: "Mon-Sat 8:00-16:00",
 		TargetGroup: "Women and adolescent girls; LGBTI survivors", HowToRefer: "Walk in to the safe space, or send the referral form through SafeCase.",

@@ -164,7 +164,8 @@ func (s *Server) getDirectory(w http.ResponseWriter, r *http.Request, rq *reques
 		p.Flash = "flash.directory_imported"
 		c, _ := strconv.Atoi(q.Get("created"))
 		u, _ := strconv.Atoi(q.Get("updated"))
-		p.Imported = &directory.ImportResult{Created: c, Updated: u}
+		n, _ := strconv.Atoi(q.Get("unchanged"))
+		p.Imported = &directory.ImportResult{Created: c, Updated: u, Unchanged: n}
 	}
 	return s.render(w, http.StatusOK, "directory", p)
 }
@@ -523,7 +524,7 @@ func (s *Server) postDirectoryImport(w http.ResponseWriter, r *http.Request, rq 
 	}
 	if err == nil {
 		return redirect(w, r, "/directory?done=imported&created="+strconv.Itoa(res.Created)+
-			"&updated="+strconv.Itoa(res.Updated))
+			"&updated="+strconv.Itoa(res.Updated)+"&unchanged="+strconv.Itoa(res.Unchanged))
 	}
 	fe, ok := fieldErrors(err)
 	if !ok {
