@@ -367,11 +367,15 @@ func (s *Server) postTransfer(w http.ResponseWriter, r *http.Request, rq *reques
 func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in conference.Input
 	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = conference.Input{Reason: f.str("reason"), ScheduledAt: f.str("scheduled_at"), Place: f.str("place"),
-			Sections: f.list("sections"), Participants: f.list("participants")}
+		in = conferenceForm(f)
 		_, err := conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
 	}, "/cases/%s/coordination?done=conference", s.coordFailed("conference", func(p *coordPage) { p.Conf = in }))
+}
+
+func conferenceForm(f *form) conference.Input {
+	return conference.Input{Reason: f.str("reason"), ScheduledAt: f.str("scheduled_at"), Place: f.str("place"),
+		Sections: f.list("sections"), Participants: f.list("participants")}
 }
 
 func (s *Server) postFamilyTold(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -979,22 +983,33 @@ func (s *Server) conferenceFailed(fill func(*conferencePage)) func(http.Response
 func (s *Server) postConferenceRecord(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in conference.RecordInput
 	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = conference.RecordInput{Version: f.version(), Summary: f.str("summary"), Risks: f.str("risks"),
-			Needs: f.str("needs"), Services: f.str("services"), Decisions: f.str("decisions")}
-		descs, owners, dues := f.v["action_description"], f.v["action_owner"], f.v["action_due"]
-		for i := range descs {
-			a := conference.ActionInput{Description: descs[i]}
-			if i < len(owners) {
-				a.OwnerID = owners[i]
-			}
-			if i < len(dues) {
-				a.DueOn = dues[i]
-			}
-			in.Actions = append(in.Actions, a)
-		}
+		in = conferenceRecordForm(f)
 		_, err := conference.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
 	}, "/conferences/%s?done=record", s.conferenceFailed(func(p *conferencePage) { p.Rec = in }))
+}
+
+// conferenceRecordForm reads the record form: the action items come as
+// rows of three parallel fields (a row with fewer parts has them empty).
+func conferenceRecordForm(f *form) conference.RecordInput {
+	in := conference.RecordInput{Version: f.version(), Summary: f.str("summary"), Risks: f.str("risks"),
+		Needs: f.str("needs"), Services: f.str("services"), Decisions: f.str("decisions")}
+	descs, owners, dues := f.v["action_description"], f.v["action_owner"], f.v["action_due"]
+	n := max(len(descs), len(owners), len(dues))
+	if n > 50 {
+		n = 50 // a conference agrees a handful of actions; a form with more is not ours
+	}
+	at := func(l []string, i int) string {
+		if i < len(l) {
+			return l[i]
+		}
+		return ""
+	}
+	for i := 0; i < n; i++ {
+		in.Actions = append(in.Actions, conference.ActionInput{Description: at(descs, i), OwnerID: at(owners, i),
+			DueOn: at(dues, i)})
+	}
+	return in
 }
 
 func (s *Server) postConferenceSignOff(w http.ResponseWriter, r *http.Request, rq *request) error {
