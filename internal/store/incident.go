@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,49 +28,35 @@ func (tx *Tx) InsertIncident(ctx context.Context, in *incident.Incident) error {
 // incidentCols reads an incident with its mandatory report (LEFT JOIN: the
 // report's columns are NULL when there is none).
 const incidentCols = `i.id, i.case_id, i.type, i.happened_on, i.location, i.perpetrator, i.description,
-	i.recorded_by, i.recorded_at, r.id, r.status, r.recommendation, r.recommended_by, r.recommended_at, r.decision,
-	r.reasoning, r.authority, r.shared_what, r.shared_how, r.reported_on, r.family_told, r.family_told_on,
-	r.family_not_told_why, r.decided_by, r.decided_at, r.version
+	i.recorded_by, i.recorded_at, r.id, r.status, r.recommendation, r.recommendation_reasoning, r.recommended_by,
+	r.recommended_at, r.decision, r.reasoning, r.authority, r.shared_what, r.shared_how, r.reported_on,
+	r.family_told, r.family_told_on, r.family_not_told_why, r.decided_by, r.decided_at, r.version
 	FROM incidents i LEFT JOIN mandatory_reports r ON r.incident_id = i.id`
 
 func scanIncident(sc interface{ Scan(...any) error }) (*incident.Incident, error) {
 	var in incident.Incident
 	var recorded int64
-	var rid, status, rec, recBy, decision, reasoning, authority, what, how, reportedOn, toldOn, notTold, decBy sql.NullString
+	var rid, status, rec, recWhy, recBy, decision, reasoning, authority, what, how, reportedOn, toldOn, notTold,
+		decBy sql.NullString
 	var recAt, decAt, version sql.NullInt64
 	var told sql.NullBool
 	if err := sc.Scan(&in.ID, &in.CaseID, &in.Type, &in.HappenedOn, &in.Location, &in.Perpetrator, &in.Description,
-		&in.RecordedBy, &recorded, &rid, &status, &rec, &recBy, &recAt, &decision, &reasoning, &authority, &what, &how,
-		&reportedOn, &told, &toldOn, &notTold, &decBy, &decAt, &version); err != nil {
+		&in.RecordedBy, &recorded, &rid, &status, &rec, &recWhy, &recBy, &recAt, &decision, &reasoning, &authority,
+		&what, &how, &reportedOn, &told, &toldOn, &notTold, &decBy, &decAt, &version); err != nil {
 		return nil, err
 	}
 	in.RecordedAt = fromMS(recorded)
 	if rid.Valid {
 		r := &incident.Report{ID: rid.String, CaseID: in.CaseID, IncidentID: in.ID, Status: status.String,
-			RecommendedBy: recBy.String, RecommendedAt: fromNullMS(recAt), Decision: decision.String,
+			Recommendation: rec.String, RecommendWhy: recWhy.String, RecommendedBy: recBy.String,
+			RecommendedAt: fromNullMS(recAt), Decision: decision.String,
 			Reasoning: reasoning.String, Authority: authority.String, SharedWhat: what.String, SharedHow: how.String,
 			ReportedOn: reportedOn.String, FamilyTold: told.Bool, FamilyToldOn: toldOn.String,
 			FamilyNotToldWhy: notTold.String, DecidedBy: decBy.String, DecidedAt: fromNullMS(decAt),
 			Version: int(version.Int64)}
-		r.Recommendation, r.RecommendWhy = splitRecommendation(rec.String)
 		in.Report = r
 	}
 	return &in, nil
-}
-
-// The mandatory_reports table has one column for the caseworker's
-// recommendation and none for its reasoning: both are kept in it, the
-// choice (a fixed key) on the first line and the reasoning after it.
-func joinRecommendation(choice, why string) string {
-	if choice == "" {
-		return ""
-	}
-	return choice + "\n" + why
-}
-
-func splitRecommendation(s string) (choice, why string) {
-	choice, why, _ = strings.Cut(s, "\n")
-	return choice, why
 }
 
 // Incident returns incident id of case caseID with its mandatory report.
@@ -124,10 +109,10 @@ func (tx *Tx) InsertMandatoryReport(ctx context.Context, r *incident.Report) err
 		r.Version = 1
 	}
 	_, err := tx.exec(ctx, `INSERT INTO mandatory_reports (id, case_id, incident_id, status, recommendation,
-		recommended_by, recommended_at, decision, reasoning, authority, shared_what, shared_how, reported_on,
-		family_told, family_told_on, family_not_told_why, decided_by, decided_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.CaseID, r.IncidentID, r.Status, joinRecommendation(r.Recommendation, r.RecommendWhy),
+		recommendation_reasoning, recommended_by, recommended_at, decision, reasoning, authority, shared_what,
+		shared_how, reported_on, family_told, family_told_on, family_not_told_why, decided_by, decided_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.CaseID, r.IncidentID, r.Status, r.Recommendation, r.RecommendWhy,
 		nullStr(r.RecommendedBy), nullMS(r.RecommendedAt), r.Decision, r.Reasoning, r.Authority, r.SharedWhat,
 		r.SharedHow, r.ReportedOn, r.FamilyTold, r.FamilyToldOn, r.FamilyNotToldWhy, nullStr(r.DecidedBy),
 		nullMS(r.DecidedAt), r.Version)
@@ -137,11 +122,11 @@ func (tx *Tx) InsertMandatoryReport(ctx context.Context, r *incident.Report) err
 // UpdateMandatoryReport saves r if its version is still the stored one, and
 // bumps the version.
 func (tx *Tx) UpdateMandatoryReport(ctx context.Context, r *incident.Report) error {
-	res, err := tx.exec(ctx, `UPDATE mandatory_reports SET status = ?, recommendation = ?, recommended_by = ?,
-		recommended_at = ?, decision = ?, reasoning = ?, authority = ?, shared_what = ?, shared_how = ?,
-		reported_on = ?, family_told = ?, family_told_on = ?, family_not_told_why = ?, decided_by = ?,
+	res, err := tx.exec(ctx, `UPDATE mandatory_reports SET status = ?, recommendation = ?, recommendation_reasoning = ?,
+		recommended_by = ?, recommended_at = ?, decision = ?, reasoning = ?, authority = ?, shared_what = ?,
+		shared_how = ?, reported_on = ?, family_told = ?, family_told_on = ?, family_not_told_why = ?, decided_by = ?,
 		decided_at = ?, version = version + 1 WHERE id = ? AND case_id = ? AND version = ?`,
-		r.Status, joinRecommendation(r.Recommendation, r.RecommendWhy), nullStr(r.RecommendedBy),
+		r.Status, r.Recommendation, r.RecommendWhy, nullStr(r.RecommendedBy),
 		nullMS(r.RecommendedAt), r.Decision, r.Reasoning, r.Authority, r.SharedWhat, r.SharedHow, r.ReportedOn,
 		r.FamilyTold, r.FamilyToldOn, r.FamilyNotToldWhy, nullStr(r.DecidedBy), nullMS(r.DecidedAt),
 		r.ID, r.CaseID, r.Version)

@@ -215,6 +215,7 @@ CREATE TABLE mandatory_reports (
   incident_id UUID NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
   status TEXT NOT NULL,
   recommendation TEXT NOT NULL DEFAULT '',
+  recommendation_reasoning TEXT NOT NULL DEFAULT '',
   recommended_by UUID,
   recommended_at BIGINT,
   decision TEXT NOT NULL DEFAULT '',
