@@ -192,6 +192,9 @@ func Demo(ctx context.Context, db *store.DB, p *profile.Profile, now time.Time) 
 	if err := DemoIncidents(ctx, db, p, d.now); err != nil {
 		return d.sum, fmt.Errorf("demo: %w", err)
 	}
+	if err := DemoCoordination(ctx, db, p, d.now); err != nil {
+		return d.sum, fmt.Errorf("demo: %w", err)
+	}
 	if err := d.readOld(ctx); err != nil {
 		return d.sum, fmt.Errorf("demo: %w", err)
 	}
