@@ -61,7 +61,7 @@ func DemoCoordination(ctx context.Context, db *store.DB, p *profile.Profile, now
 			return err
 		}
 		if _, err := referral.Send(demoAs(ctx, amina), tx, p, amina, first.ID, referral.Input{ServiceID: clinic.ID,
-			Reason: "Bruises and pain after a beating at home; needs a medical check and treatment.",
+			Reason:   "Bruises and pain after a beating at home; needs a medical check and treatment.",
 			Sections: []string{"registration", "assessment"}}, now.Add(-26*time.Hour)); err != nil {
 			return fmt.Errorf("demo referral: %w", err)
 		}
