@@ -178,3 +178,31 @@ func scanConferences(rows *sql.Rows) (out []conference.Conference, err error) {
 	}
 	return out, rows.Err()
 }
+
+// CaseConferenceActions returns the action items agreed at a case's held or
+// closed conferences, oldest first, with each owner's name and whether the
+// owner works in the case's agency.
+func (tx *Tx) CaseConferenceActions(ctx context.Context, caseID string) ([]conference.Action, []bool, error) {
+	rows, err := tx.query(ctx, `SELECT x.id, x.description, x.owner_id, x.due_on, x.plan_action_id, u.display_name,
+		u.agency_id = c.agency_id FROM conference_actions x JOIN conferences f ON f.id = x.conference_id
+		JOIN cases c ON c.id = f.case_id JOIN users u ON u.id = x.owner_id
+		WHERE f.case_id = ? AND f.status <> ? ORDER BY f.scheduled_at, x.position`, caseID, conference.Scheduled)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var out []conference.Action
+	var internal []bool
+	for rows.Next() {
+		var x conference.Action
+		var plan sql.NullString
+		var in bool
+		if err := rows.Scan(&x.ID, &x.Description, &x.OwnerID, &x.DueOn, &plan, &x.OwnerName, &in); err != nil {
+			return nil, nil, err
+		}
+		x.PlanActionID = plan.String
+		out = append(out, x)
+		internal = append(internal, in)
+	}
+	return out, internal, rows.Err()
+}

@@ -195,3 +195,39 @@ func TestCoordinationCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestConferenceActionsBecomePlanActions: the action items a conference
+// agreed are proposed on the plan form (a colleague's as a direct action,
+// another agency's as a referral to a provider) until a plan carries them.
+func TestConferenceActionsBecomePlanActions(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		var caseID string
+		if err := e.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			caseID, err = caseWithPlan(tx, e.srv.prof, fixture.Actor(e.users["caseworker"]), fixture.Actor(e.users["supervisor"]),
+				e.clock.now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cw := e.apiClient("caseworker")
+		conf := cw.json("POST", "/api/v1/cases/"+caseID+"/conferences", fmt.Sprintf(
+			`{"reason":"coordinate","scheduled_at":"2026-11-21T10:00","participants":[%q]}`, e.users["supervisor"].ID))
+		if conf.StatusCode != 201 {
+			t.Fatalf("schedule: %d %s", conf.StatusCode, conf.Body)
+		}
+		var c struct{ ID string }
+		json.Unmarshal([]byte(conf.Body), &c)
+		rec := cw.json("POST", "/api/v1/conferences/"+c.ID+"/record", fmt.Sprintf(
+			`{"version":1,"summary":"s","decisions":"d","actions":[{"description":"Visit the school with the mother","owner_id":%q,"due_on":"2026-11-30"}]}`,
+			e.users["supervisor"].ID))
+		if rec.StatusCode != 200 {
+			t.Fatalf("record: %d %s", rec.StatusCode, rec.Body)
+		}
+		page := e.session("caseworker").get("/cases/" + caseID + "/plan/edit")
+		if page.StatusCode != 200 || !strings.Contains(page.Body, `id="from-conference"`) ||
+			!strings.Contains(page.Body, "Visit the school with the mother") {
+			t.Fatalf("plan form does not propose the conference's action: %d\n%.2000s", page.StatusCode, page.Body)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/assessment"
@@ -116,14 +117,49 @@ func (s *Server) getPlan(w http.ResponseWriter, r *http.Request, rq *request) er
 
 type planFormPage struct {
 	Page
-	Case       *cases.Case
-	Form       plan.Input
-	Needs      []assessment.Need
-	Returned   string // the supervisor's comments on a returned plan
-	Objectives int
-	Actions    int
-	Gaps       int
-	Parts      int
+	Case     *cases.Case
+	Form     plan.Input
+	Needs    []assessment.Need
+	Returned string // the supervisor's comments on a returned plan
+	// FromConference counts the action rows proposed from case conferences.
+	FromConference int
+	Objectives     int
+	Actions        int
+	Gaps           int
+	Parts          int
+}
+
+// conferenceActionRows adds to the plan form, as action rows to keep or
+// clear, the action items case conferences agreed that no plan of the case
+// carries yet (the same words): a conference's decisions become plan
+// actions when the caseworker saves them.
+func (s *Server) conferenceActionRows(ctx context.Context, tx *store.Tx, caseID string, ps []plan.Plan, p *planFormPage) error {
+	acts, internal, err := tx.CaseConferenceActions(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, pl := range ps {
+		for _, a := range pl.Actions {
+			have[strings.ToLower(a.What)] = true
+		}
+	}
+	for _, a := range p.Form.Actions {
+		have[strings.ToLower(a.What)] = true
+	}
+	for i, a := range acts {
+		if have[strings.ToLower(a.Description)] {
+			continue
+		}
+		have[strings.ToLower(a.Description)] = true
+		row := plan.ActionInput{What: a.Description, Kind: "direct", Who: "caseworker", DueOn: a.DueOn, Horizon: "short"}
+		if !internal[i] {
+			row.Kind, row.Who, row.WhoName = "referral", "provider", a.OwnerName
+		}
+		p.Form.Actions = append(p.Form.Actions, row)
+		p.FromConference++
+	}
+	return nil
 }
 
 // planInputOf fills the form from a plan being edited.
@@ -169,7 +205,7 @@ func (s *Server) planForm(ctx context.Context, rq *request, id string, q func(st
 			}
 			p.Form, p.Returned = planInputOf(open), open.ReturnComments
 		}
-		return nil
+		return s.conferenceActionRows(ctx, tx, c.ID, ps, p)
 	})
 	p.Objectives = max(rowsOf(q("objectives"), 3), len(p.Form.Objectives)+1)
 	p.Actions = max(rowsOf(q("actions"), 4), len(p.Form.Actions)+1)
