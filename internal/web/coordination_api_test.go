@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -228,6 +229,44 @@ func TestConferenceActionsBecomePlanActions(t *testing.T) {
 		if page.StatusCode != 200 || !strings.Contains(page.Body, `id="from-conference"`) ||
 			!strings.Contains(page.Body, "Visit the school with the mother") {
 			t.Fatalf("plan form does not propose the conference's action: %d\n%.2000s", page.StatusCode, page.Body)
+		}
+	})
+}
+
+// TestStandAloneReferral: a screening that finds a stand-alone referral
+// leads to a referral with no case: consent is recorded on the form, and
+// the receiving provider sees the reason written, nothing else.
+func TestStandAloneReferral(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newCoordWorld(t, e)
+		cw := e.session("caseworker")
+		res := cw.post("/screen", url.Values{"case_type": {"cp"}, "age": {"9"}, "answer_harmed_or_at_risk": {"yes"},
+			"answer_case_management_appropriate": {"no"}})
+		if res.StatusCode != 303 {
+			t.Fatalf("screen: %d %.500s", res.StatusCode, res.Body)
+		}
+		sc := res.location()
+		page := cw.get(sc)
+		if !strings.Contains(page.Body, sc+"/referrals") {
+			t.Fatalf("a stand-alone referral screening does not offer the referral: %.1500s", page.Body)
+		}
+		form := url.Values{"service_id": {w.svc.ID}, "reason": {"Needs a school place; family asked for help"}}
+		if res := cw.post(sc+"/referrals", form); res.StatusCode != 422 || !strings.Contains(res.Body, "Consent to share given by") {
+			t.Fatalf("without consent on the form: %d", res.StatusCode)
+		}
+		form.Set("consent_giver", "The mother")
+		form.Set("consent_on", e.clock.now().Format("2006-01-02"))
+		res = cw.post(sc+"/referrals", form)
+		if res.StatusCode != 303 || !strings.HasPrefix(res.location(), "/referrals/") {
+			t.Fatalf("stand-alone referral: %d %s", res.StatusCode, res.location())
+		}
+		rid := strings.TrimSuffix(strings.TrimPrefix(res.location(), "/referrals/"), "?done=sent")
+		view := e.apiClient("provider_b").json("GET", "/api/v1/referrals/"+rid, "")
+		if view.StatusCode != 200 || !strings.Contains(view.Body, "Needs a school place") || !strings.Contains(view.Body, `"shared":null`) {
+			t.Errorf("provider's view of a stand-alone referral: %d %s", view.StatusCode, view.Body)
+		}
+		if res := e.session("other_agency").get("/referrals/" + rid); res.StatusCode != 404 {
+			t.Errorf("another agency's caseworker opens the referral: %d", res.StatusCode)
 		}
 	})
 }
