@@ -31,11 +31,14 @@ const (
 	TellFamily       Kind = "tell_family"       // information was shared under a consent override: tell the family
 	ReferralResponse Kind = "referral_response" // a referral awaits the service's answer (overdue after its average time)
 	TransferDecision Kind = "transfer_decision" // the supervisor approves an internal transfer
+	// MandatoryDecision: the supervisor decides whether an incident is reported.
+	MandatoryDecision Kind = "mandatory_decision"
 )
 
 // Kinds lists every kind, for validation and for the message catalog test.
 var Kinds = []Kind{Registration, Assessment, CasePlan, FirstAction, FollowUp, Review, UrgentResponse, ConsentWithdrawn,
-	MedicalReferral, PlanApproval, ClosureApproval, PostClosure, AgeOut, TellFamily, ReferralResponse, TransferDecision}
+	MedicalReferral, PlanApproval, ClosureApproval, PostClosure, AgeOut, TellFamily, ReferralResponse, TransferDecision,
+	MandatoryDecision}
 
 // ConsentWithdrawnWithin is how soon a withdrawal is discussed with the supervisor.
 const ConsentWithdrawnWithin = 48 * time.Hour
@@ -102,7 +105,7 @@ func Due(p *profile.Profile, k Kind, risk string, anchor time.Time) (time.Time, 
 		return anchor.Add(TellFamilyWithin), true
 	case ReferralResponse:
 		return anchor, true // anchor: when the answer is due (the service's average time)
-	case PlanApproval, ClosureApproval, TransferDecision:
+	case PlanApproval, ClosureApproval, TransferDecision, MandatoryDecision:
 		return anchor.Add(p.ApprovalWithin.D()), true
 	case PostClosure:
 		return anchor.Add(p.PostClosureFollowUp.D()), true // anchor: the closure
@@ -122,7 +125,7 @@ func Due(p *profile.Profile, k Kind, risk string, anchor time.Time) (time.Time, 
 
 // ForSupervisor reports whether deadlines of kind k are the supervisor's.
 func ForSupervisor(k Kind) bool {
-	return k == PlanApproval || k == ClosureApproval || k == TransferDecision
+	return k == PlanApproval || k == ClosureApproval || k == TransferDecision || k == MandatoryDecision
 }
 
 // FollowsRisk reports whether deadlines of kind k move with the risk level.

@@ -3,11 +3,13 @@
 // mandatory-reporting decision an incident may call for. When an incident's
 // type is one the law of the context makes reportable (the profile's
 // mandatory_reporting_incident_types), the same transaction opens a
-// mandatory report and tells the supervisors of the case's team. The
+// mandatory report, tells the supervisors of the case's team and gives each
+// of them a deadline for the decision (the profile's approval_within). The
 // caseworker recommends reporting or not, with the reasoning; the supervisor
 // decides, recording the best-interests reasoning, the authority, what was
 // shared and how, when, and whether the family was told (DOMAIN.md,
-// "Mandatory reporting"). Until then the case shows the decision as open.
+// "Mandatory reporting"), which completes the deadline. Until then the case
+// shows the decision as open.
 package incident
 
 import (
@@ -179,7 +181,8 @@ func text(field string, v *string, max int, req bool, f *errs.Fields) {
 // profile's incident types for the case's type; the date is required and
 // not in the future. It needs consent to collect and store (or an
 // override). A type that calls for mandatory reporting opens a pending
-// mandatory report and notifies the supervisors of the case's team. A new
+// mandatory report, notifies the supervisors of the case's team and opens
+// a decision deadline for each of them. A new
 // incident makes an open review due at once (L4474-4481), and recent sexual
 // violence raises the medical-referral alert, as an incident recorded in an
 // assessment does.
@@ -219,7 +222,9 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 		}
 		inc.Report = r
 		detail["mandatory"], detail["report_id"] = true, r.ID
-		if err := notify.Supervisors(ctx, tx, c.TeamID, notify.MandatoryReport, c.ID, a.UserID, now); err != nil {
+		// Each supervisor of the team has the decision to make, due within
+		// the profile's approval time (afterIncident refreshes next_due).
+		if err := cases.SupervisorTask(ctx, tx, p, c, deadline.MandatoryDecision, notify.MandatoryReport, a.UserID, now); err != nil {
 			return nil, err
 		}
 	}
@@ -330,7 +335,7 @@ func Recommend(ctx context.Context, tx Tx, a access.Actor, caseID, incidentID st
 // caseworker has recommended. The best-interests reasoning is required;
 // reporting also needs the authority, what was shared and how, and the date;
 // the family was told (when) or not (why not). The report is then decided
-// and the caseworker is told.
+// and its decision deadlines done, and the caseworker is told.
 func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID, incidentID string, in DecideInput, now time.Time) (*Report, error) {
 	c, inc, err := pendingReport(ctx, tx, a, access.Approve, caseID, incidentID, in.Version)
 	if err != nil {
@@ -371,6 +376,9 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	if err := tx.UpdateMandatoryReport(ctx, r); err != nil {
 		return nil, err
 	}
+	if err := completeDecision(ctx, tx, c, inc, a.UserID, now); err != nil {
+		return nil, err
+	}
 	if err := notify.Send(ctx, tx, []string{c.CaseworkerID, r.RecommendedBy}, notify.MandatoryDecided, c.ID, a.UserID, now); err != nil {
 		return nil, err
 	}
@@ -378,6 +386,33 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	return r, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now,
 		Action: "mandatory.decide", RecordType: "mandatory_report", RecordID: r.ID, CaseID: c.ID, AgencyID: c.AgencyID,
 		Detail: string(b)})
+}
+
+// completeDecision marks done the supervisors' decision deadlines that
+// incident inc opened, once its report (already saved) is decided, and
+// refreshes the case's next due date. A deadline names no report: those of
+// inc are the ones anchored when it was recorded. When no other report of
+// the case still waits, every open decision deadline is done.
+func completeDecision(ctx context.Context, tx Tx, c *cases.Case, inc *Incident, by string, now time.Time) error {
+	incs, err := tx.Incidents(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	others := PendingCount(incs)
+	ds, err := tx.CaseDeadlines(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if d.Kind != deadline.MandatoryDecision || !d.Open() || (others > 0 && !d.AnchorAt.Equal(inc.RecordedAt)) {
+			continue
+		}
+		d.DoneAt, d.DoneBy = now, by
+		if err := tx.UpdateDeadline(ctx, &d); err != nil {
+			return err
+		}
+	}
+	return tx.RefreshNextDue(ctx, c.ID)
 }
 
 // PendingCount counts the incidents whose mandatory report waits for a decision.

@@ -419,3 +419,108 @@ func TestGBVMandatory(t *testing.T) {
 		}
 	})
 }
+
+// TestMandatoryDecisionDeadline: a pending report gives the team's
+// supervisor a decision deadline due after the profile's approval_within;
+// deciding a report completes its own deadline (another pending report
+// keeps its one) and the case's next due date follows.
+func TestMandatoryDecisionDeadline(t *testing.T) {
+	p := profile.Default()
+	if p.ApprovalWithin.D() <= 0 {
+		t.Fatal("the default profile has no approval_within: this test proves nothing")
+	}
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db, p, profile.CP)
+		// decisions returns the case's decision deadlines and checks that
+		// its next due date is the earliest open deadline.
+		decisions := func() []deadline.Deadline {
+			t.Helper()
+			var ds []deadline.Deadline
+			var c *cases.Case
+			fixture.Read(t, db, func(tx *store.Tx) (err error) {
+				if ds, err = tx.CaseDeadlines(ctx, w.c.ID); err != nil {
+					return err
+				}
+				c, err = tx.Case(ctx, w.c.ID)
+				return err
+			})
+			if want := deadline.NextDue(ds); !c.NextDueAt.Equal(want) {
+				t.Errorf("next due %v, want the earliest open deadline %v", c.NextDueAt, want)
+			}
+			var out []deadline.Deadline
+			for _, d := range ds {
+				if d.Kind == deadline.MandatoryDecision {
+					out = append(out, d)
+				}
+			}
+			return out
+		}
+		recordAt := func(at time.Time, typ string) *incident.Incident {
+			t.Helper()
+			var inc *incident.Incident
+			fixture.In(t, db, func(tx *store.Tx) (err error) {
+				inc, err = incident.Record(ctx, tx, p, w.cw, w.c.ID, incident.Input{Type: typ, HappenedOn: yesterday()}, at)
+				return err
+			})
+			return inc
+		}
+		decideAt := func(at time.Time, inc *incident.Incident) {
+			t.Helper()
+			fixture.In(t, db, func(tx *store.Tx) error {
+				r, err := incident.Recommend(ctx, tx, w.cw, w.c.ID, inc.ID, incident.RecommendInput{
+					Recommendation: incident.NoReport, Reasoning: "reprisals", Version: 1}, at)
+				if err != nil {
+					return err
+				}
+				_, err = incident.Decide(ctx, tx, p, w.sup, w.c.ID, inc.ID, incident.DecideInput{Decision: incident.NoReport,
+					Reasoning: "reprisals", FamilyNotToldWhy: "the caregiver is involved", Version: r.Version}, at)
+				return err
+			})
+		}
+
+		// A plain incident opens no decision deadline.
+		recordAt(now, "neglect")
+		if ds := decisions(); len(ds) != 0 {
+			t.Fatalf("decision deadlines after a plain incident: %+v", ds)
+		}
+
+		first := recordAt(now, "exploitation")
+		ds := decisions()
+		if len(ds) != 1 {
+			t.Fatalf("decision deadlines %+v, want one for the team's one supervisor", ds)
+		}
+		d := ds[0]
+		if !d.Open() || d.AssigneeID != w.o.Supervisor.ID || d.TeamID != w.c.TeamID ||
+			!d.AnchorAt.Equal(now) || !d.DueAt.Equal(now.Add(p.ApprovalWithin.D())) {
+			t.Errorf("decision deadline %+v, want the supervisor's, due %v", d, now.Add(p.ApprovalWithin.D()))
+		}
+		if !deadline.ForSupervisor(deadline.MandatoryDecision) {
+			t.Error("the decision is not the supervisor's")
+		}
+
+		later := now.Add(time.Hour)
+		second := recordAt(later, "recruitment")
+		if ds := decisions(); len(ds) != 2 || !ds[0].Open() || !ds[1].Open() {
+			t.Fatalf("decision deadlines with two reports pending: %+v", ds)
+		}
+
+		// Deciding the second report completes its deadline only.
+		decideAt(later.Add(time.Hour), second)
+		for _, d := range decisions() {
+			switch {
+			case d.AnchorAt.Equal(later) && (d.Open() || d.DoneBy != w.sup.UserID || !d.DoneAt.Equal(later.Add(time.Hour))):
+				t.Errorf("the decided report's deadline %+v, want done by the supervisor", d)
+			case d.AnchorAt.Equal(now) && !d.Open():
+				t.Errorf("the pending report's deadline is done: %+v", d)
+			}
+		}
+
+		// Deciding the first completes the rest.
+		decideAt(later.Add(2*time.Hour), first)
+		for _, d := range decisions() {
+			if d.Open() || !d.OnTime() {
+				t.Errorf("decision deadline %+v, want done on time", d)
+			}
+		}
+	})
+}

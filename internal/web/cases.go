@@ -207,6 +207,11 @@ var timelineActions = []string{
 	"plan.save", "plan.submit", "plan.return", "plan.activate", "plan.revise",
 	"service.give", "service.safety_plan", "service.fund", "followup.record", "review.record",
 	"closure.propose", "closure.return", "closure.approve", "closure.feedback", "closure.reopen", "closure.age_out",
+	"incident.record", "mandatory.recommend", "mandatory.decide", "caselink.add", "caselink.added", "caselink.remove",
+	"referral.share", "referral.accepted", "referral.declined", "referral.provided", "referral.closed",
+	"referral.withdrawn", "transfer.request", "transfer.accept", "transfer.decline", "transfer.withdraw",
+	"conference.schedule", "conference.record", "conference.sign_off", "conference.close",
+	"case.break_glass", "share.family_told",
 }
 
 var timelineShown = func() map[string]bool {
