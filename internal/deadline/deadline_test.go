@@ -36,6 +36,13 @@ func TestDue(t *testing.T) {
 		deadline.ClosureApproval: {profile.High: 2 * d, profile.Medium: 2 * d, profile.Low: 2 * d, profile.NoRisk: 2 * d},
 		deadline.PostClosure:     {profile.High: 12 * w, profile.Medium: 12 * w, profile.Low: 12 * w, profile.NoRisk: 12 * w},
 		deadline.AgeOut:          {profile.High: -26 * w, profile.Medium: -26 * w, profile.Low: -26 * w, profile.NoRisk: -26 * w},
+		// Coordination: telling the family of a share without consent; the
+		// supervisor's transfer and mandatory-reporting decisions; a referral's
+		// answer, anchored at the time the service's average gives.
+		deadline.TellFamily:        {profile.High: 72 * h, profile.Medium: 72 * h, profile.Low: 72 * h, profile.NoRisk: 72 * h},
+		deadline.TransferDecision:  {profile.High: 2 * d, profile.Medium: 2 * d, profile.Low: 2 * d, profile.NoRisk: 2 * d},
+		deadline.MandatoryDecision: {profile.High: 2 * d, profile.Medium: 2 * d, profile.Low: 2 * d, profile.NoRisk: 2 * d},
+		deadline.ReferralResponse:  {profile.High: 0, profile.Medium: 0, profile.Low: 0, profile.NoRisk: 0},
 	}
 	if len(want) != len(deadline.Kinds) {
 		t.Fatalf("the test knows %d kinds, the package %d", len(want), len(deadline.Kinds))
