@@ -233,18 +233,25 @@ CREATE TABLE mandatory_reports (
 );
 CREATE INDEX mandatory_reports_case ON mandatory_reports (case_id);
 
--- E-mail addresses for notifications are on users already; this keeps what
--- was sent, so a failing SMTP server is retried and never loses a message.
+-- E-mail notifications (optional, through a configured SMTP server). One row
+-- per notification to be mailed, keyed by the notification's own ID so that it
+-- is mailed at most once; it holds no address and no case content (the
+-- address is read from users when sending). next_at is when to try next;
+-- a failure keeps the row with attempts and last_error and is retried with
+-- backoff; failed_at marks a row given up (too many attempts, or the user was
+-- disabled or lost their address). sent_at is when the server accepted it.
 CREATE TABLE outbox (
-  id TEXT PRIMARY KEY,
-  user_id TEXT NOT NULL REFERENCES users(id),
+  id TEXT PRIMARY KEY REFERENCES notifications(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   kind TEXT NOT NULL,
   created_at BIGINT NOT NULL,
+  next_at BIGINT NOT NULL,
   sent_at BIGINT,
+  failed_at BIGINT,
   attempts INTEGER NOT NULL DEFAULT 0,
   last_error TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX outbox_pending ON outbox (created_at) WHERE sent_at IS NULL;
+CREATE INDEX outbox_due ON outbox (next_at) WHERE sent_at IS NULL AND failed_at IS NULL;
 
 -- A notification about a referral, transfer or conference names it, so that
 -- its receiver (who may not see the case) is taken to it.
