@@ -194,3 +194,67 @@ func hasField(err error, f string) bool {
 	fs, ok := errs.AsFields(err)
 	return ok && fs.Has(f)
 }
+
+// TestBulkTransfer: a manager offers every open case of a team to another
+// agency at once; a case without consent to share stays and is listed;
+// a caseworker may not run it.
+func TestBulkTransfer(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := fixture.New(t, db)
+		p := profile.Default()
+		cw := fixture.Actor(o.Caseworker)
+		var ids []string
+		for i := 0; i < 3; i++ {
+			c := fixture.Register(t, db, cw, fixture.Registration(profile.GBV), fixture.Now)
+			ids = append(ids, c.ID)
+			if i == 2 {
+				continue // no consent to share
+			}
+			fixture.In(t, db, func(tx *store.Tx) error {
+				_, err := consent.Add(ctx, tx, p, cw, c.ID, consent.Input{Scope: "share_services", Giver: consent.Self,
+					Kind: consent.KindConsent, Decision: consent.Given, Method: "written", ObtainedOn: "2025-03-10"}, fixture.Now)
+				return err
+			})
+		}
+		other := fixture.Register(t, db, fixture.Actor(o.CaseworkerB), fixture.Registration(profile.GBV), fixture.Now)
+		in := transfer.BulkInput{TeamID: o.TeamA.ID, Input: form(0)}
+		in.ToAgencyID, in.Reason = o.OtherAgency.ID, "organisational"
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.BulkResult, error) {
+			return transfer.Bulk(ctx, tx, p, cw, ids, in, fixture.Now)
+		}); !errors.Is(err, errs.ErrForbidden) {
+			t.Fatalf("caseworker runs a bulk transfer: %v", err)
+		}
+		bad := in
+		bad.HandoverPlan = ""
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.BulkResult, error) {
+			return transfer.Bulk(ctx, tx, p, fixture.Actor(o.Manager), ids, bad, fixture.Now)
+		}); !hasField(err, "handover_plan") {
+			t.Fatalf("bulk without a handover plan: %v", err)
+		}
+		res, err := run(t, db, func(tx *store.Tx) (*transfer.BulkResult, error) {
+			return transfer.Bulk(ctx, tx, p, fixture.Actor(o.Manager), append(ids, other.ID), in, fixture.Now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Requested) != 2 || res.Skipped[ids[2]] != "err.referral_no_consent" || len(res.Skipped) != 1 {
+			t.Fatalf("bulk result: %+v", res)
+		}
+		fixture.Read(t, db, func(tx *store.Tx) error {
+			for _, id := range res.Requested {
+				ts, err := tx.CaseTransfers(ctx, id)
+				if err != nil {
+					return err
+				}
+				if len(ts) != 1 || ts[0].BatchID != res.BatchID || ts[0].Status != transfer.Requested || ts[0].Kind != transfer.External {
+					t.Errorf("case %s: %+v", id, ts)
+				}
+			}
+			ts, err := tx.CaseTransfers(ctx, other.ID)
+			if len(ts) != 0 {
+				t.Errorf("a case of another team was transferred: %+v", ts)
+			}
+			return err
+		})
+	})
+}
