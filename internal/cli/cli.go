@@ -39,6 +39,9 @@ type app struct {
 	now      func() time.Time
 	// listening, when set, is told the server's URL once it accepts requests.
 	listening func(url string)
+	// mailEvery, when set, replaces how often e-mail notifications are
+	// delivered (mailEvery), for tests.
+	mailEvery time.Duration
 }
 
 // command is one subcommand.

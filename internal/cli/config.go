@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/safecase/safecase/internal/mail"
 )
 
 // Config is the configuration of one safecase command. Each value comes
@@ -23,7 +25,26 @@ type Config struct {
 	TrustProxy    bool          // --trust-proxy, SAFECASE_TRUST_PROXY
 	IdleTimeout   time.Duration // --idle-timeout, SAFECASE_IDLE_TIMEOUT: sessions end after this long idle
 	LogFormat     string        // --log-format, SAFECASE_LOG_FORMAT: text or json
+
+	// E-mail notifications, off unless SMTPAddr is set.
+	SMTPAddr       string // --smtp-addr, SAFECASE_SMTP_ADDR: the SMTP server, host:port; "" for no e-mail
+	SMTPFrom       string // --smtp-from, SAFECASE_SMTP_FROM: the From address
+	SMTPUser       string // --smtp-user, SAFECASE_SMTP_USER: for AUTH PLAIN
+	SMTPPassword   secret // SAFECASE_SMTP_PASSWORD only: never a flag, never printed
+	SMTPRequireTLS bool   // --smtp-require-tls, SAFECASE_SMTP_REQUIRE_TLS: refuse a server without STARTTLS
+	BaseURL        string // --base-url, SAFECASE_BASE_URL: the address users open, for links in mails
 }
+
+// secret is a value that prints as [redacted], so that a Config printed
+// whole (%v, %+v) never shows the SMTP password.
+type secret string
+
+func (secret) String() string   { return "[redacted]" }
+func (secret) GoString() string { return "[redacted]" }
+
+// envSMTPPassword is the variable holding the SMTP password: there is no
+// flag, so that it never shows in a process list or shell history.
+const envSMTPPassword = "SAFECASE_SMTP_PASSWORD"
 
 // Defaults.
 const (
@@ -106,6 +127,53 @@ var settings = []setting{
 			c.LogFormat = v
 			return nil
 		}},
+	{flag: "base-url", env: "SAFECASE_BASE_URL", group: optServer,
+		usage: "the address users open SafeCase at, e.g. https://safecase.example.org (for links in e-mails)",
+		def:   func(*Config) string { return "" },
+		apply: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := mail.CheckBaseURL(v)
+			c.BaseURL = u
+			return err
+		}},
+	{flag: "smtp-addr", env: "SAFECASE_SMTP_ADDR", group: optServer,
+		usage: "SMTP server for e-mail notifications, host:port (port 465: TLS from the start); empty: no e-mail",
+		def:   func(*Config) string { return "" },
+		apply: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			if host, port, err := net.SplitHostPort(v); err != nil || host == "" || port == "" {
+				return fmt.Errorf("%q is not host:port", v)
+			}
+			c.SMTPAddr = v
+			return nil
+		}},
+	{flag: "smtp-from", env: "SAFECASE_SMTP_FROM", group: optServer,
+		usage: "From address of e-mail notifications, e.g. \"SafeCase <noreply@example.org>\"",
+		def:   func(*Config) string { return "" },
+		apply: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			if _, err := mail.ParseAddress(v, true); err != nil {
+				return fmt.Errorf("%q: %w", v, err)
+			}
+			c.SMTPFrom = v
+			return nil
+		}},
+	{flag: "smtp-user", env: "SAFECASE_SMTP_USER", group: optServer,
+		usage: "SMTP user name (AUTH PLAIN, only over TLS or to this machine); the password is read from $" + envSMTPPassword,
+		def:   func(*Config) string { return "" },
+		apply: func(c *Config, v string) error { c.SMTPUser = v; return nil }},
+	{flag: "smtp-require-tls", env: "SAFECASE_SMTP_REQUIRE_TLS", group: optServer, isBool: true,
+		usage: "refuse to send unless the SMTP server offers STARTTLS (default: on, except to a server on this machine)",
+		def: func(c *Config) string {
+			return strconv.FormatBool(!(c.SMTPAddr != "" && isLoopback(c.SMTPAddr)))
+		},
+		apply: func(c *Config, v string) (err error) { c.SMTPRequireTLS, err = parseBool(v); return err }},
 	{flag: "secure-cookies", env: "SAFECASE_SECURE_COOKIES", group: optServer, isBool: true,
 		usage: "mark cookies Secure (default: on, except on a loopback address without TLS)",
 		def: func(c *Config) string {
@@ -167,7 +235,7 @@ func addConfigFlags(fs *flag.FlagSet, groups int) *configFlags {
 		v := new(string)
 		cf.values[s.flag] = v
 		usage := s.usage
-		if d := s.def(&Config{Addr: DefaultAddr}); d != "" && d != "false" && s.flag != "secure-cookies" {
+		if d := s.def(&Config{Addr: DefaultAddr}); d != "" && d != "false" && s.flag != "secure-cookies" && s.flag != "smtp-require-tls" {
 			usage += " (default " + d + ")"
 		}
 		usage += " [$" + s.env + "]"
@@ -209,5 +277,39 @@ func (cf *configFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (*C
 	if cf.groups&optServer != 0 && (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, fmt.Errorf("--tls-cert and --tls-key go together: give both or neither")
 	}
+	if cf.groups&optServer != 0 {
+		if err := c.checkSMTP(getenv(envSMTPPassword)); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// checkSMTP completes and checks the e-mail settings: with an SMTP server,
+// a From address and the base URL are needed, and a user and its password
+// go together. Without a server, e-mail is off and the rest is ignored.
+func (c *Config) checkSMTP(password string) error {
+	if hasControlChar(password) {
+		return fmt.Errorf("%s holds a control character", envSMTPPassword)
+	}
+	if c.SMTPAddr == "" {
+		c.SMTPUser, c.SMTPRequireTLS = "", false
+		return nil
+	}
+	c.SMTPPassword = secret(password)
+	switch {
+	case c.SMTPFrom == "":
+		return fmt.Errorf("--smtp-addr needs --smtp-from (or SAFECASE_SMTP_FROM): the From address of the mails")
+	case c.BaseURL == "":
+		return fmt.Errorf("--smtp-addr needs --base-url (or SAFECASE_BASE_URL): mails link to the notifications page")
+	case c.SMTPUser != "" && password == "":
+		return fmt.Errorf("--smtp-user needs the password in %s", envSMTPPassword)
+	case c.SMTPUser == "" && password != "":
+		return fmt.Errorf("%s is set but --smtp-user (or SAFECASE_SMTP_USER) is not", envSMTPPassword)
+	}
+	return nil
+}
+
+func hasControlChar(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }

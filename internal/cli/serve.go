@@ -14,6 +14,8 @@ import (
 
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/gen"
+	"github.com/safecase/safecase/internal/i18n"
+	"github.com/safecase/safecase/internal/mail"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/web"
@@ -22,7 +24,12 @@ import (
 var serveCmd = &command{
 	name: "serve", summary: "run the web server",
 	detail: `Opens the database, applies any pending migrations (unless --no-migrate),
-loads the context profile, and serves SafeCase until interrupted.`,
+loads the context profile, and serves SafeCase until interrupted.
+
+With --smtp-addr it also e-mails each new notification to its user, if the
+user has an e-mail address: a mail names only the kind of notification and
+links to <base URL>/notifications, never a case. The SMTP password is read
+from $SAFECASE_SMTP_PASSWORD only.`,
 	run: runServe,
 }
 
@@ -64,6 +71,41 @@ func (a *app) newLogger(cfg *Config) *slog.Logger {
 // sweepEvery is how often expired sessions are deleted.
 const sweepEvery = 5 * time.Minute
 
+// mailEvery is how often e-mail notifications are delivered, when configured.
+const mailEvery = 30 * time.Second
+
+// startMail starts delivering e-mail notifications in the background when
+// an SMTP server is configured, and returns the function that stops it and
+// waits for the pass under way to end.
+func (a *app) startMail(ctx context.Context, cfg *Config, db *store.DB, log *slog.Logger) (stop func(), err error) {
+	if cfg.SMTPAddr == "" {
+		return func() {}, nil
+	}
+	sender, err := mail.NewSender(mail.Config{Addr: cfg.SMTPAddr, Username: cfg.SMTPUser, Password: string(cfg.SMTPPassword),
+		From: cfg.SMTPFrom, BaseURL: cfg.BaseURL, RequireTLS: cfg.SMTPRequireTLS})
+	if err != nil {
+		return nil, fmt.Errorf("e-mail: %w", err)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	d := &mail.Deliverer{Outbox: db, Sender: sender, Catalog: cat, Log: log}
+	every := mailEvery
+	if a.mailEvery > 0 {
+		every = a.mailEvery
+	}
+	log.Info("e-mail notifications on", "smtp", cfg.SMTPAddr, "from", cfg.SMTPFrom, "smtp_user", cfg.SMTPUser,
+		"require_tls", cfg.SMTPRequireTLS, "base_url", cfg.BaseURL, "every", every)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Loop(ctx, every)
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
 // serveHTTP serves SafeCase on cfg.Addr until ctx is cancelled, then shuts
 // down gracefully.
 func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *profile.Profile) error {
@@ -103,6 +145,12 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	stopMail, err := a.startMail(ctx, cfg, db, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMail() // stops and waits before runServe closes the database
 	url := serverURL(ln.Addr(), cfg.TLSCert != "")
 	errc := make(chan error, 1)
 	go func() {
