@@ -159,8 +159,11 @@ type sharedJSON struct {
 	Sections     []string          `json:"sections"`
 	Identity     map[string]string `json:"identity,omitempty"`
 	Registration map[string]any    `json:"registration,omitempty"`
+	Family       []string          `json:"family,omitempty"` // relationships (names only with identity shared too)
 	Needs        []string          `json:"needs,omitempty"`
 	Objectives   []string          `json:"objectives,omitempty"`
+	Services     []string          `json:"services,omitempty"`  // date and type of each service given
+	FollowUps    []string          `json:"followups,omitempty"` // date and safety of each follow-up
 }
 
 func sharedToJSON(v *sharedView) *sharedJSON {
@@ -176,8 +179,17 @@ func sharedToJSON(v *sharedView) *sharedJSON {
 		out.Registration = map[string]any{"type": c.Type, "sex": c.Sex, "age": c.AgeYears, "risk_level": c.RiskLevel,
 			"concerns": nonNil(c.Concerns), "care_status": c.CareStatus}
 	}
+	for _, x := range v.People {
+		out.Family = append(out.Family, x.Relationship)
+	}
 	for _, n := range v.Needs {
 		out.Needs = append(out.Needs, n.Domain+": "+n.Description)
+	}
+	for _, g := range v.Given {
+		out.Services = append(out.Services, g.GivenOn+" "+g.ServiceType)
+	}
+	for _, f := range v.FollowUps {
+		out.FollowUps = append(out.FollowUps, f.HappenedOn+" "+f.Safety)
 	}
 	if v.Plan != nil {
 		for _, o := range v.Plan.Objectives {
