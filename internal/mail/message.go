@@ -155,9 +155,20 @@ const (
 	footerText  = "This message holds no case information. Do not reply: this address is not read."
 )
 
+// revealing are the kinds whose words say what happened to someone (sexual
+// violence, a child unsafe, an incident to report): a mail passes through
+// servers outside the deployment, so it says only that something needs
+// attention; the words stay on the notifications page.
+var revealing = map[notify.Kind]bool{notify.MedicalReferral: true, notify.Unsafe: true, notify.ClosedConcerns: true,
+	notify.MandatoryReport: true, notify.MandatoryDecided: true, notify.Urgent: true}
+
 // KindText is the catalog's text for kind (as on the notifications page),
-// or a neutral line when the catalog has none.
+// or a neutral line when the catalog has none or the kind's words reveal
+// what happened to someone.
 func KindText(cat *i18n.Catalog, kind notify.Kind) string {
+	if revealing[kind] {
+		return "Something on a case needs your attention"
+	}
 	loc := cat.Locale(i18n.Fallback)
 	if key := "notify." + string(kind); loc.Has(key) {
 		return loc.T(key)

@@ -263,3 +263,20 @@ func FuzzCompose(f *testing.F) {
 		}
 	})
 }
+
+// TestRevealingKindsStayVague: a mail never says sexual violence, unsafe or
+// an incident to report happened; the notifications page does.
+func TestRevealingKindsStayVague(t *testing.T) {
+	cat := i18n.MustLoad()
+	for _, k := range []notify.Kind{notify.MedicalReferral, notify.Unsafe, notify.ClosedConcerns, notify.MandatoryReport, notify.Urgent} {
+		_, body := Notification(cat, k, "https://safecase.example.org")
+		for _, word := range []string{"exual", "unsafe", "Not safe", "report", "urgent", "violence"} {
+			if strings.Contains(body, word) {
+				t.Errorf("%s: the mail says %q:\n%s", k, word, body)
+			}
+		}
+	}
+	if _, body := Notification(cat, notify.ReferralReceived, "https://x.example"); !strings.Contains(body, "A referral was sent to you") {
+		t.Errorf("a plain kind lost its words:\n%s", body)
+	}
+}
