@@ -109,6 +109,7 @@ type Grant struct {
 	Via      string     // referral, transfer, conference or break_glass
 	UserID   string     // one user; or else
 	AgencyID string     // the users of this agency
+	TeamID   string     // of this team, when set
 	Roles    []org.Role // with one of these roles (any role when empty)
 	Sections []Section
 	Until    time.Time // a time-limited grant (break-glass) ends then; zero for none
@@ -116,13 +117,13 @@ type Grant struct {
 
 // Holds reports whether g is addressed to a and still in force at a.Now.
 func (g Grant) Holds(a Actor) bool {
-	if !g.Until.IsZero() && !a.Now.Before(g.Until) {
-		return false
+	if !g.Until.IsZero() && (a.Now.IsZero() || !a.Now.Before(g.Until)) {
+		return false // a time-limited grant needs the time of asking
 	}
 	if g.UserID != "" {
 		return g.UserID == a.UserID
 	}
-	if g.AgencyID == "" || g.AgencyID != a.AgencyID {
+	if g.AgencyID == "" || g.AgencyID != a.AgencyID || (g.TeamID != "" && g.TeamID != a.TeamID) {
 		return false
 	}
 	if len(g.Roles) == 0 {
@@ -134,6 +135,20 @@ func (g Grant) Holds(a Actor) bool {
 		}
 	}
 	return false
+}
+
+// appliesTo reports whether g still applies to case c for a reading s:
+// break-glass only within the case's agency (a case transferred away is
+// out of reach); referrals, transfers and conferences never on a closed
+// case; the consent records of a closed case never.
+func (g Grant) appliesTo(a Actor, c Case, s Section) bool {
+	if c.Closed && s == Consent {
+		return false
+	}
+	if g.Via == "break_glass" {
+		return a.AgencyID == c.AgencyID
+	}
+	return !c.Closed
 }
 
 // Covers reports whether g includes section s.
@@ -155,6 +170,7 @@ type Party struct {
 	ToTeamID     string   // the receiving team, for an internal transfer
 	ToUserID     string   // the named receiver, if any
 	Users        []string // a conference's participants
+	Open         bool     // the referral, transfer or conference is still open (not decided, closed or withdrawn)
 }
 
 // Resource is the record an action is on.
@@ -279,7 +295,7 @@ func decideCase(a Actor, act Action, c Case, s Section) Decision {
 	if act == View {
 		if _, in := caseScope(a, c); !in {
 			for _, g := range c.Grants {
-				if g.Holds(a) && g.Covers(s) && !(c.Closed && s == Consent) {
+				if g.Holds(a) && g.Covers(s) && g.appliesTo(a, c, s) {
 					return allow("granted by " + g.Via)
 				}
 			}
@@ -546,6 +562,9 @@ func decideReferral(a Actor, act Action, r Resource) Decision {
 			return deny("the receiving service answers a referral")
 		}
 	case Edit:
+		if r.Case.Closed {
+			return deny("the case is closed: its file is read-only")
+		}
 		if sender && (a.Role == org.Caseworker || a.Role == org.Supervisor) {
 			return allow("works on the referring case")
 		}
@@ -564,7 +583,7 @@ func decideTransfer(a Actor, act Action, r Resource) Decision {
 	scope, sender := caseScope(a, r.Case)
 	internal := r.Party.ToAgencyID == r.Party.FromAgencyID
 	receiver := false
-	if !internal && a.AgencyID == r.Party.ToAgencyID {
+	if !internal && r.Party.Open && a.AgencyID == r.Party.ToAgencyID {
 		receiver = a.Role == org.Manager || (a.Role == org.Supervisor && (r.Party.ToTeamID == "" || r.Party.ToTeamID == a.TeamID))
 	}
 	switch act {
@@ -605,12 +624,21 @@ func decideConference(a Actor, act Action, r Resource) Decision {
 	for _, u := range r.Party.Users {
 		participant = participant || u == a.UserID
 	}
+	// A participant outside the case's scope takes part only while the
+	// conference is open (an external transfer closes the case's open
+	// conferences) and the case is.
+	if participant && !staff && (!r.Party.Open || r.Case.Closed) {
+		participant = false
+	}
 	switch act {
 	case View:
 		if staff || participant {
 			return allow("case staff or participant")
 		}
 	case Edit:
+		if r.Case.Closed && (staff || participant) {
+			return deny("the case is closed: its file is read-only")
+		}
 		if staff && (a.Role == org.Caseworker || a.Role == org.Supervisor) {
 			return allow("works on the case")
 		}

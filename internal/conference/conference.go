@@ -79,7 +79,7 @@ type Action struct {
 
 // Party returns what access decisions need to know of c.
 func (c *Conference) Party() access.Party {
-	p := access.Party{SenderID: c.CreatedBy}
+	p := access.Party{SenderID: c.CreatedBy, Open: c.Status != Closed}
 	for _, x := range c.Participants {
 		p.Users = append(p.Users, x.UserID)
 	}
@@ -150,7 +150,8 @@ func Schedule(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, ca
 			continue
 		}
 		u, err := tx.User(ctx, id)
-		if err != nil || !u.Active() || u.Role == org.SystemAdmin || u.Role == org.AgencyAdmin {
+		if err != nil || !u.Active() || (u.Role != org.Caseworker && u.Role != org.Supervisor && u.Role != org.Manager &&
+			u.Role != org.ServiceProvider) {
 			f.Add("participants", "err.choose")
 			continue
 		}

@@ -57,7 +57,7 @@ func TestDemoCoordination(t *testing.T) {
 			if len(confs) != 1 || confs[0].CaseID != inbox[0].CaseID {
 				t.Errorf("Leila's conferences: %+v", confs)
 			}
-			ts, err := tx.TransfersTo(ctx, leila.AgencyID, 10)
+			ts, err := tx.TransfersTo(ctx, leila.AgencyID, leila.TeamID, 10)
 			if err != nil {
 				return err
 			}

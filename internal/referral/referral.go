@@ -45,6 +45,9 @@ const (
 	BasisForm     = "form"     // stand-alone: consent recorded on the referral itself
 )
 
+// StandAloneOutcome is the screening outcome that leads to a stand-alone referral.
+const StandAloneOutcome = "standalone_referral"
+
 // TracingType is the service type that needs consent to disclose for tracing.
 const TracingType = "family_tracing"
 
@@ -97,7 +100,8 @@ func (r *Referral) Overdue(now time.Time) bool {
 
 // Party returns what access decisions need to know of r.
 func (r *Referral) Party() access.Party {
-	return access.Party{FromAgencyID: r.FromAgencyID, SenderID: r.SentBy, ToAgencyID: r.ToAgencyID, ToUserID: r.ToUserID}
+	return access.Party{FromAgencyID: r.FromAgencyID, SenderID: r.SentBy, ToAgencyID: r.ToAgencyID, ToUserID: r.ToUserID,
+		Open: r.Open()}
 }
 
 // Shares reports whether r shares section s.
@@ -135,8 +139,8 @@ type Input struct {
 	ConsentOn    string `json:"consent_on,omitempty"`
 }
 
-// consentScope is the consent scope a referral to service type t needs.
-func consentScope(t string) string {
+// ConsentScope is the consent scope a referral to service type t needs.
+func ConsentScope(t string) string {
 	if t == TracingType {
 		return "disclose_tracing"
 	}
@@ -260,13 +264,24 @@ func receiver(ctx context.Context, tx Tx, svc *directory.Service, chosen string)
 		return "", nil
 	}
 	u, err := tx.User(ctx, id)
-	if err != nil || u.AgencyID != svc.AgencyID || !u.Active() {
+	if err != nil || u.AgencyID != svc.AgencyID || !u.Active() || !receiverRole(u.Role) {
 		if chosen != "" {
 			return "", errs.Field("to_user_id", "err.choose")
 		}
 		return "", nil // a stale focal point: the agency's service providers receive it
 	}
 	return u.ID, nil
+}
+
+// receiverRole reports whether a user of role r may receive a referral by
+// name: those who give services or manage cases, never administrators,
+// officers or volunteers, who see no case content.
+func receiverRole(r org.Role) bool {
+	switch r {
+	case org.ServiceProvider, org.Caseworker, org.Supervisor, org.Manager:
+		return true
+	}
+	return false
 }
 
 // receivers lists who is told of a referral: its named user, or the
@@ -326,7 +341,7 @@ func excluded(ctx context.Context, tx Tx, ex []consent.Exclusion, svc *directory
 // the caseworker.
 func basis(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *cases.Case, st *consent.State, r *Referral,
 	reason string, now time.Time) error {
-	key := consentScope(r.ServiceType)
+	key := ConsentScope(r.ServiceType)
 	for _, s := range st.Scopes {
 		if s.Scope.Key != key || !s.Satisfied {
 			continue
@@ -390,6 +405,12 @@ func StandAlone(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 	}
 	if !access.Decide(a, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}).Allow {
 		return nil, errs.E(errs.NotFound, "screening")
+	}
+	// Only a screening that found a stand-alone referral, with no case: a
+	// person with a case is referred from the case, under its consent
+	// records and exclusion list.
+	if sc.Outcome != StandAloneOutcome || sc.CaseID != "" {
+		return nil, errs.Field("screening", "err.referral_not_standalone")
 	}
 	var f errs.Fields
 	svc := checkService(ctx, tx, p, in, now, &f)

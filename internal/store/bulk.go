@@ -33,7 +33,8 @@ type Bulk struct {
 	cases, identity, risk, people, personIdentity, consents, overrides, exclusions, deadlines, events *bulkTable
 	order                                                                                             []*bulkTable // foreign-key order: parents first
 
-	life *bulkLife // the lifecycle tables (bulk_lifecycle.go)
+	life  *bulkLife  // the lifecycle tables (bulk_lifecycle.go)
+	coord *bulkCoord // referrals and their grants (bulk_coord.go)
 
 	prepared map[bulkShape]*sql.Stmt // on the pool, prepared once per load
 	stmts    map[bulkShape]*sql.Stmt // the same, bound to the current transaction
@@ -136,6 +137,7 @@ func (db *DB) BeginBulk(ctx context.Context) (*Bulk, error) {
 	b.order = []*bulkTable{b.cases, b.identity, b.risk, b.people, b.personIdentity, b.consents, b.overrides,
 		b.exclusions, b.deadlines, b.events}
 	b.lifecycleTables()
+	b.coordTables()
 	// Prepare every statement shape before the transaction takes SQLite's
 	// one writer connection; each transaction then reuses them.
 	for _, t := range b.order {

@@ -66,6 +66,9 @@ func jsonList(v []string) string {
 
 // Case returns case id.
 func (tx *Tx) Case(ctx context.Context, id string) (*cases.Case, error) {
+	if badID(id) {
+		return nil, errs.E(errs.NotFound, "case")
+	}
 	c, err := scanCase(tx.queryRow(ctx, "SELECT "+caseCols+" FROM cases WHERE id = ?", id))
 	if err != nil {
 		return nil, notFound(err, "case "+id)

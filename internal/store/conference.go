@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/safecase/safecase/internal/access"
@@ -205,4 +206,14 @@ func (tx *Tx) CaseConferenceActions(ctx context.Context, caseID string) ([]confe
 		internal = append(internal, in)
 	}
 	return out, internal, rows.Err()
+}
+
+// CloseOpenConferences closes the case's conferences not yet closed (an
+// external transfer ends them) and ends their grants.
+func (tx *Tx) CloseOpenConferences(ctx context.Context, caseID string, now time.Time) error {
+	if _, err := tx.exec(ctx, `UPDATE conferences SET status = ?, closed_at = ?, version = version + 1
+		WHERE case_id = ? AND status <> ?`, conference.Closed, ms(now), caseID, conference.Closed); err != nil {
+		return err
+	}
+	return tx.RevokeCaseGrants(ctx, caseID, share.ViaConference, now)
 }

@@ -420,6 +420,11 @@ func fromNullInt(v sql.NullInt64) *int {
 }
 
 // notFound converts sql.ErrNoRows into errs.NotFound naming what was sought.
+// badID reports whether id cannot be a record's ID. PostgreSQL refuses a
+// malformed UUID with an error (and aborts the transaction); both engines
+// answer it as a missing record instead.
+func badID(id string) bool { return uuid.Validate(id) != nil }
+
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.E(errs.NotFound, "%s", what)

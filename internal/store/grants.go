@@ -29,9 +29,10 @@ func (tx *Tx) InsertGrant(ctx context.Context, g *share.Record) error {
 	for i, s := range g.Grant.Sections {
 		secs[i] = string(s)
 	}
-	_, err := tx.exec(ctx, `INSERT INTO case_grants (id, case_id, via, source_id, user_id, agency_id, role, sections,
-		reason, created_by, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-		g.ID, g.CaseID, g.Grant.Via, g.SourceID, nullStr(g.Grant.UserID), nullStr(g.Grant.AgencyID), strings.Join(roles, ","),
+	_, err := tx.exec(ctx, `INSERT INTO case_grants (id, case_id, via, source_id, user_id, agency_id, team_id, role,
+		sections, reason, created_by, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+		g.ID, g.CaseID, g.Grant.Via, g.SourceID, nullStr(g.Grant.UserID), nullStr(g.Grant.AgencyID),
+		nullStr(g.Grant.TeamID), strings.Join(roles, ","),
 		jsonList(secs), g.Reason, g.CreatedBy, ms(g.CreatedAt), nullMS(g.Grant.Until))
 	return err
 }
@@ -44,8 +45,8 @@ func (tx *Tx) RevokeGrants(ctx context.Context, source string, now time.Time) er
 	return err
 }
 
-const grantCols = `id, case_id, via, source_id, user_id, agency_id, role, sections, reason, created_by, created_at,
-	expires_at, revoked_at`
+const grantCols = `id, case_id, via, source_id, user_id, agency_id, team_id, role, sections, reason, created_by,
+	created_at, expires_at, revoked_at`
 
 // CaseGrants returns the grants not revoked on a case (expired ones too:
 // access.Grant.Holds knows the time).
@@ -75,7 +76,7 @@ func (tx *Tx) GrantRecords(ctx context.Context, caseID string) ([]share.Record, 
 // BreakGlassSince returns the break-glass grants made at or after since in
 // agency's cases, newest first (for the data protection officer).
 func (tx *Tx) BreakGlassSince(ctx context.Context, agency string, since time.Time, limit int) ([]share.Record, error) {
-	rows, err := tx.query(ctx, `SELECT g.id, g.case_id, g.via, g.source_id, g.user_id, g.agency_id, g.role, g.sections,
+	rows, err := tx.query(ctx, `SELECT g.id, g.case_id, g.via, g.source_id, g.user_id, g.agency_id, g.team_id, g.role, g.sections,
 		g.reason, g.created_by, g.created_at, g.expires_at, g.revoked_at FROM case_grants g JOIN cases c ON c.id = g.case_id
 		WHERE g.via = 'break_glass' AND g.created_at >= ? AND c.agency_id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT ?`,
 		ms(since), agency, limit)
@@ -89,11 +90,11 @@ func scanGrants(rows *sql.Rows) (out []share.Record, err error) {
 	defer rows.Close()
 	for rows.Next() {
 		var g share.Record
-		var user, agency sql.NullString
+		var user, agency, team sql.NullString
 		var roles, secs string
 		var created int64
 		var expires, revoked sql.NullInt64
-		if err := rows.Scan(&g.ID, &g.CaseID, &g.Grant.Via, &g.SourceID, &user, &agency, &roles, &secs, &g.Reason,
+		if err := rows.Scan(&g.ID, &g.CaseID, &g.Grant.Via, &g.SourceID, &user, &agency, &team, &roles, &secs, &g.Reason,
 			&g.CreatedBy, &created, &expires, &revoked); err != nil {
 			return nil, err
 		}
@@ -109,9 +110,16 @@ func scanGrants(rows *sql.Rows) (out []share.Record, err error) {
 				g.Grant.Roles = append(g.Grant.Roles, org.Role(r))
 			}
 		}
-		g.Grant.UserID, g.Grant.AgencyID = user.String, agency.String
+		g.Grant.UserID, g.Grant.AgencyID, g.Grant.TeamID = user.String, agency.String, team.String
 		g.Grant.Until, g.CreatedAt, g.RevokedAt = fromNullMS(expires), fromMS(created), fromNullMS(revoked)
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+// RevokeCaseGrants ends every grant of the case made through via at now.
+func (tx *Tx) RevokeCaseGrants(ctx context.Context, caseID, via string, now time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE case_grants SET revoked_at = ? WHERE case_id = ? AND via = ? AND revoked_at IS NULL`,
+		ms(now), caseID, via)
+	return err
 }

@@ -119,6 +119,9 @@ func (tx *Tx) InsertScreening(ctx context.Context, s *intake.Screening) error {
 
 // Screening returns screening id.
 func (tx *Tx) Screening(ctx context.Context, id string) (*intake.Screening, error) {
+	if badID(id) {
+		return nil, errs.E(errs.NotFound, "screening")
+	}
 	var s intake.Screening
 	var ident, caseID sql.NullString
 	var age sql.NullInt64

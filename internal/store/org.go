@@ -48,6 +48,9 @@ func (tx *Tx) Agencies(ctx context.Context) ([]org.Agency, error) {
 
 // Agency returns agency id.
 func (tx *Tx) Agency(ctx context.Context, id string) (*org.Agency, error) {
+	if badID(id) {
+		return nil, errs.E(errs.NotFound, "agency")
+	}
 	var a org.Agency
 	var at int64
 	err := tx.queryRow(ctx, "SELECT id, name, code, created_at, version FROM agencies WHERE id = ?", id).
@@ -113,6 +116,9 @@ func (tx *Tx) Teams(ctx context.Context, agency string) ([]org.Team, error) {
 
 // Team returns team id.
 func (tx *Tx) Team(ctx context.Context, id string) (*org.Team, error) {
+	if badID(id) {
+		return nil, errs.E(errs.NotFound, "team")
+	}
 	var t org.Team
 	var at int64
 	err := tx.queryRow(ctx, "SELECT id, agency_id, name, created_at, version FROM teams WHERE id = ?", id).
@@ -195,6 +201,9 @@ func (tx *Tx) UpdateUser(ctx context.Context, u *org.User) error {
 
 // User returns user id.
 func (tx *Tx) User(ctx context.Context, id string) (*org.User, error) {
+	if badID(id) {
+		return nil, errs.E(errs.NotFound, "user")
+	}
 	u, err := scanUser(tx.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE id = ?", id))
 	if err != nil {
 		return nil, notFound(err, "user "+id)

@@ -85,14 +85,16 @@ func (tx *Tx) CaseReferrals(ctx context.Context, caseID string) ([]referral.Refe
 	return scanReferrals(rows)
 }
 
-// ReferralsTo returns the referrals addressed to agency — to user by name,
-// or to nobody by name when providers is true — newest first, at most limit.
+// ReferralsTo returns the open referrals addressed to agency — to user by
+// name, or to nobody by name when providers is true — oldest first (the
+// longest waiting at the top), at most limit.
 func (tx *Tx) ReferralsTo(ctx context.Context, agency, user string, providers bool, limit int) ([]referral.Referral, error) {
-	q := `SELECT ` + referralCols + referralFrom + ` WHERE r.to_agency_id = ? AND (r.to_user_id = ?`
+	q := `SELECT ` + referralCols + referralFrom + ` WHERE r.to_agency_id = ? AND r.status IN (?, ?, ?) AND (r.to_user_id = ?`
 	if providers {
 		q += ` OR r.to_user_id IS NULL`
 	}
-	rows, err := tx.query(ctx, q+`) ORDER BY r.sent_at DESC, r.id DESC LIMIT ?`, agency, user, limit)
+	rows, err := tx.query(ctx, q+`) ORDER BY r.sent_at, r.id LIMIT ?`, agency, referral.Sent, referral.Accepted,
+		referral.Provided, user, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -86,10 +86,15 @@ func (tx *Tx) CaseTransfers(ctx context.Context, caseID string) ([]transfer.Tran
 }
 
 // TransfersTo returns the external transfers waiting for agency's answer,
-// oldest first.
-func (tx *Tx) TransfersTo(ctx context.Context, agency string, limit int) ([]transfer.Transfer, error) {
-	rows, err := tx.query(ctx, `SELECT `+transferCols+` WHERE t.to_agency_id = ? AND t.status = ? AND t.kind = ?
-		ORDER BY t.requested_at, t.id LIMIT ?`, agency, transfer.Requested, transfer.External, limit)
+// oldest first; with team set, those addressed to that team or to none.
+func (tx *Tx) TransfersTo(ctx context.Context, agency, team string, limit int) ([]transfer.Transfer, error) {
+	q := `SELECT ` + transferCols + ` WHERE t.to_agency_id = ? AND t.status = ? AND t.kind = ?`
+	args := []any{agency, transfer.Requested, transfer.External}
+	if team != "" {
+		q += ` AND (t.to_team_id = ? OR t.to_team_id IS NULL)`
+		args = append(args, team)
+	}
+	rows, err := tx.query(ctx, q+` ORDER BY t.requested_at, t.id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ type Transfer struct {
 // Party returns what access decisions need to know of t.
 func (t *Transfer) Party() access.Party {
 	return access.Party{FromAgencyID: t.FromAgencyID, SenderID: t.RequestedBy, ToAgencyID: t.ToAgencyID,
-		ToTeamID: t.ToTeamID, ToUserID: ""}
+		ToTeamID: t.ToTeamID, Open: t.Status == Requested}
 }
 
 // Tx is the storage transfers need.
@@ -90,6 +90,8 @@ type Tx interface {
 	Transfer(ctx context.Context, id string) (*Transfer, error)
 	CaseTransfers(ctx context.Context, caseID string) ([]Transfer, error)
 	MoveCase(ctx context.Context, c *cases.Case, agency, team, caseworker string, supervisors []string, now time.Time) error
+	CloseOpenConferences(ctx context.Context, caseID string, now time.Time) error
+	RevokeCaseGrants(ctx context.Context, caseID, via string, now time.Time) error
 	InsertGrant(ctx context.Context, g *share.Record) error
 	RevokeGrants(ctx context.Context, source string, now time.Time) error
 	CaseGrants(ctx context.Context, caseID string) ([]access.Grant, error)
@@ -251,10 +253,16 @@ func start(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 		}
 		return tx.RefreshNextDue(ctx, c.ID)
 	}
-	if err := tx.InsertGrant(ctx, &share.Record{CaseID: c.ID, SourceID: t.ID, Grant: access.Grant{Via: share.ViaTransfer,
-		AgencyID: t.ToAgencyID, Roles: []org.Role{org.Supervisor, org.Manager}, Sections: t.Sections},
-		CreatedBy: a.UserID, CreatedAt: now}); err != nil {
-		return err
+	// Who may decide sees what the transfer shares: the receiving agency's
+	// managers, and its supervisors (of the named team, when one is named).
+	grants := []access.Grant{{Via: share.ViaTransfer, AgencyID: t.ToAgencyID, Roles: []org.Role{org.Manager},
+		Sections: t.Sections}, {Via: share.ViaTransfer, AgencyID: t.ToAgencyID, TeamID: t.ToTeamID,
+		Roles: []org.Role{org.Supervisor}, Sections: t.Sections}}
+	for _, g := range grants {
+		if err := tx.InsertGrant(ctx, &share.Record{CaseID: c.ID, SourceID: t.ID, Grant: g, CreatedBy: a.UserID,
+			CreatedAt: now}); err != nil {
+			return err
+		}
 	}
 	deciders, err := deciders(ctx, tx, t)
 	if err != nil {
@@ -328,7 +336,7 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 	if t.Version != in.Version {
 		return nil, &errs.ConflictError{Record: "transfer", Version: t.Version, Current: t}
 	}
-	if t.Status != Requested {
+	if t.Status != Requested || c.Status == cases.Closed {
 		return nil, errs.Field("status", "err.transfer_state")
 	}
 	if !in.Accept {
@@ -339,10 +347,20 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 		t.Status, t.DeclineReason, t.DecidedBy, t.DecidedAt = Declined, reason, a.UserID, now
 		return t, closeOut(ctx, tx, a, c, t, notify.TransferDeclined, "transfer.decline", now)
 	}
+	if t.Kind == Internal {
+		// The colleague named may have left or changed team since the request.
+		u, err := tx.User(ctx, t.ToUserID)
+		if err != nil || u.AgencyID != c.AgencyID || !u.Active() || u.TeamID == "" ||
+			(u.Role != org.Caseworker && u.Role != org.Supervisor) {
+			return nil, errs.Field("to_user_id", "err.caseworker")
+		}
+		t.ToTeamID = u.TeamID
+	}
 	if t.Kind == External {
 		u, err := tx.User(ctx, in.CaseworkerID)
 		if err != nil || u.AgencyID != a.AgencyID || !u.Active() || u.TeamID == "" ||
-			(u.Role != org.Caseworker && u.Role != org.Supervisor) || (a.Role == org.Supervisor && u.TeamID != a.TeamID) {
+			(u.Role != org.Caseworker && u.Role != org.Supervisor) || (a.Role == org.Supervisor && u.TeamID != a.TeamID) ||
+			(t.ToTeamID != "" && u.TeamID != t.ToTeamID) {
 			return nil, errs.Field("caseworker_id", "err.caseworker")
 		}
 		t.ToUserID, t.ToTeamID = u.ID, u.TeamID
@@ -358,6 +376,16 @@ func approve(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *
 	}
 	if err := tx.MoveCase(ctx, c, t.ToAgencyID, t.ToTeamID, t.ToUserID, sups, now); err != nil {
 		return err
+	}
+	if t.Kind == External {
+		// The sending agency's ways in end with the move: its break-glass
+		// readers and the conferences it called.
+		if err := tx.RevokeCaseGrants(ctx, c.ID, share.ViaBreakGlass, now); err != nil {
+			return err
+		}
+		if err := tx.CloseOpenConferences(ctx, c.ID, now); err != nil {
+			return err
+		}
 	}
 	if t.Kind == Internal {
 		t.ApprovedBy, t.ApprovedAt = a.UserID, now

@@ -7,11 +7,13 @@ import (
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/conference"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
 	"github.com/safecase/safecase/internal/transfer"
@@ -256,5 +258,68 @@ func TestBulkTransfer(t *testing.T) {
 			}
 			return err
 		})
+	})
+}
+
+// TestTransferEndsSendersWaysIn: an accepted external transfer ends the
+// sending agency's break-glass access and closes the conferences it called.
+func TestTransferEndsSendersWaysIn(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := fixture.New(t, db)
+		p := profile.Default()
+		cw := fixture.Actor(o.Caseworker)
+		c := fixture.Register(t, db, cw, fixture.Registration(profile.GBV), fixture.Now)
+		fixture.In(t, db, func(tx *store.Tx) error {
+			_, err := consent.Add(ctx, tx, p, cw, c.ID, consent.Input{Scope: "share_services", Giver: consent.Self,
+				Kind: consent.KindConsent, Decision: consent.Given, Method: "written", ObtainedOn: "2025-03-10"}, fixture.Now)
+			return err
+		})
+		glass := fixture.Actor(o.CaseworkerB)
+		glass.Now = fixture.Now
+		var confID string
+		fixture.In(t, db, func(tx *store.Tx) error {
+			if _, _, err := share.BreakGlass(ctx, tx, p, glass, share.GlassInput{Code: c.Code,
+				Reason: "the caseworker is away and the survivor called"}, fixture.Now); err != nil {
+				return err
+			}
+			conf, err := conference.Schedule(ctx, tx, p, cw, c.ID, conference.Input{Reason: "coordinate",
+				ScheduledAt: "2025-03-12T10:00", Participants: []string{o.Caseworker2.ID, o.OtherCaseworker.ID}}, fixture.Now)
+			if conf != nil {
+				confID = conf.ID
+			}
+			return err
+		})
+		if !sees(t, db, glass, c.ID, access.Registration) {
+			t.Fatal("no break-glass access before the transfer")
+		}
+		cur, _ := run(t, db, func(tx *store.Tx) (*cases.Case, error) { return tx.Case(ctx, c.ID) })
+		in := form(cur.Version)
+		in.ToAgencyID = o.OtherAgency.ID
+		tr, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Request(ctx, tx, p, cw, c.ID, in, fixture.Now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.Transfer, error) {
+			return transfer.Decide(ctx, tx, p, fixture.Actor(o.OtherSupervisor), tr.ID, transfer.Decision{Version: 1,
+				Accept: true, CaseworkerID: o.OtherCaseworker.ID}, fixture.Now)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if sees(t, db, glass, c.ID, access.Registration) {
+			t.Error("the sending agency's break-glass reader still sees the transferred case")
+		}
+		conf, err := run(t, db, func(tx *store.Tx) (*conference.Conference, error) { return tx.Conference(ctx, confID) })
+		if err != nil || conf.Status != conference.Closed {
+			t.Errorf("the sender's conference after the transfer: %v %+v", err, conf)
+		}
+		cw2 := fixture.Actor(o.Caseworker2)
+		if _, err := run(t, db, func(tx *store.Tx) (*conference.Conference, error) {
+			c, _, err := conference.Get(ctx, tx, cw2, access.View, confID)
+			return c, err
+		}); err == nil {
+			t.Error("a participant of the sending agency still reads the conference")
+		}
 	})
 }

@@ -2,16 +2,18 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/conference"
+	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/errs"
@@ -482,7 +484,11 @@ func (s *Server) loadInbox(ctx context.Context, rq *request) (*inboxPage, error)
 			}
 		}
 		if a.Role == org.Supervisor || a.Role == org.Manager {
-			ts, err := tx.TransfersTo(ctx, a.AgencyID, 200)
+			team := ""
+			if a.Role == org.Supervisor {
+				team = a.TeamID
+			}
+			ts, err := tx.TransfersTo(ctx, a.AgencyID, team, 200)
 			if err != nil {
 				return err
 			}
@@ -512,6 +518,7 @@ func (s *Server) getInbox(w http.ResponseWriter, r *http.Request, rq *request) e
 // sharedView is what a grant shows of a case: only the sections it names
 // that access.Decide allows, each read as its own section.
 type sharedView struct {
+	Withheld    bool // consent to share was withdrawn, or the reader excluded, since the share
 	Code        string
 	Type        string
 	Sections    []access.Section
@@ -525,18 +532,59 @@ type sharedView struct {
 	FollowUps   []followup.FollowUp
 }
 
+// stillShared reports whether consent to share still holds for reader a of
+// case c and a is not on its exclusion list.
+func (s *Server) stillShared(ctx context.Context, tx *store.Tx, a access.Actor, c *cases.Case, scope string) (bool, error) {
+	st, err := consent.Load(ctx, tx, s.prof, c, a.Now)
+	if err != nil {
+		return false, err
+	}
+	if scope != "" && !consent.Allows(st.Scopes, scope) {
+		return false, nil
+	}
+	u, err := tx.User(ctx, a.UserID)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range st.Exclusions {
+		if !e.RemovedAt.IsZero() {
+			continue
+		}
+		if e.AgencyID != "" && e.AgencyID == a.AgencyID {
+			return false, nil
+		}
+		if n := strings.ToLower(strings.TrimSpace(e.Name)); n != "" && strings.Contains(strings.ToLower(u.DisplayName), n) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // Has reports whether the view includes section s.
 func (v *sharedView) Has(s string) bool { return slices.Contains(v.Sections, access.Section(s)) }
 
 // loadShared reads the sections secs of case caseID that a may view, and
-// audits the read (which sections, for which grant).
+// audits the read (which sections, for which grant). Consent is checked
+// again at every read: once the consent scope the share rests on
+// (consentScope) is withdrawn, or its override revoked, or the reader's
+// agency or name is put on the case's exclusion list, nothing is shown.
 func (s *Server) loadShared(ctx context.Context, tx *store.Tx, a access.Actor, caseID string, secs []access.Section,
-	via, source string) (*sharedView, func() error, error) {
+	via, source, consentScope string) (*sharedView, func() error, error) {
 	c, err := tx.Case(ctx, caseID)
 	if err != nil {
 		return nil, noWait, err
 	}
 	v := &sharedView{Code: c.Code, Type: c.Type}
+	if !access.InScope(a, c.Ref()) {
+		ok, err := s.stillShared(ctx, tx, a, c, consentScope)
+		if err != nil {
+			return nil, noWait, err
+		}
+		if !ok {
+			v.Withheld = true
+			return v, noWait, nil
+		}
+	}
 	for _, sec := range secs {
 		if _, err := cases.GetShared(ctx, tx, a, sec, caseID); err != nil {
 			if errs.KindOf(err) == errs.NotFound {
@@ -588,8 +636,9 @@ func (s *Server) loadShared(ctx context.Context, tx *store.Tx, a access.Actor, c
 	if len(v.Sections) == 0 {
 		return v, noWait, nil
 	}
+	detail, _ := json.Marshal(map[string][]string{"sections": share.Names(v.Sections)})
 	wait := s.db.AuditAsync(ctx, audit.Event{Action: "share.view", RecordType: via, RecordID: source, CaseID: c.ID,
-		AgencyID: c.AgencyID, Detail: fmt.Sprintf(`{"sections":%q}`, share.Names(v.Sections))})
+		AgencyID: c.AgencyID, Detail: string(detail)})
 	return v, wait, nil
 }
 
@@ -637,7 +686,8 @@ func (s *Server) loadReferral(ctx context.Context, rq *request, id string) (*ref
 			return err
 		}
 		if r.CaseID != "" && !p.Sender && r.Open() {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, r.CaseID, r.Sections, "referral", r.ID)
+			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, r.CaseID, r.Sections, "referral", r.ID,
+				referral.ConsentScope(r.ServiceType))
 		}
 		return err
 	})
@@ -767,7 +817,7 @@ func (s *Server) loadTransfer(ctx context.Context, rq *request, id string) (*tra
 			}
 		}
 		if t.Status == transfer.Requested && !access.InScope(rq.Actor, c.Ref()) {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, t.Sections, "transfer", t.ID)
+			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, t.Sections, "transfer", t.ID, "share_services")
 		}
 		return err
 	})
@@ -936,7 +986,7 @@ func (s *Server) loadConference(ctx context.Context, rq *request, id string) (*c
 		p.CanSign = conf.Status == conference.Held && me != nil && me.SignedOffAt.IsZero()
 		p.Signed = me != nil && !me.SignedOffAt.IsZero()
 		if !p.Staff && conf.Status != conference.Closed {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, conf.Sections, "conference", conf.ID)
+			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, conf.Sections, "conference", conf.ID, "share_services")
 		}
 		return err
 	})

@@ -155,6 +155,7 @@ type shareJSON struct {
 
 // sharedJSON is what a grant shows of a case, section by section.
 type sharedJSON struct {
+	Withheld     bool              `json:"withheld,omitempty"` // consent withdrawn or the reader excluded since the share
 	CaseCode     string            `json:"case_code"`
 	Sections     []string          `json:"sections"`
 	Identity     map[string]string `json:"identity,omitempty"`
@@ -170,7 +171,7 @@ func sharedToJSON(v *sharedView) *sharedJSON {
 	if v == nil {
 		return nil
 	}
-	out := &sharedJSON{CaseCode: v.Code, Sections: nonNil(share.Names(v.Sections))}
+	out := &sharedJSON{Withheld: v.Withheld, CaseCode: v.Code, Sections: nonNil(share.Names(v.Sections))}
 	if v.Identity != nil {
 		out.Identity = map[string]string{"name": v.Identity.FullName(), "location": v.Identity.Location,
 			"contact": v.Identity.Contact}

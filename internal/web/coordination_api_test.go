@@ -268,5 +268,12 @@ func TestStandAloneReferral(t *testing.T) {
 		if res := e.session("other_agency").get("/referrals/" + rid); res.StatusCode != 404 {
 			t.Errorf("another agency's caseworker opens the referral: %d", res.StatusCode)
 		}
+		// A screening that found full case management is referred from its case, not stand-alone.
+		full := cw.post("/screen", url.Values{"case_type": {"cp"}, "age": {"9"}, "answer_harmed_or_at_risk": {"yes"},
+			"answer_case_management_appropriate": {"yes"}})
+		if res := cw.post(full.location()+"/referrals", form); res.StatusCode != 422 ||
+			!strings.Contains(res.Body, "did not find a stand-alone referral") {
+			t.Errorf("stand-alone referral from a full case management screening: %d", res.StatusCode)
+		}
 	})
 }

@@ -40,7 +40,8 @@ CREATE INDEX directory_services_sector ON directory_services (sector, organisati
 -- Grants: another user or agency may see named sections of a case, because
 -- of a referral, a transfer, a case conference or break-glass. A grant holds
 -- while revoked_at is null and (expires_at is null or in the future).
--- user_id names one user; otherwise agency_id and role name who at that agency.
+-- user_id names one user; otherwise agency_id, team_id (if set) and role name
+-- who at that agency.
 CREATE TABLE case_grants (
   id UUID PRIMARY KEY,
   case_id UUID NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
@@ -48,6 +49,7 @@ CREATE TABLE case_grants (
   source_id UUID NOT NULL,
   user_id UUID REFERENCES users(id),
   agency_id UUID REFERENCES agencies(id),
+  team_id UUID REFERENCES teams(id),
   role TEXT NOT NULL DEFAULT '',
   sections TEXT NOT NULL,
   reason TEXT NOT NULL DEFAULT '',
@@ -59,6 +61,8 @@ CREATE TABLE case_grants (
 CREATE INDEX case_grants_case ON case_grants (case_id) WHERE revoked_at IS NULL;
 CREATE INDEX case_grants_source ON case_grants (source_id);
 CREATE INDEX case_grants_break_glass ON case_grants (created_at) WHERE via = 'break_glass';
+-- Every grant of a case, revoked ones too, newest first (the case's list of shares).
+CREATE INDEX case_grants_case_all ON case_grants (case_id, created_at, id);
 
 -- Referrals: to a directory service, from a case (and maybe a plan action)
 -- or stand-alone from a screening with no case. sections lists exactly what
@@ -95,8 +99,16 @@ CREATE TABLE referrals (
   version INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX referrals_case ON referrals (case_id, sent_at);
-CREATE INDEX referrals_to_agency ON referrals (to_agency_id, status, sent_at);
-CREATE INDEX referrals_from_agency ON referrals (from_agency_id, status, sent_at);
+-- The inbox reads an agency's newest referrals (ReferralsTo) and its newest
+-- stand-alone ones (ReferralsFrom) as index ranges, without sorting them all.
+CREATE INDEX referrals_to_agency ON referrals (to_agency_id, sent_at, id);
+CREATE INDEX referrals_from_agency ON referrals (from_agency_id, sent_at, id) WHERE case_id IS NULL;
+
+-- A case's plan items are read by case (store.Plans): without these the
+-- case page of a case with a plan scanned both tables.
+CREATE INDEX objectives_case ON objectives (case_id, position);
+CREATE INDEX plan_actions_case ON plan_actions (case_id, position);
+CREATE INDEX service_gaps_case ON service_gaps (case_id);
 
 -- Transfers of a case to another caseworker or team (internal) or agency
 -- (external). The sender's side is kept so that history reads true.
@@ -256,3 +268,7 @@ CREATE INDEX outbox_due ON outbox (next_at) WHERE sent_at IS NULL AND failed_at 
 -- A notification about a referral, transfer or conference names it, so that
 -- its receiver (who may not see the case) is taken to it.
 ALTER TABLE notifications ADD COLUMN subject_id UUID;
+
+-- At most one transfer of a case waits for a decision (two requests at once
+-- must not both be accepted).
+CREATE UNIQUE INDEX transfers_one_open ON transfers (case_id) WHERE status = 'requested';

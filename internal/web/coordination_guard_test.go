@@ -1,0 +1,127 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/fixture"
+	"github.com/safecase/safecase/internal/store"
+)
+
+// TestSharesEndWithConsent: a referral's receiver reads nothing once the
+// consent it rests on is withdrawn, or once their agency is excluded; a
+// referral named to an administrator is refused; a declined transfer is
+// out of the receiving side's sight; malformed IDs are not found on every
+// engine.
+func TestSharesEndWithConsent(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newCoordWorld(t, e)
+		id := w.c.ID
+		ctx := context.Background()
+		cw, prov := e.apiClient("caseworker"), e.apiClient("provider_b")
+		var rec *consent.Record
+		if err := e.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			rec, err = consent.Add(ctx, tx, e.srv.prof, fixture.Actor(e.users["caseworker"]), id, consent.Input{
+				Scope: "share_services", Giver: consent.Self, Kind: consent.KindConsent, Decision: consent.Given,
+				Method: "written", ObtainedOn: e.clock.now().Format("2006-01-02")}, e.clock.now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// Named to the other agency's administrator: refused.
+		admin := e.addUser("admin_b", "agency_admin", e.agencyB, "")
+		res := cw.json("POST", "/api/v1/cases/"+id+"/referrals", fmt.Sprintf(
+			`{"service_id":%q,"to_user_id":%q,"reason":"care","sections":["identity"]}`, w.svc.ID, admin.ID))
+		if res.StatusCode != 422 || !strings.Contains(res.Body, "to_user_id") {
+			t.Fatalf("referral named to an administrator: %d %s", res.StatusCode, res.Body)
+		}
+		res = cw.json("POST", "/api/v1/cases/"+id+"/referrals", fmt.Sprintf(
+			`{"service_id":%q,"reason":"care","sections":["identity","registration"]}`, w.svc.ID))
+		if res.StatusCode != 201 {
+			t.Fatalf("referral: %d %s", res.StatusCode, res.Body)
+		}
+		var r struct{ ID string }
+		mustJSON(t, res.Body, &r)
+		if v := prov.json("GET", "/api/v1/referrals/"+r.ID, ""); !strings.Contains(v.Body, "Amina") {
+			t.Fatalf("provider does not see the shared identity: %s", v.Body)
+		}
+		// Consent withdrawn: nothing shown, the page says why.
+		if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := consent.Withdraw(ctx, tx, fixture.Actor(e.users["caseworker"]), id, rec.ID, rec.Version,
+				"she no longer wants the clinic to know", e.clock.now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		v := prov.json("GET", "/api/v1/referrals/"+r.ID, "")
+		if v.StatusCode != 200 || strings.Contains(v.Body, "Amina") || !strings.Contains(v.Body, `"withheld":true`) {
+			t.Errorf("after withdrawal the provider reads: %d %s", v.StatusCode, v.Body)
+		}
+		if page := e.session("provider_b").get("/referrals/" + r.ID); strings.Contains(page.Body, "Amina") ||
+			!strings.Contains(page.Body, "consent it was shared under was withdrawn") {
+			t.Errorf("after withdrawal the provider's page: %.3000s", page.Body)
+		}
+		// Malformed IDs are missing records on both engines.
+		for _, path := range []string{"/cases/zz/coordination", "/referrals/zz", "/transfers/zz", "/conferences/zz",
+			"/screenings/zz/referrals"} {
+			if res := e.session("caseworker").get(path); res.StatusCode != 404 {
+				t.Errorf("GET %s: %d", path, res.StatusCode)
+			}
+		}
+		for _, path := range []string{"/api/v1/cases/not-a-uuid/coordination", "/api/v1/referrals/x"} {
+			if res := cw.json("GET", path, ""); res.StatusCode != 404 {
+				t.Errorf("GET %s: %d", path, res.StatusCode)
+			}
+		}
+		if res := cw.json("POST", "/api/v1/cases/not-a-uuid/referrals", `{"reason":"x"}`); res.StatusCode != 404 {
+			t.Errorf("POST to a malformed case: %d", res.StatusCode)
+		}
+	})
+}
+
+// TestDeclinedTransferOutOfSight: once the receiving agency declines, its
+// supervisor can no longer open the transfer (its notes are the family's).
+func TestDeclinedTransferOutOfSight(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newCoordWorld(t, e)
+		ctx := context.Background()
+		today := e.clock.now().Format("2006-01-02")
+		if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := consent.Add(ctx, tx, e.srv.prof, fixture.Actor(e.users["caseworker"]), w.c.ID, consent.Input{
+				Scope: "share_services", Giver: consent.Self, Kind: consent.KindConsent, Decision: consent.Given,
+				Method: "written", ObtainedOn: today}, e.clock.now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cw, supB := e.apiClient("caseworker"), e.apiClient("supervisor_b")
+		res := cw.json("POST", "/api/v1/cases/"+w.c.ID+"/transfers", fmt.Sprintf(`{"version":1,"to_agency_id":%q,
+			"reason":"relocation","family_told_on":%q,"family_told_to":"her","family_told_why":"her aunt lives there",
+			"handover_plan":"call","no_warm_handover_why":"distance"}`, e.agencyB, today))
+		if res.StatusCode != 201 {
+			t.Fatalf("transfer: %d %s", res.StatusCode, res.Body)
+		}
+		var tr struct{ ID string }
+		mustJSON(t, res.Body, &tr)
+		if res := supB.json("POST", "/api/v1/transfers/"+tr.ID+"/decide", `{"version":1,"accept":false,"decline_reason":"no capacity"}`); res.StatusCode != 200 {
+			t.Fatalf("decline: %d %s", res.StatusCode, res.Body)
+		}
+		if res := supB.json("GET", "/api/v1/transfers/"+tr.ID, ""); res.StatusCode != 404 {
+			t.Errorf("receiving supervisor reads a declined transfer: %d %s", res.StatusCode, res.Body)
+		}
+		if res := cw.json("GET", "/api/v1/transfers/"+tr.ID, ""); res.StatusCode != 200 {
+			t.Errorf("sender cannot read the declined transfer: %d", res.StatusCode)
+		}
+	})
+}
+
+func mustJSON(t *testing.T, body string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(body), v); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+}
