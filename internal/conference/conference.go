@@ -18,6 +18,7 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
@@ -40,6 +41,7 @@ type Conference struct {
 	ScheduledAt  time.Time
 	Place        string
 	Sections     []access.Section // what external participants see
+	Basis        string           // with external participants: consent or override; "" without
 	Summary      string
 	Risks        string
 	Needs        string
@@ -169,7 +171,7 @@ func Schedule(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, ca
 		return nil, err
 	}
 	if external {
-		if err := mayShare(ctx, tx, p, c, conf, now); err != nil {
+		if err := mayShare(ctx, tx, p, a, c, conf, now); err != nil {
 			return nil, err
 		}
 	}
@@ -195,13 +197,30 @@ func Schedule(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, ca
 
 // mayShare refuses external participants without consent to share, or from
 // an agency the family excluded.
-func mayShare(ctx context.Context, tx Tx, p *profile.Profile, c *cases.Case, conf *Conference, now time.Time) error {
+func mayShare(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *cases.Case, conf *Conference, now time.Time) error {
 	st, err := consent.Load(ctx, tx, p, c, now)
 	if err != nil {
 		return err
 	}
-	if !consent.Allows(st.Scopes, "share_services") {
+	for _, s := range st.Scopes {
+		if s.Scope.Key == "share_services" && s.Satisfied {
+			conf.Basis = "consent"
+			if s.Override != nil {
+				conf.Basis = "override"
+			}
+		}
+	}
+	if conf.Basis == "" {
 		return errs.Field("participants", "err.conference_no_consent")
+	}
+	if conf.Basis == "override" {
+		// Sharing under an override: the family is told (a task).
+		if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.TellFamily, now, now); err != nil {
+			return err
+		}
+		if err := notify.Send(ctx, tx, []string{c.CaseworkerID}, notify.ReferralOverride, c.ID, a.UserID, now); err != nil {
+			return err
+		}
 	}
 	for _, x := range conf.Participants {
 		if !x.External {

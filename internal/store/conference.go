@@ -19,10 +19,10 @@ func (tx *Tx) InsertConference(ctx context.Context, c *conference.Conference) er
 	if c.ID == "" {
 		c.ID = NewID()
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO conferences (id, case_id, reason, scheduled_at, place, sections, summary,
+	if _, err := tx.exec(ctx, `INSERT INTO conferences (id, case_id, reason, scheduled_at, place, sections, basis, summary,
 		risks, needs, services, decisions, status, created_by, created_at, held_at, closed_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.CaseID, c.Reason, ms(c.ScheduledAt), c.Place,
-		jsonList(share.Names(c.Sections)), c.Summary, c.Risks, c.Needs, c.Services, c.Decisions, c.Status, c.CreatedBy,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.CaseID, c.Reason, ms(c.ScheduledAt), c.Place,
+		jsonList(share.Names(c.Sections)), c.Basis, c.Summary, c.Risks, c.Needs, c.Services, c.Decisions, c.Status, c.CreatedBy,
 		ms(c.CreatedAt), nullMS(c.HeldAt), nullMS(c.ClosedAt), c.Version); err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (tx *Tx) UpdateConference(ctx context.Context, c *conference.Conference) er
 	return tx.conferenceRows(ctx, c)
 }
 
-const conferenceCols = `f.id, f.case_id, f.reason, f.scheduled_at, f.place, f.sections, f.summary, f.risks, f.needs,
+const conferenceCols = `f.id, f.case_id, f.reason, f.scheduled_at, f.place, f.sections, f.basis, f.summary, f.risks, f.needs,
 	f.services, f.decisions, f.status, f.created_by, f.created_at, f.held_at, f.closed_at, f.version, c.code
 	FROM conferences f JOIN cases c ON c.id = f.case_id`
 
@@ -163,7 +163,7 @@ func scanConferences(rows *sql.Rows) (out []conference.Conference, err error) {
 		var secs string
 		var at, created int64
 		var held, closed sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.CaseID, &c.Reason, &at, &c.Place, &secs, &c.Summary, &c.Risks, &c.Needs,
+		if err := rows.Scan(&c.ID, &c.CaseID, &c.Reason, &at, &c.Place, &secs, &c.Basis, &c.Summary, &c.Risks, &c.Needs,
 			&c.Services, &c.Decisions, &c.Status, &c.CreatedBy, &created, &held, &closed, &c.Version, &c.CaseCode); err != nil {
 			return nil, err
 		}

@@ -244,6 +244,15 @@ func start(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 	if err := record(ctx, tx, a, t, "transfer.request", now); err != nil {
 		return err
 	}
+	if t.Basis == "override" {
+		// Sharing under an override: the family is told (a task).
+		if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.TellFamily, now, now); err != nil {
+			return err
+		}
+		if err := notify.Send(ctx, tx, []string{c.CaseworkerID}, notify.ReferralOverride, c.ID, a.UserID, now); err != nil {
+			return err
+		}
+	}
 	if t.Kind == Internal {
 		if a.Role == org.Supervisor && c.TeamID == a.TeamID {
 			return approve(ctx, tx, p, a, c, t, now)

@@ -227,7 +227,12 @@ func (s *Server) loadShares(ctx context.Context, tx *store.Tx, p *coordPage) err
 				}
 			}
 		case share.ViaConference:
-			row.Href, row.Basis = "/conferences/"+g.SourceID, "consent"
+			row.Href = "/conferences/" + g.SourceID
+			for _, c := range p.Conferences {
+				if c.ID == g.SourceID {
+					row.Basis = c.Basis
+				}
+			}
 		case share.ViaBreakGlass:
 			row.BreakGlass, row.Basis, row.Reason, row.To = true, "break_glass", g.Reason, p.Names[g.CreatedBy]
 		}

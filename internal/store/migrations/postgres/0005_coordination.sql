@@ -155,6 +155,7 @@ CREATE TABLE conferences (
   scheduled_at BIGINT NOT NULL,
   place TEXT NOT NULL DEFAULT '',
   sections TEXT NOT NULL,
+  basis TEXT NOT NULL DEFAULT '',
   summary TEXT NOT NULL DEFAULT '',
   risks TEXT NOT NULL DEFAULT '',
   needs TEXT NOT NULL DEFAULT '',
