@@ -8,18 +8,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
+	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/followup"
 	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/service"
+	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -45,6 +49,8 @@ type caseGen struct {
 	arrangement             func(status string) string
 	reasonsCP, reasonsGBV   choice // closure reasons by case type
 
+	inDeployment, external []*directory.Service // the directory's entries a case may be referred to
+
 	events   eventHeap // audit events of later steps, waiting for their time
 	eventSeq uint64
 }
@@ -58,6 +64,16 @@ func newCaseGen(r *rnd, p *profile.Profile, o *synthOrg, now time.Time, existing
 	for _, u := range o.users {
 		if u.Role == org.Supervisor {
 			g.supervisor[u.TeamID] = u.ID
+		}
+	}
+	for i := range o.services {
+		switch svc := &o.services[i]; {
+		case svc.Sector == referral.TracingType || !profile.Has(p.ReferralServiceTypes, svc.Sector):
+			// Tracing needs its own consent; the profile may not know the sector.
+		case svc.AgencyID != "":
+			g.inDeployment = append(g.inDeployment, svc)
+		default:
+			g.external = append(g.external, svc)
 		}
 	}
 	g.concernsCP = profileChoice(p.ProtectionConcerns, map[string]float64{
@@ -409,6 +425,8 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 		}
 	}
 
+	lc.shareConsent = g.shareConsent(recs, overrides)
+
 	// Assessment, case plan, implementation, follow-up and closure.
 	lc.lifecycle(id.GivenName, touch)
 
@@ -457,7 +475,7 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 	} else if len(g.org.agencies) > 1 && r.chance(0.01) {
 		at := later(25 * time.Minute)
 		other := g.org.agencies[r.IntN(len(g.org.agencies))]
-		if other.ID != c.AgencyID {
+		if other.ID != c.AgencyID && !lc.refersTo(other.ID) {
 			b.Exclusion(&consent.Exclusion{ID: r.id(at), CaseID: c.ID, Kind: "agency", AgencyID: other.ID,
 				Reason: "A relative works there", AddedBy: w.id, AddedAt: at})
 		}
@@ -466,6 +484,7 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 		b.Deadline(&lc.ds[i])
 	}
 	lc.write(b)
+	sum.Referrals += len(lc.refs)
 	// The audit trail stays in time order: events of earlier cases' later
 	// steps that happened before this registration come first.
 	if err := g.flushEvents(b, created, sum); err != nil {
@@ -928,6 +947,11 @@ type lifeCase struct {
 	ao     *closure.AgeOut
 	notes  []notify.Notification
 	events []audit.Event
+
+	shareConsent string // the consent to share with service providers a referral rests on; "" when there is none
+	refs         []referral.Referral
+	grants       []share.Record
+	about        []notify.Notification // notifications that name a referral
 }
 
 // times places the steps of the timeline after registration at created.
@@ -1106,6 +1130,7 @@ func (lc *lifeCase) lifecycle(given string, touch func(time.Time, string)) {
 		if len(lc.followUps) > 0 {
 			step(cases.StepFollowUp, "first follow-up", w.id, lc.followUps[0])
 		}
+		lc.refer()
 	}
 	if !lc.proposedAt.IsZero() {
 		step(cases.StepClosure, "closure proposed", w.id, lc.proposedAt)
@@ -1618,6 +1643,15 @@ func (lc *lifeCase) write(b *store.Bulk) {
 	for i := range lc.notes {
 		b.Notification(&lc.notes[i])
 	}
+	for i := range lc.refs {
+		b.Referral(&lc.refs[i])
+	}
+	for i := range lc.grants {
+		b.Grant(&lc.grants[i])
+	}
+	for i := range lc.about {
+		b.NotificationAbout(&lc.about[i])
+	}
 }
 
 // pending is an audit event waiting for its turn in the trail.
@@ -1662,4 +1696,303 @@ func (g *caseGen) flushEvents(b *store.Bulk, t time.Time, sum *Summary) error {
 		sum.Events++
 	}
 	return nil
+}
+
+// referralShare is the share of cases with an active plan that are
+// referred to other services (once or twice).
+const referralShare = 0.3
+
+// referralReasons are the reasons a caseworker gives, by sector.
+var referralReasons = map[string]string{
+	"health_nutrition": "Needs a medical check and treatment; the family cannot pay the clinic.",
+	"mhpss":            "Persistent distress and trouble sleeping since the incident; needs counselling.",
+	"gbv":              "Survivor needs specialised GBV services and a safe space.",
+	"legal":            "The family asks for legal counselling and help with documents.",
+	"education":        "Out of school for a year; needs enrolment support.",
+	"cash":             "The household cannot meet basic needs; referred for cash assistance.",
+	"shelter_nfi":      "The shelter is damaged and unsafe; needs repair materials.",
+	"livelihoods":      "The caregiver needs an income to keep the child at home.",
+}
+
+// shareConsent returns the consent record a referral under consent names:
+// the case's last record of the sharing scope, when every record of that
+// scope was given and none withdrawn and no override stands in for it;
+// otherwise "" (the case is not referred: a referral without consent needs
+// the supervisor's override).
+func (g *caseGen) shareConsent(recs []consent.Record, ovs []consent.Override) string {
+	if g.share == "" {
+		return ""
+	}
+	for _, o := range ovs {
+		if o.Scope == g.share {
+			return ""
+		}
+	}
+	id := ""
+	for _, rec := range recs {
+		if rec.Scope != g.share {
+			continue
+		}
+		if rec.Decision != consent.Given || !rec.WithdrawnAt.IsZero() {
+			return ""
+		}
+		id = rec.ID
+	}
+	return id
+}
+
+// refersTo reports whether the case was referred to a service of agency.
+func (lc *lifeCase) refersTo(agency string) bool {
+	for _, x := range lc.refs {
+		if x.ToAgencyID == agency {
+			return true
+		}
+	}
+	return false
+}
+
+// refer refers some cases with an active plan to services of the directory,
+// once or twice, as referral.Send and the answers after it leave them: the
+// referral, the grant of its sections to the receiving service (ended once
+// the referral is no longer open), the response deadline when the service
+// gives an average time, the notifications and the audit events. A second
+// referral is sent only after the first was answered, so that at most one
+// waits for an answer at a time. A closed case's referrals were closed (or
+// withdrawn) before its closure was proposed; an open case's are in every
+// state.
+func (lc *lifeCase) refer() {
+	g, r, c, w := lc.g, lc.g.r, lc.c, lc.w
+	if lc.shareConsent == "" || len(g.inDeployment)+len(g.external) == 0 || !r.chance(referralShare) {
+		return
+	}
+	const day = 24 * time.Hour
+	horizon := lc.end
+	if !lc.proposedAt.IsZero() {
+		horizon = lc.proposedAt
+	}
+	settled := !lc.open || !lc.proposedAt.IsZero() // every referral ended before the closure proposal
+	from := lc.activeAt
+	n := 1 + r.IntN(2)
+	for i := 0; i < n; i++ {
+		svc := lc.pickService()
+		if svc == nil {
+			return
+		}
+		inside := svc.AgencyID != ""
+		// The state the referral reached, then the times of its steps.
+		status := referral.Closed
+		switch {
+		case !inside && settled:
+			status = referral.Withdrawn
+		case !inside:
+			status = []string{referral.Sent, referral.Sent, referral.Sent, referral.Withdrawn}[r.IntN(4)]
+		case settled:
+			status = []string{referral.Closed, referral.Closed, referral.Closed, referral.Closed, referral.Closed,
+				referral.Closed, referral.Closed, referral.Declined, referral.Declined, referral.Withdrawn}[r.IntN(10)]
+		default:
+			status = []string{referral.Sent, referral.Accepted, referral.Declined, referral.Provided,
+				referral.Closed}[r.weighted([]float64{25, 25, 10, 20, 20})]
+		}
+		declined := status == referral.Declined
+		if settled && declined {
+			status = referral.Closed // the sender closed it with the outcome
+		}
+		answer := time.Duration(svc.AvgDays) * day
+		if answer == 0 {
+			answer = day
+		}
+		sent := from.Add(max(time.Hour, r.exp(3*day)))
+		if status == referral.Sent {
+			// Still waiting: sent lately, most within the service's time.
+			if t := horizon.Add(-max(time.Hour, r.exp(answer*6/10))); t.After(from) {
+				sent = t
+			} else {
+				sent = from
+			}
+		}
+		step := func(t time.Time, mean time.Duration) time.Time {
+			return t.Add(max(time.Hour, r.exp(mean))).Truncate(time.Millisecond)
+		}
+		sent = sent.Truncate(time.Millisecond)
+		var responded, provided, outcome time.Time
+		switch status {
+		case referral.Accepted, referral.Provided, referral.Closed, referral.Declined:
+			if inside {
+				responded = step(sent, answer/2)
+			}
+		}
+		if (status == referral.Provided || status == referral.Closed) && !declined {
+			provided = step(responded, 5*day)
+		}
+		if status == referral.Closed || status == referral.Withdrawn {
+			last := sent
+			for _, t := range []time.Time{responded, provided} {
+				if t.After(last) {
+					last = t
+				}
+			}
+			outcome = step(last, 5*day)
+		}
+		end := sent
+		for _, t := range []time.Time{responded, provided, outcome} {
+			if t.After(end) {
+				end = t
+			}
+		}
+		if !sent.After(lc.activeAt) || !end.Before(horizon) {
+			return // no time left for it before now or the closure proposal
+		}
+		ref := referral.Referral{ID: r.id(sent), CaseID: c.ID, ServiceID: svc.ID, FromAgencyID: c.AgencyID,
+			ToAgencyID: svc.AgencyID, ToUserID: svc.FocalUserID, ServiceType: svc.Sector,
+			Reason: referralReasons[svc.Sector], Urgent: r.chance(0.1), Sections: []access.Section{access.Registration},
+			Basis: referral.BasisConsent, ConsentID: lc.shareConsent, Status: status, SentBy: w.id, SentAt: sent,
+			Version: 1}
+		if ref.Reason == "" {
+			ref.Reason = "Needs a service this agency does not provide."
+		}
+		if r.chance(0.5) {
+			ref.Sections = append(ref.Sections, access.Assessment)
+		}
+		if r.chance(0.3) {
+			ref.Sections = append(ref.Sections, access.Plan)
+		}
+		if i == 0 {
+			for _, a := range lc.pl.Actions {
+				if a.Kind == "referral" {
+					ref.ActionID = a.ID
+					break
+				}
+			}
+		}
+		if svc.AvgDays > 0 {
+			ref.ResponseDue = sent.Add(time.Duration(svc.AvgDays) * day)
+		}
+		responder := ref.ToUserID
+		if inside && responder == "" {
+			if sps := g.org.providers[svc.AgencyID]; len(sps) > 0 {
+				responder = sps[r.IntN(len(sps))]
+			}
+		}
+		lc.sendReferral(&ref, responder, responded, provided, outcome, declined)
+		from = end
+		if ref.Status == referral.Sent {
+			return // a second one waits until this one is answered
+		}
+	}
+}
+
+// pickService draws a service to refer the case to: mostly one of another
+// agency of the deployment, sometimes an organisation outside it.
+func (lc *lifeCase) pickService() *directory.Service {
+	g, r := lc.g, lc.g.r
+	if len(g.external) > 0 && (len(g.inDeployment) == 0 || r.chance(0.25)) {
+		return g.external[r.IntN(len(g.external))]
+	}
+	for tries := 0; tries < 8; tries++ {
+		if svc := g.inDeployment[r.IntN(len(g.inDeployment))]; svc.AgencyID != lc.c.AgencyID {
+			return svc
+		}
+	}
+	if len(g.external) > 0 {
+		return g.external[r.IntN(len(g.external))]
+	}
+	return nil
+}
+
+// sendReferral records referral ref (its final state set) with what each
+// of its steps left: responded, provided and outcome are when it was
+// answered, when the service was given and when its outcome was recorded
+// (zero when they did not happen); declined says the answer was a refusal.
+func (lc *lifeCase) sendReferral(ref *referral.Referral, responder string, responded, provided, outcome time.Time, declined bool) {
+	r, w := lc.g.r, lc.w
+	sent := ref.SentAt
+	if !responded.IsZero() {
+		ref.RespondedBy, ref.RespondedAt = responder, responded
+		if declined {
+			ref.DeclineReason = "The service is full this month; please refer again later."
+		}
+		ref.Version++
+	}
+	if !provided.IsZero() {
+		ref.ProvidedAt, ref.ServiceNote = provided, "Seen at the service; follow-up visit booked."
+		ref.Version++
+	}
+	if !outcome.IsZero() {
+		ref.OutcomeAt = outcome
+		ref.Outcome = "The service was given; the need is met."
+		switch {
+		case ref.Status == referral.Withdrawn:
+			ref.Outcome = "Withdrawn: the family chose another provider."
+		case declined:
+			ref.Outcome = "Declined by the service; the need is followed up in the plan."
+		}
+		ref.Version++
+	}
+	lc.refs = append(lc.refs, *ref)
+
+	// The share: sections to the receiving service while the referral is open.
+	detail, _ := json.Marshal(map[string]any{"sections": share.Names(ref.Sections), "basis": ref.Basis,
+		"to_agency": ref.ToAgencyID, "to_user": ref.ToUserID, "service": ref.ServiceID, "service_type": ref.ServiceType})
+	lc.event(sent, w.id, org.Caseworker, "referral.share", "referral", ref.ID, string(detail))
+	if ref.ToAgencyID != "" {
+		gr := share.Record{ID: r.id(sent), CaseID: lc.c.ID, SourceID: ref.ID, CreatedBy: w.id, CreatedAt: sent,
+			Grant: access.Grant{Via: share.ViaReferral, UserID: ref.ToUserID, Sections: ref.Sections}}
+		if gr.Grant.UserID == "" {
+			gr.Grant.AgencyID, gr.Grant.Roles = ref.ToAgencyID, []org.Role{org.ServiceProvider}
+		}
+		switch {
+		case declined:
+			gr.RevokedAt = responded
+		case !ref.Open():
+			gr.RevokedAt = outcome
+		}
+		lc.grants = append(lc.grants, gr)
+		to := []string{ref.ToUserID}
+		if ref.ToUserID == "" {
+			to = lc.g.org.providers[ref.ToAgencyID]
+		}
+		for _, u := range to {
+			lc.noticeAbout(u, notify.ReferralReceived, ref.ID, sent, w.id)
+		}
+	}
+	// The response deadline, done once the referral is answered (the
+	// second referral is sent after the first is answered).
+	if !ref.ResponseDue.IsZero() {
+		done := responded
+		if done.IsZero() {
+			done = outcome // withdrawn before any answer
+		}
+		lc.add(deadline.ReferralResponse, ref.ResponseDue, sent, done, w.id)
+	}
+	status := func(s string) string { return `{"status":"` + s + `"}` }
+	if !responded.IsZero() {
+		kind, action := notify.ReferralAccepted, referral.Accepted
+		if declined {
+			kind, action = notify.ReferralDeclined, referral.Declined
+		}
+		lc.noticeAbout(w.id, kind, ref.ID, responded, responder)
+		lc.event(responded, responder, org.ServiceProvider, "referral."+action, "referral", ref.ID, status(action))
+	}
+	if !provided.IsZero() {
+		lc.noticeAbout(w.id, notify.ReferralProvided, ref.ID, provided, responder)
+		lc.event(provided, responder, org.ServiceProvider, "referral.provided", "referral", ref.ID, status(referral.Provided))
+	}
+	if !outcome.IsZero() {
+		lc.event(outcome, w.id, org.Caseworker, "referral."+ref.Status, "referral", ref.ID, status(ref.Status))
+	}
+}
+
+// noticeAbout notifies user of kind about referral subject, as notify.About
+// does: like notice, only the recent ones are written, most of them read.
+func (lc *lifeCase) noticeAbout(user string, k notify.Kind, subject string, at time.Time, actor string) {
+	g := lc.g
+	if user == "" || user == actor || at.Before(g.now.Add(-noticeWindow)) {
+		return
+	}
+	n := notify.Notification{ID: g.r.id(at), UserID: user, Kind: k, CaseID: lc.c.ID, ActorID: actor, CreatedAt: at,
+		SubjectID: subject}
+	if read := at.Add(g.r.exp(30 * time.Hour)).Truncate(time.Millisecond); read.Before(g.now) && g.r.chance(0.85) {
+		n.ReadAt = read
+	}
+	lc.about = append(lc.about, n)
 }

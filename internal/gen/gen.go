@@ -44,6 +44,8 @@ type Summary struct {
 	Priority    int            // open cases of separated or unaccompanied children
 	Steps       map[string]int // open cases by step
 	PostClosure int            // closed cases with their post-closure follow-up still open
+	Services    int            // entries of the service directory
+	Referrals   int            // referrals of the cases to those services
 	Events      int            // audit events appended
 	Elapsed     time.Duration
 }
@@ -108,7 +110,8 @@ func Generate(ctx context.Context, db *store.DB, p *profile.Profile, opt Options
 		return sum, fmt.Errorf("gen: %w", err)
 	}
 	sum.Prefix = fmt.Sprintf("g%d-", run)
-	sum.Agencies, sum.Teams, sum.Users = len(o.agencies), len(o.teams), len(o.users)
+	sum.Agencies, sum.Teams, sum.Users, sum.Services = len(o.agencies), len(o.teams), len(o.users), len(o.services)
+	sum.Events += len(o.services) // their creation is audited like the organisation's
 
 	existing, err := db.CaseCodes(ctx)
 	if err != nil {

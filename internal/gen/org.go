@@ -7,6 +7,7 @@ import (
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
+	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
@@ -33,6 +34,10 @@ type synthOrg struct {
 	teams    []org.Team
 	users    []org.User
 	workers  []worker // the caseworkers, who hold the cases
+	services []directory.Service
+	// providers lists each agency's service providers (agency ID -> user IDs),
+	// who answer the referrals addressed to their agency as a whole.
+	providers map[string][]string
 }
 
 // runPrefix finds the first free run number: run k names its users gk-….
@@ -122,7 +127,78 @@ func planOrg(r *rnd, run, n, open int, now time.Time) *synthOrg {
 		u := o.users[len(o.users)-1]
 		o.workers = append(o.workers, worker{id: u.ID, teamID: t.ID, agencyID: t.AgencyID})
 	}
+	planDirectory(r, o, since)
 	return o
+}
+
+// Sizing of the synthetic service directory.
+const (
+	servicesPerAgency = 4  // entries of each generated agency: three with a focal user, one for the agency as a whole
+	externalServices  = 20 // entries of organisations outside the deployment
+)
+
+// agencySectors are the sectors of the generated agencies' own services,
+// in turn; externalOrgs are fictional organisations outside the deployment
+// with their sector and average days to service.
+var (
+	agencySectors = []string{"health_nutrition", "mhpss", "gbv", "legal", "education", "cash", "shelter_nfi", "livelihoods"}
+	externalOrgs  = []struct {
+		name, sector string
+		days         int
+	}{
+		{"District Hospital", "health_nutrition", 0}, {"Women's Legal Aid Clinic", "legal", 7},
+		{"Hope Counselling Centre", "mhpss", 5}, {"Bright Futures School", "education", 14},
+		{"Cash Working Group Desk", "cash", 10}, {"Shelter Cluster Help Desk", "shelter_nfi", 5},
+		{"Youth Skills Project", "livelihoods", 21}, {"Camp Health Post", "health_nutrition", 0},
+		{"Food Distribution Point", "food_security", 3}, {"WASH Committee", "wash", 7},
+		{"Registration Office", "refugee_registration", 10}, {"Legal Counsel Network", "legal", 10},
+		{"Community Mental Health Team", "mhpss", 7}, {"Girls' Learning Space", "education", 7},
+		{"Mobile Clinic", "health_nutrition", 2}, {"Livelihoods Cooperative", "livelihoods", 14},
+		{"Safe Shelter Trust", "gbv", 1}, {"Tracing Desk", "family_tracing", 30},
+		{"Nutrition Centre", "health_nutrition", 3}, {"Vocational Training Institute", "livelihoods", 30},
+	}
+)
+
+// planDirectory draws the service directory: servicesPerAgency entries of
+// each generated agency (the first three with one of its service providers
+// as focal user, the fourth answered by all of them) and externalServices
+// entries of organisations outside the deployment.
+func planDirectory(r *rnd, o *synthOrg, since time.Time) {
+	o.providers = map[string][]string{}
+	for _, u := range o.users {
+		if u.Role == org.ServiceProvider {
+			o.providers[u.AgencyID] = append(o.providers[u.AgencyID], u.ID)
+		}
+	}
+	admin := o.users[0].ID // the run's system administrator
+	seq := 0
+	add := func(agency, focal, organisation, sector string, days int) {
+		seq++
+		t := since.Add(3*time.Hour + time.Duration(seq)*time.Second)
+		s := directory.Service{ID: r.id(t), AgencyID: agency, FocalUserID: focal, Organisation: organisation, Sector: sector,
+			Services: "Services of " + organisation + " (" + sector + ")", Area: r.pick(zones), OpeningHours: "Mon-Fri 8:00-16:00",
+			TargetGroup: "Children, adolescents and survivors", HowToRefer: "Referral form through SafeCase or by phone",
+			FocalPoint: fmt.Sprintf("Focal point, +000 700 %03d %03d", r.IntN(1000), r.IntN(1000)), AvgDays: days,
+			Languages: []string{"English"}, Profiles: []string{directory.Girls, directory.Boys, directory.Women},
+			Quality: []string{"safe"}, LastVerified: since.AddDate(4, 0, -5-r.IntN(60)).Format(time.DateOnly), Active: true, Version: 1,
+			CreatedBy: admin, CreatedAt: t, UpdatedAt: t}
+		o.services = append(o.services, s)
+	}
+	for a, ag := range o.agencies {
+		sps := o.providers[ag.ID]
+		for k := 0; k < servicesPerAgency; k++ {
+			focal := ""
+			if k < servicesPerAgency-1 && len(sps) > 0 {
+				focal = sps[k%len(sps)]
+			}
+			sector := agencySectors[(a*servicesPerAgency+k)%len(agencySectors)]
+			days := []int{0, 2, 3, 5, 7}[r.IntN(5)]
+			add(ag.ID, focal, ag.Name, sector, days)
+		}
+	}
+	for _, x := range externalOrgs[:min(externalServices, len(externalOrgs))] {
+		add("", "", x.name, x.sector, x.days)
+	}
 }
 
 // insertOrg stores the organisation, every user with the one password hash
@@ -158,6 +234,15 @@ func insertOrg(ctx context.Context, db *store.DB, o *synthOrg, hash string, now 
 				return fmt.Errorf("user %s: %w", u.Username, err)
 			}
 			if err := ev("user.create", "user", u.ID, u.AgencyID); err != nil {
+				return err
+			}
+		}
+		for i := range o.services {
+			s := &o.services[i]
+			if err := tx.InsertDirectoryService(ctx, s); err != nil {
+				return fmt.Errorf("directory service %s: %w", s.Organisation, err)
+			}
+			if err := ev("directory.create", "directory_service", s.ID, s.AgencyID); err != nil {
 				return err
 			}
 		}
