@@ -36,9 +36,9 @@ type SampleSet struct {
 	Referrer       Account // the caseworker holding ReferredCase: Caseworker when one of theirs is referred
 	ReferredCase   string  // an open case with referrals (the most among the referrer's first cases)
 	Referrals      int     // ReferredCase's referrals
-	Provider       Account // the service provider with the most referrals in their inbox
+	Provider       Account // the service provider with the most open referrals in their inbox
 	InboxReferrals int     // how many (at most 200, what the inbox shows)
-	ReferralID     string  // the newest open referral of a case in that inbox, read through its grant
+	ReferralID     string  // the first open referral of a case in that inbox, read through its grant
 }
 
 // Sample picks, from generated or demo data in db, the first caseworker (by

@@ -99,9 +99,10 @@ CREATE TABLE referrals (
   version INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX referrals_case ON referrals (case_id, sent_at);
--- The inbox reads an agency's newest referrals (ReferralsTo) and its newest
--- stand-alone ones (ReferralsFrom) as index ranges, without sorting them all.
-CREATE INDEX referrals_to_agency ON referrals (to_agency_id, sent_at, id);
+-- The inbox reads an agency's open referrals (ReferralsTo: a range per open
+-- state, then sorted) and its newest stand-alone ones (ReferralsFrom: an
+-- index range), without reading the closed history.
+CREATE INDEX referrals_to_agency ON referrals (to_agency_id, status, sent_at, id);
 CREATE INDEX referrals_from_agency ON referrals (from_agency_id, sent_at, id) WHERE case_id IS NULL;
 
 -- A case's plan items are read by case (store.Plans): without these the
