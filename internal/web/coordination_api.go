@@ -32,6 +32,10 @@ func (s *Server) coordinationAPIRoutes() []route {
 		{"POST", "/api/v1/conferences/{id}/record", apiAuth, s.apiConferenceRecord},
 		{"POST", "/api/v1/conferences/{id}/sign-off", apiAuth, s.apiConferenceSignOff},
 		{"POST", "/api/v1/break-glass", apiAuth, s.apiBreakGlass},
+		{"POST", "/api/v1/transfers/{id}/withdraw", apiAuth, s.apiTransferWithdraw},
+		{"POST", "/api/v1/conferences/{id}/close", apiAuth, s.apiConferenceClose},
+		{"POST", "/api/v1/cases/{id}/family-told", apiAuth, s.apiFamilyTold},
+		{"POST", "/api/v1/screenings/{id}/referrals", apiAuth, s.apiStandAlone},
 	}
 }
 
@@ -415,4 +419,47 @@ func (s *Server) apiBreakGlass(w http.ResponseWriter, r *http.Request, rq *reque
 		Until    *string  `json:"until"`
 		Sections []string `json:"sections"`
 	}{c.ID, c.Code, apiTime(g.Grant.Until), share.Names(g.Grant.Sections)})
+}
+
+func (s *Server) apiTransferWithdraw(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Version int `json:"version"`
+	}
+	var t *transfer.Transfer
+	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
+		if _, err = transfer.Withdraw(ctx, tx, rq.Actor, id, in.Version, rq.Now); err != nil {
+			return err
+		}
+		t, err = tx.Transfer(ctx, id)
+		return err
+	}, func(string) error { return ok(w, transferToJSON(t)) })
+}
+
+func (s *Server) apiConferenceClose(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Version int `json:"version"`
+	}
+	return s.apiConferenceOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) error {
+		_, err := conference.Close(ctx, tx, rq.Actor, id, in.Version, rq.Now)
+		return err
+	})
+}
+
+func (s *Server) apiFamilyTold(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in share.ToldInput
+	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) error {
+		return share.FamilyTold(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+	}, func(id string) error { return s.apiCoordination(w, r, rq) })
+}
+
+func (s *Server) apiStandAlone(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.Input
+	var ref *referral.Referral
+	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) (err error) {
+		if ref, err = referral.StandAlone(ctx, tx, s.prof, rq.Actor, id, in, rq.Now); err != nil {
+			return err
+		}
+		ref, err = tx.Referral(ctx, ref.ID)
+		return err
+	}, func(string) error { return created(w, s.referralToJSON(rq, ref)) })
 }

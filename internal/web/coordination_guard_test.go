@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -124,4 +125,64 @@ func mustJSON(t *testing.T, body string, v any) {
 	if err := json.Unmarshal([]byte(body), v); err != nil {
 		t.Fatalf("%v: %s", err, body)
 	}
+}
+
+// TestCoordinationAPIExtras: withdrawing a transfer, closing a conference,
+// recording that the family was told and a stand-alone referral, through
+// the API, answers checked against OpenAPI.
+func TestCoordinationAPIExtras(t *testing.T) {
+	doc := loadOpenAPI(t)
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newCoordWorld(t, e)
+		id := w.c.ID
+		cw, sup := e.apiClient("caseworker"), e.apiClient("supervisor")
+		today := e.clock.now().Format("2006-01-02")
+		call := func(c *client, method, path, route, body string, want int) map[string]any {
+			t.Helper()
+			res := c.json(method, path, body)
+			if res.StatusCode != want {
+				t.Fatalf("%s %s: %d, want %d: %s", method, path, res.StatusCode, want, res.Body)
+			}
+			doc.checkResponse(t, method, route, res)
+			var m map[string]any
+			mustJSON(t, res.Body, &m)
+			return m
+		}
+		// A supervisor shares without consent: the family must be told.
+		call(sup, "POST", "/api/v1/cases/"+id+"/referrals", "/api/v1/cases/{id}/referrals", fmt.Sprintf(
+			`{"service_id":%q,"reason":"urgent care","sections":["registration"],"override_reason":"she is injured and cannot be asked now"}`,
+			w.svc.ID), 201)
+		co := call(cw, "GET", "/api/v1/cases/"+id+"/coordination", "/api/v1/cases/{id}/coordination", "", 200)
+		if co["tell_family"] != true {
+			t.Fatalf("no task to tell the family: %v", co)
+		}
+		call(cw, "POST", "/api/v1/cases/"+id+"/family-told", "/api/v1/cases/{id}/family-told", `{"told_on":"","told_to":""}`, 422)
+		co = call(cw, "POST", "/api/v1/cases/"+id+"/family-told", "/api/v1/cases/{id}/family-told",
+			`{"told_on":"`+today+`","told_to":"the survivor, at the clinic"}`, 200)
+		if co["tell_family"] != false {
+			t.Errorf("the task to tell the family is still open: %v", co["tell_family"])
+		}
+		// An internal transfer withdrawn.
+		c := call(cw, "GET", "/api/v1/cases/"+id, "/api/v1/cases/{id}", "", 200)
+		tr := call(cw, "POST", "/api/v1/cases/"+id+"/transfers", "/api/v1/cases/{id}/transfers", fmt.Sprintf(
+			`{"version":%d,"to_user_id":%q,"reason":"caseworker_unavailable","family_told_on":%q,"family_told_to":"her",
+			"family_told_why":"leave","handover_plan":"call","no_warm_handover_why":"urgent"}`,
+			int(c["version"].(float64)), e.users["caseworker2"].ID, today), 201)
+		tid := tr["id"].(string)
+		if got := call(cw, "POST", "/api/v1/transfers/"+tid+"/withdraw", "/api/v1/transfers/{id}/withdraw", `{"version":1}`, 200); got["status"] != "withdrawn" {
+			t.Errorf("withdrawn transfer: %v", got)
+		}
+		// A conference closed without every sign-off.
+		conf := call(cw, "POST", "/api/v1/cases/"+id+"/conferences", "/api/v1/cases/{id}/conferences", fmt.Sprintf(
+			`{"reason":"coordinate","scheduled_at":"%sT10:00","participants":[%q]}`, today, e.users["supervisor"].ID), 201)
+		if got := call(cw, "POST", "/api/v1/conferences/"+conf["id"].(string)+"/close", "/api/v1/conferences/{id}/close", `{"version":1}`, 200); got["status"] != "closed" {
+			t.Errorf("closed conference: %v", got["status"])
+		}
+		// A stand-alone referral through the API.
+		res := e.session("caseworker").post("/screen", url.Values{"case_type": {"cp"}, "age": {"9"},
+			"answer_harmed_or_at_risk": {"yes"}, "answer_case_management_appropriate": {"no"}})
+		sid := strings.TrimPrefix(res.location(), "/screenings/")
+		call(cw, "POST", "/api/v1/screenings/"+sid+"/referrals", "/api/v1/screenings/{id}/referrals", fmt.Sprintf(
+			`{"service_id":%q,"reason":"school place","consent_giver":"the mother","consent_on":%q}`, w.svc.ID, today), 201)
+	})
 }

@@ -73,6 +73,10 @@ func init() {
 			"POST /api/v1/conferences/{id}/record":   with(record, `{"version":1}`),
 			"POST /api/v1/conferences/{id}/sign-off": with(signOff, `{"version":1}`),
 			"POST /api/v1/break-glass":               {allow: glassRoles, deny: 403, body: `{"code":""}`},
+			"POST /api/v1/transfers/{id}/withdraw":   with(withdraw, `{"version":1}`),
+			"POST /api/v1/conferences/{id}/close":    with(record, `{"version":1}`),
+			"POST /api/v1/cases/{id}/family-told":    with(editors, `{"told_on":""}`),
+			"POST /api/v1/screenings/{id}/referrals": {allow: agencyStaff, fresh: (*matrix).screeningID, body: `{"reason":""}`},
 		}
 	})
 }
