@@ -299,6 +299,17 @@ func Approve(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, cas
 	if err != nil || !Designee(u, c) {
 		return nil, errs.Field("follow_up_by", "err.follow_up_by")
 	}
+	// Information shared under a consent override must have been explained
+	// to the family before the file closes (the task cannot be done after).
+	open, err := tx.CaseDeadlines(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range open {
+		if d.Kind == deadline.TellFamily && d.Open() {
+			return nil, errs.Field("closure", "err.tell_family_first")
+		}
+	}
 	cl.Status, cl.DecidedBy, cl.DecidedAt, cl.FollowUpBy = Approved, a.UserID, now, followUpBy
 	if err := tx.UpdateClosure(ctx, cl); err != nil {
 		return nil, err

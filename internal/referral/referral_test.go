@@ -9,6 +9,7 @@ import (
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/directory"
@@ -17,6 +18,7 @@ import (
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/referral"
+	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
 )
@@ -291,5 +293,56 @@ func TestReferralOverride(t *testing.T) {
 			}
 			return err
 		})
+	})
+}
+
+// TestCloseAfterTellingTheFamily: a case whose information was shared under
+// an override closes only once the family was told; the closed case's
+// referral shares nothing more.
+func TestCloseAfterTellingTheFamily(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		p := profile.Default()
+		r, err := w.send(t, w.sup, referral.Input{ServiceID: w.svc.ID, Reason: "care", Sections: []string{"registration"},
+			OverrideReason: "injured, cannot be asked now"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		version := func() int {
+			var v int
+			fixture.Read(t, db, func(tx *store.Tx) error {
+				c, err := tx.Case(ctx, w.c.ID)
+				if err == nil {
+					v = c.Version
+				}
+				return err
+			})
+			return v
+		}
+		fixture.In(t, db, func(tx *store.Tx) error {
+			_, err := closure.Propose(ctx, tx, p, w.cw, w.c.ID, version(), closure.ProposeInput{Reason: closure.Death}, fixture.Now)
+			return err
+		})
+		approve := func() error {
+			return db.Tx(ctx, func(tx *store.Tx) error {
+				_, err := closure.Approve(ctx, tx, p, w.sup, w.c.ID, version(), w.o.Caseworker2.ID, fixture.Now)
+				return err
+			})
+		}
+		if err := approve(); fieldOf(err) != "closure=err.tell_family_first" {
+			t.Fatalf("closure with the family not told: %v", err)
+		}
+		fixture.In(t, db, func(tx *store.Tx) error {
+			return share.FamilyTold(ctx, tx, p, w.cw, w.c.ID, share.ToldInput{ToldOn: "2025-03-10", ToldTo: "the survivor"}, fixture.Now)
+		})
+		if err := approve(); err != nil {
+			t.Fatal(err)
+		}
+		if w.canSee(t, w.provider, access.Registration) {
+			t.Error("the provider still sees the closed case through the referral")
+		}
+		if r.ID == "" {
+			t.Error("no referral")
+		}
 	})
 }
