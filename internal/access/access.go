@@ -7,6 +7,7 @@ package access
 import (
 	"time"
 
+	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 )
 
@@ -654,4 +655,25 @@ func decideConference(a Actor, act Action, r Resource) Decision {
 		}
 	}
 	return deny("conference not open to the actor")
+}
+
+// Check decides whether a may do act on r and, when not, returns the error
+// to answer with, for the audit of denials: not found when a may not even
+// see the record (a record a may not see answers like a missing one),
+// forbidden when a sees it but may not do act. record and id name the
+// record; caseID and agencyID place it.
+func Check(a Actor, act Action, r Resource, record, id, caseID, agencyID string) error {
+	d := Decide(a, act, r)
+	if d.Allow {
+		return nil
+	}
+	kind := errs.NotFound
+	if act != View && Decide(a, View, r).Allow {
+		kind = errs.Forbidden
+	}
+	reason := string(act) + ": " + d.Reason
+	if r.Kind == KindCase {
+		reason = string(act) + " " + string(r.Section) + ": " + d.Reason
+	}
+	return &errs.DeniedError{Record: record, ID: id, CaseID: caseID, AgencyID: agencyID, Reason: reason, Kind: kind}
 }

@@ -303,17 +303,12 @@ func GetShared(ctx context.Context, tx interface {
 
 // decided returns c if a may do act on its section s, or the denial.
 func decided(a access.Actor, act access.Action, s access.Section, c *Case) (*Case, error) {
-	id := c.ID
-	d := access.Decide(a, act, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: s})
-	if d.Allow {
-		return c, nil
+	err := access.Check(a, act, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: s}, "case", c.ID, c.ID,
+		c.AgencyID)
+	if err != nil {
+		return nil, err
 	}
-	kind := errs.NotFound
-	if act != access.View && access.Decide(a, access.View, access.Resource{Kind: access.KindCase, Case: c.Ref(), Section: s}).Allow {
-		kind = errs.Forbidden
-	}
-	return nil, &errs.DeniedError{Record: "case", ID: id, CaseID: c.ID, AgencyID: c.AgencyID,
-		Reason: string(act) + " " + string(s) + ": " + d.Reason, Kind: kind}
+	return c, nil
 }
 
 // chooseCaseworker decides the primary caseworker of a new case registered

@@ -472,13 +472,8 @@ func Get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id strin
 		ref = c.Ref()
 	}
 	res := access.Resource{Kind: access.KindReferral, Case: ref, Party: r.Party()}
-	if d := access.Decide(a, act, res); !d.Allow {
-		kind := errs.NotFound
-		if act != access.View && access.Decide(a, access.View, res).Allow {
-			kind = errs.Forbidden
-		}
-		return nil, &errs.DeniedError{Record: "referral", ID: id, CaseID: r.CaseID, AgencyID: r.FromAgencyID,
-			Reason: string(act) + ": " + d.Reason, Kind: kind}
+	if err := access.Check(a, act, res, "referral", id, r.CaseID, r.FromAgencyID); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/conference"
 	"github.com/safecase/safecase/internal/errs"
@@ -84,21 +83,10 @@ const conferenceCols = `f.id, f.case_id, f.reason, f.scheduled_at, f.place, f.se
 
 // Conference returns one conference with its participants and actions.
 func (tx *Tx) Conference(ctx context.Context, id string) (*conference.Conference, error) {
-	if uuid.Validate(id) != nil {
-		return nil, errs.E(errs.NotFound, "conference")
-	}
-	rows, err := tx.query(ctx, `SELECT `+conferenceCols+` WHERE f.id = ?`, id)
+	c, err := oneByID(ctx, tx, "conference", `SELECT `+conferenceCols+` WHERE f.id = ?`, id, scanConferences)
 	if err != nil {
 		return nil, err
 	}
-	out, err := scanConferences(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, errs.E(errs.NotFound, "conference")
-	}
-	c := &out[0]
 	prow, err := tx.query(ctx, `SELECT p.id, p.user_id, p.external, p.signed_off_at, u.display_name, a.name
 		FROM conference_participants p JOIN users u ON u.id = p.user_id JOIN agencies a ON a.id = u.agency_id
 		WHERE p.conference_id = ? ORDER BY p.position`, id)

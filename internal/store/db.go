@@ -420,6 +420,27 @@ func fromNullInt(v sql.NullInt64) *int {
 }
 
 // notFound converts sql.ErrNoRows into errs.NotFound naming what was sought.
+// oneByID runs q (which ends in "WHERE x.id = ?") for id and returns the
+// only record scan reads from it, or NotFound naming what; a malformed ID is
+// not found either.
+func oneByID[T any](ctx context.Context, tx *Tx, what, q, id string, scan func(*sql.Rows) ([]T, error)) (*T, error) {
+	if badID(id) {
+		return nil, errs.E(errs.NotFound, "%s", what)
+	}
+	rows, err := tx.query(ctx, q, id)
+	if err != nil {
+		return nil, err
+	}
+	out, err := scan(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errs.E(errs.NotFound, "%s", what)
+	}
+	return &out[0], nil
+}
+
 // badID reports whether id cannot be a record's ID. PostgreSQL refuses a
 // malformed UUID with an error (and aborts the transaction); both engines
 // answer it as a missing record instead.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/errs"
 )
@@ -56,21 +55,8 @@ func (tx *Tx) UpdateDirectoryService(ctx context.Context, s *directory.Service) 
 
 // DirectoryService returns one directory entry.
 func (tx *Tx) DirectoryService(ctx context.Context, id string) (*directory.Service, error) {
-	if uuid.Validate(id) != nil { // PostgreSQL refuses a malformed UUID; both engines say "not found"
-		return nil, errs.E(errs.NotFound, "directory service")
-	}
-	rows, err := tx.query(ctx, `SELECT `+directoryColumns+` FROM directory_services WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	out, err := scanDirectory(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, errs.E(errs.NotFound, "directory service")
-	}
-	return &out[0], nil
+	return oneByID(ctx, tx, "directory service", `SELECT `+directoryColumns+` FROM directory_services WHERE id = ?`, id,
+		scanDirectory)
 }
 
 // DirectoryServices returns the whole directory, by sector and organisation

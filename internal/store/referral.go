@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/google/uuid"
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/referral"
@@ -59,21 +58,7 @@ const referralFrom = ` FROM referrals r LEFT JOIN cases c ON c.id = r.case_id
 
 // Referral returns one referral.
 func (tx *Tx) Referral(ctx context.Context, id string) (*referral.Referral, error) {
-	if uuid.Validate(id) != nil {
-		return nil, errs.E(errs.NotFound, "referral")
-	}
-	rows, err := tx.query(ctx, `SELECT `+referralCols+referralFrom+` WHERE r.id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	out, err := scanReferrals(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, errs.E(errs.NotFound, "referral")
-	}
-	return &out[0], nil
+	return oneByID(ctx, tx, "referral", `SELECT `+referralCols+referralFrom+` WHERE r.id = ?`, id, scanReferrals)
 }
 
 // CaseReferrals returns a case's referrals, newest first.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/deadline"
@@ -59,21 +58,7 @@ const transferCols = `t.id, t.case_id, t.kind, t.reason, t.reason_notes, t.from_
 
 // Transfer returns one transfer.
 func (tx *Tx) Transfer(ctx context.Context, id string) (*transfer.Transfer, error) {
-	if uuid.Validate(id) != nil {
-		return nil, errs.E(errs.NotFound, "transfer")
-	}
-	rows, err := tx.query(ctx, `SELECT `+transferCols+` WHERE t.id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	out, err := scanTransfers(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, errs.E(errs.NotFound, "transfer")
-	}
-	return &out[0], nil
+	return oneByID(ctx, tx, "transfer", `SELECT `+transferCols+` WHERE t.id = ?`, id, scanTransfers)
 }
 
 // CaseTransfers returns a case's transfers, newest first.
@@ -174,7 +159,7 @@ func (tx *Tx) MoveCase(ctx context.Context, c *cases.Case, agency, team, casewor
 
 // OpenCaseIDsOfTeam returns the IDs of the open cases of team in agency.
 func (tx *Tx) OpenCaseIDsOfTeam(ctx context.Context, team, agency string) ([]string, error) {
-	if uuid.Validate(team) != nil {
+	if badID(team) {
 		return nil, nil
 	}
 	rows, err := tx.query(ctx, `SELECT id FROM cases WHERE team_id = ? AND agency_id = ? AND status <> 'closed' ORDER BY id`,
@@ -198,7 +183,7 @@ func (tx *Tx) OpenCaseIDsOfTeam(ctx context.Context, team, agency string) ([]str
 func (tx *Tx) CaseCodes(ctx context.Context, ids []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, id := range ids {
-		if _, ok := out[id]; ok || uuid.Validate(id) != nil {
+		if _, ok := out[id]; ok || badID(id) {
 			continue
 		}
 		var code string

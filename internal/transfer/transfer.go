@@ -307,13 +307,8 @@ func Get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id strin
 		return nil, nil, err
 	}
 	res := access.Resource{Kind: access.KindTransfer, Case: c.Ref(), Party: t.Party()}
-	if d := access.Decide(a, act, res); !d.Allow {
-		kind := errs.NotFound
-		if act != access.View && access.Decide(a, access.View, res).Allow {
-			kind = errs.Forbidden
-		}
-		return nil, nil, &errs.DeniedError{Record: "transfer", ID: id, CaseID: c.ID, AgencyID: c.AgencyID,
-			Reason: string(act) + ": " + d.Reason, Kind: kind}
+	if err := access.Check(a, act, res, "transfer", id, c.ID, c.AgencyID); err != nil {
+		return nil, nil, err
 	}
 	return t, c, nil
 }
