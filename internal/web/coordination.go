@@ -69,7 +69,7 @@ type coordPage struct {
 	Conferences []conference.Conference
 	Shares      []shareRow
 	TellFamily  bool // a family-notification task is open
-	Services    []directory.Service
+	Services    []serviceOption
 	Actions     []plan.Action // referral actions of the active plan
 	Agencies    []org.Agency  // other agencies, for an external transfer
 	Colleagues  []org.User    // caseworkers of the agency, for an internal transfer
@@ -112,14 +112,33 @@ func (p *coordPage) Checked(chosen []string, s access.Section) bool {
 	return slices.Contains(chosen, string(s))
 }
 
-// Stale reports whether a directory entry needs verifying.
-func (p *coordPage) Stale(svc directory.Service) bool {
-	return directory.Stale(&svc, p.Now, p.Prof.DirectoryRefresh.D())
-}
+// serviceOption is one directory entry as the referral form offers it:
+// organisation, sector, average time and a warning, in the reader's words
+// (written once in Go rather than through a dozen template calls each).
+type serviceOption struct{ ID, Label string }
 
-// Ended reports whether a directory entry's project has ended.
-func (p *coordPage) Ended(svc directory.Service) bool {
-	return svc.Ended(p.Now.In(p.Prof.Location()).Format("2006-01-02"))
+// serviceOptions labels the active entries of the directory for p's reader.
+func serviceOptions(p *Page, all []directory.Service) []serviceOption {
+	today := p.Now.In(p.Prof.Location()).Format("2006-01-02")
+	var out []serviceOption
+	for i := range all {
+		svc := &all[i]
+		if !svc.Active {
+			continue
+		}
+		label := svc.Organisation + " · " + p.Opt("sector", svc.Sector)
+		if svc.AvgDays > 0 {
+			label += " · " + p.T("coord.avg_days", svc.AvgDays)
+		}
+		switch {
+		case svc.Ended(today):
+			label += " · " + p.T("directory.ended")
+		case directory.Stale(svc, p.Now, p.Prof.DirectoryRefresh.D()):
+			label += " · " + p.T("coord.stale")
+		}
+		out = append(out, serviceOption{ID: svc.ID, Label: label})
+	}
+	return out
 }
 
 func (s *Server) loadCoordPage(ctx context.Context, rq *request, id string) (*coordPage, func() error, error) {
@@ -247,11 +266,7 @@ func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, 
 	if err != nil {
 		return err
 	}
-	for _, svc := range all {
-		if svc.Active {
-			p.Services = append(p.Services, svc)
-		}
-	}
+	p.Services = serviceOptions(&p.Page, all)
 	ps, err := tx.Plans(ctx, p.Case.ID)
 	if err != nil {
 		return err
@@ -272,35 +287,24 @@ func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, 
 			p.Agencies = append(p.Agencies, a)
 		}
 	}
-	users, err := tx.Users(ctx, "")
+	// Near the case: its team, the agency's supervisors and managers, as
+	// colleagues for an internal transfer and people to invite to a
+	// conference. Anyone else is named by their sign-in name (a large
+	// agency's whole staff is too long a list).
+	users, err := tx.StaffNear(ctx, p.Case.AgencyID, p.Case.TeamID)
 	if err != nil {
 		return err
 	}
 	for _, u := range users {
-		if !u.Active() || u.ID == rq.User.ID {
+		if u.ID == rq.User.ID {
 			continue
 		}
-		switch u.Role {
-		case org.Caseworker, org.Supervisor:
-			if u.AgencyID == p.Case.AgencyID && u.TeamID != "" && u.ID != p.Case.CaseworkerID {
-				p.Colleagues = append(p.Colleagues, u)
-			}
-			p.People = append(p.People, u)
-		case org.Manager, org.ServiceProvider:
-			p.People = append(p.People, u)
+		if (u.Role == org.Caseworker || u.Role == org.Supervisor) && u.TeamID != "" && u.ID != p.Case.CaseworkerID {
+			p.Colleagues = append(p.Colleagues, u)
 		}
+		p.People = append(p.People, u)
 	}
 	return nil
-}
-
-// AgencyOf names the agency of user u among the people listed.
-func (p *coordPage) AgencyOf(u org.User) string {
-	for _, a := range p.Agencies {
-		if a.ID == u.AgencyID {
-			return a.Name
-		}
-	}
-	return ""
 }
 
 func (s *Server) getCoordination(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -366,6 +370,13 @@ func (s *Server) postTransfer(w http.ResponseWriter, r *http.Request, rq *reques
 	var in transfer.Input
 	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		in = transferForm(f)
+		if name := f.str("to_username"); name != "" && in.ToUserID == "" {
+			u, err := tx.UserByName(ctx, name)
+			if err != nil {
+				return errs.Field("to_user_id", "err.unknown_user", name)
+			}
+			in.ToUserID = u.ID
+		}
 		_, err := transfer.Request(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
 	}, "/cases/%s/coordination?done=transfer", s.coordFailed("transfer", func(p *coordPage) { p.Tr = in }))
@@ -375,7 +386,14 @@ func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *requ
 	var in conference.Input
 	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		in = conferenceForm(f)
-		_, err := conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		ext := f.str("external_participants")
+		more, err := externalParticipants(ctx, tx, ext)
+		in.External = ext
+		if err != nil {
+			return err
+		}
+		in.Participants = append(in.Participants, more...)
+		_, err = conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
 	}, "/cases/%s/coordination?done=conference", s.coordFailed("conference", func(p *coordPage) { p.Conf = in }))
 }
@@ -383,6 +401,28 @@ func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *requ
 func conferenceForm(f *form) conference.Input {
 	return conference.Input{Reason: f.str("reason"), ScheduledAt: f.str("scheduled_at"), Place: f.str("place"),
 		Sections: f.list("sections"), Participants: f.list("participants")}
+}
+
+// externalParticipants reads the sign-in names of people of other agencies
+// (one per line or separated by commas) and returns their IDs, or a field
+// error naming the field when one is unknown. At most 20.
+func externalParticipants(ctx context.Context, tx *store.Tx, text string) ([]string, error) {
+	names := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' })
+	if len(names) > 20 {
+		return nil, errs.Field("external_participants", "err.too_many")
+	}
+	var ids []string
+	for _, n := range names {
+		u, err := tx.UserByName(ctx, n)
+		if errs.KindOf(err) == errs.NotFound {
+			return nil, errs.Field("external_participants", "err.unknown_user", n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, u.ID)
+	}
+	return ids, nil
 }
 
 func (s *Server) postFamilyTold(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -480,7 +520,7 @@ func (s *Server) loadInbox(ctx context.Context, rq *request) (*inboxPage, error)
 			a.Role == org.DPOfficer {
 			return errs.E(errs.Forbidden, "coordination inbox")
 		}
-		if p.Referrals, err = tx.ReferralsTo(ctx, a.AgencyID, a.UserID, a.Role == org.ServiceProvider, 200); err != nil {
+		if p.Referrals, err = tx.ReferralsTo(ctx, a.AgencyID, a.UserID, a.Role == org.ServiceProvider, inboxRows); err != nil {
 			return err
 		}
 		if a.Role == org.Caseworker || a.Role == org.Supervisor || a.Role == org.Manager {
@@ -508,6 +548,12 @@ func (s *Server) loadInbox(ctx context.Context, rq *request) (*inboxPage, error)
 	})
 	return p, err
 }
+
+// inboxRows is how many open referrals the inbox lists: the longest waiting.
+const inboxRows = 50
+
+// Full reports whether the inbox shows only the longest-waiting referrals.
+func (p *inboxPage) Full() bool { return len(p.Referrals) >= inboxRows }
 
 // Overdue reports whether referral r waits past its service's average time.
 func (p *inboxPage) Overdue(r referral.Referral) bool { return r.Overdue(p.Now) }

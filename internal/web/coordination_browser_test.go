@@ -190,7 +190,7 @@ func TestBrowserCoordination(t *testing.T) {
 		b.openDetails("form[action$='/conferences']")
 		b.fillIn("/conferences", "reason", "Agree who does what after the clinic")
 		b.chooseIn("/conferences", "scheduled_at", e.clock.now().AddDate(0, 0, 2).Format("2006-01-02")+"T10:00")
-		b.click("input[name=participants][value='" + ext.ID + "']")
+		b.fillIn("/conferences", "external_participants", ext.Username)
 		b.click("input[name=participants][value='" + e.users["supervisor"].ID + "']")
 		b.submit("form[action$='/conferences'] button[type=submit]")
 		b.open(b.attr("#conferences a[href^='/conferences/']", "href"))

@@ -186,3 +186,26 @@ func TestCoordinationAPIExtras(t *testing.T) {
 			`{"service_id":%q,"reason":"school place","consent_giver":"the mother","consent_on":%q}`, w.svc.ID, today), 201)
 	})
 }
+
+// TestConferenceExternalByName: people of other agencies are invited by
+// their sign-in name; an unknown one is refused naming the field.
+func TestConferenceExternalByName(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newCoordWorld(t, e)
+		cw := e.session("caseworker")
+		form := url.Values{"reason": {"coordinate"}, "scheduled_at": {"2026-11-25T10:00"},
+			"participants": {e.users["supervisor"].ID}, "external_participants": {"nobody-here"}}
+		res := cw.post("/cases/"+w.c.ID+"/conferences", form)
+		if res.StatusCode != 422 || !strings.Contains(res.Body, "No one signs in as nobody-here") {
+			t.Fatalf("unknown participant: %d", res.StatusCode)
+		}
+		if strings.Contains(res.Body, "User provider_b") {
+			t.Error("the conference form lists another agency's staff")
+		}
+		form.Set("external_participants", e.users["other_agency"].Username)
+		res = cw.post("/cases/"+w.c.ID+"/conferences", form)
+		if res.StatusCode != 422 || !strings.Contains(res.Body, "people of another agency cannot take part") {
+			t.Fatalf("external participant without consent: %d", res.StatusCode)
+		}
+	})
+}
