@@ -219,7 +219,16 @@ func (s *Server) loadShares(ctx context.Context, tx *store.Tx, p *coordPage) err
 		}
 		return "", ""
 	}
+	seen := map[string]bool{}
 	for _, g := range gs {
+		// A transfer grants its sections to the receiving agency's managers
+		// and its supervisors: one share, listed once.
+		if g.Grant.Via != share.ViaBreakGlass && g.Grant.UserID == "" {
+			if seen[g.SourceID] {
+				continue
+			}
+			seen[g.SourceID] = true
+		}
 		row := shareRow{Via: g.Grant.Via, SourceID: g.SourceID, Sections: g.Grant.Sections, At: p.DateTime(g.CreatedAt),
 			Ended: !g.RevokedAt.IsZero() || (!g.Grant.Until.IsZero() && !p.Now.Before(g.Grant.Until))}
 		if !g.Grant.Until.IsZero() {

@@ -126,6 +126,7 @@ func TestBrowserCoordination(t *testing.T) {
 		b.click("input[name=sections][value=assessment]")
 		b.submitRefused("form[action$='/referrals'] button[type=submit]")
 		b.wantText(".error-summary", "Consent to share with service providers is not recorded")
+		b.screenshot("referral-refused")
 		if n := b.count("#referrals table"); n != 0 {
 			t.Fatalf("a refused referral is listed")
 		}
@@ -152,6 +153,7 @@ func TestBrowserCoordination(t *testing.T) {
 		rid := strings.TrimPrefix(b.attr("#referrals a[href^='/referrals/']", "href"), "/referrals/")
 		b.open("/cases/" + id)
 		b.wantText("#case-referrals", "Other Agency clinic", "Sent")
+		b.screenshot("case-with-referral")
 		b.signOut()
 
 		// 4. The provider of the other agency: the two sections, nothing else.
@@ -162,6 +164,7 @@ func TestBrowserCoordination(t *testing.T) {
 		}
 		b.open("/referrals/" + rid)
 		b.wantText("#referral-sections", "Registration", "Assessment")
+		b.screenshot("referral-provider")
 		b.wantText(".shared", "Registration (type, age, sex, concerns, risk)", "Assessment", "Medium")
 		page := b.bodyText()
 		for _, secret := range []string{"Amina", "Camp 3", "block leader", "Identity (name"} {
@@ -203,6 +206,7 @@ func TestBrowserCoordination(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("input[name=action_due]"), e.clock.now().AddDate(0, 0, 7).Format("2006-01-02")))
 		b.submit("form[action$='/record'] button[type=submit]")
 		b.wantText("#record", "Book the follow-up visit", "User other_agency")
+		b.screenshot("conference-record")
 		b.signOut()
 
 		b.signIn("other_agency")
@@ -230,12 +234,14 @@ func TestBrowserCoordination(t *testing.T) {
 		b.chooseIn("/transfers", "warm_handover_on", e.clock.now().AddDate(0, 0, 3).Format("2006-01-02"))
 		b.submit("form[action$='/transfers'] button[type=submit]")
 		b.wantText("#transfers", "To another agency", "Waiting for a decision")
+		b.screenshot("coordination-page")
 		b.signOut()
 
 		b.signIn("supervisor_b")
 		b.open("/coordination")
 		b.open(b.attr("#inbox-transfers a[href^='/transfers/']", "href"))
 		b.wantText(".shared", "Registration")
+		b.screenshot("transfer-receiver")
 		b.choose("caseworker_id", ext.ID)
 		b.submit("form[action$='/decide'] button[type=submit]")
 		b.wantText("#transfer-status", "Accepted")
