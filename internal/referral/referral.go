@@ -608,28 +608,38 @@ func finish(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r *R
 		RecordType: "referral", RecordID: r.ID, CaseID: r.CaseID, AgencyID: r.FromAgencyID, Detail: string(detail)})
 }
 
-// answered completes the case's referral-response deadline when no other
-// referral still waits for an answer.
+// answered completes this referral's response deadline: the open
+// referral-response deadline of the case anchored at its answer's due time
+// (each referral opens its own), and any left whose referral no longer
+// waits.
 func answered(ctx context.Context, tx Tx, c *cases.Case, r *Referral, a access.Actor, now time.Time) error {
-	waiting, err := waitingReferrals(ctx, tx, c.ID)
-	if err != nil || waiting > 0 {
+	rs, err := tx.CaseReferrals(ctx, c.ID)
+	if err != nil {
 		return err
 	}
-	if _, err := cases.CompleteDeadlines(ctx, tx, c, deadline.ReferralResponse, a.UserID, now); err != nil {
-		return err
-	}
-	return tx.RefreshNextDue(ctx, c.ID)
-}
-
-// waitingReferrals counts a case's referrals still waiting for an answer
-// with a response due.
-func waitingReferrals(ctx context.Context, tx Tx, caseID string) (int, error) {
-	rs, err := tx.CaseReferrals(ctx, caseID)
-	n := 0
-	for _, r := range rs {
-		if r.Status == Sent && !r.ResponseDue.IsZero() {
-			n++
+	waiting := map[int64]bool{}
+	for _, x := range rs {
+		if x.Status == Sent && !x.ResponseDue.IsZero() {
+			waiting[x.ResponseDue.UnixMilli()] = true
 		}
 	}
-	return n, err
+	ds, err := tx.CaseDeadlines(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	changed := false
+	for _, d := range ds {
+		if d.Kind != deadline.ReferralResponse || !d.Open() || waiting[d.AnchorAt.UnixMilli()] {
+			continue
+		}
+		d.DoneAt, d.DoneBy = now, a.UserID
+		if err := tx.UpdateDeadline(ctx, &d); err != nil {
+			return err
+		}
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	return tx.RefreshNextDue(ctx, c.ID)
 }

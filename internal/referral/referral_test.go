@@ -346,3 +346,41 @@ func TestCloseAfterTellingTheFamily(t *testing.T) {
 		}
 	})
 }
+
+// TestResponseDeadlinePerReferral: answering one referral completes its own
+// response deadline; another referral still waiting keeps its.
+func TestResponseDeadlinePerReferral(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.giveConsent(t)
+		in := referral.Input{ServiceID: w.svc.ID, Reason: "care", Sections: []string{"registration"}}
+		first, err := w.send(t, w.cw, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var second *referral.Referral
+		if err := db.Tx(ctx, func(tx *store.Tx) (err error) {
+			second, err = referral.Send(ctx, tx, profile.Default(), w.cw, w.c.ID, in, fixture.Now.Add(time.Hour))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		fixture.In(t, db, func(tx *store.Tx) error {
+			_, err := referral.Respond(ctx, tx, profile.Default(), w.provider, first.ID, referral.Answer{Version: 1, Accept: true}, fixture.Now)
+			return err
+		})
+		fixture.Read(t, db, func(tx *store.Tx) error {
+			ds, err := tx.CaseDeadlines(ctx, w.c.ID)
+			open := map[time.Time]bool{}
+			for _, d := range ds {
+				if d.Kind == deadline.ReferralResponse {
+					open[d.AnchorAt.UTC()] = d.Open()
+				}
+			}
+			if open[first.ResponseDue.UTC()] || !open[second.ResponseDue.UTC()] || len(open) != 2 {
+				t.Errorf("response deadlines (open by due time): %v; first due %v, second %v", open, first.ResponseDue, second.ResponseDue)
+			}
+			return err
+		})
+	})
+}
