@@ -977,25 +977,7 @@ func (s *Server) postBulkTransfer(w http.ResponseWriter, r *http.Request, rq *re
 		return err
 	}
 	p.In = transfer.BulkInput{TeamID: f.str("team_id"), Input: transferForm(f)}
-	var res *transfer.BulkResult
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		ids, err := tx.OpenCaseIDsOfTeam(ctx, p.In.TeamID, rq.Actor.AgencyID)
-		if err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return errs.Field("team_id", "err.bulk_empty")
-		}
-		if res, err = transfer.Bulk(ctx, tx, s.prof, rq.Actor, ids, p.In, rq.Now); err != nil {
-			return err
-		}
-		if len(res.Requested) == 0 {
-			return errs.Field("team_id", "err.bulk_none")
-		}
-		codes, err := tx.CaseCodes(ctx, append(append([]string(nil), res.Requested...), keys(res.Skipped)...))
-		p.Codes = codes
-		return err
-	})
+	res, codes, err := s.bulkTransfer(ctx, rq, p.In)
 	if fe, ok := fieldErrors(err); ok {
 		p.Errors = fe
 		return s.render(w, http.StatusUnprocessableEntity, "bulk_transfer", p)
@@ -1003,8 +985,31 @@ func (s *Server) postBulkTransfer(w http.ResponseWriter, r *http.Request, rq *re
 	if err != nil {
 		return err
 	}
+	p.Codes = codes
 	p.Result = res
 	return s.render(w, http.StatusOK, "bulk_transfer", p)
+}
+
+// bulkTransfer requests the transfer of every open case of in's team, in
+// one transaction, and returns what it did with the codes of the cases.
+func (s *Server) bulkTransfer(ctx context.Context, rq *request, in transfer.BulkInput) (*transfer.BulkResult, map[string]string, error) {
+	var res *transfer.BulkResult
+	var codes map[string]string
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		ids, err := tx.OpenCaseIDsOfTeam(ctx, in.TeamID, rq.Actor.AgencyID)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return errs.Field("team_id", "err.bulk_empty")
+		}
+		if res, err = transfer.Bulk(ctx, tx, s.prof, rq.Actor, ids, in, rq.Now); err != nil {
+			return err
+		}
+		codes, err = tx.CaseCodes(ctx, append(append([]string(nil), res.Requested...), keys(res.Skipped)...))
+		return err
+	})
+	return res, codes, err
 }
 
 func keys(m map[string]string) []string {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/conference"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
@@ -36,6 +38,7 @@ func (s *Server) coordinationAPIRoutes() []route {
 		{"POST", "/api/v1/conferences/{id}/close", apiAuth, s.apiConferenceClose},
 		{"POST", "/api/v1/cases/{id}/family-told", apiAuth, s.apiFamilyTold},
 		{"POST", "/api/v1/screenings/{id}/referrals", apiAuth, s.apiStandAlone},
+		{"POST", "/api/v1/transfers/bulk", apiAuth, s.apiBulkTransfer},
 	}
 }
 
@@ -462,4 +465,37 @@ func (s *Server) apiStandAlone(w http.ResponseWriter, r *http.Request, rq *reque
 		ref, err = tx.Referral(ctx, ref.ID)
 		return err
 	}, func(string) error { return created(w, s.referralToJSON(rq, ref)) })
+}
+
+// apiBulkTransfer requests the transfer of every open case of a team to
+// another agency (a manager, for a programme that closes).
+func (s *Server) apiBulkTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if rq.Actor.Role != org.Manager {
+		return errs.E(errs.Forbidden, "bulk transfer")
+	}
+	var in transfer.BulkInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	res, codes, err := s.bulkTransfer(r.Context(), rq, in)
+	if err != nil {
+		return err
+	}
+	type caseRef struct {
+		CaseID   string `json:"case_id"`
+		CaseCode string `json:"case_code"`
+		Why      string `json:"why,omitempty"`
+	}
+	out := struct {
+		BatchID   string    `json:"batch_id"`
+		Requested []caseRef `json:"requested"`
+		Skipped   []caseRef `json:"skipped"`
+	}{BatchID: res.BatchID, Requested: []caseRef{}, Skipped: []caseRef{}}
+	for _, id := range res.Requested {
+		out.Requested = append(out.Requested, caseRef{CaseID: id, CaseCode: codes[id]})
+	}
+	for _, id := range keys(res.Skipped) {
+		out.Skipped = append(out.Skipped, caseRef{CaseID: id, CaseCode: codes[id], Why: res.Skipped[id]})
+	}
+	return created(w, out)
 }

@@ -209,3 +209,52 @@ func TestConferenceExternalByName(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkTransferAPI: a manager offers a team's open cases to another
+// agency; a case without consent to share stays and is listed with why.
+func TestBulkTransferAPI(t *testing.T) {
+	doc := loadOpenAPI(t)
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newCoordWorld(t, e)
+		ctx := context.Background()
+		today := e.clock.now().Format("2006-01-02")
+		if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := consent.Add(ctx, tx, e.srv.prof, fixture.Actor(e.users["caseworker"]), w.c.ID, consent.Input{
+				Scope: "share_services", Giver: consent.Self, Kind: consent.KindConsent, Decision: consent.Given,
+				Method: "written", ObtainedOn: today}, e.clock.now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		other := e.apiClient("caseworker")
+		res := other.json("POST", "/api/v1/cases", `{"type":"cp","given_name":"Bo","age":9,"sex":"male","location":"x",
+			"contact":"y","care_status":"accompanied","concerns":["neglect"],"risk_level":"low","risk_reason":"test"}`)
+		if res.StatusCode != 201 {
+			t.Fatalf("register: %d %s", res.StatusCode, res.Body)
+		}
+		body := fmt.Sprintf(`{"team_id":%q,"to_agency_id":%q,"reason":"organisational","family_told_on":%q,
+			"family_told_to":"each family","family_told_why":"the programme closes","handover_plan":"case files handed over in person",
+			"no_warm_handover_why":"too many cases at once"}`, e.users["caseworker"].TeamID, e.agencyB, today)
+		if res := e.apiClient("supervisor").json("POST", "/api/v1/transfers/bulk", body); res.StatusCode != 403 {
+			t.Errorf("supervisor runs a bulk transfer: %d", res.StatusCode)
+		}
+		res = e.apiClient("manager").json("POST", "/api/v1/transfers/bulk", body)
+		if res.StatusCode != 201 {
+			t.Fatalf("bulk: %d %s", res.StatusCode, res.Body)
+		}
+		doc.checkResponse(t, "POST", "/api/v1/transfers/bulk", res)
+		type ref struct {
+			CaseID string `json:"case_id"`
+			Why    string `json:"why"`
+		}
+		var out struct {
+			Requested []ref `json:"requested"`
+			Skipped   []ref `json:"skipped"`
+		}
+		mustJSON(t, res.Body, &out)
+		if len(out.Requested) != 1 || out.Requested[0].CaseID != w.c.ID || len(out.Skipped) != 1 ||
+			out.Skipped[0].Why != "err.referral_no_consent" {
+			t.Errorf("bulk result: %s", res.Body)
+		}
+	})
+}

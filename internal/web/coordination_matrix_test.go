@@ -73,6 +73,7 @@ func init() {
 			"POST /api/v1/conferences/{id}/record":   with(record, `{"version":1}`),
 			"POST /api/v1/conferences/{id}/sign-off": with(signOff, `{"version":1}`),
 			"POST /api/v1/break-glass":               {allow: glassRoles, deny: 403, body: `{"code":""}`},
+			"POST /api/v1/transfers/bulk":            with(bulk, `{"team_id":""}`),
 			"POST /api/v1/transfers/{id}/withdraw":   with(withdraw, `{"version":1}`),
 			"POST /api/v1/conferences/{id}/close":    with(record, `{"version":1}`),
 			"POST /api/v1/cases/{id}/family-told":    with(editors, `{"told_on":""}`),
