@@ -73,12 +73,13 @@ func (tx *Tx) GrantRecords(ctx context.Context, caseID string) ([]share.Record, 
 	return scanGrants(rows)
 }
 
-// BreakGlassSince returns the break-glass grants made at or after since in
-// agency's cases, newest first (for the data protection officer).
+// BreakGlassSince returns the break-glass grants made at or after since on
+// cases of agency (its cases at the time), newest first (for the data
+// protection officer).
 func (tx *Tx) BreakGlassSince(ctx context.Context, agency string, since time.Time, limit int) ([]share.Record, error) {
 	rows, err := tx.query(ctx, `SELECT g.id, g.case_id, g.via, g.source_id, g.user_id, g.agency_id, g.team_id, g.role, g.sections,
-		g.reason, g.created_by, g.created_at, g.expires_at, g.revoked_at FROM case_grants g JOIN cases c ON c.id = g.case_id
-		WHERE g.via = 'break_glass' AND g.created_at >= ? AND c.agency_id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT ?`,
+		g.reason, g.created_by, g.created_at, g.expires_at, g.revoked_at FROM case_grants g
+		WHERE g.via = 'break_glass' AND g.created_at >= ? AND g.agency_id = ? ORDER BY g.created_at DESC, g.id DESC LIMIT ?`,
 		ms(since), agency, limit)
 	if err != nil {
 		return nil, err

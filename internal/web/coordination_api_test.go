@@ -129,6 +129,10 @@ func TestCoordinationAPIMatchesOpenAPI(t *testing.T) {
 		if res := ext.json("POST", "/api/v1/break-glass", `{"code":"`+w.c.Code+`","reason":"another agency tries to look"}`); res.StatusCode != 422 {
 			t.Errorf("break-glass across agencies: %d", res.StatusCode)
 		}
+		if log := e.session("dp_officer").get("/break-glass/log"); log.StatusCode != 200 || !strings.Contains(log.Body, w.c.Code) ||
+			!strings.Contains(log.Body, "the caseworker is away and the survivor called") {
+			t.Errorf("the DPO's break-glass log: %d", log.StatusCode)
+		}
 
 		// Everything shared is listed on the case.
 		co := call(cw, "GET", "/api/v1/cases/{id}/coordination", "", 200)
