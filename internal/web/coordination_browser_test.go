@@ -197,7 +197,7 @@ func TestBrowserCoordination(t *testing.T) {
 		b.click("input[name=participants][value='" + e.users["supervisor"].ID + "']")
 		b.submit("form[action$='/conferences'] button[type=submit]")
 		b.open(b.attr("#conferences a[href^='/conferences/']", "href"))
-		b.wantText("#participants", "User other_agency", "other agency", "User supervisor")
+		b.wantText("#participants", "User other_agency", "external participant", "User supervisor")
 		b.openDetails("form[action$='/record']")
 		b.fillIn("/record", "summary", "Safe at her sister's; clinic seen")
 		b.fillIn("/record", "decisions", "Other Agency follows up the medical care")
