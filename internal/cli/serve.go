@@ -323,5 +323,5 @@ func printDemoLogins(a *app) {
 	}
 	tw.Flush()
 	fmt.Fprintf(a.stdout, "\nMore staff, same password: %s.\n", strings.Join(more, ", "))
-	fmt.Fprintf(a.stdout, "Start with amina (a caseworker with a full caseload) or sam (her supervisor).\n")
+	fmt.Fprintf(a.stdout, "Start with amina (a caseworker with a full caseload) or sam (her supervisor); peter, a service\nprovider of another agency, has a referral of one of her cases waiting.\n")
 }
