@@ -18,7 +18,6 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
-	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
@@ -203,25 +202,8 @@ func mayShare(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c 
 	if err != nil {
 		return err
 	}
-	for _, s := range st.Scopes {
-		if s.Scope.Key == "share_services" && s.Satisfied {
-			conf.Basis = "consent"
-			if s.Override != nil {
-				conf.Basis = "override"
-			}
-		}
-	}
-	if conf.Basis == "" {
+	if conf.Basis, _ = share.Basis(st, "share_services"); conf.Basis == "" {
 		return errs.Field("participants", "err.conference_no_consent")
-	}
-	if conf.Basis == "override" {
-		// Sharing under an override: the family is told (a task).
-		if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.TellFamily, now, now); err != nil {
-			return err
-		}
-		if err := notify.Send(ctx, tx, []string{c.CaseworkerID}, notify.ReferralOverride, c.ID, a.UserID, now); err != nil {
-			return err
-		}
 	}
 	for _, x := range conf.Participants {
 		if !x.External {
@@ -231,12 +213,12 @@ func mayShare(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c 
 		if err != nil {
 			return err
 		}
-		for _, e := range st.Exclusions {
-			if e.RemovedAt.IsZero() && (e.AgencyID == u.AgencyID ||
-				(e.Name != "" && strings.Contains(strings.ToLower(u.DisplayName), strings.ToLower(strings.TrimSpace(e.Name))))) {
-				return errs.Field("participants", "err.referral_excluded")
-			}
+		if share.Excluded(st.Exclusions, u.AgencyID, u.DisplayName) {
+			return errs.Field("participants", "err.referral_excluded")
 		}
+	}
+	if conf.Basis == share.BasisOverride {
+		return share.TellFamily(ctx, tx, p, a, c, now)
 	}
 	return nil
 }

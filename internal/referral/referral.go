@@ -40,9 +40,9 @@ const (
 
 // The bases on which a referral shares information.
 const (
-	BasisConsent  = "consent"  // consent to share recorded on the case
-	BasisOverride = "override" // a supervisor's override of that consent
-	BasisForm     = "form"     // stand-alone: consent recorded on the referral itself
+	BasisConsent  = share.BasisConsent  // consent to share recorded on the case
+	BasisOverride = share.BasisOverride // a supervisor's override of that consent
+	BasisForm     = "form"              // stand-alone: consent recorded on the referral itself
 )
 
 // StandAloneOutcome is the screening outcome that leads to a stand-alone referral.
@@ -304,33 +304,17 @@ func receivers(ctx context.Context, tx Tx, r *Referral) ([]string, error) {
 }
 
 // excluded refuses a referral to an agency or person on the case's sharing
-// exclusion list.
+// exclusion list: the service's agency, organisation or focal point, or
+// the user it is addressed to.
 func excluded(ctx context.Context, tx Tx, ex []consent.Exclusion, svc *directory.Service, toUser string) error {
-	var names []string
-	for _, n := range []string{svc.Organisation, svc.FocalPoint} {
-		if n = strings.ToLower(strings.TrimSpace(n)); n != "" {
-			names = append(names, n)
-		}
-	}
+	names := []string{svc.Organisation, svc.FocalPoint}
 	if toUser != "" {
 		if u, err := tx.User(ctx, toUser); err == nil {
-			names = append(names, strings.ToLower(u.DisplayName))
+			names = append(names, u.DisplayName)
 		}
 	}
-	for _, e := range ex {
-		if !e.RemovedAt.IsZero() {
-			continue
-		}
-		if e.AgencyID != "" && e.AgencyID == svc.AgencyID {
-			return errs.Field("service_id", "err.referral_excluded")
-		}
-		if n := strings.ToLower(strings.TrimSpace(e.Name)); n != "" {
-			for _, x := range names {
-				if strings.Contains(x, n) {
-					return errs.Field("service_id", "err.referral_excluded")
-				}
-			}
-		}
+	if share.Excluded(ex, svc.AgencyID, names...) {
+		return errs.Field("service_id", "err.referral_excluded")
 	}
 	return nil
 }
@@ -342,21 +326,18 @@ func excluded(ctx context.Context, tx Tx, ex []consent.Exclusion, svc *directory
 func basis(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *cases.Case, st *consent.State, r *Referral,
 	reason string, now time.Time) error {
 	key := ConsentScope(r.ServiceType)
-	for _, s := range st.Scopes {
-		if s.Scope.Key != key || !s.Satisfied {
-			continue
-		}
-		if s.Override == nil {
-			r.Basis = BasisConsent
-			for _, rec := range st.Records {
-				if rec.Scope == key && rec.Active() {
-					r.ConsentID = rec.ID
-				}
+	switch b, o := share.Basis(st, key); b {
+	case share.BasisConsent:
+		r.Basis = BasisConsent
+		for _, rec := range st.Records {
+			if rec.Scope == key && rec.Active() {
+				r.ConsentID = rec.ID
 			}
-			return nil
 		}
-		r.Basis, r.OverrideID = BasisOverride, s.Override.ID
-		return tellFamily(ctx, tx, p, a, c, now)
+		return nil
+	case share.BasisOverride:
+		r.Basis, r.OverrideID = BasisOverride, o.ID
+		return share.TellFamily(ctx, tx, p, a, c, now)
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || a.Role != org.Supervisor {
@@ -368,14 +349,7 @@ func basis(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 		return err
 	}
 	r.Basis, r.OverrideID = BasisOverride, o.ID
-	return tellFamily(ctx, tx, p, a, c, now)
-}
-
-func tellFamily(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *cases.Case, now time.Time) error {
-	if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.TellFamily, now, now); err != nil {
-		return err
-	}
-	return notify.Send(ctx, tx, []string{c.CaseworkerID}, notify.ReferralOverride, c.ID, a.UserID, now)
+	return share.TellFamily(ctx, tx, p, a, c, now)
 }
 
 func planAction(ctx context.Context, tx Tx, caseID, id string) bool {

@@ -216,19 +216,10 @@ func build(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range st.Exclusions {
-			if e.RemovedAt.IsZero() && e.AgencyID == t.ToAgencyID {
-				return nil, errs.Field("to_agency_id", "err.referral_excluded")
-			}
+		if share.Excluded(st.Exclusions, t.ToAgencyID) {
+			return nil, errs.Field("to_agency_id", "err.referral_excluded")
 		}
-		for _, s := range st.Scopes {
-			if s.Scope.Key == "share_services" && s.Satisfied {
-				t.Basis = "consent"
-				if s.Override != nil {
-					t.Basis = "override"
-				}
-			}
-		}
+		t.Basis, _ = share.Basis(st, "share_services")
 		if t.Basis == "" {
 			return nil, errs.Field("consent", "err.referral_no_consent")
 		}
@@ -244,12 +235,8 @@ func start(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 	if err := record(ctx, tx, a, t, "transfer.request", now); err != nil {
 		return err
 	}
-	if t.Basis == "override" {
-		// Sharing under an override: the family is told (a task).
-		if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.TellFamily, now, now); err != nil {
-			return err
-		}
-		if err := notify.Send(ctx, tx, []string{c.CaseworkerID}, notify.ReferralOverride, c.ID, a.UserID, now); err != nil {
+	if t.Basis == share.BasisOverride {
+		if err := share.TellFamily(ctx, tx, p, a, c, now); err != nil {
 			return err
 		}
 	}

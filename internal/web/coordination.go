@@ -606,18 +606,7 @@ func (s *Server) stillShared(ctx context.Context, tx *store.Tx, a access.Actor, 
 	if err != nil {
 		return false, err
 	}
-	for _, e := range st.Exclusions {
-		if !e.RemovedAt.IsZero() {
-			continue
-		}
-		if e.AgencyID != "" && e.AgencyID == a.AgencyID {
-			return false, nil
-		}
-		if n := strings.ToLower(strings.TrimSpace(e.Name)); n != "" && strings.Contains(strings.ToLower(u.DisplayName), n) {
-			return false, nil
-		}
-	}
-	return true, nil
+	return !share.Excluded(st.Exclusions, a.AgencyID, u.DisplayName), nil
 }
 
 // Has reports whether the view includes section s.
@@ -769,6 +758,22 @@ func (s *Server) getReferral(w http.ResponseWriter, r *http.Request, rq *request
 // subjectForm runs op on the record named in the path (a referral,
 // transfer or conference), then redirects to next (a format with the ID) or
 // shows the record's page again with the errors.
+// shownAgain returns what subjectForm does with a refused form: the page of
+// the record (load, template name) again, with the errors and, by fill,
+// what the user typed.
+func shownAgain[P interface{ setErrors(errs.Fields) }](s *Server, load func(context.Context, *request, string) (P, func() error, error),
+	name string, fill func(P)) func(http.ResponseWriter, *http.Request, *request, string, errs.Fields, int) error {
+	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, fe errs.Fields, status int) error {
+		p, wait, err := load(r.Context(), rq, id)
+		if err := errors.Join(err, wait()); err != nil {
+			return err
+		}
+		p.setErrors(fe)
+		fill(p)
+		return s.render(w, status, name, p)
+	}
+}
+
 func (s *Server) subjectForm(w http.ResponseWriter, r *http.Request, rq *request,
 	op func(ctx context.Context, tx *store.Tx, f *form, id string) error, next string,
 	failed func(w http.ResponseWriter, r *http.Request, rq *request, id string, fe errs.Fields, status int) error) error {
@@ -784,25 +789,13 @@ func (s *Server) subjectForm(w http.ResponseWriter, r *http.Request, rq *request
 	})
 }
 
-func (s *Server) referralFailed(fill func(*referralPage)) func(http.ResponseWriter, *http.Request, *request, string, errs.Fields, int) error {
-	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, fe errs.Fields, status int) error {
-		p, wait, err := s.loadReferral(r.Context(), rq, id)
-		if err := errors.Join(err, wait()); err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "referral", p)
-	}
-}
-
 func (s *Server) postReferralRespond(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in referral.Answer
 	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		in = referral.Answer{Version: f.version(), Accept: f.str("answer") == "accept", DeclineReason: f.str("decline_reason")}
 		_, err := referral.Respond(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	}, "/referrals/%s?done=respond", s.referralFailed(func(p *referralPage) { p.Answer = in }))
+	}, "/referrals/%s?done=respond", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Answer = in }))
 }
 
 func (s *Server) postReferralService(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -811,7 +804,7 @@ func (s *Server) postReferralService(w http.ResponseWriter, r *http.Request, rq 
 		in = referral.ServiceInput{Version: f.version(), Note: f.str("service_note")}
 		_, err := referral.RecordService(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	}, "/referrals/%s?done=service", s.referralFailed(func(p *referralPage) { p.Svc = in }))
+	}, "/referrals/%s?done=service", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Svc = in }))
 }
 
 func (s *Server) postReferralOutcome(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -820,7 +813,7 @@ func (s *Server) postReferralOutcome(w http.ResponseWriter, r *http.Request, rq 
 		in = referral.OutcomeInput{Version: f.version(), Outcome: f.str("outcome"), Withdraw: f.bool("withdraw")}
 		_, err := referral.RecordOutcome(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	}, "/referrals/%s?done=outcome", s.referralFailed(func(p *referralPage) { p.Out = in }))
+	}, "/referrals/%s?done=outcome", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Out = in }))
 }
 
 // The transfer page.
@@ -895,18 +888,6 @@ func (s *Server) getTransfer(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, http.StatusOK, "transfer", p)
 }
 
-func (s *Server) transferFailed(fill func(*transferPage)) func(http.ResponseWriter, *http.Request, *request, string, errs.Fields, int) error {
-	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, fe errs.Fields, status int) error {
-		p, wait, err := s.loadTransfer(r.Context(), rq, id)
-		if err := errors.Join(err, wait()); err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "transfer", p)
-	}
-}
-
 func (s *Server) postTransferDecide(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in transfer.Decision
 	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
@@ -914,14 +895,14 @@ func (s *Server) postTransferDecide(w http.ResponseWriter, r *http.Request, rq *
 			CaseworkerID: f.str("caseworker_id"), DeclineReason: f.str("decline_reason")}
 		_, err := transfer.Decide(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	}, "/transfers/%s?done=decide", s.transferFailed(func(p *transferPage) { p.Decision = in }))
+	}, "/transfers/%s?done=decide", shownAgain(s, s.loadTransfer, "transfer", func(p *transferPage) { p.Decision = in }))
 }
 
 func (s *Server) postTransferWithdraw(w http.ResponseWriter, r *http.Request, rq *request) error {
 	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		_, err := transfer.Withdraw(ctx, tx, rq.Actor, id, f.version(), rq.Now)
 		return err
-	}, "/transfers/%s?done=withdraw", s.transferFailed(func(*transferPage) {}))
+	}, "/transfers/%s?done=withdraw", shownAgain(s, s.loadTransfer, "transfer", func(*transferPage) {}))
 }
 
 // Bulk transfer: a manager moves every open case of a team to another
@@ -1083,25 +1064,13 @@ func (s *Server) getConference(w http.ResponseWriter, r *http.Request, rq *reque
 	return s.render(w, http.StatusOK, "conference", p)
 }
 
-func (s *Server) conferenceFailed(fill func(*conferencePage)) func(http.ResponseWriter, *http.Request, *request, string, errs.Fields, int) error {
-	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, fe errs.Fields, status int) error {
-		p, wait, err := s.loadConference(r.Context(), rq, id)
-		if err := errors.Join(err, wait()); err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "conference", p)
-	}
-}
-
 func (s *Server) postConferenceRecord(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in conference.RecordInput
 	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		in = conferenceRecordForm(f)
 		_, err := conference.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	}, "/conferences/%s?done=record", s.conferenceFailed(func(p *conferencePage) { p.Rec = in }))
+	}, "/conferences/%s?done=record", shownAgain(s, s.loadConference, "conference", func(p *conferencePage) { p.Rec = in }))
 }
 
 // conferenceRecordForm reads the record form: the action items come as
@@ -1131,14 +1100,14 @@ func (s *Server) postConferenceSignOff(w http.ResponseWriter, r *http.Request, r
 	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		_, err := conference.SignOff(ctx, tx, rq.Actor, id, f.version(), rq.Now)
 		return err
-	}, "/conferences/%s?done=sign", s.conferenceFailed(func(*conferencePage) {}))
+	}, "/conferences/%s?done=sign", shownAgain(s, s.loadConference, "conference", func(*conferencePage) {}))
 }
 
 func (s *Server) postConferenceClose(w http.ResponseWriter, r *http.Request, rq *request) error {
 	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		_, err := conference.Close(ctx, tx, rq.Actor, id, f.version(), rq.Now)
 		return err
-	}, "/conferences/%s?done=close", s.conferenceFailed(func(*conferencePage) {}))
+	}, "/conferences/%s?done=close", shownAgain(s, s.loadConference, "conference", func(*conferencePage) {}))
 }
 
 // Break-glass.

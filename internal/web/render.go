@@ -178,6 +178,9 @@ type Page struct {
 	Unread int
 }
 
+// setErrors sets the form errors the page shows.
+func (p *Page) setErrors(fe errs.Fields) { p.Errors = fe }
+
 // T translates key.
 func (p *Page) T(key string, args ...any) string { return p.L.T(key, args...) }
 
