@@ -536,6 +536,7 @@ func (p *Profile) validate() []Problem {
 	} else {
 		p.loc = loc
 	}
+	p.validateSecondFactor(bad)
 	if len(p.Languages) == 0 {
 		bad("languages", "needs at least one language")
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/safecase/safecase/internal/org"
 )
 
 //go:embed default.yaml
@@ -82,6 +84,7 @@ type Profile struct {
 	BreakGlassFor         Duration               `yaml:"break_glass_for"`
 	MandatoryReporting    []string               `yaml:"mandatory_reporting_incident_types"`
 	LinkRelations         []Option               `yaml:"case_link_relations"`
+	SecondFactorRoles     []org.Role             `yaml:"second_factor_roles"`
 
 	// Source names where the profile came from, for messages.
 	Source string `yaml:"-"`
