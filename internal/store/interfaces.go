@@ -8,6 +8,7 @@ import (
 	"github.com/safecase/safecase/internal/family"
 	"github.com/safecase/safecase/internal/followup"
 	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/service"
 )
@@ -24,4 +25,6 @@ var (
 	_ closure.Tx    = (*Tx)(nil)
 	_ service.Tx    = (*Tx)(nil)
 	_ followup.Tx   = (*Tx)(nil)
+
+	_ mfa.Tx = (*Tx)(nil)
 )

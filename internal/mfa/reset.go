@@ -1,0 +1,61 @@
+package mfa
+
+import (
+	"context"
+	"time"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/errs"
+)
+
+// Reset clears every second factor of user userID — the authenticator app
+// (and an enrolment under way), the recovery codes, the passkeys, passkey
+// ceremonies and pending sign-ins — and records mfa.reset, naming what was
+// removed. Administrators reset a second factor only through the setup-link
+// flow of account administration, which calls this inside its own
+// transaction: the person sets up a new factor at their next sign-in (when
+// their role requires one). An administrator may reset only users they
+// administer, of a role they may give, and never themselves.
+func Reset(ctx context.Context, tx Tx, a access.Actor, userID string, now time.Time) (err error) {
+	defer errs.Wrap(&err, "mfa.Reset(%s)", userID)
+	u, err := tx.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	r := access.Resource{Kind: access.KindUser, AgencyID: u.AgencyID, TeamID: u.TeamID, OwnerID: u.ID}
+	if d := access.Decide(a, access.Manage, r); !d.Allow {
+		return &errs.DeniedError{Record: "user", ID: u.ID, AgencyID: u.AgencyID, Reason: d.Reason, Kind: errs.Forbidden}
+	}
+	if !access.MayGrantRole(a, u.Role) {
+		return &errs.DeniedError{Record: "user", ID: u.ID, AgencyID: u.AgencyID, Kind: errs.Forbidden,
+			Reason: "only a system administrator resets a system administrator"}
+	}
+	if a.UserID == u.ID {
+		return &errs.DeniedError{Record: "user", ID: u.ID, AgencyID: u.AgencyID, Kind: errs.Forbidden,
+			Reason: "nobody resets their own second factor; another administrator does"}
+	}
+	hadTOTP, err := tx.DeleteTOTP(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	keys, err := tx.DeletePasskeys(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	codes, err := tx.DeleteRecoveryCodes(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteUserCeremonies(ctx, u.ID); err != nil {
+		return err
+	}
+	if err := tx.DeletePendingSignIns(ctx, u.ID); err != nil {
+		return err
+	}
+	if err := tx.DeleteMFAThrottle(ctx, u.ID); err != nil {
+		return err
+	}
+	e := event(a, u, "mfa.reset", now)
+	e.Detail = detail(map[string]any{"totp": hadTOTP, "passkeys": keys, "recovery_codes": codes})
+	return tx.Record(ctx, e)
+}
