@@ -34,11 +34,15 @@ func Reset(ctx context.Context, tx Tx, a access.Actor, userID string, now time.T
 		return &errs.DeniedError{Record: "user", ID: u.ID, AgencyID: u.AgencyID, Kind: errs.Forbidden,
 			Reason: "nobody resets their own second factor; another administrator does"}
 	}
-	hadTOTP, err := tx.DeleteTOTP(ctx, u.ID)
-	if err != nil {
+	// In the order a second step takes its locks (pending sign-ins, the
+	// throttle, the app, recovery codes, passkeys), so the two never deadlock.
+	if err := tx.DeletePendingSignIns(ctx, u.ID); err != nil {
 		return err
 	}
-	keys, err := tx.DeletePasskeys(ctx, u.ID)
+	if err := tx.DeleteMFAThrottle(ctx, u.ID); err != nil {
+		return err
+	}
+	hadTOTP, err := tx.DeleteTOTP(ctx, u.ID)
 	if err != nil {
 		return err
 	}
@@ -46,13 +50,11 @@ func Reset(ctx context.Context, tx Tx, a access.Actor, userID string, now time.T
 	if err != nil {
 		return err
 	}
+	keys, err := tx.DeletePasskeys(ctx, u.ID)
+	if err != nil {
+		return err
+	}
 	if err := tx.DeleteUserCeremonies(ctx, u.ID); err != nil {
-		return err
-	}
-	if err := tx.DeletePendingSignIns(ctx, u.ID); err != nil {
-		return err
-	}
-	if err := tx.DeleteMFAThrottle(ctx, u.ID); err != nil {
 		return err
 	}
 	e := event(a, u, "mfa.reset", now)

@@ -292,12 +292,19 @@ func (tx *Tx) InsertPendingSignIn(ctx context.Context, p *mfa.Pending) error {
 	return err
 }
 
-// PendingSignIn returns pending sign-in id, or NotFound.
+// PendingSignIn returns pending sign-in id, or NotFound. In a write
+// transaction on PostgreSQL the row stays locked until the transaction
+// ends, so that two answers to one pending sign-in are checked one after
+// the other (SQLite has one writer anyway): the second sees the first's
+// outcome — the sign-in used up, or one more wrong answer.
 func (tx *Tx) PendingSignIn(ctx context.Context, id string) (*mfa.Pending, error) {
 	var p mfa.Pending
 	var created, expires int64
-	err := tx.queryRow(ctx, "SELECT id, user_id, created_at, expires_at, attempts, passkey FROM mfa_pending WHERE id = ?", id).
-		Scan(&p.ID, &p.UserID, &created, &expires, &p.Attempts, &p.Passkey)
+	q := "SELECT id, user_id, created_at, expires_at, attempts, passkey FROM mfa_pending WHERE id = ?"
+	if tx.db.pg && tx.writable {
+		q += " FOR UPDATE"
+	}
+	err := tx.queryRow(ctx, q, id).Scan(&p.ID, &p.UserID, &created, &expires, &p.Attempts, &p.Passkey)
 	if err != nil {
 		return nil, notFound(err, "pending sign-in")
 	}
@@ -334,13 +341,24 @@ func (tx *Tx) DeletePendingSignIns(ctx context.Context, userID string) error {
 	return err
 }
 
-// MFAThrottle returns userID's count of wrong second-factor answers (zero when none).
+// MFAThrottle returns userID's count of wrong second-factor answers (zero
+// when none). In a write transaction on PostgreSQL the row is created if
+// need be and stays locked until the transaction ends: the answers of one
+// user are then checked one after the other, so racing answers are all
+// counted (SQLite has one writer anyway).
 func (tx *Tx) MFAThrottle(ctx context.Context, userID string) (mfa.Throttle, error) {
 	t := mfa.Throttle{UserID: userID}
 	var start int64
 	var locked sql.NullInt64
-	err := tx.queryRow(ctx, "SELECT window_start, failures, locked_until FROM mfa_throttle WHERE user_id = ?", userID).
-		Scan(&start, &t.Failures, &locked)
+	q := "SELECT window_start, failures, locked_until FROM mfa_throttle WHERE user_id = ?"
+	if tx.db.pg && tx.writable {
+		if _, err := tx.exec(ctx, `INSERT INTO mfa_throttle (user_id, window_start, failures) VALUES (?, 0, 0)
+			ON CONFLICT (user_id) DO NOTHING`, userID); err != nil {
+			return t, err
+		}
+		q += " FOR UPDATE"
+	}
+	err := tx.queryRow(ctx, q, userID).Scan(&start, &t.Failures, &locked)
 	if err == sql.ErrNoRows {
 		return t, nil
 	}
