@@ -26,7 +26,7 @@ type authenticator struct {
 	noUV   bool   // answer without user verification (no PIN or biometric)
 }
 
-func newAuthenticator(t *testing.T, origin string) *authenticator {
+func newAuthenticator(t testing.TB, origin string) *authenticator {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -66,7 +66,7 @@ type options struct {
 	} `json:"publicKey"`
 }
 
-func readOptions(t *testing.T, raw []byte) options {
+func readOptions(t testing.TB, raw []byte) options {
 	t.Helper()
 	var o options
 	if err := json.Unmarshal(raw, &o); err != nil {
@@ -89,7 +89,7 @@ func (a *authenticator) clientData(typ, challenge string) []byte {
 }
 
 // create answers navigator.credentials.create with the options' JSON.
-func (a *authenticator) create(t *testing.T, raw []byte) []byte {
+func (a *authenticator) create(t testing.TB, raw []byte) []byte {
 	t.Helper()
 	o := readOptions(t, raw)
 	var err error
@@ -121,7 +121,7 @@ func (a *authenticator) create(t *testing.T, raw []byte) []byte {
 }
 
 // get answers navigator.credentials.get with the options' JSON.
-func (a *authenticator) get(t *testing.T, raw []byte) []byte {
+func (a *authenticator) get(t testing.TB, raw []byte) []byte {
 	t.Helper()
 	o := readOptions(t, raw)
 	a.count++
