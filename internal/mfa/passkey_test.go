@@ -496,3 +496,48 @@ func TestRemoveFactors(t *testing.T) {
 		}
 	})
 }
+
+// TestLockSparesPasskeys: wrong codes lock the typing of codes, not the
+// passkey: someone who knows the password cannot lock its owner out, and
+// failed passkey answers do not count towards the lock.
+func TestLockSparesPasskeys(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := fixture.New(t, db)
+		cw := o.Caseworker
+		rp := relyingParty(t)
+		en, _ := enrol(t, db, cw)
+		dev := newAuthenticator(t, origin)
+		if _, _, err := register(t, db, rp, cw, dev, "phone", now); err != nil {
+			t.Fatal(err)
+		}
+		at := now.Add(time.Hour)
+		// Wrong passkey answers: the pending sign-in's attempts, not the user's lock.
+		stranger := newAuthenticator(t, origin)
+		for range 3 {
+			tok := startSignIn(t, db, cw, at)
+			for range mfa.MaxAttempts {
+				passkeyStep(t, db, rp, tok, stranger, at)
+			}
+			if _, err := lookup(db, tok, at); !isGone(err) {
+				t.Errorf("after %d failed passkey answers: %v", mfa.MaxAttempts, err)
+			}
+		}
+		if s, err := lookup(db, startSignIn(t, db, cw, at), at); err != nil || !s.LockedUntil.IsZero() {
+			t.Errorf("failed passkey answers locked the user: %+v, %v", s, err)
+		}
+		// Ten wrong codes lock the codes.
+		for range 2 {
+			tok := startSignIn(t, db, cw, at)
+			for range mfa.MaxAttempts {
+				answer(t, db, rp, tok, mfa.Answer{Code: "ZZZZ-ZZZZ-ZZZZ-ZZZZ"}, at)
+			}
+		}
+		tok := startSignIn(t, db, cw, at)
+		if out := answer(t, db, rp, tok, mfa.Answer{Code: appCode(t, en, at)}, at); out.Refused != mfa.ErrLocked {
+			t.Errorf("the right code while locked: %+v", out)
+		}
+		if out, _ := passkeyStep(t, db, rp, tok, dev, at); out.UserID != cw.ID {
+			t.Errorf("the passkey while codes are locked: %+v", out)
+		}
+	})
+}

@@ -165,9 +165,10 @@ type Outcome struct {
 // SecondStep checks the answer to the pending sign-in of token. Accepted,
 // the pending sign-in is used up (a token signs in once) and Outcome.UserID
 // is who signed in: the web layer starts their session. Refused, the wrong
-// answer is counted — MaxAttempts per pending sign-in, UserFailures per user
-// within FailureWindow — and audited (auth.second_factor_failed, without the
-// code), and Outcome.Refused says why. Either way the transaction must be
+// answer is counted — MaxAttempts per pending sign-in, and a wrong code
+// UserFailures per user within FailureWindow — and audited
+// (auth.second_factor_failed, without the code), and Outcome.Refused says
+// why. Either way the transaction must be
 // committed; an error means something else went wrong, and the transaction
 // is rolled back.
 func SecondStep(ctx context.Context, tx Tx, s *Sealer, rp *RelyingParty, token string, ans Answer, now time.Time) (out Outcome, err error) {
@@ -190,13 +191,17 @@ func SecondStep(ctx context.Context, tx Tx, s *Sealer, rp *RelyingParty, token s
 		e.Detail = detail(map[string]any{"method": method})
 		return e
 	}
-	if th.Locked(now) {
+	// The lock stops the guessing of codes. A passkey's answer cannot be
+	// guessed: it is neither refused by the lock nor counted towards it, so
+	// that someone who knows the password cannot lock a passkey's owner out.
+	byPasskey := len(ans.Passkey) > 0
+	if !byPasskey && th.Locked(now) {
 		return Outcome{Refused: ErrLocked}, tx.Record(ctx, fail(methodOf(ans), "locked: too many wrong answers"))
 	}
 
 	var method, refusal string
 	left := 0
-	if len(ans.Passkey) > 0 {
+	if byPasskey {
 		method = MethodPasskey
 		if refusal, err = passkeyStep(ctx, tx, rp, p, u, ans.Passkey, now); err != nil {
 			return Outcome{}, err
@@ -228,13 +233,13 @@ func SecondStep(ctx context.Context, tx Tx, s *Sealer, rp *RelyingParty, token s
 		if err != nil {
 			return Outcome{}, err
 		}
-		th = th.fail(now)
-		if err := tx.SaveMFAThrottle(ctx, th); err != nil {
-			return Outcome{}, err
-		}
-		field := "code"
-		if method == MethodPasskey {
-			field = "passkey"
+		field := "passkey"
+		if !byPasskey {
+			field = "code"
+			th = th.fail(now)
+			if err := tx.SaveMFAThrottle(ctx, th); err != nil {
+				return Outcome{}, err
+			}
 		}
 		out = Outcome{Refused: errs.Field(field, refusal)}
 		e := fail(method, refusalReason[refusal])
@@ -245,7 +250,7 @@ func SecondStep(ctx context.Context, tx Tx, s *Sealer, rp *RelyingParty, token s
 				return Outcome{}, err
 			}
 			out.Refused = ErrTooManyAttempts
-		case th.Locked(now):
+		case !byPasskey && th.Locked(now):
 			out.Refused = ErrLocked
 		}
 		return out, tx.Record(ctx, e)
