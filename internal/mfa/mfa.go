@@ -41,11 +41,13 @@ const (
 	// MaxAttempts is how many wrong answers a pending sign-in takes; at the
 	// last one it is void and the person signs in again.
 	MaxAttempts = 5
-	// UserFailures wrong second-factor answers for one user within
-	// FailureWindow, over every pending sign-in, refuse further answers
-	// until the window ends: otherwise someone who knows the password could
-	// start sign-in after sign-in, five guesses each, until a code matched.
-	UserFailures  = 10
+	// UserFailures wrong codes for one user within FailureWindow, over
+	// every pending sign-in, refuse further codes until the window ends:
+	// otherwise someone who knows the password could start sign-in after
+	// sign-in, five guesses each, until a code matched.
+	UserFailures = 10
+	// FailureWindow is the window UserFailures are counted in, from the
+	// first of them.
 	FailureWindow = 15 * time.Minute
 	// RecoveryCount is how many recovery codes a set holds.
 	RecoveryCount = 10

@@ -25,8 +25,8 @@ var ErrSignInGone = errs.E(errs.Unauthenticated, "second step: the sign-in expir
 // the sign-in is void.
 var ErrTooManyAttempts = errs.E(errs.TooManyRequests, "second step: too many wrong answers; sign in again")
 
-// ErrLocked reports that the user gave UserFailures wrong answers within
-// FailureWindow: answers are refused until the window ends.
+// ErrLocked reports that the user gave UserFailures wrong codes within
+// FailureWindow: codes are refused until the window ends (a passkey is not).
 var ErrLocked = errs.E(errs.TooManyRequests, "second step: too many wrong answers for this account; wait")
 
 // StartSignIn records that userID's password was right and that their
@@ -52,7 +52,7 @@ type SignIn struct {
 	Status       Status // which factors to offer: the app's code, a passkey, a recovery code
 	AttemptsLeft int
 	ExpiresAt    time.Time
-	LockedUntil  time.Time // answers are refused until then (zero when they are not)
+	LockedUntil  time.Time // typed codes are refused until then (zero when they are not); a passkey is not
 }
 
 // pending returns the live pending sign-in of token and its user, or
