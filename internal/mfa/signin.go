@@ -168,9 +168,8 @@ type Outcome struct {
 // answer is counted — MaxAttempts per pending sign-in, and a wrong code
 // UserFailures per user within FailureWindow — and audited
 // (auth.second_factor_failed, without the code), and Outcome.Refused says
-// why. Either way the transaction must be
-// committed; an error means something else went wrong, and the transaction
-// is rolled back.
+// why. Either way the transaction must be committed; an error means
+// something else went wrong, and the transaction is rolled back.
 func SecondStep(ctx context.Context, tx Tx, s *Sealer, rp *RelyingParty, token string, ans Answer, now time.Time) (out Outcome, err error) {
 	defer errs.Wrap(&err, "mfa.SecondStep")
 	p, u, err := pending(ctx, tx, token, now)
