@@ -27,14 +27,6 @@ func (s *Server) getLogin(w http.ResponseWriter, r *http.Request, rq *request) e
 	return s.render(w, http.StatusOK, "login", &p)
 }
 
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return ""
-	}
-	return next
-}
-
 // signIn checks a username and password against the throttles, and returns
 // the user when they match. Failures count against the account and the
 // client address; either locks for a while when it reaches its limit.
