@@ -88,8 +88,12 @@ func TestConfigPrecedence(t *testing.T) {
 			func(c *Config) bool { return c.SecureCookies }, "true"},
 		{"flag secure cookies over env", []string{"--secure-cookies=false"}, map[string]string{"SAFECASE_SECURE_COOKIES": "true", "SAFECASE_ADDR": ":443"},
 			func(c *Config) bool { return !c.SecureCookies }, "false"},
-		{"env trust proxy", nil, map[string]string{"SAFECASE_TRUST_PROXY": "1"}, func(c *Config) bool { return c.TrustProxy }, "true"},
-		{"flag trust proxy", []string{"--trust-proxy"}, nil, func(c *Config) bool { return c.TrustProxy }, "true"},
+		{"no trusted proxies by default", nil, nil, func(c *Config) bool { return c.TrustedProxies.Empty() }, "none"},
+		{"env trusted proxies", nil, map[string]string{"SAFECASE_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"},
+			func(c *Config) bool { return c.TrustedProxies.String() == "10.0.0.0/8,127.0.0.1" }, "10.0.0.0/8,127.0.0.1"},
+		{"flag trusted proxies over env", []string{"--trusted-proxies", "::1"}, map[string]string{"SAFECASE_TRUSTED_PROXIES": "10.0.0.0/8"},
+			func(c *Config) bool { return c.TrustedProxies.String() == "::1" }, "::1"},
+		{"trust proxy off is harmless", []string{"--trust-proxy=false"}, nil, func(c *Config) bool { return c.TrustedProxies.Empty() }, "none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +125,11 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{[]string{"--log-format", "xml"}, nil, "--log-format"},
 		{[]string{"--addr", "8080"}, nil, "--addr"},
 		{[]string{"--tls-cert", "c.pem"}, nil, "--tls-key"},
+		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.example.org"}, nil, `--trusted-proxies: "proxy.example.org"`},
+		{nil, map[string]string{"SAFECASE_TRUSTED_PROXIES": "10.0.0.1/40"}, `SAFECASE_TRUSTED_PROXIES: "10.0.0.1/40"`},
+		{[]string{"--trust-proxy"}, nil, "--trust-proxy: is no longer supported"},
+		{nil, map[string]string{"SAFECASE_TRUST_PROXY": "1"}, "SAFECASE_TRUST_PROXY: is no longer supported"},
+		{[]string{"--trust-proxy"}, nil, "--trusted-proxies"},
 	}
 	for _, tt := range tests {
 		fs := flagSet(serveCmd)

@@ -23,12 +23,16 @@ type accountPage struct {
 	NewToken string // shown once, right after creation
 	Agency   string
 	Team     string
+	SignIns  *signInFailures
 }
 
 func (s *Server) loadAccount(ctx context.Context, rq *request) (*accountPage, error) {
 	p := &accountPage{Page: s.page(rq, "account.title", "")}
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if p.Tokens, err = tx.Tokens(ctx, rq.User.ID); err != nil {
+			return err
+		}
+		if p.SignIns, err = s.loadSignInFailures(ctx, tx, rq.User.ID, rq.Now, true); err != nil {
 			return err
 		}
 		if a, err := tx.Agency(ctx, rq.User.AgencyID); err == nil {
