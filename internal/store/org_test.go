@@ -153,4 +153,3 @@ func TestSessionsAndTokens(t *testing.T) {
 		}
 	})
 }
-
