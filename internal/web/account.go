@@ -74,8 +74,8 @@ func (s *Server) changePassword(ctx context.Context, rq *request, current, next,
 	if !ok {
 		f.Add("current_password", "err.wrong_password")
 	}
-	if msg := org.PasswordProblem(next); msg != "" {
-		f.Add("new_password", msg)
+	if key, args := org.PasswordProblem(next, rq.User.Username, rq.User.DisplayName, rq.User.Email); key != "" {
+		f.Add("new_password", key, args...)
 	} else if next != confirm {
 		f.Add("confirm_password", "err.password_mismatch")
 	} else if next == current {

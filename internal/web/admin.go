@@ -294,8 +294,8 @@ func (s *Server) editUser(ctx context.Context, rq *request, id string, e UserEdi
 			changed = append(changed, "disabled")
 		}
 		if e.Password != nil && *e.Password != "" {
-			if msg := org.PasswordProblem(*e.Password); msg != "" {
-				f.Add("password", msg)
+			if key, args := org.PasswordProblem(*e.Password, u.Username, u.DisplayName, u.Email); key != "" {
+				f.Add("password", key, args...)
 			} else if u.PasswordHash, err = auth.HashPassword(*e.Password, s.cfg.PasswordParams); err != nil {
 				return err
 			}
