@@ -73,7 +73,7 @@ func TestPasswordProblem(t *testing.T) {
 		{"aminayusuf-tent-river-oak", ""}, // her names, but mostly not, and strong
 		{"ünïcödé pässwörd wörds", ""},
 		{"Unused placeholder: qT7#vR2m!pL9", ""},
-		{longStrong, ""}, // 128 characters: the longest
+		{longStrong, ""},                                                   // 128 characters: the longest
 		{strings.Repeat("a", 64) + longStrong[:64], "err.password_repeat"}, // judged on its first 64
 	}
 	cat := i18n.MustLoad().Locale("en")

@@ -43,7 +43,7 @@ func TestChangePasswordShowsWhy(t *testing.T) {
 			{"aaaaaaaaaaaaaaaa", l.T("err.password_repeat")},
 			{"abcdefghijklmn", l.T("err.password_sequence")},
 			{"januaryfebruary", l.T("err.password_word")},
-			{"caseworker2024!", l.T("err.password_personal")}, // the username
+			{"caseworker2024!", l.T("err.password_personal")},   // the username
 			{"User Caseworker 1", l.T("err.password_personal")}, // the name
 		} {
 			res := c.post("/account/password", url.Values{"current_password": {testPassword},
