@@ -41,11 +41,11 @@ which is how the first system administrator of a new deployment is made:
 
 Roles: ` + roleList() + `.`},
 	{name: "user set-password", summary: "set a user's password", run: runUserSetPassword,
-		detail: "Sets the password, clears any lockout and ends the user's sessions."},
+		detail: "Sets the password, clears the delays after failed sign-ins and ends the user's sessions."},
 	{name: "user disable", summary: "stop a user signing in", run: runUserDisable,
 		detail: "Disables the account and ends its sessions. Nothing the user recorded is removed."},
 	{name: "user enable", summary: "let a user sign in again", run: runUserEnable,
-		detail: "Re-enables a disabled account and clears any lockout after failed sign-ins."},
+		detail: "Re-enables a disabled account and clears the delays after failed sign-ins."},
 	{name: "user list", summary: "list users", run: runUserList},
 }
 
@@ -425,6 +425,11 @@ func setDisabled(ctx context.Context, a *app, c *command, args []string, disable
 	err = db.Tx(ctx, func(tx *store.Tx) error {
 		if u, err = userByName(ctx, tx, *username); err != nil {
 			return err
+		}
+		if !disable {
+			if err := tx.ClearSignInThrottles(ctx, u.Username); err != nil {
+				return err
+			}
 		}
 		now := a.now()
 		action := "user.enable"

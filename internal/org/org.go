@@ -82,7 +82,7 @@ type User struct {
 	Version            int
 }
 
-// Active reports whether u may sign in (ignoring lockouts).
+// Active reports whether u may sign in (ignoring sign-in delays).
 func (u *User) Active() bool { return u.DisabledAt.IsZero() }
 
 var (
