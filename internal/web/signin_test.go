@@ -85,7 +85,7 @@ func auditOf(t *testing.T, e *env, action string) []audit.Event {
 
 // failedRow matches a row of the failed sign-ins table: address, then count.
 func failedRow(ip string, n int) *regexp.Regexp {
-	return regexp.MustCompile(`>` + regexp.QuoteMeta(ip) + `</td>\s*<td[^>]*>` + strconv.Itoa(n) + `</td>`)
+	return regexp.MustCompile(`>` + regexp.QuoteMeta(ip) + `</span></td>\s*<td[^>]*>` + strconv.Itoa(n) + `</td>`)
 }
 
 // TestAttackerElsewhereCannotKeepOwnerOut: fifty wrong passwords for amina
@@ -124,6 +124,9 @@ func TestAttackerElsewhereCannotKeepOwnerOut(t *testing.T) {
 		page := owner.get("/account")
 		if !failedRow("127.0.0.66", 50).MatchString(page.Body) {
 			t.Errorf("the account page does not list 50 failed sign-ins from 127.0.0.66:\n%s", page.Body)
+		}
+		if !strings.Contains(page.Body, "50 failed attempts from one address.") {
+			t.Error("the account page does not sum up the failed sign-ins")
 		}
 		admin := e.as("agency_admin").get("/admin/users/" + e.users["caseworker"].ID)
 		if !failedRow("127.0.0.66", 50).MatchString(admin.Body) {
