@@ -40,6 +40,7 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Policy holds the limits of sign-in throttling.
@@ -120,8 +121,25 @@ func AddressKey(ip string) string {
 	return a.String()
 }
 
-// Normalize returns the form of a typed username that is counted and looked up.
-func Normalize(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
+// maxUsername bounds the username an attempt is counted under. Real
+// usernames are far shorter (org allows 40 characters), so cutting a longer
+// one never makes it anyone's, and a guesser varying the end of a very long
+// name is still counted under one.
+const maxUsername = 64
+
+// Normalize returns the form of a typed username that is counted and
+// looked up: trimmed, lower case, at most 64 bytes (cut at a character).
+func Normalize(username string) string {
+	u := strings.ToLower(strings.TrimSpace(username))
+	if len(u) <= maxUsername {
+		return u
+	}
+	cut := maxUsername
+	for cut > 0 && !utf8.RuneStart(u[cut]) {
+		cut--
+	}
+	return u[:cut]
+}
 
 // Memory is how long a count is kept without a failure: Window, or
 // MaxDelay if that is longer, so that a delay never outlives its count.

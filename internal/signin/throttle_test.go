@@ -1,8 +1,10 @@
 package signin
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var t0 = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
@@ -260,5 +262,12 @@ func TestAddressKey(t *testing.T) {
 func TestNormalize(t *testing.T) {
 	if got := Normalize("  Amina "); got != "amina" {
 		t.Errorf("Normalize = %q", got)
+	}
+	long := strings.Repeat("a", 63) + "ü" + strings.Repeat("x", 1000)
+	if got := Normalize(long); got != strings.Repeat("a", 63) || !utf8.ValidString(got) {
+		t.Errorf("Normalize(a long name) = %q, want it cut at a character within 64 bytes", got)
+	}
+	if Normalize(long+"1") != Normalize(long+"2") {
+		t.Error("very long names differing at the end are counted apart")
 	}
 }
