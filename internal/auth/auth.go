@@ -1,6 +1,6 @@
 // Package auth proves who a request comes from: argon2id password hashes,
-// session and API tokens (only their hashes are stored), and the rules that
-// throttle and lock out repeated failed sign-ins.
+// and session and API tokens (only their hashes are stored). Package signin
+// throttles failed sign-ins.
 package auth
 
 import (
@@ -92,46 +92,14 @@ func HashToken(token string) string {
 	return hex.EncodeToString(s[:])
 }
 
-// Policy holds the session and sign-in limits.
+// Policy holds the session limits. Sign-in throttling is package signin's.
 type Policy struct {
-	IdleTimeout     time.Duration // a session ends after this long without a request
-	MaxSession      time.Duration // and after this long in any case
-	AccountFailures int           // failed sign-ins on one account before it locks
-	AddressFailures int           // failed sign-ins from one address before it is refused
-	Window          time.Duration // failures older than this are forgotten
-	Lockout         time.Duration // how long a lock lasts
+	IdleTimeout time.Duration // a session ends after this long without a request
+	MaxSession  time.Duration // and after this long in any case
 }
 
 // DefaultPolicy is a sensible policy for shared field offices.
 var DefaultPolicy = Policy{
-	IdleTimeout:     30 * time.Minute,
-	MaxSession:      12 * time.Hour,
-	AccountFailures: 5,
-	AddressFailures: 20,
-	Window:          15 * time.Minute,
-	Lockout:         15 * time.Minute,
-}
-
-// Throttle is the failure count for one key (an account or an address).
-type Throttle struct {
-	Key         string
-	WindowStart time.Time
-	Failures    int
-	LockedUntil time.Time
-}
-
-// Locked reports whether t refuses sign-ins at now.
-func (t Throttle) Locked(now time.Time) bool { return now.Before(t.LockedUntil) }
-
-// Fail records a failure at now against limit, starting a lock when reached.
-func (t Throttle) Fail(now time.Time, limit int, p Policy) Throttle {
-	if t.WindowStart.IsZero() || now.Sub(t.WindowStart) > p.Window {
-		t.WindowStart, t.Failures = now, 0
-	}
-	t.Failures++
-	if t.Failures >= limit {
-		t.LockedUntil = now.Add(p.Lockout)
-		t.WindowStart, t.Failures = now, 0
-	}
-	return t
+	IdleTimeout: 30 * time.Minute,
+	MaxSession:  12 * time.Hour,
 }

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/safecase/safecase/internal/auth"
 )
@@ -122,48 +121,6 @@ func TestTokens(t *testing.T) {
 	}
 	if auth.HashToken("a") == auth.HashToken("b") {
 		t.Error("HashToken does not tell tokens apart")
-	}
-}
-
-func TestThrottle(t *testing.T) {
-	p := auth.DefaultPolicy
-	t0 := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
-	limit := p.AccountFailures
-
-	var th auth.Throttle
-	if th.Locked(t0) {
-		t.Fatal("a fresh throttle is locked")
-	}
-	for i := 1; i < limit; i++ {
-		th = th.Fail(t0.Add(time.Duration(i)*time.Second), limit, p)
-		if th.Locked(t0.Add(time.Duration(i) * time.Second)) {
-			t.Fatalf("locked after %d failures, limit %d", i, limit)
-		}
-		if th.Failures != i {
-			t.Fatalf("Failures = %d after %d failures", th.Failures, i)
-		}
-	}
-	at := t0.Add(time.Minute)
-	th = th.Fail(at, limit, p)
-	if !th.Locked(at) || !th.Locked(at.Add(p.Lockout-time.Second)) {
-		t.Errorf("not locked after %d failures: %+v", limit, th)
-	}
-	if th.Locked(at.Add(p.Lockout)) {
-		t.Error("still locked when the lockout has passed")
-	}
-	if th.Failures != 0 {
-		t.Errorf("Failures = %d after a lock, want the count to start again", th.Failures)
-	}
-
-	// Failures older than the window are forgotten.
-	var slow auth.Throttle
-	for i := 0; i < limit-1; i++ {
-		slow = slow.Fail(t0, limit, p)
-	}
-	later := t0.Add(p.Window + time.Second)
-	slow = slow.Fail(later, limit, p)
-	if slow.Locked(later) || slow.Failures != 1 || !slow.WindowStart.Equal(later) {
-		t.Errorf("after the window: %+v, want one failure in a new window", slow)
 	}
 }
 

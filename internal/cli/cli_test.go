@@ -88,8 +88,12 @@ func TestConfigPrecedence(t *testing.T) {
 			func(c *Config) bool { return c.SecureCookies }, "true"},
 		{"flag secure cookies over env", []string{"--secure-cookies=false"}, map[string]string{"SAFECASE_SECURE_COOKIES": "true", "SAFECASE_ADDR": ":443"},
 			func(c *Config) bool { return !c.SecureCookies }, "false"},
-		{"env trust proxy", nil, map[string]string{"SAFECASE_TRUST_PROXY": "1"}, func(c *Config) bool { return c.TrustProxy }, "true"},
-		{"flag trust proxy", []string{"--trust-proxy"}, nil, func(c *Config) bool { return c.TrustProxy }, "true"},
+		{"no trusted proxies by default", nil, nil, func(c *Config) bool { return c.TrustedProxies.Empty() }, "none"},
+		{"env trusted proxies", nil, map[string]string{"SAFECASE_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1"},
+			func(c *Config) bool { return c.TrustedProxies.String() == "10.0.0.0/8,127.0.0.1" }, "10.0.0.0/8,127.0.0.1"},
+		{"flag trusted proxies over env", []string{"--trusted-proxies", "::1"}, map[string]string{"SAFECASE_TRUSTED_PROXIES": "10.0.0.0/8"},
+			func(c *Config) bool { return c.TrustedProxies.String() == "::1" }, "::1"},
+		{"trust proxy off is harmless", []string{"--trust-proxy=false"}, nil, func(c *Config) bool { return c.TrustedProxies.Empty() }, "none"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +125,11 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{[]string{"--log-format", "xml"}, nil, "--log-format"},
 		{[]string{"--addr", "8080"}, nil, "--addr"},
 		{[]string{"--tls-cert", "c.pem"}, nil, "--tls-key"},
+		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.example.org"}, nil, `--trusted-proxies: "proxy.example.org"`},
+		{nil, map[string]string{"SAFECASE_TRUSTED_PROXIES": "10.0.0.1/40"}, `SAFECASE_TRUSTED_PROXIES: "10.0.0.1/40"`},
+		{[]string{"--trust-proxy"}, nil, "--trust-proxy: is no longer supported"},
+		{nil, map[string]string{"SAFECASE_TRUST_PROXY": "1"}, "SAFECASE_TRUST_PROXY: is no longer supported"},
+		{[]string{"--trust-proxy"}, nil, "--trusted-proxies"},
 	}
 	for _, tt := range tests {
 		fs := flagSet(serveCmd)
@@ -246,7 +255,11 @@ func TestUserAdd(t *testing.T) {
 			{"bad agency code", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "H", "--agency-name", "Head office", "--password", "long-enough-1"},
 				"", []string{"--agency: must be 2 to 8 capital letters"}},
 			{"short password from stdin", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office"},
-				"short\n", []string{"password: is too short"}},
+				"short\n", []string{"password: is too short: use at least 12 characters"}},
+			{"common password", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office", "--password", "password1234"},
+				"", []string{"password: is, or is built from, one of the most common passwords"}},
+			{"password of her own name", []string{"--username", "ann.smith", "--name", "Ann Smith", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office", "--password", "annsmith2024!"},
+				"", []string{"password: contains the username, the person's name or the word SafeCase"}},
 			{"bad email", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office", "--email", "nope", "--password", "long-enough-1"},
 				"", []string{"--email:"}},
 		}
@@ -278,7 +291,7 @@ func TestUserAdd(t *testing.T) {
 			t.Errorf("after the first admin: %d users, %d agencies, %d audit events; want 1, 1, 2", u, a, e)
 		}
 		// A caseworker in a team that must be created explicitly.
-		args := []string{"user", "add", "--username", "worker1", "--name", "Case Worker", "--role", "caseworker", "--agency", "HQ", "--team", "North", "--password", "caseworker-pw"}
+		args := []string{"user", "add", "--username", "worker1", "--name", "Case Worker", "--role", "caseworker", "--agency", "HQ", "--team", "North", "--password", "mango kettle violin"}
 		if r := run(t, env, "", args...); r.code != 1 || !strings.Contains(r.stderr, `--team: no team called "North"`) {
 			t.Errorf("missing team: exit %d, stderr %q", r.code, r.stderr)
 		}
@@ -339,6 +352,10 @@ func TestUserChanges(t *testing.T) {
 		if r := run(t, env, "short\n", "user", "set-password", "--username", "ann"); r.code != 1 || user().password {
 			t.Errorf("short password: exit %d, stderr %q", r.code, r.stderr)
 		}
+		if r := run(t, env, "qwertyuiop123\n", "user", "set-password", "--username", "ann"); r.code != 1 ||
+			!strings.Contains(r.stderr, "password: is, or is built from, one of the most common passwords") {
+			t.Errorf("common password: exit %d, stderr %q", r.code, r.stderr)
+		}
 		if r := run(t, env, "second-password\n", "user", "set-password", "--username", "ann", "--must-change-password"); r.code != 0 {
 			t.Errorf("set-password: exit %d, stderr %q", r.code, r.stderr)
 		}
@@ -397,7 +414,7 @@ func TestDemoAndAuditVerify(t *testing.T) {
 			// Demo refuses a database with real users.
 			other := map[string]string{"SAFECASE_DB": testdb.URL(t, eng)}
 			if r := run(t, other, "", "user", "add", "--username", "real", "--name", "Real", "--role", "manager",
-				"--agency", "HQ", "--agency-name", "Head office", "--password", "real-password"); r.code != 0 {
+				"--agency", "HQ", "--agency-name", "Head office", "--password", "mango kettle violin"); r.code != 0 {
 				t.Fatal(r.stderr)
 			}
 			if r := run(t, other, "", "demo", "--no-serve"); r.code != 1 || !strings.Contains(r.stderr, "already holds users") {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safecase/safecase/internal/clientip"
 	"github.com/safecase/safecase/internal/mail"
 )
 
@@ -16,15 +17,17 @@ import (
 // from its flag when given, else from its SAFECASE_* environment variable,
 // else from the default.
 type Config struct {
-	DB            string        // --db, SAFECASE_DB: a file path, sqlite:path, or postgres://…
-	Addr          string        // --addr, SAFECASE_ADDR: the address to listen on
-	Profile       string        // --profile, SAFECASE_PROFILE: a YAML context profile; "" for the default
-	TLSCert       string        // --tls-cert, SAFECASE_TLS_CERT
-	TLSKey        string        // --tls-key, SAFECASE_TLS_KEY
-	SecureCookies bool          // --secure-cookies, SAFECASE_SECURE_COOKIES
-	TrustProxy    bool          // --trust-proxy, SAFECASE_TRUST_PROXY
-	IdleTimeout   time.Duration // --idle-timeout, SAFECASE_IDLE_TIMEOUT: sessions end after this long idle
-	LogFormat     string        // --log-format, SAFECASE_LOG_FORMAT: text or json
+	DB            string // --db, SAFECASE_DB: a file path, sqlite:path, or postgres://…
+	Addr          string // --addr, SAFECASE_ADDR: the address to listen on
+	Profile       string // --profile, SAFECASE_PROFILE: a YAML context profile; "" for the default
+	TLSCert       string // --tls-cert, SAFECASE_TLS_CERT
+	TLSKey        string // --tls-key, SAFECASE_TLS_KEY
+	SecureCookies bool   // --secure-cookies, SAFECASE_SECURE_COOKIES
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For entries
+	// are believed: --trusted-proxies, SAFECASE_TRUSTED_PROXIES.
+	TrustedProxies clientip.Proxies
+	IdleTimeout    time.Duration // --idle-timeout, SAFECASE_IDLE_TIMEOUT: sessions end after this long idle
+	LogFormat      string        // --log-format, SAFECASE_LOG_FORMAT: text or json
 
 	// E-mail notifications, off unless SMTPAddr is set.
 	SMTPAddr       string // --smtp-addr, SAFECASE_SMTP_ADDR: the SMTP server, host:port; "" for no e-mail
@@ -102,10 +105,24 @@ var settings = []setting{
 		usage: "TLS private key file (PEM)",
 		def:   func(*Config) string { return "" },
 		apply: func(c *Config, v string) error { c.TLSKey = v; return nil }},
+	{flag: "trusted-proxies", env: "SAFECASE_TRUSTED_PROXIES", group: optServer,
+		usage: "comma-separated addresses or CIDR ranges of the reverse proxies in front of SafeCase, " +
+			"e.g. 127.0.0.1 or 10.0.0.0/8; the client address is then the rightmost X-Forwarded-For entry that is not one of them",
+		def: func(*Config) string { return "" },
+		apply: func(c *Config, v string) (err error) {
+			c.TrustedProxies, err = clientip.ParseProxies(v)
+			return err
+		}},
 	{flag: "trust-proxy", env: "SAFECASE_TRUST_PROXY", group: optServer, isBool: true,
-		usage: "take the client address from X-Forwarded-For (only behind a reverse proxy)",
+		usage: "no longer supported: name the proxies with --trusted-proxies",
 		def:   func(*Config) string { return "false" },
-		apply: func(c *Config, v string) (err error) { c.TrustProxy, err = parseBool(v); return err }},
+		apply: func(c *Config, v string) error {
+			on, err := parseBool(v)
+			if err == nil && on {
+				err = errTrustProxy
+			}
+			return err
+		}},
 	{flag: "idle-timeout", env: "SAFECASE_IDLE_TIMEOUT", group: optServer,
 		usage: "sign users out after this long without a request, e.g. 30m or 1h",
 		def:   func(*Config) string { return "30m" },
@@ -181,6 +198,11 @@ var settings = []setting{
 		},
 		apply: func(c *Config, v string) (err error) { c.SecureCookies, err = parseBool(v); return err }},
 }
+
+// errTrustProxy refuses the old --trust-proxy, which believed the leftmost
+// X-Forwarded-For entry: one the client writes.
+var errTrustProxy = fmt.Errorf("is no longer supported: it believed an address the client writes; " +
+	"name the reverse proxies instead with --trusted-proxies (SAFECASE_TRUSTED_PROXIES), e.g. 127.0.0.1 or 10.0.0.0/8")
 
 func parseBool(v string) (bool, error) {
 	b, err := strconv.ParseBool(v)

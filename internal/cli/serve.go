@@ -116,7 +116,7 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 		Policy:         policy,
 		PasswordParams: auth.DefaultParams,
 		SecureCookies:  cfg.SecureCookies,
-		TrustProxy:     cfg.TrustProxy,
+		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 		Now:            time.Now,
 		Version:        Version,
@@ -161,7 +161,7 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 		}
 	}()
 	log.Info("serving", "url", url, "db", db.Engine(), "profile", prof.Source, "version", Version,
-		"secure_cookies", cfg.SecureCookies, "trust_proxy", cfg.TrustProxy, "idle_timeout", cfg.IdleTimeout)
+		"secure_cookies", cfg.SecureCookies, "trusted_proxies", cfg.TrustedProxies.String(), "idle_timeout", cfg.IdleTimeout)
 	fmt.Fprintf(a.stdout, "SafeCase is running at %s (press Ctrl+C to stop)\n", url)
 	if a.listening != nil {
 		a.listening(url)

@@ -41,11 +41,11 @@ which is how the first system administrator of a new deployment is made:
 
 Roles: ` + roleList() + `.`},
 	{name: "user set-password", summary: "set a user's password", run: runUserSetPassword,
-		detail: "Sets the password, clears any lockout and ends the user's sessions."},
+		detail: "Sets the password, clears the delays after failed sign-ins and ends the user's sessions."},
 	{name: "user disable", summary: "stop a user signing in", run: runUserDisable,
 		detail: "Disables the account and ends its sessions. Nothing the user recorded is removed."},
 	{name: "user enable", summary: "let a user sign in again", run: runUserEnable,
-		detail: "Re-enables a disabled account and clears any lockout after failed sign-ins."},
+		detail: "Re-enables a disabled account and clears the delays after failed sign-ins."},
 	{name: "user list", summary: "list users", run: runUserList},
 }
 
@@ -211,7 +211,7 @@ func planAdd(ctx context.Context, tx *store.Tx, in addInput, password string) (*
 
 // placeholderPassword stands in for a password not yet typed, so that the
 // other fields are checked before anyone is asked for one.
-const placeholderPassword = "placeholder-password"
+const placeholderPassword = "Unused placeholder: qT7#vR2m!pL9"
 
 func runUserAdd(ctx context.Context, a *app, c *command, args []string) error {
 	fs := flagSet(c)
@@ -258,8 +258,8 @@ func runUserAdd(ctx context.Context, a *app, c *command, args []string) error {
 			return err
 		}
 	}
-	if msg := org.PasswordProblem(pw); msg != "" {
-		return errs.Field("password", msg)
+	if key, args := org.PasswordProblem(pw, in.username, in.name, in.email); key != "" {
+		return errs.Field("password", key, args...)
 	}
 	hash, err := auth.HashPassword(pw, auth.DefaultParams)
 	if err != nil {
@@ -349,8 +349,9 @@ func runUserSetPassword(ctx context.Context, a *app, c *command, args []string) 
 		return err
 	}
 	defer db.Close()
-	if err := db.Read(ctx, func(tx *store.Tx) error {
-		_, err := userByName(ctx, tx, *username)
+	var target *org.User
+	if err := db.Read(ctx, func(tx *store.Tx) (err error) {
+		target, err = userByName(ctx, tx, *username)
 		return err
 	}); err != nil {
 		return err
@@ -361,8 +362,8 @@ func runUserSetPassword(ctx context.Context, a *app, c *command, args []string) 
 			return err
 		}
 	}
-	if msg := org.PasswordProblem(pw); msg != "" {
-		return errs.Field("password", msg)
+	if key, args := org.PasswordProblem(pw, target.Username, target.DisplayName, target.Email); key != "" {
+		return errs.Field("password", key, args...)
 	}
 	hash, err := auth.HashPassword(pw, auth.DefaultParams)
 	if err != nil {
@@ -375,6 +376,9 @@ func runUserSetPassword(ctx context.Context, a *app, c *command, args []string) 
 		}
 		u.PasswordHash, u.MustChangePassword = hash, *mustChange
 		u.FailedLogins, u.LockedUntil = 0, timeZero
+		if err := tx.ClearSignInThrottles(ctx, u.Username); err != nil {
+			return err
+		}
 		u.UpdatedAt = a.now()
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
@@ -421,6 +425,11 @@ func setDisabled(ctx context.Context, a *app, c *command, args []string, disable
 	err = db.Tx(ctx, func(tx *store.Tx) error {
 		if u, err = userByName(ctx, tx, *username); err != nil {
 			return err
+		}
+		if !disable {
+			if err := tx.ClearSignInThrottles(ctx, u.Username); err != nil {
+				return err
+			}
 		}
 		now := a.now()
 		action := "user.enable"

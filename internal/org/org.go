@@ -82,7 +82,7 @@ type User struct {
 	Version            int
 }
 
-// Active reports whether u may sign in (ignoring lockouts).
+// Active reports whether u may sign in (ignoring sign-in delays).
 func (u *User) Active() bool { return u.DisabledAt.IsZero() }
 
 var (
@@ -139,8 +139,8 @@ func (n *NewUser) Validate(team *Team) error {
 	if !validGender(n.Gender) {
 		f.Add("gender", "err.choose")
 	}
-	if msg := PasswordProblem(n.Password); msg != "" {
-		f.Add("password", msg)
+	if key, args := PasswordProblem(n.Password, n.Username, n.DisplayName, n.Email); key != "" {
+		f.Add("password", key, args...)
 	}
 	return f.Err()
 }
@@ -152,21 +152,6 @@ func validGender(g string) bool {
 		}
 	}
 	return false
-}
-
-// MinPassword is the shortest password accepted.
-const MinPassword = 10
-
-// PasswordProblem returns the message key saying what is wrong with
-// password p, or "" when it is acceptable.
-func PasswordProblem(p string) string {
-	switch {
-	case len(p) < MinPassword:
-		return "err.password_short"
-	case len(p) > 200:
-		return "err.password_long"
-	}
-	return ""
 }
 
 // NewTeam is the input for adding a team.

@@ -108,20 +108,6 @@ func TestNewTeamAndAgencyValidate(t *testing.T) {
 	}
 }
 
-func TestPasswordProblem(t *testing.T) {
-	for pw, want := range map[string]string{
-		"":                       "err.password_short",
-		"nine char":              "err.password_short",
-		"ten chars!":             "",
-		strings.Repeat("x", 200): "",
-		strings.Repeat("x", 201): "err.password_long",
-	} {
-		if got := org.PasswordProblem(pw); got != want {
-			t.Errorf("PasswordProblem(%d chars) = %q, want %q", len(pw), got, want)
-		}
-	}
-}
-
 func TestUserActive(t *testing.T) {
 	u := org.User{}
 	if !u.Active() {

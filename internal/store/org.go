@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 )
@@ -417,34 +416,6 @@ func (tx *Tx) TouchToken(ctx context.Context, id string, now time.Time) error {
 func (tx *Tx) RevokeToken(ctx context.Context, userID, id string, now time.Time) error {
 	return tx.execOne(ctx, "token "+id, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
 		ms(now), id, userID)
-}
-
-// Throttle returns the failure count for key (zero when none).
-func (tx *Tx) Throttle(ctx context.Context, key string) (auth.Throttle, error) {
-	t := auth.Throttle{Key: key}
-	var start int64
-	var locked sql.NullInt64
-	err := tx.queryRow(ctx, "SELECT window_start, failures, locked_until FROM login_throttle WHERE key = ?", key).
-		Scan(&start, &t.Failures, &locked)
-	if err == sql.ErrNoRows {
-		return t, nil
-	}
-	t.WindowStart, t.LockedUntil = fromMS(start), fromNullMS(locked)
-	return t, err
-}
-
-// SaveThrottle stores t.
-func (tx *Tx) SaveThrottle(ctx context.Context, t auth.Throttle) error {
-	_, err := tx.exec(ctx, `INSERT INTO login_throttle (key, window_start, failures, locked_until) VALUES (?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, failures = excluded.failures,
-		locked_until = excluded.locked_until`, t.Key, ms(t.WindowStart), t.Failures, nullMS(t.LockedUntil))
-	return err
-}
-
-// ClearThrottle forgets key's failures after a successful sign-in.
-func (tx *Tx) ClearThrottle(ctx context.Context, key string) error {
-	_, err := tx.exec(ctx, "DELETE FROM login_throttle WHERE key = ?", key)
-	return err
 }
 
 // StaffNear returns the active users of agency in team, and its supervisors

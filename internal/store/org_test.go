@@ -153,34 +153,3 @@ func TestSessionsAndTokens(t *testing.T) {
 		}
 	})
 }
-
-func TestThrottleStore(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		read := func(key string) auth.Throttle {
-			var th auth.Throttle
-			fixture.Read(t, db, func(tx *store.Tx) error {
-				var err error
-				th, err = tx.Throttle(ctx, key)
-				return err
-			})
-			return th
-		}
-		if got := read("user:x"); got != (auth.Throttle{Key: "user:x"}) {
-			t.Errorf("unknown key: %+v", got)
-		}
-		p := auth.DefaultPolicy
-		th := auth.Throttle{Key: "user:x"}
-		for i := 0; i < p.AccountFailures; i++ {
-			th = read("user:x").Fail(now, p.AccountFailures, p)
-			fixture.In(t, db, func(tx *store.Tx) error { return tx.SaveThrottle(ctx, th) })
-		}
-		got := read("user:x")
-		if !got.Locked(now) || !got.LockedUntil.Equal(now.Add(p.Lockout)) {
-			t.Errorf("after %d failures: %+v, want locked until %v", p.AccountFailures, got, now.Add(p.Lockout))
-		}
-		fixture.In(t, db, func(tx *store.Tx) error { return tx.ClearThrottle(ctx, "user:x") })
-		if got := read("user:x"); got.Locked(now) || got.Failures != 0 {
-			t.Errorf("after clearing: %+v", got)
-		}
-	})
-}

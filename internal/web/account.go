@@ -23,12 +23,16 @@ type accountPage struct {
 	NewToken string // shown once, right after creation
 	Agency   string
 	Team     string
+	SignIns  *signInFailures
 }
 
 func (s *Server) loadAccount(ctx context.Context, rq *request) (*accountPage, error) {
 	p := &accountPage{Page: s.page(rq, "account.title", "")}
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if p.Tokens, err = tx.Tokens(ctx, rq.User.ID); err != nil {
+			return err
+		}
+		if p.SignIns, err = s.loadSignInFailures(ctx, tx, rq.User.ID, rq.Now, true); err != nil {
 			return err
 		}
 		if a, err := tx.Agency(ctx, rq.User.AgencyID); err == nil {
@@ -70,8 +74,8 @@ func (s *Server) changePassword(ctx context.Context, rq *request, current, next,
 	if !ok {
 		f.Add("current_password", "err.wrong_password")
 	}
-	if msg := org.PasswordProblem(next); msg != "" {
-		f.Add("new_password", msg)
+	if key, args := org.PasswordProblem(next, rq.User.Username, rq.User.DisplayName, rq.User.Email); key != "" {
+		f.Add("new_password", key, args...)
 	} else if next != confirm {
 		f.Add("confirm_password", "err.password_mismatch")
 	} else if next == current {

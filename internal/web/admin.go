@@ -43,6 +43,7 @@ type usersPage struct {
 	Roles    []org.Role
 	TeamList []org.Team
 	Created  string // username of a user just created
+	SignIns  *signInFailures
 }
 
 // AgencyName returns agency id's name.
@@ -220,6 +221,9 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rq *request) er
 		return err
 	}
 	p.Title, p.Edit = "users.edit_title", u
+	if p.SignIns, err = s.userSignInFailures(ctx, u.ID, rq.Now, false); err != nil {
+		return err
+	}
 	return s.render(w, http.StatusOK, "user_edit", p)
 }
 
@@ -290,8 +294,8 @@ func (s *Server) editUser(ctx context.Context, rq *request, id string, e UserEdi
 			changed = append(changed, "disabled")
 		}
 		if e.Password != nil && *e.Password != "" {
-			if msg := org.PasswordProblem(*e.Password); msg != "" {
-				f.Add("password", msg)
+			if key, args := org.PasswordProblem(*e.Password, u.Username, u.DisplayName, u.Email); key != "" {
+				f.Add("password", key, args...)
 			} else if u.PasswordHash, err = auth.HashPassword(*e.Password, s.cfg.PasswordParams); err != nil {
 				return err
 			}
@@ -299,7 +303,7 @@ func (s *Server) editUser(ctx context.Context, rq *request, id string, e UserEdi
 		}
 		if e.Unlock {
 			u.LockedUntil, u.FailedLogins = time0, 0
-			if err := tx.ClearThrottle(ctx, "user:"+u.Username); err != nil {
+			if err := tx.ClearSignInThrottles(ctx, u.Username); err != nil {
 				return err
 			}
 			changed = append(changed, "unlock")

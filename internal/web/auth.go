@@ -1,13 +1,16 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
-	"strings"
+	"strconv"
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/signin"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -16,7 +19,7 @@ type loginPage struct {
 	Username string
 	Next     string
 	Failed   bool
-	Locked   bool
+	Wait     string // how long to wait before the next attempt, in words; "" when not slowed down
 }
 
 func (s *Server) getLogin(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -27,100 +30,65 @@ func (s *Server) getLogin(w http.ResponseWriter, r *http.Request, rq *request) e
 	return s.render(w, http.StatusOK, "login", &p)
 }
 
-// safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return ""
-	}
-	return next
-}
-
-// signIn checks a username and password against the throttles, and returns
-// the user when they match. Failures count against the account and the
-// client address; either locks for a while when it reaches its limit.
+// signIn checks a username and password against the sign-in throttles
+// (package signin) and returns the user when they match. It starts no
+// session: a second factor can sit between it and startSession. An attempt
+// that came too early gets a *signin.WaitError (kind TooManyRequests)
+// before its password is looked at; a wrong password, an unknown username
+// and a disabled account all get the same Unauthenticated error, and take
+// the same time.
 func (s *Server) signIn(r *http.Request, rq *request, username, password string) (*org.User, error) {
 	ctx := r.Context()
-	username = strings.ToLower(strings.TrimSpace(username))
+	username = signin.Normalize(username)
 	if username == "" || password == "" {
 		return nil, errs.E(errs.Unauthenticated, "username or password missing")
 	}
 	ip := s.clientIP(r)
-	userKey, ipKey := "user:"+username, "ip:"+ip
-	pol := s.cfg.Policy
-	var u *org.User
-	var locked bool
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		for _, k := range []string{userKey, ipKey} {
-			t, err := tx.Throttle(ctx, k)
-			if err != nil {
-				return err
-			}
-			locked = locked || t.Locked(rq.Now)
+	pol := s.cfg.SignIn
+	// A read first, so that a flood of refused attempts writes nothing;
+	// Begin checks again under lock, and counts the attempt.
+	err := s.db.Read(ctx, func(tx *store.Tx) error { return signin.Check(ctx, tx, pol, username, ip, rq.Now) })
+	var a *signin.Attempt
+	if err == nil {
+		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			a, err = signin.Begin(ctx, tx, pol, username, ip, rq.Now)
+			return err
+		})
+	}
+	var we *signin.WaitError
+	if errors.As(err, &we) {
+		if aerr := s.db.Audit(ctx, audit.Event{Action: "auth.login_refused", RecordType: "user", RecordID: username,
+			Reason: "slowed down", Detail: fmt.Sprintf(`{"wait_s":%d}`, we.Seconds())}); aerr != nil {
+			s.log.Error("audit refused sign-in", "err", aerr)
 		}
-		var err error
-		u, err = tx.UserByName(ctx, username)
-		if errs.KindOf(err) == errs.NotFound {
-			u, err = nil, nil
-		}
-		return err
-	})
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
-	if locked {
-		auth.BurnTime(password)
-		s.db.Audit(ctx, audit.Event{Action: "auth.login_refused", RecordType: "user", RecordID: username, Reason: "locked"})
-		return nil, errs.E(errs.TooManyRequests, "sign-in locked")
-	}
 	ok := false
-	if u != nil {
-		ok, err = auth.CheckPassword(u.PasswordHash, password)
+	if a.User != nil {
+		ok, err = auth.CheckPassword(a.User.PasswordHash, password)
 		if err != nil {
 			return nil, err
 		}
-		ok = ok && u.Active()
+		ok = ok && a.User.Active()
 	} else {
 		auth.BurnTime(password)
 	}
-	if ok {
-		err := s.db.Tx(ctx, func(tx *store.Tx) error {
-			if err := tx.ClearThrottle(ctx, userKey); err != nil {
-				return err
-			}
-			return tx.Record(ctx, audit.Event{ActorID: u.ID, ActorRole: string(u.Role), AgencyID: u.AgencyID,
-				Action: "auth.login", RecordType: "user", RecordID: u.ID})
-		})
-		return u, err
-	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		nowLocked := false
-		for _, k := range []struct {
-			key   string
-			limit int
-		}{{userKey, pol.AccountFailures}, {ipKey, pol.AddressFailures}} {
-			t, err := tx.Throttle(ctx, k.key)
-			if err != nil {
-				return err
-			}
-			t = t.Fail(rq.Now, k.limit, pol)
-			nowLocked = nowLocked || t.Locked(rq.Now)
-			if err := tx.SaveThrottle(ctx, t); err != nil {
-				return err
-			}
+		if ok {
+			return signin.Succeed(ctx, tx, pol, a)
 		}
-		e := audit.Event{Action: "auth.login_failed", RecordType: "user", RecordID: username}
-		if u != nil {
-			e.RecordID, e.AgencyID = u.ID, u.AgencyID
-		}
-		if nowLocked {
-			e.Reason = "lockout started"
-		}
-		return tx.Record(ctx, e)
+		return signin.Fail(ctx, tx, a)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return nil, errs.E(errs.Unauthenticated, "wrong username or password")
+	if !ok {
+		return nil, errs.E(errs.Unauthenticated, "wrong username or password")
+	}
+	return a.User, nil
 }
 
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -135,8 +103,12 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, rq *request) 
 		if k != errs.Unauthenticated && k != errs.TooManyRequests {
 			return err
 		}
-		p := loginPage{Page: s.page(rq, "login.title", ""), Username: username, Next: next,
-			Failed: k == errs.Unauthenticated, Locked: k == errs.TooManyRequests}
+		p := loginPage{Page: s.page(rq, "login.title", ""), Username: username, Next: next, Failed: k == errs.Unauthenticated}
+		var we *signin.WaitError
+		if errors.As(err, &we) {
+			w.Header().Set("Retry-After", strconv.Itoa(we.Seconds()))
+			p.Wait = waitWords(rq.L, we.Seconds())
+		}
 		return s.render(w, errs.Status(err), "login", &p)
 	}
 	if err := s.startSession(w, r, rq, u); err != nil {

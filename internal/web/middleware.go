@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -91,18 +90,12 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// clientIP returns the request's client address.
+// clientIP returns the request's client address: the connection's peer,
+// or behind the configured trusted proxies the rightmost X-Forwarded-For
+// entry that is not one of them (see clientip.Proxies.Client). Sign-in
+// throttles, sessions and the audit trail all use it.
 func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return s.cfg.TrustedProxies.Client(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
 }
 
 var gzPool = sync.Pool{New: func() any {

@@ -11,23 +11,27 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/auth"
+	"github.com/safecase/safecase/internal/clientip"
 	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/signin"
 	"github.com/safecase/safecase/internal/store"
 )
 
 // Config holds what the server needs besides its database and profile.
 type Config struct {
 	Policy         auth.Policy
+	SignIn         signin.Policy // sign-in throttling; zero for signin.DefaultPolicy
 	PasswordParams auth.Params
 	// SecureCookies marks cookies Secure (and names the session cookie
 	// __Host-…). Off only for plain-HTTP development on localhost.
 	SecureCookies bool
-	// TrustProxy takes the client address from X-Forwarded-For.
-	TrustProxy bool
-	Logger     *slog.Logger
-	Now        func() time.Time
-	Version    string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For
+	// entries are believed (none: the client is the connection's peer).
+	TrustedProxies clientip.Proxies
+	Logger         *slog.Logger
+	Now            func() time.Time
+	Version        string
 }
 
 // Server is the HTTP side of SafeCase.
@@ -54,6 +58,9 @@ func New(db *store.DB, p *profile.Profile, cfg Config) (*Server, error) {
 	}
 	if cfg.Policy == (auth.Policy{}) {
 		cfg.Policy = auth.DefaultPolicy
+	}
+	if cfg.SignIn == (signin.Policy{}) {
+		cfg.SignIn = signin.DefaultPolicy
 	}
 	if cfg.PasswordParams == (auth.Params{}) {
 		cfg.PasswordParams = auth.DefaultParams
@@ -96,11 +103,14 @@ func (s *Server) Routes() []string {
 	return out
 }
 
-// Sweep deletes expired sessions; serve runs it every few minutes.
+// Sweep deletes expired sessions and forgotten sign-in counts; serve runs
+// it every few minutes.
 func (s *Server) Sweep(ctx context.Context) error {
 	now := s.now()
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		_, err := tx.DeleteExpiredSessions(ctx, now.Add(-s.cfg.Policy.IdleTimeout), now)
-		return err
+		if _, err := tx.DeleteExpiredSessions(ctx, now.Add(-s.cfg.Policy.IdleTimeout), now); err != nil {
+			return err
+		}
+		return tx.PruneSignIn(ctx, s.cfg.SignIn, now)
 	})
 }
