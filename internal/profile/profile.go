@@ -82,6 +82,8 @@ type Profile struct {
 	BreakGlassFor         Duration               `yaml:"break_glass_for"`
 	MandatoryReporting    []string               `yaml:"mandatory_reporting_incident_types"`
 	LinkRelations         []Option               `yaml:"case_link_relations"`
+	RoleApprovalBy        string                 `yaml:"role_approval_by"`
+	APITokenMax           Duration               `yaml:"api_token_max"`
 
 	// Source names where the profile came from, for messages.
 	Source string `yaml:"-"`

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/closure"
@@ -24,4 +25,6 @@ var (
 	_ closure.Tx    = (*Tx)(nil)
 	_ service.Tx    = (*Tx)(nil)
 	_ followup.Tx   = (*Tx)(nil)
+
+	_ account.Tx = (*Tx)(nil)
 )

@@ -24,6 +24,9 @@ func (s *Server) getLogin(w http.ResponseWriter, r *http.Request, rq *request) e
 	if r.URL.Query().Get("ended") != "" {
 		p.Flash = "login.signed_out"
 	}
+	if r.URL.Query().Get("setup") != "" {
+		p.Flash = "login.setup_done"
+	}
 	return s.render(w, http.StatusOK, "login", &p)
 }
 
@@ -73,7 +76,9 @@ func (s *Server) signIn(r *http.Request, rq *request, username, password string)
 		return nil, errs.E(errs.TooManyRequests, "sign-in locked")
 	}
 	ok := false
-	if u != nil {
+	if u != nil && u.SetupPending() {
+		auth.BurnTime(password) // no password yet: only the setup code opens the account
+	} else if u != nil {
 		ok, err = auth.CheckPassword(u.PasswordHash, password)
 		if err != nil {
 			return nil, err
@@ -142,9 +147,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err := s.startSession(w, r, rq, u); err != nil {
 		return err
 	}
-	if next == "" {
-		next = home(u.Role)
-	}
+	next = s.landing(r.Context(), u, next)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
@@ -187,7 +190,7 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (s *Server) getHome(w http.ResponseWriter, r *http.Request, rq *request) error {
-	http.Redirect(w, r, home(rq.User.Role), http.StatusSeeOther)
+	http.Redirect(w, r, s.landing(r.Context(), rq.User, ""), http.StatusSeeOther)
 	return nil
 }
 
