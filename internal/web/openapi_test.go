@@ -369,7 +369,7 @@ func TestAPIResponsesMatchOpenAPI(t *testing.T) {
 func (e *env) apiClient(key string) *client {
 	e.t.Helper()
 	c := e.session(key)
-	res := c.json("POST", "/api/v1/tokens", `{"name":"test"}`)
+	res := c.json("POST", "/api/v1/tokens", `{"name":"test","days":30}`)
 	if res.StatusCode != http.StatusCreated {
 		e.t.Fatalf("token for %s: %d %s", key, res.StatusCode, res.Body)
 	}
