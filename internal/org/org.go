@@ -81,15 +81,16 @@ type User struct {
 	Languages          []string
 	PasswordHash       string // empty until the person sets a password with a setup code
 	MustChangePassword bool
-	// CaseAccessPending: the role reads case content but awaits a second
-	// person's approval; until then the user has no case access at all.
-	CaseAccessPending bool
 	DisabledAt         time.Time
 	FailedLogins       int
 	LockedUntil        time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 	Version            int
+
+	// CaseAccessPending: the role reads case content but awaits a second
+	// person's approval; until then the user has no case access at all.
+	CaseAccessPending bool
 }
 
 // Active reports whether u may sign in (ignoring lockouts).

@@ -683,3 +683,93 @@ func TestSessionsListedAndEnded(t *testing.T) {
 		}
 	})
 }
+
+// captureMailer keeps the setup mails instead of sending them (the SMTP
+// side is tested in package mail), or fails when told to.
+type captureMailer struct {
+	to, links []string
+	fail      bool
+}
+
+func (m *captureMailer) SendSetup(ctx context.Context, to, link string, now time.Time) error {
+	if m.fail {
+		return fmt.Errorf("smtp: 451 try later")
+	}
+	m.to, m.links = append(m.to, to), append(m.links, link)
+	return nil
+}
+
+// TestSetupCodeByMail: with e-mail on, a person with an address gets the
+// setup link by mail and the administrator never sees the code; without
+// an address, the code is shown once; a mail that fails shows no code.
+func TestSetupCodeByMail(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		m := &captureMailer{}
+		e.srv.cfg.Mailer, e.srv.cfg.BaseURL = m, "https://safecase.example.org/"
+		admin := e.session("agency_admin")
+		res := admin.post("/admin/users", url.Values{"username": {"rima"}, "display_name": {"Rima"}, "role": {"im_officer"},
+			"email": {"rima@example.org"}})
+		if res.StatusCode != 200 || setupCodeRE.MatchString(res.Body) || !strings.Contains(res.Body, "sent to rima@example.org") {
+			t.Fatalf("add with an address: %d\n%.2000s", res.StatusCode, res.Body)
+		}
+		if len(m.links) != 1 || m.to[0] != "rima@example.org" || !strings.HasPrefix(m.links[0], "https://safecase.example.org/setup?code=") {
+			t.Fatalf("mails: %v %v", m.to, m.links)
+		}
+		// The link opens the setup page with the code filled in.
+		link, _ := url.Parse(m.links[0])
+		code := link.Query().Get("code")
+		if page := e.anon().get("/setup?" + link.RawQuery); !strings.Contains(page.Body, strings.ReplaceAll(code, "-", "")) {
+			t.Errorf("the setup page does not hold the code of the link")
+		}
+		if res := e.setup(code, strongPassword); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("setup with the mailed code: %d", res.StatusCode)
+		}
+		var audit struct {
+			Events []struct{ Detail string } `json:"events"`
+		}
+		e.apiClient("dp_officer").json("GET", "/api/v1/audit?action=user.create", "").decode(t, &audit)
+		if len(audit.Events) != 1 || !strings.Contains(audit.Events[0].Detail, `"setup":{"old":"","new":"mail"}`) || strings.Contains(audit.Events[0].Detail, code) {
+			t.Errorf("audit of the creation: %+v", audit.Events)
+		}
+		// No address: the code is shown once.
+		res = admin.post("/admin/users", url.Values{"username": {"omar"}, "display_name": {"Omar"}, "role": {"im_officer"}})
+		setupCode(t, res)
+		// The mail fails: no code is shown, the administrator is told.
+		m.fail = true
+		res = admin.post("/admin/users/"+e.userNamed("rima").ID+"/reset", nil)
+		if setupCodeRE.MatchString(res.Body) || !strings.Contains(res.Body, "could not be sent") {
+			t.Errorf("a failed mail: %d\n%.2000s", res.StatusCode, res.Body)
+		}
+		var out struct {
+			Setup map[string]any `json:"setup"`
+		}
+		e.apiClient("agency_admin").json("POST", "/api/v1/users/"+e.userNamed("rima").ID+"/reset", "").decode(t, &out)
+		if out.Setup["mail_failed"] != true || out.Setup["code"] != nil {
+			t.Errorf("API reset with a failed mail: %v", out.Setup)
+		}
+	})
+}
+
+// TestSetupThrottled: wrong setup codes from one address lock it out for a
+// while, even for a right code.
+func TestSetupThrottled(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		res := e.session("agency_admin").post("/admin/users", url.Values{"username": {"zed"}, "display_name": {"Zed"}, "role": {"im_officer"}})
+		code := setupCode(t, res)
+		for i := 0; i < e.srv.cfg.Policy.AddressFailures; i++ {
+			if res := e.setup("ABCD-EFGH-JKMN-PQRS-TVWX-YZ2"+string("3456789ABCDEFGHJKMNPQRSTVWXYZ"[i%29]), strongPassword); res.StatusCode != 422 {
+				t.Fatalf("wrong code %d: %d", i, res.StatusCode)
+			}
+		}
+		if res := e.setup(code, strongPassword); res.StatusCode != 429 || !strings.Contains(res.Body, "Too many wrong setup codes") {
+			t.Errorf("the right code from a locked address: %d", res.StatusCode)
+		}
+		if !e.userNamed("zed").SetupPending() {
+			t.Error("a locked address set a password")
+		}
+		e.clock.add(16 * time.Minute)
+		if res := e.setup(code, strongPassword); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("after the lock: %d", res.StatusCode)
+		}
+	})
+}
