@@ -266,6 +266,21 @@ func Decide(a Actor, act Action, r Resource) Decision {
 	return deny("unknown record")
 }
 
+// CaseWork decides whether a may do case work at all, before any record is
+// named: the forms, inboxes and lists of case management staff and service
+// providers. A role that awaits approval does none.
+func CaseWork(a Actor) Decision {
+	switch {
+	case a.UserID == "" || !a.Role.Valid():
+		return deny("not signed in")
+	case !a.Role.ReadsCases():
+		return deny(string(a.Role) + " does no case work")
+	case a.Pending:
+		return deny("the role awaits a second person's approval: no case access until then")
+	}
+	return allow(string(a.Role) + " does case work")
+}
+
 // openToPending reports whether an actor whose role awaits approval may
 // still ask for act on kind: what any signed-in person may do, whatever
 // their role. Everything else waits for the approval.

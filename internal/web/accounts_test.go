@@ -773,3 +773,75 @@ func TestSetupThrottled(t *testing.T) {
 		}
 	})
 }
+
+// openWhilePending are the GET routes a user whose case access awaits
+// approval still reads: their own account, notifications, the directory,
+// the profile, the identification form and what names no case.
+var openWhilePending = map[string]bool{
+	"GET /{$}": true, "GET /account": true, "GET /identify": true, "GET /notifications": true,
+	"GET /directory": true, "GET /directory/{id}": true, "GET /directory/{sid}": true, "GET /api/v1/directory/{sid}": true, "GET /directory/grid": true, "GET /directory/export.csv": true,
+	"GET /api/v1/me": true, "GET /api/v1/profile": true, "GET /api/v1/agencies": true, "GET /api/v1/tokens": true,
+	"GET /api/v1/sessions": true, "GET /api/v1/notifications": true, "GET /api/v1/directory": true,
+	"GET /api/v1/directory/{id}": true, "GET /api/v1/directory/export.csv": true,
+}
+
+// TestPendingReadsNothing sends every GET route of the server, with the
+// path values the route x role matrix uses, as a caseworker, a supervisor,
+// a manager and a service provider whose case access awaits approval:
+// none reads anything but what openWhilePending names.
+func TestPendingReadsNothing(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		m := newMatrix(t, e)
+		exps := routeExpectations()
+		ctx := context.Background()
+		for _, role := range []string{"caseworker", "supervisor", "manager", "service_provider"} {
+			// Path values made while the role is approved (fixtures are made by the approved roles).
+			vals := map[string]map[string]string{}
+			for _, rt := range e.srv.routeTable() {
+				key := rt.method + " " + rt.path
+				if rt.method != "GET" || rt.auth == public {
+					continue
+				}
+				vals[key] = m.values(role)
+				if x := exps[key]; x.fresh != nil {
+					vals[key] = x.fresh(m, role)
+				}
+			}
+			if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+				u, err := tx.User(ctx, e.users[role].ID)
+				if err != nil {
+					return err
+				}
+				u.CaseAccessPending = true
+				return tx.UpdateUser(ctx, u)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			c := e.session(role)
+			for _, rt := range e.srv.routeTable() {
+				key := rt.method + " " + rt.path
+				if rt.method != "GET" || rt.auth == public {
+					continue
+				}
+				path := strings.TrimSuffix(rt.path, "{$}")
+				for k, v := range vals[key] {
+					path = strings.ReplaceAll(path, "{"+k+"}", v)
+				}
+				path = regexpBraces.ReplaceAllString(path, "none")
+				var res *response
+				if strings.HasPrefix(rt.path, "/api/") {
+					res = c.json("GET", path, "")
+				} else {
+					res = c.get(path)
+				}
+				okay := res.StatusCode == 200 || (res.StatusCode == http.StatusSeeOther && res.location() == "/account")
+				if okay && !openWhilePending[key] {
+					t.Errorf("%s awaiting approval: %s answered %d", role, key, res.StatusCode)
+				}
+				if strings.Contains(res.Body, "Matrix") {
+					t.Errorf("%s awaiting approval: %s shows the child's name", role, key)
+				}
+			}
+		}
+	})
+}
