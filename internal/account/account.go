@@ -175,6 +175,20 @@ func NormalizeCode(code string) string {
 	return sb.String()
 }
 
+// FormatCode returns code as typed grouped by four (ABCD-EFGH-…), for
+// showing it again; "" when it cannot be a code.
+func FormatCode(code string) string {
+	n := NormalizeCode(code)
+	var sb strings.Builder
+	for i := 0; i < len(n); i += 4 {
+		if i > 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteString(n[i : i+4])
+	}
+	return sb.String()
+}
+
 // HashCode returns the stored form of a code as typed.
 func HashCode(code string) string {
 	n := NormalizeCode(code)

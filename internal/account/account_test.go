@@ -547,3 +547,12 @@ func FuzzNormalizeCode(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatCode(t *testing.T) {
+	if got := account.FormatCode(" abcdefghjkmnpqrstvwxyz23"); got != "ABCD-EFGH-JKMN-PQRS-TVWX-YZ23" {
+		t.Errorf("FormatCode = %q", got)
+	}
+	if got := account.FormatCode("nope"); got != "" {
+		t.Errorf("FormatCode(nope) = %q", got)
+	}
+}

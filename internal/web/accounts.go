@@ -74,7 +74,7 @@ type setupPage struct {
 // getSetup shows the form where a person sets their password with the
 // setup code they were given (filled in from the link's code, if any).
 func (s *Server) getSetup(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p := &setupPage{Page: s.page(rq, "setup.title", ""), Code: account.NormalizeCode(r.URL.Query().Get("code"))}
+	p := &setupPage{Page: s.page(rq, "setup.title", ""), Code: account.FormatCode(r.URL.Query().Get("code"))}
 	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, http.StatusOK, "setup", p)
 }
@@ -98,7 +98,7 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request, rq *request) 
 	if k != errs.Invalid && k != errs.TooManyRequests {
 		return err
 	}
-	p := &setupPage{Page: s.page(rq, "setup.title", ""), Code: account.NormalizeCode(code)}
+	p := &setupPage{Page: s.page(rq, "setup.title", ""), Code: account.FormatCode(code)}
 	if fe, ok := fieldErrors(err); ok {
 		p.Errors = fe
 		if fe.Has("setup_code") {
