@@ -96,9 +96,6 @@ func runUser(ctx context.Context, a *app, c *command, args []string) error {
 	return usagef("unknown subcommand %q: use add, reset, set-password, unlock, approve, disable, enable or list", args[0])
 }
 
-// timeZero clears a time field.
-var timeZero time.Time
-
 // cliEvent is an audit event of an administrative change made at the command line.
 func cliEvent(action, recordType, id, agency string, detail map[string]any) audit.Event {
 	d := ""

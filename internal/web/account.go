@@ -16,8 +16,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-var time0 time.Time
-
 // sessionRow is one of the user's sessions as the account page lists it.
 type sessionRow struct {
 	store.Session

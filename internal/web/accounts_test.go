@@ -845,3 +845,19 @@ func TestPendingReadsNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestAgencyAdminSeesNoSystemAdminForm: the edit page of a system
+// administrator is not offered to an agency administrator.
+func TestAgencyAdminSeesNoSystemAdminForm(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		if res := e.session("agency_admin").get("/admin/users/" + e.users["system_admin"].ID); res.StatusCode != 404 {
+			t.Errorf("agency admin opens the system administrator's form: %d", res.StatusCode)
+		}
+		if res := e.session("agency_admin").post("/admin/users/"+e.users["system_admin"].ID+"/reset", nil); res.StatusCode != 403 {
+			t.Errorf("agency admin resets the system administrator: %d", res.StatusCode)
+		}
+		if res := e.session("system_admin").get("/admin/users/" + e.users["agency_admin"].ID); res.StatusCode != 200 {
+			t.Errorf("the system administrator opens an agency administrator's form: %d", res.StatusCode)
+		}
+	})
+}

@@ -224,7 +224,8 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rq *request) er
 	}); err != nil {
 		return err
 	}
-	if err := s.mayAdmin(rq, access.Edit, access.KindUser, u.AgencyID); err != nil {
+	res := access.Resource{Kind: access.KindUser, AgencyID: u.AgencyID, UserRole: u.Role}
+	if d := access.Decide(rq.Actor, access.Edit, res); !d.Allow {
 		return errs.E(errs.NotFound, "user %s", u.ID)
 	}
 	p, err := s.loadUsersPage(ctx, rq, u.AgencyID)
