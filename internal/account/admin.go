@@ -50,9 +50,8 @@ func Create(ctx context.Context, tx Tx, p *profile.Profile, o Operator, in org.N
 		in.AgencyID = o.Actor.AgencyID
 	}
 	if !o.Shell {
-		if err := access.Check(o.Actor, access.Create, access.Resource{Kind: access.KindUser, AgencyID: in.AgencyID},
-			"user", "", "", in.AgencyID); err != nil {
-			return nil, errs.E(errs.Forbidden, "add a user: %v", err)
+		if d := access.Decide(o.Actor, access.Create, access.Resource{Kind: access.KindUser, AgencyID: in.AgencyID}); !d.Allow {
+			return nil, errs.E(errs.Forbidden, "add a user: %s", d.Reason)
 		}
 		if in.Role.Valid() && !access.MayGrantRole(o.Actor, in.Role) {
 			return nil, errs.Field("role", "err.role_not_allowed")
