@@ -18,6 +18,12 @@ type Actor struct {
 	TeamID   string
 	Role     org.Role
 	Now      time.Time // when the actor asks: time-limited grants hold until then
+	// Pending: the actor's role reads case content but awaits a second
+	// person's approval. Until then Decide allows only what any signed-in
+	// person may do (their own account, the directory, the profile,
+	// identifying a child): no case, list, task, referral, transfer,
+	// conference or screening.
+	Pending bool
 }
 
 // Action is what the actor wants to do.
@@ -59,6 +65,7 @@ const (
 	KindReferral       Kind = "referral"  // a referral, seen from the sending or the receiving side
 	KindTransfer       Kind = "transfer"  // a transfer awaiting the receiving side
 	KindConference     Kind = "conference"
+	KindAccount        Kind = "account" // staff account administration: its events and the approval of case access
 )
 
 // Section is a part of the case file with its own permissions.
@@ -184,6 +191,14 @@ type Resource struct {
 	TeamID   string  // the record's team, where it has one
 	OwnerID  string  // KindOwn, KindUser: the user concerned
 	Party    Party   // KindReferral, KindTransfer, KindConference
+
+	// KindUser: the role of the user concerned, when one is.
+	UserRole org.Role
+	// KindAccount: who made the change that awaits approval (empty for the
+	// shell operator), and the role that approves (the profile's
+	// role_approval_by: manager or dp_officer).
+	ChangedBy string
+	Approver  org.Role
 }
 
 // Decision is Decide's answer. Reason says why, for the audit trail.
@@ -199,6 +214,9 @@ func deny(reason string) Decision  { return Decision{Reason: reason} }
 func Decide(a Actor, act Action, r Resource) Decision {
 	if a.UserID == "" || !a.Role.Valid() {
 		return deny("not signed in")
+	}
+	if a.Pending && !openToPending(act, r.Kind) {
+		return deny("the role awaits a second person's approval: no case access until then")
 	}
 	switch r.Kind {
 	case KindCase:
@@ -242,8 +260,70 @@ func Decide(a Actor, act Action, r Resource) Decision {
 			return allow("own account")
 		}
 		return deny("another user's account")
+	case KindAccount:
+		return decideAccount(a, act, r)
 	}
 	return deny("unknown record")
+}
+
+// CaseWork decides whether a may do case work at all, before any record is
+// named: the forms, inboxes and lists of case management staff and service
+// providers. A role that awaits approval does none.
+func CaseWork(a Actor) Decision {
+	switch {
+	case a.UserID == "" || !a.Role.Valid():
+		return deny("not signed in")
+	case !a.Role.ReadsCases():
+		return deny(string(a.Role) + " does no case work")
+	case a.Pending:
+		return deny("the role awaits a second person's approval: no case access until then")
+	}
+	return allow(string(a.Role) + " does case work")
+}
+
+// openToPending reports whether an actor whose role awaits approval may
+// still ask for act on kind: what any signed-in person may do, whatever
+// their role. Everything else waits for the approval.
+func openToPending(act Action, k Kind) bool {
+	switch k {
+	case KindOwn, KindProfile, KindDirectory:
+		return true
+	case KindAgency:
+		return act == View
+	case KindIdentification:
+		return act == Create // anyone may identify a child; screening is case work
+	}
+	return false
+}
+
+// decideAccount decides on staff account administration: the data
+// protection officer and the managers of an agency read its account events
+// (a system administrator's changes there included); the role the profile
+// names approves or refuses case access, never for their own account nor
+// for a change they made themselves.
+func decideAccount(a Actor, act Action, r Resource) Decision {
+	if r.AgencyID == "" || r.AgencyID != a.AgencyID {
+		return deny("account events of another agency")
+	}
+	switch act {
+	case View:
+		if a.Role == org.DPOfficer || a.Role == org.Manager {
+			return allow("data protection officer or manager of the agency")
+		}
+		return deny("account events are for the data protection officer and the managers")
+	case Approve:
+		if a.Role != r.Approver || (a.Role != org.Manager && a.Role != org.DPOfficer) {
+			return deny("case access is approved by the agency's " + string(r.Approver))
+		}
+		if r.OwnerID == a.UserID {
+			return deny("nobody approves their own case access")
+		}
+		if r.ChangedBy != "" && r.ChangedBy == a.UserID {
+			return deny("the person who made the change does not approve it")
+		}
+		return allow(string(a.Role) + " of the agency approves case access")
+	}
+	return deny("action not allowed on account administration")
 }
 
 // InScope reports whether c is in a's own caseload, team or agency (without
@@ -452,6 +532,9 @@ func decideIdentification(a Actor, act Action, r Resource) Decision {
 }
 
 func decideAdmin(a Actor, act Action, r Resource) Decision {
+	if r.UserRole == org.SystemAdmin && a.Role != org.SystemAdmin && act != View {
+		return deny("only a system administrator administers a system administrator")
+	}
 	switch a.Role {
 	case org.SystemAdmin:
 		if act == View || act == Manage || act == Create || act == Edit {

@@ -254,11 +254,13 @@ func TestUserAdd(t *testing.T) {
 				"", []string{"--team:"}},
 			{"bad agency code", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "H", "--agency-name", "Head office", "--password", "long-enough-1"},
 				"", []string{"--agency: must be 2 to 8 capital letters"}},
-			{"short password from stdin", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office"},
-				"short\n", []string{"password: is too short: use at least 12 characters"}},
-			{"common password", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office", "--password", "password1234"},
+			{"short password from stdin", []string{"--username", "ann", "--name", "Ann", "--role", "system_admin", "--agency", "HQ", "--agency-name", "Head office"},
+				"short\n", []string{"password: is too short"}},
+			{"a password for anyone but the first system administrator", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office", "--password", "tangerine-ocelot-47-umbrella"},
+				"", []string{"password: is only typed for the first system administrator"}},
+			{"common password", []string{"--username", "ann", "--name", "Ann", "--role", "system_admin", "--agency", "HQ", "--agency-name", "Head office", "--password", "password1234"},
 				"", []string{"password: is, or is built from, one of the most common passwords"}},
-			{"password of her own name", []string{"--username", "ann.smith", "--name", "Ann Smith", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office", "--password", "annsmith2024!"},
+			{"password of her own name", []string{"--username", "ann.smith", "--name", "Ann Smith", "--role", "system_admin", "--agency", "HQ", "--agency-name", "Head office", "--password", "annsmith2024!"},
 				"", []string{"password: contains the username, the person's name or the word SafeCase"}},
 			{"bad email", []string{"--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "HQ", "--agency-name", "Head office", "--email", "nope", "--password", "long-enough-1"},
 				"", []string{"--email:"}},
@@ -282,7 +284,7 @@ func TestUserAdd(t *testing.T) {
 		}
 
 		// The first system administrator, creating the agency, password on stdin.
-		r := run(t, env, "first-admin-password\n", "user", "add", "--username", "Admin", "--name", "Site Admin",
+		r := run(t, env, "tangerine-ocelot-47-umbrella\n", "user", "add", "--username", "Admin", "--name", "Site Admin",
 			"--role", "system_admin", "--agency", "hq", "--agency-name", "Head office")
 		if r.code != 0 || !strings.Contains(r.stdout, "created agency HQ") || !strings.Contains(r.stdout, "added user admin (system_admin)") {
 			t.Fatalf("first admin: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
@@ -290,13 +292,15 @@ func TestUserAdd(t *testing.T) {
 		if u, a, e := counts(t, dbURL); u != 1 || a != 1 || e != 2 {
 			t.Errorf("after the first admin: %d users, %d agencies, %d audit events; want 1, 1, 2", u, a, e)
 		}
-		// A caseworker in a team that must be created explicitly.
-		args := []string{"user", "add", "--username", "worker1", "--name", "Case Worker", "--role", "caseworker", "--agency", "HQ", "--team", "North", "--password", "mango kettle violin"}
+		// A caseworker in a team that must be created explicitly: no
+		// password is asked for; a setup code is printed.
+		args := []string{"user", "add", "--username", "worker1", "--name", "Case Worker", "--role", "caseworker", "--agency", "HQ", "--team", "North"}
 		if r := run(t, env, "", args...); r.code != 1 || !strings.Contains(r.stderr, `--team: no team called "North"`) {
 			t.Errorf("missing team: exit %d, stderr %q", r.code, r.stderr)
 		}
-		if r := run(t, env, "", append(args, "--create-team")...); r.code != 0 {
-			t.Fatalf("caseworker: exit %d, stderr %q", r.code, r.stderr)
+		if r := run(t, env, "", append(args, "--create-team")...); r.code != 0 || !setupCodeRE.MatchString(r.stdout) ||
+			!strings.Contains(r.stdout, "takes effect once approved") {
+			t.Fatalf("caseworker: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 		}
 		if r := run(t, env, "", args...); r.code != 1 || !strings.Contains(r.stderr, "--username: is already taken") {
 			t.Errorf("same username again: exit %d, stderr %q", r.code, r.stderr)
@@ -315,7 +319,7 @@ func TestUserChanges(t *testing.T) {
 	eachURL(t, func(t *testing.T, dbURL string) {
 		env := map[string]string{"SAFECASE_DB": dbURL}
 		if r := run(t, env, "", "user", "add", "--username", "ann", "--name", "Ann", "--role", "manager", "--agency", "HQ",
-			"--agency-name", "Head office", "--password", "first-password"); r.code != 0 {
+			"--agency-name", "Head office"); r.code != 0 {
 			t.Fatalf("add: %q", r.stderr)
 		}
 		user := func() *userState {
@@ -332,7 +336,8 @@ func TestUserChanges(t *testing.T) {
 					return err
 				}
 				s.disabled, s.mustChange = !u.Active(), u.MustChangePassword
-				s.password, _ = auth.CheckPassword(u.PasswordHash, "second-password")
+				s.password, _ = auth.CheckPassword(u.PasswordHash, "second-long-passphrase-9")
+				s.pending = u.CaseAccessPending
 				return nil
 			})
 			if err != nil {
@@ -356,10 +361,12 @@ func TestUserChanges(t *testing.T) {
 			!strings.Contains(r.stderr, "password: is, or is built from, one of the most common passwords") {
 			t.Errorf("common password: exit %d, stderr %q", r.code, r.stderr)
 		}
-		if r := run(t, env, "second-password\n", "user", "set-password", "--username", "ann", "--must-change-password"); r.code != 0 {
+		if r := run(t, env, "second-long-passphrase-9\n", "user", "set-password", "--username", "ann"); r.code != 0 {
 			t.Errorf("set-password: exit %d, stderr %q", r.code, r.stderr)
 		}
-		if s := user(); !s.password || !s.mustChange {
+		// The operator knows the password: the person must change it, and
+		// their case access waits for approval.
+		if s := user(); !s.password || !s.mustChange || !s.pending {
 			t.Errorf("after set-password: %+v", s)
 		}
 		if r := run(t, env, "", "user", "disable", "--username", "nobody"); r.code != 1 || !strings.Contains(r.stderr, `--username: no user is called "nobody"`) {
@@ -372,7 +379,7 @@ func TestUserChanges(t *testing.T) {
 	})
 }
 
-type userState struct{ disabled, mustChange, password bool }
+type userState struct{ disabled, mustChange, password, pending bool }
 
 // TestDemoAndAuditVerify: demo seeds once; audit verify says the chain is
 // intact, and fails once a stored event is edited.
@@ -414,7 +421,7 @@ func TestDemoAndAuditVerify(t *testing.T) {
 			// Demo refuses a database with real users.
 			other := map[string]string{"SAFECASE_DB": testdb.URL(t, eng)}
 			if r := run(t, other, "", "user", "add", "--username", "real", "--name", "Real", "--role", "manager",
-				"--agency", "HQ", "--agency-name", "Head office", "--password", "mango kettle violin"); r.code != 0 {
+				"--agency", "HQ", "--agency-name", "Head office"); r.code != 0 {
 				t.Fatal(r.stderr)
 			}
 			if r := run(t, other, "", "demo", "--no-serve"); r.code != 1 || !strings.Contains(r.stderr, "already holds users") {

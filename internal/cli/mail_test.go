@@ -205,7 +205,7 @@ func TestServeMailsNotifications(t *testing.T) {
 	env := map[string]string{"SAFECASE_DB": dbURL, "SAFECASE_SMTP_ADDR": smtpd.addr, "SAFECASE_SMTP_FROM": "SafeCase <noreply@example.org>",
 		"SAFECASE_BASE_URL": "https://safecase.example.org", "SAFECASE_SMTP_USER": "safecase", "SAFECASE_SMTP_PASSWORD": "pa55word-secret"}
 	if r := run(t, env, "", "user", "add", "--username", "mgr", "--name", "Manager", "--role", "manager", "--agency", "HQ",
-		"--agency-name", "Head office", "--email", "mgr@example.org", "--password", "long-enough-1"); r.code != 0 {
+		"--agency-name", "Head office", "--email", "mgr@example.org"); r.code != 0 {
 		t.Fatalf("user add: %d %s", r.code, r.stderr)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,17 +11,19 @@ import (
 // fieldNames says, for a field of the domain's validation, which flag or
 // input the user gives it with.
 var fieldNames = map[string]string{
-	"username":     "--username",
-	"display_name": "--name",
-	"role":         "--role",
-	"agency_id":    "--agency",
-	"agency_code":  "--agency",
-	"agency_name":  "--agency-name",
-	"team_id":      "--team",
-	"team_name":    "--team",
-	"email":        "--email",
-	"gender":       "--gender",
-	"password":     "password",
+	"username":         "--username",
+	"display_name":     "--name",
+	"role":             "--role",
+	"agency_id":        "--agency",
+	"agency_code":      "--agency",
+	"agency_name":      "--agency-name",
+	"team_id":          "--team",
+	"team_name":        "--team",
+	"email":            "--email",
+	"gender":           "--gender",
+	"password":         "password",
+	"new_password":     "password",
+	"confirm_password": "password",
 }
 
 // fieldMessages are the messages of the err.* keys the user commands can
@@ -49,6 +51,10 @@ var fieldMessages = map[string]string{
 	"cli.team_missing":      "no team called %q in agency %s (teams: %s); to create it, add --create-team",
 	"cli.user_missing":      "no user is called %q",
 	"cli.password_mismatch": "the two passwords typed differ",
+	"err.password_not_yours": "is only typed for the first system administrator of a new deployment: " +
+		"anyone else sets their own with the setup code this command prints",
+	"err.nothing_to_approve": "waits for no approval",
+	"err.approver_exists":    "has someone in the agency who may approve it (its %s): they approve it in SafeCase",
 }
 
 // choices lists the allowed values of a field, for err.choose.

@@ -112,7 +112,7 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 	log := a.newLogger(cfg)
 	policy := auth.DefaultPolicy
 	policy.IdleTimeout = cfg.IdleTimeout
-	srv, err := web.New(db, prof, web.Config{
+	wcfg := web.Config{
 		Policy:         policy,
 		PasswordParams: auth.DefaultParams,
 		SecureCookies:  cfg.SecureCookies,
@@ -120,7 +120,18 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 		Logger:         log,
 		Now:            time.Now,
 		Version:        Version,
-	})
+		BaseURL:        cfg.BaseURL,
+	}
+	if cfg.SMTPAddr != "" {
+		// Setup links go by mail to people who have an address.
+		sender, err := mail.NewSender(mail.Config{Addr: cfg.SMTPAddr, Username: cfg.SMTPUser, Password: string(cfg.SMTPPassword),
+			From: cfg.SMTPFrom, BaseURL: cfg.BaseURL, RequireTLS: cfg.SMTPRequireTLS})
+		if err != nil {
+			return fmt.Errorf("e-mail: %w", err)
+		}
+		wcfg.Mailer = sender
+	}
+	srv, err := web.New(db, prof, wcfg)
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}

@@ -3,47 +3,69 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 )
 
 var userCmd = &command{
-	name: "user", args: "<add|set-password|disable|enable|list> [flags]",
-	summary: "add, change, disable, enable and list users",
+	name: "user", args: "<add|reset|set-password|unlock|approve|disable|enable|list> [flags]",
+	summary: "add, reset, change, disable, enable and list users",
 	detail: `Subcommands:
-  add            add a user (the first system administrator of a new deployment too)
-  set-password   set a user's password, unlock them and end their sessions
+  add            add a user: the first system administrator of a new deployment
+                 with a password typed here; anyone else gets a setup code
+  reset          clear a user's password and print a new setup code
+  set-password   set a user's password, which they must change at next sign-in
+  unlock         let a user locked out by failed sign-ins sign in again
+  approve        approve case access when nobody in the agency can yet
   disable        stop a user signing in and end their sessions
-  enable         let a disabled or locked-out user sign in again
+  enable         let a disabled user sign in again
   list           list users
 
 Run 'safecase user <subcommand> --help' for its flags. Passwords are read
-from the terminal without echo, or from the first line of standard input.`,
+from the terminal without echo, or from the first line of standard input.
+
+Nobody but the person chooses their password: a setup code works once,
+within 24 hours, on the /setup page. A role that reads case content
+(caseworker, supervisor, manager, service provider) takes effect only once
+a second person approves it (the profile's role_approval_by).`,
 	run: runUser,
 }
 
 var userSubs = []*command{
 	{name: "user add", summary: "add a user", run: runUserAdd, detail: `Adds a user to an agency (by its code) and, for caseworkers and supervisors,
 a team. With --agency-name the agency is created when it does not exist yet,
-which is how the first system administrator of a new deployment is made:
+which is how the first system administrator of a new deployment is made,
+with a password typed here:
 
   safecase user add --username admin --name "Site Admin" --role system_admin \
       --agency HQ --agency-name "Head office"
 
+Anyone else gets a setup code, printed here once, with which they set their
+own password on the /setup page within 24 hours.
+
 Roles: ` + roleList() + `.`},
+	{name: "user reset", summary: "print a new setup code for a user", run: runUserReset,
+		detail: "Clears the password, ends every session, revokes every API token and prints a\nsetup code. Case access waits for approval again."},
 	{name: "user set-password", summary: "set a user's password", run: runUserSetPassword,
-		detail: "Sets the password, clears the delays after failed sign-ins and ends the user's sessions."},
+		detail: "Sets the password, which the user must change at next sign-in, clears any\nlockout, ends the user's sessions and revokes their API tokens. Case access\nwaits for approval again: you know the password."},
+	{name: "user unlock", summary: "let a locked-out user sign in again", run: runUserUnlock,
+		detail: "Clears the lockout after failed sign-ins. Case access waits for approval again."},
+	{name: "user approve", summary: "approve case access when nobody in the agency can", run: runUserApprove,
+		detail: "Approves the case access a user waits for, only when their agency has nobody\nwho may approve it (an agency's first manager)."},
 	{name: "user disable", summary: "stop a user signing in", run: runUserDisable,
-		detail: "Disables the account and ends its sessions. Nothing the user recorded is removed."},
+		detail: "Disables the account, ends its sessions and revokes its API tokens. Nothing\nthe user recorded is removed."},
 	{name: "user enable", summary: "let a user sign in again", run: runUserEnable,
 		detail: "Re-enables a disabled account and clears the delays after failed sign-ins."},
 	{name: "user list", summary: "list users", run: runUserList},
@@ -59,7 +81,7 @@ func roleList() string {
 
 func runUser(ctx context.Context, a *app, c *command, args []string) error {
 	if len(args) == 0 {
-		return usagef("name a subcommand: add, set-password, disable, enable or list")
+		return usagef("name a subcommand: add, reset, set-password, unlock, approve, disable, enable or list")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help":
@@ -71,11 +93,8 @@ func runUser(ctx context.Context, a *app, c *command, args []string) error {
 			return inSub(sub.name, sub.run(ctx, a, sub, args[1:]))
 		}
 	}
-	return usagef("unknown subcommand %q: use add, set-password, disable, enable or list", args[0])
+	return usagef("unknown subcommand %q: use add, reset, set-password, unlock, approve, disable, enable or list", args[0])
 }
-
-// timeZero clears a time field.
-var timeZero time.Time
 
 // cliEvent is an audit event of an administrative change made at the command line.
 func cliEvent(action, recordType, id, agency string, detail map[string]any) audit.Event {
@@ -104,7 +123,7 @@ type addInput struct {
 
 // planAdd checks in for user add against the database: every problem is
 // returned at once, as field errors naming the flag.
-func planAdd(ctx context.Context, tx *store.Tx, in addInput, password string) (*addPlan, error) {
+func planAdd(ctx context.Context, tx *store.Tx, in addInput) (*addPlan, error) {
 	var f errs.Fields
 	p := &addPlan{}
 	code := strings.ToUpper(strings.TrimSpace(in.agency))
@@ -176,7 +195,7 @@ func planAdd(ctx context.Context, tx *store.Tx, in addInput, password string) (*
 		}
 	}
 	nu := org.NewUser{Username: in.username, DisplayName: in.name, Role: org.Role(in.role), Email: in.email,
-		Gender: in.gender, Password: password}
+		Gender: in.gender}
 	if p.agency != nil {
 		nu.AgencyID = p.agency.ID
 	} else if code != "" {
@@ -209,13 +228,53 @@ func planAdd(ctx context.Context, tx *store.Tx, in addInput, password string) (*
 	return p, nil
 }
 
-// placeholderPassword stands in for a password not yet typed, so that the
-// other fields are checked before anyone is asked for one.
-const placeholderPassword = "Unused placeholder: qT7#vR2m!pL9"
+// firstAdmin reports whether a user of role would be the deployment's
+// first system administrator: the only account given a typed password.
+func firstAdmin(ctx context.Context, db *store.DB, role string) (bool, error) {
+	if org.Role(role) != org.SystemAdmin {
+		return false, nil
+	}
+	n := 0
+	err := db.Read(ctx, func(tx *store.Tx) (err error) {
+		n, err = tx.CountRole(ctx, org.SystemAdmin)
+		return err
+	})
+	return n == 0, err
+}
+
+// userDB opens the database and loads the profile of a user command.
+func (a *app) userDB(ctx context.Context, fs *flag.FlagSet, cf *configFlags, migrate bool) (*store.DB, *profile.Profile, error) {
+	cfg, err := cf.resolve(fs, a.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	prof, err := profile.Load(cfg.Profile)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := a.openDB(ctx, cfg, migrate, store.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, prof, nil
+}
+
+// hashPassword hashes a password typed at the shell.
+func hashPassword(p string) (string, error) { return auth.HashPassword(p, auth.DefaultParams) }
+
+// printSetup prints a setup code to hand over.
+func (a *app) printSetup(u *org.User, iss *account.Issued) {
+	fmt.Fprintf(a.stdout, "setup code for %s: %s\n", u.Username, iss.Code)
+	fmt.Fprintf(a.stdout, "give it to them in person; they open /setup, type it and choose their password\n")
+	fmt.Fprintf(a.stdout, "it works once, until %s\n", iss.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+	if u.CaseAccessPending {
+		fmt.Fprintf(a.stdout, "their role (%s) reads case content: it takes effect once approved\n", u.Role)
+	}
+}
 
 func runUserAdd(ctx context.Context, a *app, c *command, args []string) error {
 	fs := flagSet(c)
-	cf := addConfigFlags(fs, optDB)
+	cf := addConfigFlags(fs, optDB|optProfile)
 	var in addInput
 	fs.StringVar(&in.username, "username", "", "sign-in name: 3-40 lower-case letters, digits, '.', '_' or '-'")
 	fs.StringVar(&in.name, "name", "", "the person's name, as others see it")
@@ -226,49 +285,48 @@ func runUserAdd(ctx context.Context, a *app, c *command, args []string) error {
 	fs.BoolVar(&in.createTeam, "create-team", false, "create the team --team if the agency has none of that name")
 	fs.StringVar(&in.email, "email", "", "email address (optional)")
 	fs.StringVar(&in.gender, "gender", "", "female, male or other (optional; used to honour a survivor's preference)")
-	password := fs.String("password", "", "the password (visible to other users of this machine: prefer the prompt or standard input)")
-	mustChange := fs.Bool("must-change-password", false, "make the user choose a new password at first sign-in")
+	password := fs.String("password", "", "the first system administrator's password (visible to other users of this machine: prefer the prompt or standard input)")
 	if err := a.parse(c, fs, args); err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(fs, a.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx, cfg, true, store.Options{})
+	db, prof, err := a.userDB(ctx, fs, cf, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
-	// Check everything but the password before asking for one.
-	pw := *password
-	check := pw
-	if check == "" {
-		check = placeholderPassword
-	}
+	// Check everything before asking for a password.
 	if err := db.Read(ctx, func(tx *store.Tx) error {
-		_, err := planAdd(ctx, tx, in, check)
+		_, err := planAdd(ctx, tx, in)
 		return err
 	}); err != nil {
 		return err
 	}
-	if pw == "" {
-		if pw, err = a.readPassword("Password for " + strings.ToLower(strings.TrimSpace(in.username))); err != nil {
-			return err
-		}
-	}
-	if key, args := org.PasswordProblem(pw, in.username, in.name, in.email); key != "" {
-		return errs.Field("password", key, args...)
-	}
-	hash, err := auth.HashPassword(pw, auth.DefaultParams)
+	first, err := firstAdmin(ctx, db, in.role)
 	if err != nil {
 		return err
 	}
+	var opt account.CreateOptions
+	switch {
+	case first:
+		pw := *password
+		if pw == "" {
+			if pw, err = a.readPassword("Password for " + strings.ToLower(strings.TrimSpace(in.username))); err != nil {
+				return err
+			}
+		}
+		p, err := account.NewPassword(pw, pw, &org.User{Username: strings.ToLower(strings.TrimSpace(in.username)), DisplayName: in.name, Email: in.email}, hashPassword)
+		if err != nil {
+			return err
+		}
+		opt.Password = &p
+	case *password != "":
+		return errs.Field("password", "err.password_not_yours")
+	}
 	var p *addPlan
-	var u *org.User
+	var created *account.Created
 	err = db.Tx(ctx, func(tx *store.Tx) error {
-		if p, err = planAdd(ctx, tx, in, pw); err != nil {
+		if p, err = planAdd(ctx, tx, in); err != nil {
 			return err
 		}
 		now := a.now()
@@ -290,16 +348,12 @@ func runUserAdd(ctx context.Context, a *app, c *command, args []string) error {
 				return err
 			}
 		}
-		u = &org.User{AgencyID: p.user.AgencyID, Username: p.user.Username, DisplayName: p.user.DisplayName,
-			Role: p.user.Role, Email: p.user.Email, Gender: p.user.Gender, Languages: []string{},
-			PasswordHash: hash, MustChangePassword: *mustChange, CreatedAt: now, UpdatedAt: now}
+		in := p.user
 		if p.team != nil {
-			u.TeamID = p.team.ID
+			in.TeamID = p.team.ID
 		}
-		if err := tx.InsertUser(ctx, u); err != nil {
-			return err
-		}
-		return tx.Record(ctx, cliEvent("user.create", "user", u.ID, u.AgencyID, map[string]any{"role": u.Role}))
+		created, err = account.Create(ctx, tx, prof, account.Shell, in, opt, now)
+		return err
 	})
 	if err != nil {
 		return err
@@ -310,11 +364,15 @@ func runUserAdd(ctx context.Context, a *app, c *command, args []string) error {
 	if p.newTeam {
 		fmt.Fprintf(a.stdout, "created team %q in agency %s\n", p.team.Name, p.agency.Code)
 	}
+	u := created.User
 	where := "agency " + p.agency.Code
 	if p.team != nil {
 		where += ", team " + p.team.Name
 	}
 	fmt.Fprintf(a.stdout, "added user %s (%s) to %s\n", u.Username, u.Role, where)
+	if created.Setup != nil {
+		a.printSetup(u, created.Setup)
+	}
 	return nil
 }
 
@@ -331,20 +389,54 @@ func userByName(ctx context.Context, tx *store.Tx, username string) (*org.User, 
 	return u, err
 }
 
-func runUserSetPassword(ctx context.Context, a *app, c *command, args []string) error {
+// userCommand parses a command about one user named by --username and
+// runs fn on it in one transaction.
+func userCommand(ctx context.Context, a *app, c *command, args []string,
+	fn func(tx *store.Tx, prof *profile.Profile, u *org.User, now time.Time) error) error {
 	fs := flagSet(c)
-	cf := addConfigFlags(fs, optDB)
-	username := fs.String("username", "", "whose password to set")
-	password := fs.String("password", "", "the password (visible to other users of this machine: prefer the prompt or standard input)")
-	mustChange := fs.Bool("must-change-password", false, "make the user choose a new password at next sign-in")
+	cf := addConfigFlags(fs, optDB|optProfile)
+	username := fs.String("username", "", "the user")
 	if err := a.parse(c, fs, args); err != nil {
 		return err
 	}
-	cfg, err := cf.resolve(fs, a.getenv)
+	db, prof, err := a.userDB(ctx, fs, cf, true)
 	if err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx, cfg, true, store.Options{})
+	defer db.Close()
+	return db.Tx(ctx, func(tx *store.Tx) error {
+		u, err := userByName(ctx, tx, *username)
+		if err != nil {
+			return err
+		}
+		return fn(tx, prof, u, a.now())
+	})
+}
+
+func runUserReset(ctx context.Context, a *app, c *command, args []string) error {
+	var u *org.User
+	var iss *account.Issued
+	err := userCommand(ctx, a, c, args, func(tx *store.Tx, prof *profile.Profile, x *org.User, now time.Time) (err error) {
+		iss, u, err = account.Reset(ctx, tx, prof, account.Shell, x.ID, account.ResetOptions{}, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "reset %s: their sessions have ended and their API tokens are revoked\n", u.Username)
+	a.printSetup(u, iss)
+	return nil
+}
+
+func runUserSetPassword(ctx context.Context, a *app, c *command, args []string) error {
+	fs := flagSet(c)
+	cf := addConfigFlags(fs, optDB|optProfile)
+	username := fs.String("username", "", "whose password to set")
+	password := fs.String("password", "", "the password (visible to other users of this machine: prefer the prompt or standard input)")
+	if err := a.parse(c, fs, args); err != nil {
+		return err
+	}
+	db, prof, err := a.userDB(ctx, fs, cf, true)
 	if err != nil {
 		return err
 	}
@@ -362,36 +454,50 @@ func runUserSetPassword(ctx context.Context, a *app, c *command, args []string) 
 			return err
 		}
 	}
-	if key, args := org.PasswordProblem(pw, target.Username, target.DisplayName, target.Email); key != "" {
-		return errs.Field("password", key, args...)
-	}
-	hash, err := auth.HashPassword(pw, auth.DefaultParams)
+	p, err := account.NewPassword(pw, pw, target, hashPassword)
 	if err != nil {
 		return err
 	}
 	var u *org.User
-	err = db.Tx(ctx, func(tx *store.Tx) error {
-		if u, err = userByName(ctx, tx, *username); err != nil {
-			return err
-		}
-		u.PasswordHash, u.MustChangePassword = hash, *mustChange
-		u.FailedLogins, u.LockedUntil = 0, timeZero
-		if err := tx.ClearSignInThrottles(ctx, u.Username); err != nil {
-			return err
-		}
-		u.UpdatedAt = a.now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
-			return err
-		}
-		return tx.Record(ctx, cliEvent("user.password", "user", u.ID, u.AgencyID, map[string]any{"must_change": *mustChange}))
+	if err := db.Tx(ctx, func(tx *store.Tx) (err error) {
+		u, err = account.SetPassword(ctx, tx, prof, *username, p, a.now())
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "set the password of %s, who must change it at next sign-in; their sessions have ended\n", u.Username)
+	if u.CaseAccessPending {
+		fmt.Fprintf(a.stdout, "their role (%s) reads case content: it takes effect once approved\n", u.Role)
+	}
+	return nil
+}
+
+func runUserUnlock(ctx context.Context, a *app, c *command, args []string) error {
+	var u *org.User
+	err := userCommand(ctx, a, c, args, func(tx *store.Tx, prof *profile.Profile, x *org.User, now time.Time) (err error) {
+		u, err = account.Unlock(ctx, tx, prof, account.Shell, x.ID, now)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "set the password of %s; their sessions have ended\n", u.Username)
+	fmt.Fprintf(a.stdout, "unlocked %s\n", u.Username)
+	if u.CaseAccessPending {
+		fmt.Fprintf(a.stdout, "their role (%s) reads case content: it takes effect once approved\n", u.Role)
+	}
+	return nil
+}
+
+func runUserApprove(ctx context.Context, a *app, c *command, args []string) error {
+	var u *org.User
+	err := userCommand(ctx, a, c, args, func(tx *store.Tx, prof *profile.Profile, x *org.User, now time.Time) (err error) {
+		u, err = account.ApproveAtShell(ctx, tx, prof, x.ID, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "approved the case access of %s (%s)\n", u.Username, u.Role)
 	return nil
 }
 
@@ -405,54 +511,15 @@ func runUserEnable(ctx context.Context, a *app, c *command, args []string) error
 
 // setDisabled disables or re-enables a user.
 func setDisabled(ctx context.Context, a *app, c *command, args []string, disable bool) error {
-	fs := flagSet(c)
-	cf := addConfigFlags(fs, optDB)
-	username := fs.String("username", "", "the user")
-	if err := a.parse(c, fs, args); err != nil {
-		return err
-	}
-	cfg, err := cf.resolve(fs, a.getenv)
-	if err != nil {
-		return err
-	}
-	db, err := a.openDB(ctx, cfg, true, store.Options{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	var u *org.User
 	changed := false
-	err = db.Tx(ctx, func(tx *store.Tx) error {
-		if u, err = userByName(ctx, tx, *username); err != nil {
-			return err
-		}
-		if !disable {
-			if err := tx.ClearSignInThrottles(ctx, u.Username); err != nil {
-				return err
-			}
-		}
-		now := a.now()
-		action := "user.enable"
-		switch {
-		case disable && u.Active():
-			u.DisabledAt = now
-			action = "user.disable"
-		case !disable && (!u.Active() || u.FailedLogins > 0 || !u.LockedUntil.IsZero()):
-			u.DisabledAt, u.FailedLogins, u.LockedUntil = timeZero, 0, timeZero
-		default:
+	err := userCommand(ctx, a, c, args, func(tx *store.Tx, prof *profile.Profile, x *org.User, now time.Time) (err error) {
+		u, changed = x, x.Active() == disable
+		if !changed {
 			return nil
 		}
-		changed = true
-		u.UpdatedAt = now
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		if disable {
-			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
-				return err
-			}
-		}
-		return tx.Record(ctx, cliEvent(action, "user", u.ID, u.AgencyID, nil))
+		u, err = account.Update(ctx, tx, prof, account.Shell, x.ID, account.Edit{Disabled: &disable, Version: x.Version}, now)
+		return err
 	})
 	if err != nil {
 		return err
@@ -538,8 +605,12 @@ func runUserList(ctx context.Context, a *app, c *command, args []string) error {
 				status = "disabled"
 			case now.Before(u.LockedUntil):
 				status = "locked"
+			case u.SetupPending():
+				status = "setup code not used"
 			case u.MustChangePassword:
 				status = "must change password"
+			case u.CaseAccessPending:
+				status = "case access awaits approval"
 			}
 			t := team[u.TeamID]
 			if t == "" {

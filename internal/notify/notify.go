@@ -44,6 +44,19 @@ const (
 	MandatoryReport   Kind = "mandatory_report"   // an incident calls for a mandatory-reporting decision
 	MandatoryDecided  Kind = "mandatory_decided"
 	CaseLinked        Kind = "case_linked" // a case of yours was linked to another for coordination
+
+	// Staff accounts: the subject is the user concerned, never a case.
+	AccountCreated  Kind = "account_created"  // an administrator added a user
+	AccountRole     Kind = "account_role"     // a user's role or team changed
+	AccountChanged  Kind = "account_changed"  // a user's name or e-mail address changed
+	AccountDisabled Kind = "account_disabled" // a user was disabled
+	AccountEnabled  Kind = "account_enabled"  // a user may sign in again
+	AccountReset    Kind = "account_reset"    // an administrator reset an account
+	AccountUnlocked Kind = "account_unlocked" // an administrator unlocked an account
+	AccountPassword Kind = "account_password" // the operator set a password at the shell
+	AccountApproval Kind = "account_approval" // case access waits for your approval
+	AccountApproved Kind = "account_approved" // case access was approved
+	AccountRefused  Kind = "account_refused"  // case access was refused
 )
 
 // Kinds lists every kind, for the message catalog test.
@@ -51,7 +64,9 @@ var Kinds = []Kind{Urgent, ConsentWithdrawn, PlanSubmitted, PlanApproved, PlanRe
 	ClosureApproved, ClosureReturned, PostClosure, MedicalReferral, Reopened, Unsafe, ClosedConcerns,
 	ReferralReceived, ReferralAccepted, ReferralDeclined, ReferralProvided, ReferralOverride, TransferRequested,
 	TransferApproved, TransferAccepted, TransferDeclined, TransferReceived, ConferenceInvited, ConferenceChanged,
-	BreakGlass, MandatoryReport, MandatoryDecided, CaseLinked}
+	BreakGlass, MandatoryReport, MandatoryDecided, CaseLinked,
+	AccountCreated, AccountRole, AccountChanged, AccountDisabled, AccountEnabled, AccountReset, AccountUnlocked,
+	AccountPassword, AccountApproval, AccountApproved, AccountRefused}
 
 // Notification is one notice to one user.
 type Notification struct {
@@ -76,6 +91,12 @@ type Tx interface {
 // Href is where the notification takes its reader: the referral, transfer
 // or conference it is about, or else the case.
 func (n *Notification) Href() string {
+	if strings.HasPrefix(string(n.Kind), "account_") {
+		if n.SubjectID == n.UserID {
+			return "/account" // about one's own account
+		}
+		return "/accounts"
+	}
 	if n.SubjectID != "" {
 		switch {
 		case strings.HasPrefix(string(n.Kind), "referral_"):

@@ -43,6 +43,13 @@ func (r Role) Valid() bool {
 // NeedsTeam reports whether users of role r must belong to a team.
 func (r Role) NeedsTeam() bool { return r == Caseworker || r == Supervisor }
 
+// ReadsCases reports whether role r reads case content: such a role, given
+// or kept through an administrator's act, takes effect only once a second
+// person approves it.
+func (r Role) ReadsCases() bool {
+	return r == Caseworker || r == Supervisor || r == Manager || r == ServiceProvider
+}
+
 // Agency is an organisation in the deployment.
 type Agency struct {
 	ID        string
@@ -72,7 +79,7 @@ type User struct {
 	Email              string
 	Gender             string
 	Languages          []string
-	PasswordHash       string
+	PasswordHash       string // empty until the person sets a password with a setup code
 	MustChangePassword bool
 	DisabledAt         time.Time
 	FailedLogins       int
@@ -80,17 +87,27 @@ type User struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 	Version            int
+
+	// CaseAccessPending: the role reads case content but awaits a second
+	// person's approval; until then the user has no case access at all.
+	CaseAccessPending bool
 }
 
 // Active reports whether u may sign in (ignoring sign-in delays).
 func (u *User) Active() bool { return u.DisabledAt.IsZero() }
+
+// SetupPending reports whether u has no password yet: a new account or a
+// reset one, waiting for its owner to use the setup code. Such an account
+// cannot sign in.
+func (u *User) SetupPending() bool { return u.PasswordHash == "" }
 
 var (
 	usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,39}$`)
 	codeRE     = regexp.MustCompile(`^[A-Z0-9]{2,8}$`)
 )
 
-// NewUser is the input for adding a user.
+// NewUser is the input for adding a user. It has no password: the person
+// chooses their own with a single-use setup code.
 type NewUser struct {
 	Username    string `json:"username"`
 	DisplayName string `json:"display_name"`
@@ -99,7 +116,6 @@ type NewUser struct {
 	TeamID      string `json:"team_id"`
 	Email       string `json:"email"`
 	Gender      string `json:"gender"`
-	Password    string `json:"password"`
 }
 
 // Genders offered for staff (used to honour a survivor's preference).
@@ -138,9 +154,6 @@ func (n *NewUser) Validate(team *Team) error {
 	}
 	if !validGender(n.Gender) {
 		f.Add("gender", "err.choose")
-	}
-	if key, args := PasswordProblem(n.Password, n.Username, n.DisplayName, n.Email); key != "" {
-		f.Add("password", key, args...)
 	}
 	return f.Err()
 }

@@ -107,21 +107,6 @@ func TestPasswordProblem(t *testing.T) {
 	}
 }
 
-// TestNewUserPasswordPolicy: adding a user applies the policy with the
-// new user's own names.
-func TestNewUserPasswordPolicy(t *testing.T) {
-	n := org.NewUser{Username: "amina", DisplayName: "Amina Yusuf", Role: org.Manager, AgencyID: "a",
-		Password: "amina.yusuf2024"}
-	n.Normalize()
-	if diff := fields(n.Validate(nil)); len(diff) != 1 || diff[0] != "password=err.password_personal" {
-		t.Errorf("a password of her own names: %v", diff)
-	}
-	n.Password = "mango kettle violin"
-	if err := n.Validate(nil); err != nil {
-		t.Errorf("a strong password: %v", err)
-	}
-}
-
 // FuzzPasswordProblem: any input gives a known answer, and an accepted
 // password is within the length limits.
 func FuzzPasswordProblem(f *testing.F) {

@@ -380,6 +380,7 @@ func (p *Profile) validate() []Problem {
 		bad("sexual_violence_medical_window", "must be more than 0")
 	}
 	p.validateConsent(bad)
+	p.validateAccounts(bad)
 	for _, ct := range CaseTypes {
 		key := "eligibility." + ct
 		crit := p.Eligibility[ct]

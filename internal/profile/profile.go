@@ -85,6 +85,8 @@ type Profile struct {
 	MandatoryReporting    []string               `yaml:"mandatory_reporting_incident_types"`
 	LinkRelations         []Option               `yaml:"case_link_relations"`
 	SecondFactorRoles     []org.Role             `yaml:"second_factor_roles"`
+	RoleApprovalBy        string                 `yaml:"role_approval_by"`
+	APITokenMax           Duration               `yaml:"api_token_max"`
 
 	// Source names where the profile came from, for messages.
 	Source string `yaml:"-"`

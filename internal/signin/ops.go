@@ -122,12 +122,8 @@ func Begin(ctx context.Context, tx Tx, p Policy, username, ip string, now time.T
 // given back, its address becomes one the account uses, and the sign-in is
 // audited.
 func Succeed(ctx context.Context, tx Tx, p Policy, a *Attempt) error {
-	st, err := tx.SignInState(ctx, a.Username, a.Address, true)
-	if err != nil {
-		return fmt.Errorf("sign-in state: %w", err)
-	}
-	if err := tx.SaveSignInState(ctx, p.Refund(st, a.counted)); err != nil {
-		return fmt.Errorf("refund sign-in: %w", err)
+	if err := Release(ctx, tx, p, a); err != nil {
+		return err
 	}
 	if err := tx.SignInSucceeded(ctx, a.Username, a.Address, a.At); err != nil {
 		return fmt.Errorf("known address: %w", err)
@@ -135,6 +131,19 @@ func Succeed(ctx context.Context, tx Tx, p Policy, a *Attempt) error {
 	u := a.User
 	return tx.Record(ctx, audit.Event{ActorID: u.ID, ActorRole: string(u.Role), AgencyID: u.AgencyID, IP: a.IP,
 		Action: "auth.login", RecordType: "user", RecordID: u.ID})
+}
+
+// Release gives back the count of attempt a, which was right, without
+// recording a sign-in: a setup code that matched, say.
+func Release(ctx context.Context, tx Tx, p Policy, a *Attempt) error {
+	st, err := tx.SignInState(ctx, a.Username, a.Address, true)
+	if err != nil {
+		return fmt.Errorf("sign-in state: %w", err)
+	}
+	if err := tx.SaveSignInState(ctx, p.Refund(st, a.counted)); err != nil {
+		return fmt.Errorf("refund sign-in: %w", err)
+	}
+	return nil
 }
 
 // Fail records that attempt a failed: it joins the account's list of

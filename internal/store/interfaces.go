@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/closure"
@@ -26,5 +27,6 @@ var (
 	_ service.Tx    = (*Tx)(nil)
 	_ followup.Tx   = (*Tx)(nil)
 
-	_ mfa.Tx = (*Tx)(nil)
+	_ mfa.Tx     = (*Tx)(nil)
+	_ account.Tx = (*Tx)(nil)
 )

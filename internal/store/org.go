@@ -130,7 +130,8 @@ func (tx *Tx) Team(ctx context.Context, id string) (*org.Team, error) {
 }
 
 const userCols = `id, agency_id, team_id, username, display_name, role, email, gender, languages,
-	password_hash, must_change_password, disabled_at, failed_logins, locked_until, created_at, updated_at, version`
+	password_hash, must_change_password, disabled_at, failed_logins, locked_until, created_at, updated_at, version,
+	case_access_pending`
 
 func scanUser(sc interface{ Scan(...any) error }) (*org.User, error) {
 	var u org.User
@@ -140,7 +141,8 @@ func scanUser(sc interface{ Scan(...any) error }) (*org.User, error) {
 	var created, updated int64
 	var role string
 	err := sc.Scan(&u.ID, &u.AgencyID, &team, &u.Username, &u.DisplayName, &role, &u.Email, &u.Gender, &langs,
-		&u.PasswordHash, &u.MustChangePassword, &disabled, &u.FailedLogins, &locked, &created, &updated, &u.Version)
+		&u.PasswordHash, &u.MustChangePassword, &disabled, &u.FailedLogins, &locked, &created, &updated, &u.Version,
+		&u.CaseAccessPending)
 	if err != nil {
 		return nil, err
 	}
@@ -162,10 +164,10 @@ func (tx *Tx) InsertUser(ctx context.Context, u *org.User) error {
 	if u.Languages == nil {
 		langs = []byte("[]")
 	}
-	_, err := tx.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+	_, err := tx.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
 		u.ID, u.AgencyID, nullStr(u.TeamID), u.Username, u.DisplayName, string(u.Role), u.Email, u.Gender, string(langs),
 		u.PasswordHash, u.MustChangePassword, nullMS(u.DisabledAt), u.FailedLogins, nullMS(u.LockedUntil),
-		ms(u.CreatedAt), ms(u.UpdatedAt))
+		ms(u.CreatedAt), ms(u.UpdatedAt), u.CaseAccessPending)
 	if isUnique(err) {
 		return errs.Field("username", "err.taken")
 	}
@@ -180,10 +182,10 @@ func (tx *Tx) UpdateUser(ctx context.Context, u *org.User) error {
 	}
 	res, err := tx.exec(ctx, `UPDATE users SET team_id = ?, display_name = ?, role = ?, email = ?, gender = ?,
 		languages = ?, password_hash = ?, must_change_password = ?, disabled_at = ?, failed_logins = ?,
-		locked_until = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+		locked_until = ?, updated_at = ?, case_access_pending = ?, version = version + 1 WHERE id = ? AND version = ?`,
 		nullStr(u.TeamID), u.DisplayName, string(u.Role), u.Email, u.Gender, string(langs), u.PasswordHash,
 		u.MustChangePassword, nullMS(u.DisabledAt), u.FailedLogins, nullMS(u.LockedUntil), ms(u.UpdatedAt),
-		u.ID, u.Version)
+		u.CaseAccessPending, u.ID, u.Version)
 	if err != nil {
 		return err
 	}
@@ -274,6 +276,7 @@ func (tx *Tx) Users(ctx context.Context, agency string) ([]org.User, error) {
 // Session is a signed-in browser session.
 type Session struct {
 	ID         string // the hash of the cookie's token
+	PublicID   string // an opaque ID to list and end the session by (never the token's hash)
 	UserID     string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
@@ -284,8 +287,12 @@ type Session struct {
 
 // InsertSession stores a new session.
 func (tx *Tx) InsertSession(ctx context.Context, s *Session) error {
-	_, err := tx.exec(ctx, `INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.ID, s.UserID, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt), s.IP, s.UserAgent)
+	if s.PublicID == "" {
+		s.PublicID = NewID()
+	}
+	_, err := tx.exec(ctx, `INSERT INTO sessions (id, public_id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, s.ID, s.PublicID, s.UserID, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt),
+		s.IP, s.UserAgent)
 	return err
 }
 
@@ -293,12 +300,12 @@ func (tx *Tx) InsertSession(ctx context.Context, s *Session) error {
 func (tx *Tx) SessionUser(ctx context.Context, id string) (*Session, *org.User, error) {
 	var s Session
 	var created, seen, expires int64
-	row := tx.queryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
+	row := tx.queryRow(ctx, `SELECT s.id, s.public_id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent,
 		u.id, u.agency_id, u.team_id, u.username, u.display_name, u.role, u.email, u.gender, u.languages,
 		u.password_hash, u.must_change_password, u.disabled_at, u.failed_logins, u.locked_until, u.created_at,
-		u.updated_at, u.version
+		u.updated_at, u.version, u.case_access_pending
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`, id)
-	u, err := scanUser(scanPrefix{row, []any{&s.ID, &s.UserID, &created, &seen, &expires, &s.IP, &s.UserAgent}})
+	u, err := scanUser(scanPrefix{row, []any{&s.ID, &s.PublicID, &s.UserID, &created, &seen, &expires, &s.IP, &s.UserAgent}})
 	if err != nil {
 		return nil, nil, notFound(err, "session")
 	}
@@ -393,7 +400,7 @@ func (tx *Tx) TokenUser(ctx context.Context, h string, now time.Time) (*APIToken
 	row := tx.queryRow(ctx, `SELECT t.id, t.user_id, t.name, t.token_hash, t.created_at, t.last_used_at, t.expires_at, t.revoked_at,
 		u.id, u.agency_id, u.team_id, u.username, u.display_name, u.role, u.email, u.gender, u.languages,
 		u.password_hash, u.must_change_password, u.disabled_at, u.failed_logins, u.locked_until, u.created_at,
-		u.updated_at, u.version
+		u.updated_at, u.version, u.case_access_pending
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, h)
 	u, err := scanUser(scanPrefix{row, []any{&t.ID, &t.UserID, &t.Name, &t.Hash, &created, &used, &expires, &revoked}})
 	if err != nil {

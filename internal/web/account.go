@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
@@ -15,7 +16,12 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-var time0 time.Time
+// sessionRow is one of the user's sessions as the account page lists it.
+type sessionRow struct {
+	store.Session
+	Device  string
+	Current bool // the browser asking
+}
 
 type accountPage struct {
 	Page
@@ -24,10 +30,23 @@ type accountPage struct {
 	Agency   string
 	Team     string
 	SignIns  *signInFailures
+	Sessions []sessionRow
+	Notices  []account.Notice // shown once, after a reset or an unlock
+	MaxDays  int              // the longest a token may last
+	Days     string           // the days typed in the token form
+	Approver org.Role         // who approves case access, when it waits
+}
+
+// Expired reports whether token t has expired.
+func (p *accountPage) Expired(t store.APIToken) bool {
+	return !t.ExpiresAt.IsZero() && !p.Now.Before(t.ExpiresAt)
 }
 
 func (s *Server) loadAccount(ctx context.Context, rq *request) (*accountPage, error) {
-	p := &accountPage{Page: s.page(rq, "account.title", "")}
+	p := &accountPage{Page: s.page(rq, "account.title", ""), MaxDays: s.prof.MaxTokenDays(),
+		Approver: account.ApproverRole(s.prof)}
+	p.Days = strconv.Itoa(p.MaxDays)
+	notices := false
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if p.Tokens, err = tx.Tokens(ctx, rq.User.ID); err != nil {
 			return err
@@ -43,12 +62,36 @@ func (s *Server) loadAccount(ctx context.Context, rq *request) (*accountPage, er
 				p.Team = t.Name
 			}
 		}
-		return nil
+		if p.Sessions, err = s.sessionRows(ctx, tx, rq); err != nil {
+			return err
+		}
+		notices, err = tx.HasNotices(ctx, rq.User.ID)
+		return err
 	})
+	if err == nil && notices {
+		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			p.Notices, err = tx.TakeNotices(ctx, rq.User.ID, rq.Now)
+			return err
+		})
+	}
 	return p, err
 }
 
-// getAccount shows the user's own account: password and API tokens.
+// sessionRows lists rq's user's sessions in force, with their devices.
+func (s *Server) sessionRows(ctx context.Context, tx *store.Tx, rq *request) ([]sessionRow, error) {
+	ss, err := tx.UserSessions(ctx, rq.User.ID, rq.Now.Add(-s.cfg.Policy.IdleTimeout), rq.Now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sessionRow, 0, len(ss))
+	for _, x := range ss {
+		out = append(out, sessionRow{Session: x, Device: deviceName(rq.L, x.UserAgent),
+			Current: rq.Session != nil && rq.Session.ID == x.ID})
+	}
+	return out, nil
+}
+
+// getAccount shows the user's own account: password, sessions and API tokens.
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, rq *request) error {
 	p, err := s.loadAccount(r.Context(), rq)
 	if err != nil {
@@ -59,16 +102,24 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, rq *request)
 		p.Flash = "flash.password_changed"
 	case "revoked":
 		p.Flash = "flash.token_revoked"
+	case "ended":
+		p.Flash = "flash.session_ended"
 	}
+	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, http.StatusOK, "account", p)
 }
 
+// hashPassword hashes a password with the server's parameters.
+func (s *Server) hashPassword(p string) (string, error) {
+	return auth.HashPassword(p, s.cfg.PasswordParams)
+}
+
 // changePassword checks the current password and sets a new one; every
-// other session of the user ends.
+// session of the user ends and every API token is revoked.
 func (s *Server) changePassword(ctx context.Context, rq *request, current, next, confirm string) error {
 	var f errs.Fields
 	ok, err := auth.CheckPassword(rq.User.PasswordHash, current)
-	if err != nil {
+	if err != nil && err != auth.ErrBadHash {
 		return err
 	}
 	if !ok {
@@ -84,23 +135,13 @@ func (s *Server) changePassword(ctx context.Context, rq *request, current, next,
 	if err := f.Err(); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(next, s.cfg.PasswordParams)
+	pw, err := account.NewPassword(next, confirm, rq.User, s.hashPassword)
 	if err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		u, err := tx.User(ctx, rq.User.ID)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash, u.MustChangePassword, u.UpdatedAt = hash, false, rq.Now
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
-			return err
-		}
-		return tx.Record(ctx, audit.Event{Action: "user.password", RecordType: "user", RecordID: u.ID})
+		_, err := account.ChangePassword(ctx, tx, rq.User.ID, pw, rq.Now)
+		return err
 	})
 }
 
@@ -121,7 +162,7 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	// The old sessions are gone; this browser gets a new one.
+	// Every session is gone; this browser gets a new one.
 	u := *rq.User
 	u.MustChangePassword = false
 	if err := s.startSession(w, r, rq, &u); err != nil {
@@ -130,7 +171,8 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, rq *reques
 	return redirect(w, r, "/account?done=password")
 }
 
-// addToken creates a personal API token for rq's user; the token itself is
+// addToken creates a personal API token for rq's user, valid for days (at
+// least one, at most the profile's api_token_max); the token itself is
 // returned once and only its hash is kept.
 func (s *Server) addToken(ctx context.Context, rq *request, name string, days int) (string, *store.APIToken, error) {
 	if d := access.Decide(rq.Actor, access.Create, access.Resource{Kind: access.KindOwn, OwnerID: rq.User.ID}); !d.Allow {
@@ -141,22 +183,21 @@ func (s *Server) addToken(ctx context.Context, rq *request, name string, days in
 	if name == "" || len(name) > 100 {
 		f.Add("name", "err.required")
 	}
-	if days < 0 || days > 365 {
-		f.Add("days", "err.token_days")
+	if max := s.prof.MaxTokenDays(); days < 1 || days > max {
+		f.Add("days", "err.token_expiry", max)
 	}
 	if err := f.Err(); err != nil {
 		return "", nil, err
 	}
 	tok, hash := auth.NewToken("sc_")
-	t := &store.APIToken{UserID: rq.User.ID, Name: name, Hash: hash, CreatedAt: rq.Now}
-	if days > 0 {
-		t.ExpiresAt = rq.Now.Add(time.Duration(days) * 24 * time.Hour)
-	}
+	t := &store.APIToken{UserID: rq.User.ID, Name: name, Hash: hash, CreatedAt: rq.Now,
+		ExpiresAt: rq.Now.Add(time.Duration(days) * 24 * time.Hour)}
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertToken(ctx, t); err != nil {
 			return err
 		}
-		return tx.Record(ctx, audit.Event{Action: "token.create", RecordType: "api_token", RecordID: t.ID})
+		return tx.Record(ctx, audit.Event{Action: "token.create", RecordType: "api_token", RecordID: t.ID,
+			Detail: `{"days":` + strconv.Itoa(days) + `}`})
 	})
 	return tok, t, err
 }
@@ -166,20 +207,26 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	days, _ := strconv.Atoi(f.str("days"))
+	days := 0
+	if v := f.str("days"); v != "" {
+		if days, err = strconv.Atoi(v); err != nil {
+			days = -1
+		}
+	}
 	tok, _, err := s.addToken(r.Context(), rq, f.str("name"), days)
 	p, perr := s.loadAccount(r.Context(), rq)
 	if perr != nil {
 		return perr
 	}
 	if fe, ok := fieldErrors(err); ok {
-		p.Errors = fe
+		p.Errors, p.Days = fe, f.str("days")
 		return s.render(w, http.StatusUnprocessableEntity, "account", p)
 	}
 	if err != nil {
 		return err
 	}
 	p.NewToken = tok
+	w.Header().Set("Cache-Control", "no-store")
 	return s.render(w, http.StatusOK, "account", p)
 }
 
@@ -200,4 +247,33 @@ func (s *Server) postRevokeToken(w http.ResponseWriter, r *http.Request, rq *req
 		return err
 	}
 	return redirect(w, r, "/account?done=revoked")
+}
+
+// endSession ends rq's user's session with public ID id, and reports
+// whether it was the one asking.
+func (s *Server) endSession(ctx context.Context, rq *request, id string) (current bool, err error) {
+	current = rq.Session != nil && rq.Session.PublicID == id
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.EndSession(ctx, rq.User.ID, id); err != nil {
+			return err
+		}
+		return tx.Record(ctx, audit.Event{Action: "auth.session_end", RecordType: "session", RecordID: id})
+	})
+	return current, err
+}
+
+// postEndSession ends one of the user's sessions: that browser is signed out.
+func (s *Server) postEndSession(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, err := parseForm(w, r); err != nil {
+		return err
+	}
+	current, err := s.endSession(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if current {
+		s.clearCookie(w)
+		return redirect(w, r, "/login?ended=1")
+	}
+	return redirect(w, r, "/account?done=ended")
 }

@@ -3,11 +3,13 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/audit"
-	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
@@ -44,6 +46,12 @@ type usersPage struct {
 	TeamList []org.Team
 	Created  string // username of a user just created
 	SignIns  *signInFailures
+
+	// The setup page, after adding or resetting an account.
+	Subject    *org.User
+	Setup      *account.Issued
+	SetupLink  string
+	MailFailed bool
 }
 
 // AgencyName returns agency id's name.
@@ -55,6 +63,9 @@ func (p *usersPage) AgencyName(id string) string {
 	}
 	return ""
 }
+
+// CaseAccess names u's case access: none, pending or granted.
+func (p *usersPage) CaseAccess(u *org.User) string { return account.CaseAccess(u) }
 
 func (s *Server) loadUsersPage(ctx context.Context, rq *request, agency string) (*usersPage, error) {
 	p := &usersPage{Page: s.page(rq, "users.title", "users"), Teams: map[string]string{}, Agency: agency}
@@ -104,11 +115,11 @@ func (s *Server) getUsers(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	if c := r.URL.Query().Get("created"); c != "" {
-		p.Flash = "flash.user_created"
-	}
-	if r.URL.Query().Get("done") == "saved" {
+	switch r.URL.Query().Get("done") {
+	case "saved":
 		p.Flash = "flash.user_saved"
+	case "unlocked":
+		p.Flash = "flash.user_unlocked"
 	}
 	return s.render(w, http.StatusOK, "users", p)
 }
@@ -126,81 +137,82 @@ func (s *Server) getNewUser(w http.ResponseWriter, r *http.Request, rq *request)
 	return s.render(w, http.StatusOK, "user_new", p)
 }
 
-// addUser validates and stores a new user made by administrator rq.
-func (s *Server) addUser(ctx context.Context, rq *request, in org.NewUser) (*org.User, error) {
-	in.Normalize()
-	if rq.User.Role != org.SystemAdmin {
-		in.AgencyID = rq.User.AgencyID
-	}
-	if err := s.mayAdmin(rq, access.Create, access.KindUser, in.AgencyID); err != nil {
-		return nil, err
-	}
-	if in.Role.Valid() && !access.MayGrantRole(rq.Actor, in.Role) {
-		return nil, errs.Field("role", "err.role_not_allowed")
-	}
-	var u *org.User
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		var team *org.Team
-		if in.TeamID != "" {
-			t, err := tx.Team(ctx, in.TeamID)
-			if err != nil {
-				return errs.Field("team_id", "err.choose")
-			}
-			team = t
-		}
-		if in.AgencyID != "" {
-			if ok, err := tx.AgencyExists(ctx, in.AgencyID); err != nil {
-				return err
-			} else if !ok {
-				return errs.Field("agency_id", "err.choose")
-			}
-		}
-		if err := in.Validate(team); err != nil {
-			return err
-		}
-		hash, err := auth.HashPassword(in.Password, s.cfg.PasswordParams)
-		if err != nil {
-			return err
-		}
-		u = &org.User{AgencyID: in.AgencyID, TeamID: in.TeamID, Username: in.Username, DisplayName: in.DisplayName,
-			Role: in.Role, Email: in.Email, Gender: in.Gender, PasswordHash: hash, MustChangePassword: true,
-			CreatedAt: rq.Now, UpdatedAt: rq.Now}
-		if err := tx.InsertUser(ctx, u); err != nil {
-			return err
-		}
-		return tx.Record(ctx, audit.Event{Action: "user.create", RecordType: "user", RecordID: u.ID,
-			AgencyID: u.AgencyID, Detail: `{"role":"` + string(u.Role) + `"}`})
+// addUser adds a user made by administrator rq (account.Create) and, when
+// e-mail is on and the person has an address, mails them the setup link.
+func (s *Server) addUser(ctx context.Context, rq *request, in org.NewUser) (*account.Created, bool, error) {
+	var c *account.Created
+	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		c, err = account.Create(ctx, tx, s.prof, account.By(rq.Actor), in,
+			account.CreateOptions{MailConfigured: s.cfg.Mailer != nil}, rq.Now)
+		return err
 	})
-	return u, err
+	if err != nil {
+		return nil, false, err
+	}
+	return c, s.mailSetup(ctx, c.User, c.Setup, rq.Now), nil
+}
+
+// mailSetup mails the setup link of iss to u when it is to be mailed, and
+// reports whether that failed. The code is never shown to the
+// administrator then: on failure, a new reset sends a new one.
+func (s *Server) mailSetup(ctx context.Context, u *org.User, iss *account.Issued, now time.Time) (failed bool) {
+	if iss == nil || !iss.Mail || s.cfg.Mailer == nil {
+		return false
+	}
+	if err := s.cfg.Mailer.SendSetup(ctx, iss.To, s.setupLink(iss.Code), now); err != nil {
+		// The log names the account, never the address or the code.
+		s.log.Warn("setup mail not sent", "user", u.ID, "err", err)
+		return true
+	}
+	return false
+}
+
+// setupLink is the link that opens the setup page with code filled in.
+func (s *Server) setupLink(code string) string {
+	return strings.TrimRight(s.cfg.BaseURL, "/") + "/setup?code=" + url.QueryEscape(code)
+}
+
+// showSetup renders the page an administrator sees after adding or
+// resetting u: the setup code to hand over (shown this once), or where it
+// was mailed.
+func (s *Server) showSetup(w http.ResponseWriter, r *http.Request, rq *request, u *org.User, iss *account.Issued, failed bool, title string) error {
+	p, err := s.loadUsersPage(r.Context(), rq, u.AgencyID)
+	if err != nil {
+		return err
+	}
+	p.Title, p.Subject, p.Setup, p.MailFailed = title, u, iss, failed
+	if iss != nil && !iss.Mail {
+		p.SetupLink = s.setupLink(iss.Code)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, http.StatusOK, "user_setup", p)
 }
 
 func userForm(f *form) org.NewUser {
 	return org.NewUser{Username: f.str("username"), DisplayName: f.str("display_name"), Role: org.Role(f.str("role")),
-		AgencyID: f.str("agency_id"), TeamID: f.str("team_id"), Email: f.str("email"), Gender: f.str("gender"),
-		Password: f.raw("password")}
+		AgencyID: f.str("agency_id"), TeamID: f.str("team_id"), Email: f.str("email"), Gender: f.str("gender")}
 }
 
-// postUser adds a user. They must choose a new password at first sign-in.
+// postUser adds a user, who sets their own password with a setup code.
 func (s *Server) postUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
 	}
 	in := userForm(f)
-	u, err := s.addUser(r.Context(), rq, in)
+	c, failed, err := s.addUser(r.Context(), rq, in)
 	if fe, ok := fieldErrors(err); ok {
 		p, perr := s.loadUsersPage(r.Context(), rq, adminAgency(rq, ""))
 		if perr != nil {
 			return perr
 		}
-		in.Password = ""
 		p.Title, p.Errors, p.Form = "users.new_title", fe, in
 		return s.render(w, http.StatusUnprocessableEntity, "user_new", p)
 	}
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/admin/users?created="+u.ID)
+	return s.showSetup(w, r, rq, c.User, c.Setup, failed, "users.created_title")
 }
 
 // getUser shows one user for editing.
@@ -213,7 +225,8 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rq *request) er
 	}); err != nil {
 		return err
 	}
-	if err := s.mayAdmin(rq, access.Edit, access.KindUser, u.AgencyID); err != nil {
+	res := access.Resource{Kind: access.KindUser, AgencyID: u.AgencyID, UserRole: u.Role}
+	if d := access.Decide(rq.Actor, access.Edit, res); !d.Allow {
 		return errs.E(errs.NotFound, "user %s", u.ID)
 	}
 	p, err := s.loadUsersPage(ctx, rq, u.AgencyID)
@@ -227,102 +240,12 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rq *request) er
 	return s.render(w, http.StatusOK, "user_edit", p)
 }
 
-// UserEdit is an administrator's change to a user.
-type UserEdit struct {
-	DisplayName *string   `json:"display_name,omitempty"`
-	Role        *org.Role `json:"role,omitempty"`
-	TeamID      *string   `json:"team_id,omitempty"`
-	Email       *string   `json:"email,omitempty"`
-	Disabled    *bool     `json:"disabled,omitempty"`
-	Password    *string   `json:"password,omitempty"`
-	Unlock      bool      `json:"unlock,omitempty"`
-	Version     int       `json:"version"`
-}
-
-// editUser applies e to user id.
-func (s *Server) editUser(ctx context.Context, rq *request, id string, e UserEdit) (*org.User, error) {
+// editUser applies e to user id (account.Update).
+func (s *Server) editUser(ctx context.Context, rq *request, id string, e account.Edit) (*org.User, error) {
 	var u *org.User
 	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		if u, err = tx.User(ctx, id); err != nil {
-			return err
-		}
-		if err := s.mayAdmin(rq, access.Edit, access.KindUser, u.AgencyID); err != nil {
-			return errs.E(errs.NotFound, "user %s", id)
-		}
-		if e.Version != u.Version {
-			return &errs.ConflictError{Record: "user", Version: u.Version, Current: userJSON(u)}
-		}
-		var f errs.Fields
-		var changed []string
-		if e.DisplayName != nil {
-			name := strings.TrimSpace(*e.DisplayName)
-			if name == "" || len(name) > 100 {
-				f.Add("display_name", "err.required")
-			}
-			u.DisplayName, changed = name, append(changed, "display_name")
-		}
-		if e.Role != nil && *e.Role != u.Role {
-			if !e.Role.Valid() || !access.MayGrantRole(rq.Actor, *e.Role) {
-				f.Add("role", "err.role_not_allowed")
-			}
-			u.Role, changed = *e.Role, append(changed, "role")
-		}
-		if e.TeamID != nil && *e.TeamID != u.TeamID {
-			if *e.TeamID != "" {
-				t, err := tx.Team(ctx, *e.TeamID)
-				if err != nil || t.AgencyID != u.AgencyID {
-					f.Add("team_id", "err.team_agency")
-				}
-			}
-			u.TeamID, changed = *e.TeamID, append(changed, "team")
-		}
-		if u.Role.NeedsTeam() && u.TeamID == "" {
-			f.Add("team_id", "err.team_required")
-		}
-		if e.Email != nil {
-			u.Email, changed = strings.TrimSpace(*e.Email), append(changed, "email")
-		}
-		if e.Disabled != nil && *e.Disabled != !u.Active() {
-			if *e.Disabled && u.ID == rq.User.ID {
-				f.Add("disabled", "err.disable_self")
-			}
-			if *e.Disabled {
-				u.DisabledAt = rq.Now
-			} else {
-				u.DisabledAt = time0
-			}
-			changed = append(changed, "disabled")
-		}
-		if e.Password != nil && *e.Password != "" {
-			if key, args := org.PasswordProblem(*e.Password, u.Username, u.DisplayName, u.Email); key != "" {
-				f.Add("password", key, args...)
-			} else if u.PasswordHash, err = auth.HashPassword(*e.Password, s.cfg.PasswordParams); err != nil {
-				return err
-			}
-			u.MustChangePassword, changed = true, append(changed, "password")
-		}
-		if e.Unlock {
-			u.LockedUntil, u.FailedLogins = time0, 0
-			if err := tx.ClearSignInThrottles(ctx, u.Username); err != nil {
-				return err
-			}
-			changed = append(changed, "unlock")
-		}
-		if err := f.Err(); err != nil {
-			return err
-		}
-		u.UpdatedAt = rq.Now
-		if err := tx.UpdateUser(ctx, u); err != nil {
-			return err
-		}
-		// A disabled user or a reset password ends every session at once.
-		if !u.Active() || (e.Password != nil && *e.Password != "") {
-			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
-				return err
-			}
-		}
-		return tx.Record(ctx, audit.Event{Action: "user.update", RecordType: "user", RecordID: u.ID,
-			AgencyID: u.AgencyID, Detail: `{"fields":"` + strings.Join(changed, ",") + `"}`})
+		u, err = account.Update(ctx, tx, s.prof, account.By(rq.Actor), id, e, rq.Now)
+		return err
 	})
 	return u, err
 }
@@ -335,11 +258,7 @@ func (s *Server) postEditUser(w http.ResponseWriter, r *http.Request, rq *reques
 	name, email, team := f.str("display_name"), f.str("email"), f.str("team_id")
 	role := org.Role(f.str("role"))
 	disabled := f.bool("disabled")
-	e := UserEdit{DisplayName: &name, Email: &email, TeamID: &team, Role: &role, Disabled: &disabled,
-		Unlock: f.bool("unlock"), Version: f.version()}
-	if pw := f.raw("password"); pw != "" {
-		e.Password = &pw
-	}
+	e := account.Edit{DisplayName: &name, Email: &email, TeamID: &team, Role: &role, Disabled: &disabled, Version: f.version()}
 	u, err := s.editUser(r.Context(), rq, r.PathValue("id"), e)
 	if err == nil {
 		return redirect(w, r, "/admin/users?done=saved")
@@ -372,6 +291,74 @@ func (s *Server) postEditUser(w http.ResponseWriter, r *http.Request, rq *reques
 		p.Edit = &edited
 	}
 	return s.render(w, status, "user_edit", p)
+}
+
+// resetUser resets user id (account.Reset) and mails the setup link when
+// it goes by mail.
+func (s *Server) resetUser(ctx context.Context, rq *request, id string) (*org.User, *account.Issued, bool, error) {
+	var u *org.User
+	var iss *account.Issued
+	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		iss, u, err = account.Reset(ctx, tx, s.prof, account.By(rq.Actor), id,
+			account.ResetOptions{MailConfigured: s.cfg.Mailer != nil}, rq.Now)
+		return err
+	})
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return u, iss, s.mailSetup(ctx, u, iss, rq.Now), nil
+}
+
+// postResetUser resets an account: the person sets a new password with a
+// setup code; their case access waits for approval again.
+func (s *Server) postResetUser(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, err := parseForm(w, r); err != nil {
+		return err
+	}
+	u, iss, failed, err := s.resetUser(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
+		return s.refusedOnEdit(w, r, rq, err)
+	}
+	return s.showSetup(w, r, rq, u, iss, failed, "users.reset_title")
+}
+
+// postUnlockUser unlocks an account locked by failed sign-ins.
+func (s *Server) postUnlockUser(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, err := parseForm(w, r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := account.Unlock(ctx, tx, s.prof, account.By(rq.Actor), r.PathValue("id"), rq.Now)
+		return err
+	})
+	if err != nil {
+		return s.refusedOnEdit(w, r, rq, err)
+	}
+	return redirect(w, r, "/admin/users?done=unlocked")
+}
+
+// refusedOnEdit shows the edit page of the user of r with the field errors
+// of err (a reset or unlock refused), or returns err.
+func (s *Server) refusedOnEdit(w http.ResponseWriter, r *http.Request, rq *request, err error) error {
+	fe, ok := fieldErrors(err)
+	if !ok {
+		return err
+	}
+	ctx := r.Context()
+	var u *org.User
+	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		u, err = tx.User(ctx, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	p, err := s.loadUsersPage(ctx, rq, u.AgencyID)
+	if err != nil {
+		return err
+	}
+	p.Title, p.Edit, p.Errors = "users.edit_title", u, fe
+	return s.render(w, http.StatusUnprocessableEntity, "user_edit", p)
 }
 
 type teamsPage struct {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
@@ -572,11 +573,12 @@ func (s *Server) apiAddUser(w http.ResponseWriter, r *http.Request, rq *request)
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	u, err := s.addUser(r.Context(), rq, in)
+	c, failed, err := s.addUser(r.Context(), rq, in)
 	if err != nil {
 		return err
 	}
-	return created(w, userJSON(u))
+	w.Header().Set("Cache-Control", "no-store")
+	return created(w, s.withSetup(c.User, c.Setup, failed))
 }
 
 func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -595,7 +597,7 @@ func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, rq *request) er
 }
 
 func (s *Server) apiEditUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	var in UserEdit
+	var in account.Edit
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"time"
 
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
@@ -377,12 +378,16 @@ type userOut struct {
 	MustChangePassword bool    `json:"must_change_password"`
 	CreatedAt          *string `json:"created_at"`
 	Version            int     `json:"version"`
+
+	CaseAccess   string     `json:"case_access"`     // none, pending (awaiting approval) or granted
+	SetupPending bool       `json:"setup_pending"`   // no password yet: the setup code was not used
+	Setup        *setupJSON `json:"setup,omitempty"` // the setup code just issued (adding, resetting)
 }
 
 func userJSON(u *org.User) userOut {
 	return userOut{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), AgencyID: u.AgencyID,
 		TeamID: u.TeamID, Email: u.Email, Gender: u.Gender, Disabled: !u.Active(), MustChangePassword: u.MustChangePassword,
-		CreatedAt: apiTime(u.CreatedAt), Version: u.Version}
+		CreatedAt: apiTime(u.CreatedAt), Version: u.Version, CaseAccess: account.CaseAccess(u), SetupPending: u.SetupPending()}
 }
 
 // apiCurrent is the current record a 409 Conflict answer carries.
@@ -401,6 +406,8 @@ func apiCurrent(ce *errs.ConflictError) any {
 		return consentToJSON(v)
 	case userOut:
 		return v
+	case *org.User:
+		return userJSON(v)
 	}
 	return map[string]int{"version": ce.Version}
 }

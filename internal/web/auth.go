@@ -27,6 +27,9 @@ func (s *Server) getLogin(w http.ResponseWriter, r *http.Request, rq *request) e
 	if r.URL.Query().Get("ended") != "" {
 		p.Flash = "login.signed_out"
 	}
+	if r.URL.Query().Get("setup") != "" {
+		p.Flash = "login.setup_done"
+	}
 	return s.render(w, http.StatusOK, "login", &p)
 }
 
@@ -67,7 +70,9 @@ func (s *Server) signIn(r *http.Request, rq *request, username, password string)
 		return nil, err
 	}
 	ok := false
-	if a.User != nil {
+	if a.User != nil && a.User.SetupPending() {
+		auth.BurnTime(password) // no password yet: only the setup code opens the account
+	} else if a.User != nil {
 		ok, err = auth.CheckPassword(a.User.PasswordHash, password)
 		if err != nil {
 			return nil, err
@@ -114,9 +119,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err := s.startSession(w, r, rq, u); err != nil {
 		return err
 	}
-	if next == "" {
-		next = home(u.Role)
-	}
+	next = s.landing(r.Context(), u, next)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
@@ -159,7 +162,7 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request, rq *request)
 }
 
 func (s *Server) getHome(w http.ResponseWriter, r *http.Request, rq *request) error {
-	http.Redirect(w, r, home(rq.User.Role), http.StatusSeeOther)
+	http.Redirect(w, r, s.landing(r.Context(), rq.User, ""), http.StatusSeeOther)
 	return nil
 }
 

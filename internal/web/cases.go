@@ -355,6 +355,9 @@ func workersFor(ctx context.Context, tx *store.Tx, rq *request) ([]org.User, err
 }
 
 func (s *Server) mayRegister(rq *request) error {
+	if d := access.CaseWork(rq.Actor); !d.Allow {
+		return errs.E(errs.Forbidden, "register: %s", d.Reason)
+	}
 	switch rq.User.Role {
 	case org.Caseworker, org.Supervisor, org.Manager:
 		return nil

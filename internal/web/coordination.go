@@ -526,7 +526,7 @@ func (s *Server) loadInbox(ctx context.Context, rq *request) (*inboxPage, error)
 	a := rq.Actor
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if a.Role == org.SystemAdmin || a.Role == org.AgencyAdmin || a.Role == org.Volunteer || a.Role == org.IMOfficer ||
-			a.Role == org.DPOfficer {
+			a.Role == org.DPOfficer || !access.CaseWork(a).Allow {
 			return errs.E(errs.Forbidden, "coordination inbox")
 		}
 		if p.Referrals, err = tx.ReferralsTo(ctx, a.AgencyID, a.UserID, a.Role == org.ServiceProvider, inboxRows); err != nil {
@@ -918,7 +918,7 @@ type bulkPage struct {
 }
 
 func (s *Server) bulkPage(ctx context.Context, rq *request) (*bulkPage, error) {
-	if rq.Actor.Role != org.Manager {
+	if rq.Actor.Role != org.Manager || !access.CaseWork(rq.Actor).Allow {
 		return nil, errs.E(errs.Forbidden, "bulk transfer")
 	}
 	p := &bulkPage{Page: s.page(rq, "bulk.title", "team"), Codes: map[string]string{}}
@@ -1118,6 +1118,9 @@ type glassPage struct {
 }
 
 func mayGlass(rq *request) error {
+	if d := access.CaseWork(rq.Actor); !d.Allow {
+		return errs.E(errs.Forbidden, "break-glass: %s", d.Reason)
+	}
 	switch rq.Actor.Role {
 	case org.Caseworker, org.Supervisor, org.Manager:
 		return nil

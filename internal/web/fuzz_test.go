@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/assessment"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/closure"
@@ -24,7 +25,7 @@ func apiInputs() []any {
 	return []any{
 		new(cases.Registration), new(consent.Input), new(consent.OverrideInput), new(consent.ExclusionInput),
 		new(family.Input), new(intake.NewIdentification), new(intake.ScreeningInput), new(org.NewUser),
-		new(org.NewTeam), new(org.NewAgency), new(UserEdit),
+		new(org.NewTeam), new(org.NewAgency), new(account.Edit),
 		new(assessment.Input), new(assessment.ThreatInput), new(plan.Input), new(service.ServiceInput),
 		new(service.SafetyInput), new(service.FundInput), new(followup.Input), new(followup.ReviewInput),
 		new(closure.ProposeInput), new(closure.FeedbackInput),

@@ -139,7 +139,7 @@ func baseExpectations() map[string]expect {
 		"GET /admin/users/new":                     {allow: admins, deny: 403},
 		"POST /admin/users":                        {allow: admins, deny: 403},
 		"GET /admin/users/{id}":                    {allow: admins, fresh: (*matrix).user},
-		"POST /admin/users/{id}":                   {allow: admins, fresh: (*matrix).user, body: "version=0"},
+		"POST /admin/users/{id}":                   {allow: admins, fresh: (*matrix).user, body: "version=0", denyAs: seeColleagues},
 		"GET /admin/teams":                         {allow: admins, deny: 403},
 		"POST /admin/teams":                        {allow: admins, deny: 403},
 		"GET /admin/agencies":                      {allow: []string{"system_admin"}, deny: 403},
@@ -175,7 +175,7 @@ func baseExpectations() map[string]expect {
 		"GET /api/v1/users":                               {allow: colleagues, deny: 403},
 		"POST /api/v1/users":                              {allow: admins, deny: 403, body: "{}"},
 		"GET /api/v1/users/{id}":                          {allow: colleagues, fresh: (*matrix).user},
-		"PATCH /api/v1/users/{id}":                        {allow: admins, fresh: (*matrix).user, body: `{"version":1}`},
+		"PATCH /api/v1/users/{id}":                        {allow: admins, fresh: (*matrix).user, body: `{"version":1}`, denyAs: seeColleagues},
 		"GET /api/v1/teams":                               {allow: colleagues, deny: 403},
 		"POST /api/v1/teams":                              {allow: admins, deny: 403, body: "{}"},
 		"GET /api/v1/agencies":                            {allow: everyone},
@@ -273,7 +273,7 @@ func (m *matrix) user(role string) map[string]string {
 // token makes an API token of role's own user.
 func (m *matrix) token(role string) map[string]string {
 	c := m.e.session(role)
-	res := c.json("POST", "/api/v1/tokens", `{"name":"matrix"}`)
+	res := c.json("POST", "/api/v1/tokens", `{"name":"matrix","days":30}`)
 	var t struct{ ID string }
 	json.Unmarshal([]byte(res.Body), &t)
 	if t.ID == "" {

@@ -11,6 +11,15 @@ func navFor(r org.Role) []navItem {
 	return append(roleNav(r), navItem{"directory", "/directory", "nav.directory"})
 }
 
+// navOf returns the navigation of user u: while u's case access awaits
+// approval, only what needs none.
+func navOf(u *org.User) []navItem {
+	if u.CaseAccessPending {
+		return []navItem{{"identify", "/identify", "nav.identify"}, {"directory", "/directory", "nav.directory"}}
+	}
+	return navFor(u.Role)
+}
+
 // roleNav is the work of a role.
 func roleNav(r org.Role) []navItem {
 	caseload := navItem{"caseload", "/caseload", "nav.caseload"}
@@ -20,17 +29,19 @@ func roleNav(r org.Role) []navItem {
 	register := navItem{"register", "/cases/new", "nav.register"}
 	identify := navItem{"identify", "/identify", "nav.identify"}
 	coord := navItem{"coordination", "/coordination", "nav.coordination"}
+	accounts := navItem{"accounts", "/accounts", "nav.accounts"}
 	switch r {
 	case org.Caseworker:
 		return []navItem{caseload, tasks, coord, idents, screen, register}
 	case org.Supervisor:
 		return []navItem{{"team", "/team", "nav.team"}, caseload, tasks, coord, idents, screen, register}
 	case org.Manager:
-		return []navItem{{"caseload", "/caseload", "nav.agency_caseload"}, {"team", "/team", "nav.teams"}, coord, idents, screen, register}
+		return []navItem{{"caseload", "/caseload", "nav.agency_caseload"}, {"team", "/team", "nav.teams"}, coord, idents, screen, register,
+			accounts}
 	case org.ServiceProvider:
 		return []navItem{coord, identify}
 	case org.DPOfficer:
-		return []navItem{{"audit", "/audit", "nav.audit"}, {"glass", "/break-glass/log", "nav.glass_log"}, identify}
+		return []navItem{{"audit", "/audit", "nav.audit"}, {"glass", "/break-glass/log", "nav.glass_log"}, accounts, identify}
 	case org.AgencyAdmin:
 		return []navItem{{"users", "/admin/users", "nav.users"}, {"teams", "/admin/teams", "nav.teams_admin"}, identify}
 	case org.SystemAdmin:

@@ -346,8 +346,8 @@ func TestAPIResponsesMatchOpenAPI(t *testing.T) {
 		check(sup, "GET", "/api/v1/team", "/api/v1/team", "", 200)
 		check(admin, "GET", "/api/v1/users", "/api/v1/users", "", 200)
 		u := check(admin, "POST", "/api/v1/users", "/api/v1/users",
-			fmt.Sprintf(`{"username":"newbie","display_name":"New Bie","role":"caseworker","team_id":%q,"password":"long enough pass"}`, e.team), 201)
-		check(admin, "POST", "/api/v1/users", "/api/v1/users", `{"username":"x","display_name":"","role":"nobody","password":"short"}`, 422)
+			fmt.Sprintf(`{"username":"newbie","display_name":"New Bie","role":"caseworker","team_id":%q}`, e.team), 201)
+		check(admin, "POST", "/api/v1/users", "/api/v1/users", `{"username":"x","display_name":"","role":"nobody"}`, 422)
 		check(admin, "GET", "/api/v1/users/{id}", "/api/v1/users/"+u["id"].(string), "", 200)
 		check(admin, "PATCH", "/api/v1/users/{id}", "/api/v1/users/"+u["id"].(string), `{"display_name":"New B.","version":1}`, 200)
 		check(admin, "GET", "/api/v1/teams", "/api/v1/teams", "", 200)
@@ -369,7 +369,7 @@ func TestAPIResponsesMatchOpenAPI(t *testing.T) {
 func (e *env) apiClient(key string) *client {
 	e.t.Helper()
 	c := e.session(key)
-	res := c.json("POST", "/api/v1/tokens", `{"name":"test"}`)
+	res := c.json("POST", "/api/v1/tokens", `{"name":"test","days":30}`)
 	if res.StatusCode != http.StatusCreated {
 		e.t.Fatalf("token for %s: %d %s", key, res.StatusCode, res.Body)
 	}

@@ -90,6 +90,7 @@ var funcs = template.FuncMap{
 	},
 	"fmtMoney":  func(cents int64) string { return fmt.Sprintf("%.2f", float64(cents)/100) },
 	"navFor":    navFor,
+	"navOf":     navOf,
 	"casesHTML": casesHTML,
 	"tasksHTML": tasksHTML,
 	"add":       func(a, b int) int { return a + b },
@@ -495,6 +496,10 @@ func (s *Server) apiError(w http.ResponseWriter, rq *request, status int, err er
 		code = "internal"
 	}
 	body := apiErrorBody{Code: code, Message: rq.L.T("api." + code)}
+	var g *gate
+	if errorsAs(err, &g) {
+		body.Code, body.Message = g.code, rq.L.T(g.message)
+	}
 	if fe, ok := errs.AsFields(err); ok {
 		for _, f := range fe {
 			body.Fields = append(body.Fields, apiFieldError{Field: f.Field, Code: strings.TrimPrefix(f.Msg, "err."),

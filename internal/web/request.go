@@ -64,9 +64,12 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, rq, err)
 				return
 			}
-			if rt.auth == page && rq.User.MustChangePassword && !strings.HasPrefix(r.URL.Path, "/account") &&
-				r.URL.Path != "/logout" {
-				http.Redirect(w, r, "/account", http.StatusSeeOther)
+			if g := gateFor(rq.User, rt); g != nil {
+				if rt.auth == page {
+					http.Redirect(w, r, g.page, http.StatusSeeOther)
+					return
+				}
+				s.fail(w, r, rq, g)
 				return
 			}
 			r = r.WithContext(audit.WithMeta(r.Context(), audit.Meta{ActorID: rq.User.ID,
@@ -148,7 +151,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 
 func (rq *request) setUser(u *org.User) {
 	rq.User = u
-	rq.Actor = access.Actor{UserID: u.ID, AgencyID: u.AgencyID, TeamID: u.TeamID, Role: u.Role, Now: rq.Now}
+	rq.Actor = access.Actor{UserID: u.ID, AgencyID: u.AgencyID, TeamID: u.TeamID, Role: u.Role, Now: rq.Now,
+		Pending: u.CaseAccessPending}
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -120,26 +121,38 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	})
 }
 
+// TestMustChangePassword: a password the shell operator set must be
+// changed at sign-in before anything else; the case access it put on hold
+// comes back only with a manager's approval.
 func TestMustChangePassword(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
-		admin := e.as("agency_admin")
-		res := admin.post("/admin/users", url.Values{"username": {"newcw"}, "display_name": {"New CW"}, "role": {"caseworker"},
-			"team_id": {e.team}, "password": {"temporary pass 1"}})
-		if res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("create user: %d %s", res.StatusCode, res.Body)
+		ctx := context.Background()
+		if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+			pw, err := account.NewPassword("tangerine-lantern-58-harbour", "tangerine-lantern-58-harbour", e.users["caseworker"], e.srv.hashPassword)
+			if err != nil {
+				return err
+			}
+			_, err = account.SetPassword(ctx, tx, e.srv.prof, e.users["caseworker"].Username, pw, e.clock.now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
 		c := e.anon()
-		c.post("/login", url.Values{"username": {"newcw"}, "password": {"temporary pass 1"}})
+		c.post("/login", url.Values{"username": {"caseworker"}, "password": {"tangerine-lantern-58-harbour"}})
 		if res := c.get("/caseload"); res.StatusCode != http.StatusSeeOther || res.location() != "/account" {
 			t.Fatalf("a user with a temporary password reached the caseload: %d %q", res.StatusCode, res.location())
 		}
-		res = c.post("/account/password", url.Values{"current_password": {"temporary pass 1"}, "new_password": {"my own pass 22"},
-			"confirm_password": {"my own pass 22"}})
+		res := c.post("/account/password", url.Values{"current_password": {"tangerine-lantern-58-harbour"}, "new_password": {strongPassword},
+			"confirm_password": {strongPassword}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("change password: %d", res.StatusCode)
 		}
+		if res := c.get("/caseload"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("after choosing a password, before approval: %d", res.StatusCode)
+		}
+		e.session("manager").post("/accounts/approvals/"+e.approvalOf(e.users["caseworker"].ID)+"/approve", nil)
 		if res := c.get("/caseload"); res.StatusCode != http.StatusOK {
-			t.Errorf("after choosing a password: %d", res.StatusCode)
+			t.Errorf("after approval: %d", res.StatusCode)
 		}
 	})
 }

@@ -32,6 +32,17 @@ type Config struct {
 	Logger         *slog.Logger
 	Now            func() time.Time
 	Version        string
+	// Mailer, when e-mail is configured, mails setup links to people who
+	// have an address (the administrator then never sees the code).
+	Mailer Mailer
+	// BaseURL is the address users open, for the setup links.
+	BaseURL string
+}
+
+// Mailer sends the one mail the server sends itself: a setup link.
+type Mailer interface {
+	// SendSetup mails to the link with which its owner sets a password.
+	SendSetup(ctx context.Context, to, link string, now time.Time) error
 }
 
 // Server is the HTTP side of SafeCase.
