@@ -84,7 +84,10 @@ type coordPage struct {
 	Open        string // the form to show open after an error
 }
 
-// shareRow is one share of the case: a grant, with what made it.
+// shareRow is one share of the case: a grant, with what made it. Every
+// field means something for every kind of share (empty when it does not
+// apply), and what the page says of the basis is written in Go (Note), so
+// the template never reaches for a field only some kinds have.
 type shareRow struct {
 	Via        string
 	SourceID   string
@@ -92,7 +95,8 @@ type shareRow struct {
 	Sections   []access.Section
 	Basis      string // consent, override, …
 	Reason     string // the override's or break-glass's reason
-	Approver   string
+	Approver   string // who approved the override (empty for other bases)
+	Note       string // the reason (and approver) in the reader's words, under the basis
 	At         string
 	Until      string
 	Ended      bool
@@ -263,6 +267,12 @@ func (s *Server) loadShares(ctx context.Context, tx *store.Tx, p *coordPage) err
 			}
 		case share.ViaBreakGlass:
 			row.BreakGlass, row.Basis, row.Reason, row.To = true, "break_glass", g.Reason, p.Names[g.CreatedBy]
+		}
+		switch {
+		case row.Reason != "" && row.Approver != "":
+			row.Note = p.T("coord.reason_by", row.Reason, row.Approver)
+		case row.Reason != "":
+			row.Note = row.Reason // break-glass: whoever broke it is the row's To
 		}
 		p.Shares = append(p.Shares, row)
 	}

@@ -1,0 +1,152 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/safecase/safecase/internal/audit"
+	"github.com/safecase/safecase/internal/store"
+)
+
+// lastSeq returns the sequence number of the latest audit event.
+func (e *env) lastSeq(t *testing.T) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var seq int64
+	if err := e.db.Read(ctx, func(tx *store.Tx) error {
+		evs, err := tx.AuditEvents(ctx, store.AuditFilter{Limit: 1})
+		if len(evs) > 0 {
+			seq = evs[0].Seq
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return seq
+}
+
+// readsSince returns the events after seq that name case caseID and were
+// made by user actorID, denials left out.
+func (e *env) readsSince(t *testing.T, seq int64, caseID, actorID string) []audit.Event {
+	t.Helper()
+	ctx := context.Background()
+	var out []audit.Event
+	if err := e.db.Read(ctx, func(tx *store.Tx) error {
+		evs, err := tx.AuditEvents(ctx, store.AuditFilter{CaseID: caseID, ActorID: actorID, Limit: 20})
+		for _, ev := range evs {
+			if ev.Seq > seq && ev.Action != "access.denied" {
+				out = append(out, ev)
+			}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestEveryCaseReadAudited sends every GET route of the route table that
+// reads a case record (found in the table, not listed here: every GET route
+// with a wildcard but those notCaseReads excuses) as every user who may read
+// some page of a case that has something in every section and every kind of
+// share, and fails, naming the route and the reader, when a page or an API
+// answer that was shown left no audit event naming the case.
+func TestEveryCaseReadAudited(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newFullCase(t, e)
+		routes := w.caseReadRoutes(t, e.srv)
+		if len(routes) < 30 {
+			t.Fatalf("only %d case routes found in the table", len(routes))
+		}
+		clients := map[string]*client{}
+		for _, key := range fullCaseReaders {
+			clients[key] = e.session(key)
+		}
+		for _, rt := range routes {
+			for _, path := range rt.paths {
+				read := false
+				for _, key := range fullCaseReaders {
+					seq := e.lastSeq(t)
+					res := getAs(clients[key], path)
+					if res.StatusCode >= 500 {
+						t.Errorf("GET %s as %s: %d", path, key, res.StatusCode)
+						continue
+					}
+					if res.StatusCode != http.StatusOK {
+						continue
+					}
+					read = true
+					if len(e.readsSince(t, seq, w.c.ID, e.users[key].ID)) == 0 {
+						t.Errorf("%s %s read by %s (%s) leaves no audit event naming the case", rt.method, rt.path, key, path)
+					}
+				}
+				if !read {
+					t.Errorf("%s: nobody could read %s: the full case lacks what it shows", rt.path, path)
+				}
+			}
+		}
+	})
+}
+
+// TestCasePagesWithEveryShare renders every page and API answer of a case
+// that has every kind of share at once (a referral under consent, a
+// referral under an override, a transfer waiting for another agency, a
+// conference with a participant of another agency, a break-glass access)
+// as every role and each receiver, and fails on any 5xx.
+func TestCasePagesWithEveryShare(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newFullCase(t, e)
+		keys := append(append([]string(nil), testRoles...), "provider_b", "supervisor_b")
+		for _, rt := range w.caseReadRoutes(t, e.srv) {
+			for _, path := range rt.paths {
+				for _, key := range keys {
+					if res := getAs(e.session(key), path); res.StatusCode >= 500 {
+						t.Errorf("GET %s as %s: %d %.200s", path, key, res.StatusCode, res.Body)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestCoordinationListsEveryShare: the coordination page and its API list
+// the break-glass access with its reason and who broke the glass, and the
+// referral under an override with the override's reason and approver.
+func TestCoordinationListsEveryShare(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newFullCase(t, e)
+		page := e.session("supervisor").get("/cases/" + w.c.ID + "/coordination")
+		if page.StatusCode != http.StatusOK {
+			t.Fatalf("coordination page: %d", page.StatusCode)
+		}
+		for _, want := range []string{secretGlass, e.users["caseworker2"].DisplayName, secretOverride + " (" +
+			e.users["supervisor"].DisplayName + ")", `class="glass"`, "/transfers/" + w.transfer, "/conferences/" + w.conference} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("the coordination page lacks %q", want)
+			}
+		}
+		var out struct {
+			Shares []shareJSON `json:"shares"`
+		}
+		mustJSON(t, e.session("caseworker").json("GET", "/api/v1/cases/"+w.c.ID+"/coordination", "").Body, &out)
+		vias := map[string]shareJSON{}
+		for _, sh := range out.Shares {
+			if _, seen := vias[sh.Via]; !seen || sh.Reason != "" {
+				vias[sh.Via] = sh
+			}
+		}
+		if g := vias["break_glass"]; g.Reason != secretGlass || g.To != e.users["caseworker2"].DisplayName {
+			t.Errorf("break-glass share in the API: %+v", g)
+		}
+		if r := vias["referral"]; r.Reason != secretOverride || r.Approver != e.users["supervisor"].DisplayName {
+			t.Errorf("override share in the API: %+v", r)
+		}
+		for _, via := range []string{"transfer", "conference"} {
+			if _, ok := vias[via]; !ok {
+				t.Errorf("no %s share in the API: %+v", via, out.Shares)
+			}
+		}
+	})
+}
