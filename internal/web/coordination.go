@@ -745,12 +745,34 @@ func (s *Server) loadReferral(ctx context.Context, rq *request, id string) (*ref
 			return err
 		}
 		if r.CaseID != "" && !p.Sender && r.Open() {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, r.CaseID, r.Sections, "referral", r.ID,
-				referral.ConsentScope(r.ServiceType))
+			if p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, r.CaseID, r.Sections, "referral", r.ID,
+				referral.ConsentScope(r.ServiceType)); err != nil {
+				return err
+			}
 		}
-		return err
+		if !p.Shared.shown() {
+			// The referral itself (its reason, state and outcome) belongs to
+			// the case's record: reading it is audited like any other part.
+			wait = s.db.AuditAsync(ctx, subjectViewEvent("referral", r.ID, r.CaseID, res.Case.AgencyID, r.FromAgencyID))
+		}
+		return nil
 	})
 	return p, wait, err
+}
+
+// shown reports whether the view showed any section (and so audited it as
+// share.view); nil shows nothing.
+func (v *sharedView) shown() bool { return v != nil && len(v.Sections) > 0 }
+
+// subjectViewEvent is the audit event of reading a referral, transfer or
+// conference (kind) id of case caseID (empty for a stand-alone referral),
+// placed with the case's agency (or else agency) for its data protection
+// officer.
+func subjectViewEvent(kind, id, caseID, caseAgency, agency string) audit.Event {
+	if caseAgency != "" {
+		agency = caseAgency
+	}
+	return audit.Event{Action: kind + ".view", RecordType: kind, RecordID: id, CaseID: caseID, AgencyID: agency}
 }
 
 func (s *Server) getReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -880,9 +902,14 @@ func (s *Server) loadTransfer(ctx context.Context, rq *request, id string) (*tra
 			}
 		}
 		if t.Status == transfer.Requested && !access.InScope(rq.Actor, c.Ref()) {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, t.Sections, "transfer", t.ID, "share_services")
+			if p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, t.Sections, "transfer", t.ID, "share_services"); err != nil {
+				return err
+			}
 		}
-		return err
+		if !p.Shared.shown() {
+			wait = s.db.AuditAsync(ctx, subjectViewEvent("transfer", t.ID, c.ID, c.AgencyID, ""))
+		}
+		return nil
 	})
 	return p, wait, err
 }
@@ -1042,9 +1069,14 @@ func (s *Server) loadConference(ctx context.Context, rq *request, id string) (*c
 		p.CanSign = conf.Status == conference.Held && me != nil && me.SignedOffAt.IsZero()
 		p.Signed = me != nil && !me.SignedOffAt.IsZero()
 		if !p.Staff && conf.Status != conference.Closed {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, conf.Sections, "conference", conf.ID, "share_services")
+			if p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, conf.Sections, "conference", conf.ID, "share_services"); err != nil {
+				return err
+			}
 		}
-		return err
+		if !p.Shared.shown() {
+			wait = s.db.AuditAsync(ctx, subjectViewEvent("conference", conf.ID, c.ID, c.AgencyID, ""))
+		}
+		return nil
 	})
 	if p.C != nil {
 		p.Rec = conference.RecordInput{Summary: p.C.Summary, Risks: p.C.Risks, Needs: p.C.Needs, Services: p.C.Services,
