@@ -50,7 +50,8 @@ const (
 // (closed with an outcome), an external transfer waiting for the other
 // agency, a conference with a participant of the other agency, and a
 // break-glass access by caseworker2 (another team). It is linked to a case
-// of caseworker2 (same agency).
+// of caseworker2 (same agency), has asked to link a code no case has, and a
+// case of the other agency asks to link it.
 type fullCase struct {
 	c           *cases.Case
 	svc         *directory.Service
@@ -203,7 +204,22 @@ func newFullCase(t *testing.T, e *env) *fullCase {
 		if err != nil {
 			return err
 		}
-		_, err = caselink.Add(ctx, tx, p, cw, w.c.ID, caselink.Input{Code: w.linked.Code, Relation: "siblings"}, now)
+		if _, _, err = caselink.Add(ctx, tx, p, cw, w.c.ID, caselink.Input{Code: w.linked.Code, Relation: "siblings"}, now); err != nil {
+			return err
+		}
+		// A request of the case, waiting; and one of another agency's case, to it.
+		if _, _, err = caselink.Add(ctx, tx, p, cw, w.c.ID, caselink.Input{Code: "C-NOBODY", Relation: "siblings"}, now); err != nil {
+			return err
+		}
+		age = 30
+		mother, err := cases.Register(ctx, tx, p, fixture.Actor(e.users["other_agency"]), cases.Registration{Type: "gbv",
+			GivenName: "Mother", Age: &age, Sex: "female", Location: "x", Contact: "y", CareStatus: cases.Accompanied,
+			Concerns: []string{"neglect"}, RiskLevel: "low", RiskReason: "test"}, func() string { return cases.NewCode("C") }, now)
+		if err != nil {
+			return err
+		}
+		_, _, err = caselink.Add(ctx, tx, p, fixture.Actor(e.users["other_agency"]), mother.ID,
+			caselink.Input{Code: w.c.Code, Relation: "parent_child"}, now)
 		return err
 	})
 	step("referral under consent, transfer, conference", func(tx *store.Tx) error {
