@@ -150,3 +150,35 @@ func TestCoordinationListsEveryShare(t *testing.T) {
 		}
 	})
 }
+
+// TestInboxListsNoContent: the coordination inbox lists referrals,
+// transfers and conferences by case code, service, state and date — what
+// its page shows — and never what they say (a referral's reason, a
+// transfer's handover plan, a conference's reason), in the page or the
+// API: that is read on the record's own page, whose reading is audited.
+func TestInboxListsNoContent(t *testing.T) {
+	doc := loadOpenAPI(t)
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newFullCase(t, e)
+		for _, key := range []string{"provider_b", "supervisor_b", "other_agency", "supervisor"} {
+			c := e.session(key)
+			page, api := c.get("/coordination"), c.json("GET", "/api/v1/coordination", "")
+			if page.StatusCode != 200 || api.StatusCode != 200 {
+				t.Fatalf("%s's inbox: %d / %d", key, page.StatusCode, api.StatusCode)
+			}
+			doc.checkResponse(t, "GET", "/api/v1/coordination", api)
+			for _, s := range []string{secretReferral, secretOutcome, secretTransfer, secretConfer, secretName} {
+				if strings.Contains(page.Body, s) || strings.Contains(api.Body, s) {
+					t.Errorf("%s's inbox shows %q", key, s)
+				}
+			}
+		}
+		var inbox struct {
+			Referrals []map[string]any `json:"referrals"`
+		}
+		mustJSON(t, e.session("provider_b").json("GET", "/api/v1/coordination", "").Body, &inbox)
+		if len(inbox.Referrals) != 1 || inbox.Referrals[0]["id"] != w.refConsent || inbox.Referrals[0]["case_code"] != w.c.Code {
+			t.Errorf("the provider's inbox: %v", inbox.Referrals)
+		}
+	})
+}
