@@ -306,6 +306,21 @@ func containsWildcard(path string) bool {
 	return strings.Contains(strings.TrimSuffix(path, "{$}"), "{")
 }
 
+// closedPaths fills the case routes among rs with closed, a closed case
+// (its other wildcards with the full case's records, which answer 404).
+func (w *fullCase) closedPaths(rs []caseRoute, closed *cases.Case) []caseRoute {
+	var out []caseRoute
+	for _, rt := range rs {
+		for _, prefix := range []string{"/cases/{id}", "/api/v1/cases/{id}"} {
+			if rt.path == prefix || strings.HasPrefix(rt.path, prefix+"/") {
+				rest := strings.ReplaceAll(rt.path[len(prefix):], "{pid}", w.person)
+				out = append(out, caseRoute{route: rt.route, paths: []string{strings.TrimSuffix(prefix, "{id}") + closed.ID + rest}})
+			}
+		}
+	}
+	return out
+}
+
 // paths fills the wildcards of pattern with the records of the full case:
 // the case under /cases/ and /api/v1/cases/ (a family member for {pid}),
 // each of its referrals, its transfer and its conference.

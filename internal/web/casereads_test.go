@@ -60,46 +60,65 @@ func TestEveryCaseReadAudited(t *testing.T) {
 		if len(routes) < 30 {
 			t.Fatalf("only %d case routes found in the table", len(routes))
 		}
-		clients := map[string]*client{}
-		for _, key := range fullCaseReaders {
-			clients[key] = e.session(key)
-		}
-		for _, rt := range routes {
-			for _, path := range rt.paths {
-				read := false
-				for _, key := range fullCaseReaders {
-					seq := e.lastSeq(t)
-					res := getAs(clients[key], path)
-					if res.StatusCode >= 500 {
-						t.Errorf("GET %s as %s: %d", path, key, res.StatusCode)
-						continue
-					}
-					if res.StatusCode != http.StatusOK {
-						continue
-					}
-					read = true
-					if len(e.readsSince(t, seq, w.c.ID, e.users[key].ID)) == 0 {
-						t.Errorf("%s %s read by %s (%s) leaves no audit event naming the case", rt.method, rt.path, key, path)
-					}
-				}
-				if !read {
-					t.Errorf("%s: nobody could read %s: the full case lacks what it shows", rt.path, path)
-				}
-			}
+		e.walkAudited(t, w.c.ID, routes, fullCaseReaders, true)
+		// A closed case: what its staff and the data protection officer (its
+		// consent register) may still read.
+		closed := closedCase(t, e)
+		e.walkAudited(t, closed.ID, w.closedPaths(routes, closed), []string{"supervisor", "caseworker", "manager",
+			"dp_officer"}, false)
+		if res := e.session("dp_officer").get("/cases/" + closed.ID + "/consent-register"); res.StatusCode != 200 {
+			t.Errorf("the officer's register of the closed case: %d", res.StatusCode)
 		}
 	})
+}
+
+// walkAudited sends every path of routes as each of readers and fails for
+// an answer shown (200) that left no audit event naming case caseID by its
+// reader, or for any 5xx; with everyRead, also for a path nobody could read.
+func (e *env) walkAudited(t *testing.T, caseID string, routes []caseRoute, readers []string, everyRead bool) {
+	t.Helper()
+	clients := map[string]*client{}
+	for _, key := range readers {
+		clients[key] = e.session(key)
+	}
+	for _, rt := range routes {
+		for _, path := range rt.paths {
+			read := false
+			for _, key := range readers {
+				seq := e.lastSeq(t)
+				res := getAs(clients[key], path)
+				if res.StatusCode >= 500 {
+					t.Errorf("GET %s as %s: %d", path, key, res.StatusCode)
+					continue
+				}
+				if res.StatusCode != http.StatusOK {
+					continue
+				}
+				read = true
+				if len(e.readsSince(t, seq, caseID, e.users[key].ID)) == 0 {
+					t.Errorf("%s %s read by %s (%s) leaves no audit event naming the case", rt.method, rt.path, key, path)
+				}
+			}
+			if everyRead && !read {
+				t.Errorf("%s: nobody could read %s: the full case lacks what it shows", rt.path, path)
+			}
+		}
+	}
 }
 
 // TestCasePagesWithEveryShare renders every page and API answer of a case
 // that has every kind of share at once (a referral under consent, a
 // referral under an override, a transfer waiting for another agency, a
 // conference with a participant of another agency, a break-glass access)
-// as every role and each receiver, and fails on any 5xx.
+// as every role and each receiver, and every case page of a closed case
+// (the data protection officer's register among them), and fails on any 5xx.
 func TestCasePagesWithEveryShare(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		w := newFullCase(t, e)
 		keys := append(append([]string(nil), testRoles...), "provider_b", "supervisor_b")
-		for _, rt := range w.caseReadRoutes(t, e.srv) {
+		routes := w.caseReadRoutes(t, e.srv)
+		closed := closedCase(t, e)
+		for _, rt := range append(routes, w.closedPaths(routes, closed)...) {
 			for _, path := range rt.paths {
 				for _, key := range keys {
 					if res := getAs(e.session(key), path); res.StatusCode >= 500 {
