@@ -66,6 +66,10 @@ const (
 	KindTransfer       Kind = "transfer"  // a transfer awaiting the receiving side
 	KindConference     Kind = "conference"
 	KindAccount        Kind = "account" // staff account administration: its events and the approval of case access
+	// KindConsentRegister is the consent register of a case: that its
+	// consent records exist (scope, giver's role, decision, dates, who
+	// recorded them), never what they say.
+	KindConsentRegister Kind = "consent_register"
 )
 
 // Section is a part of the case file with its own permissions.
@@ -255,6 +259,8 @@ func Decide(a Actor, act Action, r Resource) Decision {
 		return decideTransfer(a, act, r)
 	case KindConference:
 		return decideConference(a, act, r)
+	case KindConsentRegister:
+		return decideConsentRegister(a, act, r.Case)
 	case KindOwn:
 		if r.OwnerID == a.UserID && (act == View || act == Edit || act == Create) {
 			return allow("own account")
@@ -417,9 +423,10 @@ func decideCase(a Actor, act Action, c Case, s Section) Decision {
 }
 
 // decideClosed decides on a closed case: the file is read-only; its consent
-// records are kept apart, for the supervisor and the data protection officer;
-// the post-closure follow-up belongs to the supervisor or a designee who is
-// never the case's own caseworker.
+// records are kept apart: their content for the case's supervisor alone (the
+// data protection officer sees only that they exist, in the consent
+// register: decideConsentRegister); the post-closure follow-up belongs to the
+// supervisor or a designee who is never the case's own caseworker.
 func decideClosed(a Actor, act Action, c Case, s Section) Decision {
 	scope, inScope := caseScope(a, c)
 	designee := c.FollowUpBy != "" && a.UserID == c.FollowUpBy && a.UserID != c.CaseworkerID &&
@@ -430,9 +437,6 @@ func decideClosed(a Actor, act Action, c Case, s Section) Decision {
 		if s == Consent {
 			if supervisor {
 				return allow("consent records of a closed case: the supervisor")
-			}
-			if a.Role == org.DPOfficer && a.AgencyID == c.AgencyID {
-				return allow("consent records of a closed case: the data protection officer")
 			}
 			return deny("the consent records of a closed case are kept apart")
 		}
@@ -461,6 +465,28 @@ func decideClosed(a Actor, act Action, c Case, s Section) Decision {
 		return deny("case outside the actor's caseload")
 	}
 	return deny("the case is closed: its file is read-only")
+}
+
+// decideConsentRegister decides on a case's consent register: that its
+// consent records exist, never their content. Whoever may read the records
+// themselves may read the register; besides them, the data protection
+// officer of the case's agency reads the register of a closed case (whose
+// records are kept apart so that they can be produced when asked). It is
+// read-only.
+func decideConsentRegister(a Actor, act Action, c Case) Decision {
+	if act != View {
+		return deny("the consent register is read-only")
+	}
+	if d := decideCase(a, View, c, Consent); d.Allow {
+		return allow("reads the consent records themselves: " + d.Reason)
+	}
+	if a.Role == org.DPOfficer && a.AgencyID == c.AgencyID {
+		if c.Closed {
+			return allow("consent register of a closed case: the data protection officer of its agency")
+		}
+		return deny("the data protection officer reads the consent register of closed cases only")
+	}
+	return deny("consent register outside the actor's reach")
 }
 
 func validSection(s Section) bool {

@@ -3,6 +3,12 @@
 // same incident. A link tells each caseworker whom to coordinate with — the
 // other case's code, its type, its caseworker and agency — and grants
 // nothing of the other file: whoever follows it still needs their own access.
+//
+// Within an agency a link is made at once. A link to a case of another
+// agency is a request (Request) that the other case's caseworker or
+// supervisor accepts or declines; until it is accepted the requester learns
+// nothing of the other case, not even that it exists: a code that no case
+// has makes the same request, answered the same way, and stays waiting.
 package caselink
 
 import (
@@ -74,18 +80,27 @@ type Tx interface {
 	CaseLink(ctx context.Context, id string) (*Link, error)
 	RemoveCaseLink(ctx context.Context, id string, at time.Time) error
 	ActiveLinkBetween(ctx context.Context, a, b string) (bool, error)
+	InsertLinkRequest(ctx context.Context, r *Request) error
+	LinkRequest(ctx context.Context, id string) (*Request, error)
+	UpdateLinkRequest(ctx context.Context, r *Request) error
+	WaitingLinkRequest(ctx context.Context, caseID, code string) (bool, error)
 	TeamSupervisors(ctx context.Context, teamID string) ([]string, error)
 	InsertNotification(ctx context.Context, n *notify.Notification) error
 	Record(ctx context.Context, e audit.Event) error
 }
 
-// Add links case caseID, which a may edit, to the case with in.Code, which
-// may belong to another caseworker, team or agency. The two cases are
-// linked once at a time. The other case's caseworker is told.
-func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID string, in Input, now time.Time) (*Link, error) {
+// Add links case caseID, which a may edit, to the case with in.Code. A case
+// of the same agency (another caseworker's or team's) is linked at once and
+// its caseworker told: Add returns the link. Any other code — a case of
+// another agency, or a code no case has, which must answer alike — becomes
+// a request that the other case's caseworker or supervisor accepts: Add
+// returns the request, and the requester sees nothing of the other case
+// until it is accepted. Two cases are linked once at a time, and a code is
+// asked for once at a time.
+func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID string, in Input, now time.Time) (*Link, *Request, error) {
 	c, err := cases.Get(ctx, tx, a, access.Edit, access.Registration, caseID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var f errs.Fields
 	in.Code = strings.ToUpper(strings.TrimSpace(in.Code))
@@ -97,21 +112,23 @@ func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID 
 	switch {
 	case in.Code == "":
 		f.Add("case_code", "err.required")
-	case len(in.Code) > 40:
+	case !cases.LooksLikeCode(in.Code):
 		f.Add("case_code", "err.link_code")
 	default:
 		other, err = tx.CaseByCode(ctx, in.Code)
 		switch {
 		case errs.KindOf(err) == errs.NotFound:
-			f.Add("case_code", "err.link_code")
+			other = nil // asked for like a case of another agency
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		case other.ID == c.ID:
 			f.Add("case_code", "err.link_self")
 		default:
+			// Linked already: the requester sees that link on their
+			// case, so saying so tells them nothing new.
 			dup, err := tx.ActiveLinkBetween(ctx, c.ID, other.ID)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if dup {
 				f.Add("case_code", "err.link_exists")
@@ -119,26 +136,36 @@ func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID 
 		}
 	}
 	if err := f.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if other == nil || other.AgencyID != c.AgencyID {
+		r, err := request(ctx, tx, a, c, other, in, now)
+		return nil, r, err
 	}
 	l := &Link{CaseA: c.ID, CaseB: other.ID, Relation: in.Relation, CreatedBy: a.UserID, CreatedAt: now}
 	if err := tx.InsertCaseLink(ctx, l); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The other caseworker is told on their own case, which they can open.
 	if err := notify.Send(ctx, tx, []string{other.CaseworkerID}, notify.CaseLinked, other.ID, a.UserID, now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return l, nil, recordLink(ctx, tx, a, l, c, other, "caselink.add", "caselink.added", now)
+}
+
+// recordLink audits link l between c (where action was done) and other
+// (which the other action names), on each case's trail (each agency's
+// officer reads it there).
+func recordLink(ctx context.Context, tx Tx, a access.Actor, l *Link, c, other *cases.Case, action, otherAction string, now time.Time) error {
 	b, _ := json.Marshal(map[string]string{"linked_case_id": other.ID, "relation": l.Relation})
 	if err := tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now,
-		Action: "caselink.add", RecordType: "case_link", RecordID: l.ID, CaseID: c.ID, AgencyID: c.AgencyID,
+		Action: action, RecordType: "case_link", RecordID: l.ID, CaseID: c.ID, AgencyID: c.AgencyID,
 		Detail: string(b)}); err != nil {
-		return nil, err
+		return err
 	}
-	// The other case's trail shows the link too (its agency's officer reads it there).
 	b, _ = json.Marshal(map[string]string{"linked_case_id": c.ID, "relation": l.Relation})
-	return l, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now,
-		Action: "caselink.added", RecordType: "case_link", RecordID: l.ID, CaseID: other.ID, AgencyID: other.AgencyID,
+	return tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now,
+		Action: otherAction, RecordType: "case_link", RecordID: l.ID, CaseID: other.ID, AgencyID: other.AgencyID,
 		Detail: string(b)})
 }
 

@@ -3,6 +3,7 @@ package caselink_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,13 +26,23 @@ var (
 
 var _ caselink.Tx = (*store.Tx)(nil)
 
+// add links as a and fails the test if Add made a request rather than a link.
 func add(db *store.DB, a access.Actor, caseID string, in caselink.Input) (*caselink.Link, error) {
+	l, r, err := ask(db, a, caseID, in)
+	if r != nil {
+		panic("a request where a link was expected")
+	}
+	return l, err
+}
+
+func ask(db *store.DB, a access.Actor, caseID string, in caselink.Input) (*caselink.Link, *caselink.Request, error) {
 	var l *caselink.Link
+	var r *caselink.Request
 	err := db.Tx(ctx, func(tx *store.Tx) (err error) {
-		l, err = caselink.Add(ctx, tx, prof, a, caseID, in, now)
+		l, r, err = caselink.Add(ctx, tx, prof, a, caseID, in, now)
 		return err
 	})
-	return l, err
+	return l, r, err
 }
 
 func links(t *testing.T, db *store.DB, caseID string) []caselink.View {
@@ -53,15 +64,16 @@ func field(t *testing.T, err error) string {
 	return fe[0].Field + " " + fe[0].Msg
 }
 
-// TestLinks links a GBV case of one agency to a CP case of another: the
-// linker needs edit access to their own case only; each end sees the other
-// case's code, type, caseworker and agency and nothing else, and neither may
-// open the other; the other caseworker is told; a duplicate is refused in
-// either direction; a removed link can be made again.
+// TestLinks links a GBV case of one team to a CP case of another team of
+// the same agency, at once: the linker needs edit access to their own case
+// only; each end sees the other case's code, type, caseworker and agency
+// and nothing else, and neither may open the other; the other caseworker is
+// told; a duplicate is refused in either direction; a removed link can be
+// made again.
 func TestLinks(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
-		cw, other := fixture.Actor(o.Caseworker), fixture.Actor(o.OtherCaseworker)
+		cw, other := fixture.Actor(o.Caseworker), fixture.Actor(o.CaseworkerB)
 		mother := fixture.Register(t, db, other, fixture.Registration(profile.GBV), now)
 		child := fixture.Register(t, db, cw, fixture.Registration(profile.CP), now)
 
@@ -71,7 +83,8 @@ func TestLinks(t *testing.T) {
 		}{
 			{caselink.Input{Code: mother.Code}, "relation err.choose"},
 			{caselink.Input{Relation: "parent_child"}, "case_code err.required"},
-			{caselink.Input{Code: "C-NOPE", Relation: "parent_child"}, "case_code err.link_code"},
+			{caselink.Input{Code: "C NOPE!", Relation: "parent_child"}, "case_code err.link_code"},
+			{caselink.Input{Code: "C-" + strings.Repeat("X", 40), Relation: "parent_child"}, "case_code err.link_code"},
 			{caselink.Input{Code: child.Code, Relation: "parent_child"}, "case_code err.link_self"},
 		} {
 			_, err := add(db, cw, child.ID, tt.in)
@@ -110,8 +123,8 @@ func TestLinks(t *testing.T) {
 			t.Fatalf("links %+v / %+v", fromChild, fromMother)
 		}
 		v := fromChild[0]
-		if v.Code != mother.Code || v.Type != profile.GBV || v.Caseworker != o.OtherCaseworker.DisplayName ||
-			v.Agency != o.OtherAgency.Name || v.Relation != "parent_child" || v.ID != l.ID {
+		if v.Code != mother.Code || v.Type != profile.GBV || v.Caseworker != o.CaseworkerB.DisplayName ||
+			v.Agency != o.Agency.Name || v.Relation != "parent_child" || v.ID != l.ID {
 			t.Errorf("seen from the child's case: %+v", v)
 		}
 		if v := fromMother[0]; v.Code != child.Code || v.Type != profile.CP || v.Caseworker != o.Caseworker.DisplayName ||
@@ -129,7 +142,7 @@ func TestLinks(t *testing.T) {
 			if _, err := cases.Get(ctx, tx, cw, access.View, access.Registration, mother.ID); errs.KindOf(err) != errs.NotFound {
 				t.Errorf("the linker opens the other case: %v", err)
 			}
-			ns, err := tx.Notifications(ctx, o.OtherCaseworker.ID, 10)
+			ns, err := tx.Notifications(ctx, o.CaseworkerB.ID, 10)
 			if err != nil {
 				return err
 			}

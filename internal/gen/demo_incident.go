@@ -23,7 +23,8 @@ import (
 // DemoIncidents gives the demo a family whose cases need coordination: a
 // GBV case of Sara's at Safe Haven (the mother: a physical assault and
 // psychological abuse by her partner) linked to a CP case of Amina's at Hope
-// for Children (her daughter, made to work at a quarry). One incident is
+// for Children (her daughter, made to work at a quarry): Sara asked for the
+// link and Amina accepted it. One incident is
 // reportable under the profile's mandatory_reporting_incident_types — on the
 // GBV case when the profile makes one of its types reportable, otherwise on
 // the daughter's CP case (the default profile lists CP types only) — and its
@@ -122,13 +123,20 @@ func DemoIncidents(ctx context.Context, db *store.DB, p *profile.Profile, now ti
 				return fmt.Errorf("recommendation: %w", err)
 			}
 		}
-		// The link, made by the mother's caseworker: Amina is told.
+		// The link, asked for by the mother's caseworker: the daughter's case
+		// is another agency's, so Amina is asked, and accepts.
 		relation := "parent_child"
 		if !profile.Has(p.LinkRelations, relation) && len(p.LinkRelations) > 0 {
 			relation = p.LinkRelations[0].Key
 		}
-		if _, err := caselink.Add(sctx, tx, p, sara, mother.ID, caselink.Input{Code: child.Code, Relation: relation}, at(26)); err != nil {
+		_, req, err := caselink.Add(sctx, tx, p, sara, mother.ID, caselink.Input{Code: child.Code, Relation: relation}, at(26))
+		if err != nil {
 			return fmt.Errorf("link: %w", err)
+		}
+		if req != nil {
+			if _, err := caselink.Accept(actx, tx, amina, child.ID, req.ID, req.Version, at(25)); err != nil {
+				return fmt.Errorf("accept the link: %w", err)
+			}
 		}
 		return nil
 	})

@@ -13,7 +13,8 @@ import (
 )
 
 // TestDemoIncidents: the demo links a GBV case of Sara's to a CP case of
-// Amina's; the GBV case has incidents; one incident waits for the
+// Amina's at another agency (Sara asks, Amina is asked and accepts, Sara is
+// told); the GBV case has incidents; one incident waits for the
 // supervisor's mandatory-reporting decision with the caseworker's
 // recommendation, and the supervisor has been told; seeding again adds
 // nothing.
@@ -95,12 +96,23 @@ func TestDemoIncidents(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			asked := false
+			for _, n := range ns {
+				asked = asked || n.Kind == notify.LinkRequested
+			}
+			if !asked {
+				t.Error("amina was not asked to accept the link")
+			}
+			ns, err = tx.Notifications(ctx, sara.ID, 500)
+			if err != nil {
+				return err
+			}
 			linked := false
 			for _, n := range ns {
 				linked = linked || n.Kind == notify.CaseLinked
 			}
 			if !linked {
-				t.Error("amina was not told of the link")
+				t.Error("sara was not told that the link was made")
 			}
 			return nil
 		})

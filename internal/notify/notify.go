@@ -43,7 +43,8 @@ const (
 	BreakGlass        Kind = "break_glass"        // someone opened a case with break-glass access
 	MandatoryReport   Kind = "mandatory_report"   // an incident calls for a mandatory-reporting decision
 	MandatoryDecided  Kind = "mandatory_decided"
-	CaseLinked        Kind = "case_linked" // a case of yours was linked to another for coordination
+	CaseLinked        Kind = "case_linked"    // a case of yours was linked to another for coordination
+	LinkRequested     Kind = "link_requested" // another agency asks to link a case of yours: accept or decline it
 
 	// Staff accounts: the subject is the user concerned, never a case.
 	AccountCreated  Kind = "account_created"  // an administrator added a user
@@ -64,7 +65,7 @@ var Kinds = []Kind{Urgent, ConsentWithdrawn, PlanSubmitted, PlanApproved, PlanRe
 	ClosureApproved, ClosureReturned, PostClosure, MedicalReferral, Reopened, Unsafe, ClosedConcerns,
 	ReferralReceived, ReferralAccepted, ReferralDeclined, ReferralProvided, ReferralOverride, TransferRequested,
 	TransferApproved, TransferAccepted, TransferDeclined, TransferReceived, ConferenceInvited, ConferenceChanged,
-	BreakGlass, MandatoryReport, MandatoryDecided, CaseLinked,
+	BreakGlass, MandatoryReport, MandatoryDecided, CaseLinked, LinkRequested,
 	AccountCreated, AccountRole, AccountChanged, AccountDisabled, AccountEnabled, AccountReset, AccountUnlocked,
 	AccountPassword, AccountApproval, AccountApproved, AccountRefused}
 
@@ -106,6 +107,9 @@ func (n *Notification) Href() string {
 		case strings.HasPrefix(string(n.Kind), "conference_"):
 			return "/conferences/" + n.SubjectID
 		}
+	}
+	if n.Kind == LinkRequested && n.CaseID != "" {
+		return "/cases/" + n.CaseID + "/links"
 	}
 	if n.CaseID != "" {
 		return "/cases/" + n.CaseID

@@ -153,6 +153,9 @@ func (s *Server) getNewAssessment(w http.ResponseWriter, r *http.Request, rq *re
 		p.Case, err = cases.Get(ctx, tx, rq.Actor, access.Edit, access.Assessment, r.PathValue("id"))
 		return err
 	})
+	if err == nil {
+		err = s.auditForm(ctx, "assessment.view", p.Case)
+	}
 	if err != nil {
 		return err
 	}
@@ -163,6 +166,14 @@ func (s *Server) getNewAssessment(w http.ResponseWriter, r *http.Request, rq *re
 	}
 	p.Threats, p.Needs = rowsOf(r.URL.Query().Get("threats"), 2), rowsOf(r.URL.Query().Get("needs"), 4)
 	return s.render(w, http.StatusOK, "assessment_form", p)
+}
+
+// auditForm records that a form of case c was shown (its code, its risk
+// level, the needs it plans for): a read of the case like its pages, with
+// action, the form named in the detail.
+func (s *Server) auditForm(ctx context.Context, action string, c *cases.Case) error {
+	return s.db.Audit(ctx, audit.Event{Action: action, RecordType: "case", RecordID: c.ID, CaseID: c.ID,
+		AgencyID: c.AgencyID, Detail: `{"page":"form"}`})
 }
 
 // assessmentForm reads the assessment form with its repeated rows.
@@ -217,6 +228,9 @@ func (s *Server) postAssessment(w http.ResponseWriter, r *http.Request, rq *requ
 		p.Case, err = cases.Get(ctx, tx, rq.Actor, access.Edit, access.Assessment, id)
 		return err
 	}); err != nil {
+		return err
+	}
+	if err := s.auditForm(ctx, "assessment.view", p.Case); err != nil {
 		return err
 	}
 	p.Errors = fe

@@ -208,6 +208,8 @@ var timelineActions = []string{
 	"service.give", "service.safety_plan", "service.fund", "followup.record", "review.record",
 	"closure.propose", "closure.return", "closure.approve", "closure.feedback", "closure.reopen", "closure.age_out",
 	"incident.record", "mandatory.recommend", "mandatory.decide", "caselink.add", "caselink.added", "caselink.remove",
+	"caselink.request", "caselink.requested", "caselink.accept", "caselink.accepted", "caselink.decline",
+	"caselink.withdraw", "caselink.withdrawn",
 	"referral.share", "referral.accepted", "referral.declined", "referral.provided", "referral.closed",
 	"referral.withdrawn", "transfer.request", "transfer.accept", "transfer.decline", "transfer.withdraw",
 	"conference.schedule", "conference.record", "conference.sign_off", "conference.close",

@@ -84,7 +84,10 @@ type coordPage struct {
 	Open        string // the form to show open after an error
 }
 
-// shareRow is one share of the case: a grant, with what made it.
+// shareRow is one share of the case: a grant, with what made it. Every
+// field means something for every kind of share (empty when it does not
+// apply), and what the page says of the basis is written in Go (Note), so
+// the template never reaches for a field only some kinds have.
 type shareRow struct {
 	Via        string
 	SourceID   string
@@ -92,7 +95,8 @@ type shareRow struct {
 	Sections   []access.Section
 	Basis      string // consent, override, …
 	Reason     string // the override's or break-glass's reason
-	Approver   string
+	Approver   string // who approved the override (empty for other bases)
+	Note       string // the reason (and approver) in the reader's words, under the basis
 	At         string
 	Until      string
 	Ended      bool
@@ -263,6 +267,12 @@ func (s *Server) loadShares(ctx context.Context, tx *store.Tx, p *coordPage) err
 			}
 		case share.ViaBreakGlass:
 			row.BreakGlass, row.Basis, row.Reason, row.To = true, "break_glass", g.Reason, p.Names[g.CreatedBy]
+		}
+		switch {
+		case row.Reason != "" && row.Approver != "":
+			row.Note = p.T("coord.reason_by", row.Reason, row.Approver)
+		case row.Reason != "":
+			row.Note = row.Reason // break-glass: whoever broke it is the row's To
 		}
 		p.Shares = append(p.Shares, row)
 	}
@@ -735,12 +745,34 @@ func (s *Server) loadReferral(ctx context.Context, rq *request, id string) (*ref
 			return err
 		}
 		if r.CaseID != "" && !p.Sender && r.Open() {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, r.CaseID, r.Sections, "referral", r.ID,
-				referral.ConsentScope(r.ServiceType))
+			if p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, r.CaseID, r.Sections, "referral", r.ID,
+				referral.ConsentScope(r.ServiceType)); err != nil {
+				return err
+			}
 		}
-		return err
+		if !p.Shared.shown() {
+			// The referral itself (its reason, state and outcome) belongs to
+			// the case's record: reading it is audited like any other part.
+			wait = s.db.AuditAsync(ctx, subjectViewEvent("referral", r.ID, r.CaseID, res.Case.AgencyID, r.FromAgencyID))
+		}
+		return nil
 	})
 	return p, wait, err
+}
+
+// shown reports whether the view showed any section (and so audited it as
+// share.view); nil shows nothing.
+func (v *sharedView) shown() bool { return v != nil && len(v.Sections) > 0 }
+
+// subjectViewEvent is the audit event of reading a referral, transfer or
+// conference (kind) id of case caseID (empty for a stand-alone referral),
+// placed with the case's agency (or else agency) for its data protection
+// officer.
+func subjectViewEvent(kind, id, caseID, caseAgency, agency string) audit.Event {
+	if caseAgency != "" {
+		agency = caseAgency
+	}
+	return audit.Event{Action: kind + ".view", RecordType: kind, RecordID: id, CaseID: caseID, AgencyID: agency}
 }
 
 func (s *Server) getReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -870,9 +902,14 @@ func (s *Server) loadTransfer(ctx context.Context, rq *request, id string) (*tra
 			}
 		}
 		if t.Status == transfer.Requested && !access.InScope(rq.Actor, c.Ref()) {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, t.Sections, "transfer", t.ID, "share_services")
+			if p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, t.Sections, "transfer", t.ID, "share_services"); err != nil {
+				return err
+			}
 		}
-		return err
+		if !p.Shared.shown() {
+			wait = s.db.AuditAsync(ctx, subjectViewEvent("transfer", t.ID, c.ID, c.AgencyID, ""))
+		}
+		return nil
 	})
 	return p, wait, err
 }
@@ -1032,9 +1069,14 @@ func (s *Server) loadConference(ctx context.Context, rq *request, id string) (*c
 		p.CanSign = conf.Status == conference.Held && me != nil && me.SignedOffAt.IsZero()
 		p.Signed = me != nil && !me.SignedOffAt.IsZero()
 		if !p.Staff && conf.Status != conference.Closed {
-			p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, conf.Sections, "conference", conf.ID, "share_services")
+			if p.Shared, wait, err = s.loadShared(ctx, tx, rq.Actor, c.ID, conf.Sections, "conference", conf.ID, "share_services"); err != nil {
+				return err
+			}
 		}
-		return err
+		if !p.Shared.shown() {
+			wait = s.db.AuditAsync(ctx, subjectViewEvent("conference", conf.ID, c.ID, c.AgencyID, ""))
+		}
+		return nil
 	})
 	if p.C != nil {
 		p.Rec = conference.RecordInput{Summary: p.C.Summary, Risks: p.C.Risks, Needs: p.C.Needs, Services: p.C.Services,

@@ -271,21 +271,7 @@ func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Referrals   []referralJSON   `json:"referrals"`
-		Transfers   []transferJSON   `json:"transfers"`
-		Conferences []conferenceJSON `json:"conferences"`
-	}{Referrals: []referralJSON{}, Transfers: []transferJSON{}, Conferences: []conferenceJSON{}}
-	for i := range p.Referrals {
-		out.Referrals = append(out.Referrals, s.referralToJSON(rq, &p.Referrals[i]))
-	}
-	for i := range p.Transfers {
-		out.Transfers = append(out.Transfers, transferToJSON(&p.Transfers[i]))
-	}
-	for i := range p.Conferences {
-		out.Conferences = append(out.Conferences, conferenceToJSON(&p.Conferences[i]))
-	}
-	return ok(w, out)
+	return ok(w, inboxToJSON(rq, p))
 }
 
 type referralReply struct {

@@ -334,42 +334,60 @@ func (s *Server) postMandatoryDecide(w http.ResponseWriter, r *http.Request, rq 
 
 type caseLinksPage struct {
 	Page
-	Case    *cases.Case
-	Links   []caseLinkRow
-	CanEdit bool
-	Form    caselink.Input
+	*caseLinksData
+	Form caselink.Input
 }
 
-// loadCaseLinks reads case id and its links for rq.
-func (s *Server) loadCaseLinks(ctx context.Context, rq *request, id string) (*cases.Case, []caseLinkRow, bool, error) {
-	var c *cases.Case
-	var rows []caseLinkRow
+// caseLinksData is what the links page and its API show of a case: its
+// links; the requests it sent to cases of other agencies that wait (only
+// the code typed, the relation and when: nothing of the other case); and
+// the requests of other agencies that wait for its caseworker or
+// supervisor (who asks, from which agency, about which type of case).
+type caseLinksData struct {
+	Case     *cases.Case
+	Links    []caseLinkRow
+	Sent     []caselink.Request
+	Received []caselink.Incoming
+	CanEdit  bool
+}
+
+// loadCaseLinks reads case id, its links and its waiting requests for rq.
+func (s *Server) loadCaseLinks(ctx context.Context, rq *request, id string) (*caseLinksData, error) {
+	d := &caseLinksData{}
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		if c, err = cases.Get(ctx, tx, rq.Actor, access.View, access.Registration, id); err != nil {
+		c, err := cases.Get(ctx, tx, rq.Actor, access.View, access.Registration, id)
+		if err != nil {
 			return err
 		}
+		d.Case = c
 		vs, err := tx.CaseLinks(ctx, c.ID)
-		rows = s.caseLinkRows(rq, vs)
+		if err != nil {
+			return err
+		}
+		d.Links = s.caseLinkRows(rq, vs)
+		if d.Sent, err = tx.LinkRequestsFrom(ctx, c.ID); err != nil {
+			return err
+		}
+		d.Received, err = tx.LinkRequestsTo(ctx, c.ID)
 		return err
 	})
 	if err != nil {
-		return nil, nil, false, err
+		return nil, err
 	}
-	canEdit := access.Decide(rq.Actor, access.Edit, access.Resource{Kind: access.KindCase, Case: c.Ref(),
+	d.CanEdit = access.Decide(rq.Actor, access.Edit, access.Resource{Kind: access.KindCase, Case: d.Case.Ref(),
 		Section: access.Registration}).Allow
-	return c, rows, canEdit, nil
+	return d, nil
 }
 
 func (s *Server) loadCaseLinksPage(ctx context.Context, rq *request, id string) (*caseLinksPage, error) {
-	c, rows, canEdit, err := s.loadCaseLinks(ctx, rq, id)
+	d, err := s.loadCaseLinks(ctx, rq, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.auditIncidentRead(ctx, c, "caselink.view")(); err != nil {
+	if err := s.auditIncidentRead(ctx, d.Case, "caselink.view")(); err != nil {
 		return nil, err
 	}
-	return &caseLinksPage{Page: s.page(rq, "links.title", ""), Case: c, Links: rows, CanEdit: canEdit}, nil
+	return &caseLinksPage{Page: s.page(rq, "links.title", ""), caseLinksData: d}, nil
 }
 
 // Relation is the label of link relation key.
@@ -383,7 +401,7 @@ func (s *Server) getCaseLinks(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	switch r.URL.Query().Get("done") {
-	case "linked", "removed":
+	case "linked", "removed", "requested", "accepted", "declined", "withdrawn":
 		p.Flash = "flash.link_" + r.URL.Query().Get("done")
 	}
 	return s.render(w, http.StatusOK, "links", p)
@@ -401,14 +419,20 @@ func (s *Server) postCaseLink(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	in := caseLinkForm(f)
 	id, ctx := r.PathValue("id"), r.Context()
+	var l *caselink.Link
 	if err = f.merge(nil); err == nil {
-		err = s.db.Tx(ctx, func(tx *store.Tx) error {
-			_, err := caselink.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			l, _, err = caselink.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
 		})
 	}
-	if err == nil {
+	if err == nil && l != nil {
 		return redirect(w, r, "/cases/"+id+"/links?done=linked")
+	}
+	if err == nil {
+		// A request: to a case of another agency or to a code no case has,
+		// alike.
+		return redirect(w, r, "/cases/"+id+"/links?done=requested")
 	}
 	return s.caseLinkFailed(w, r, rq, err, in)
 }
@@ -430,6 +454,10 @@ func (s *Server) postRemoveCaseLink(w http.ResponseWriter, r *http.Request, rq *
 
 func (s *Server) caseLinkFailed(w http.ResponseWriter, r *http.Request, rq *request, err error, in caselink.Input) error {
 	fe, ok := fieldErrors(err)
+	status := http.StatusUnprocessableEntity
+	if errs.KindOf(err) == errs.Conflict {
+		fe, ok, status = errs.Fields{{Field: "request", Msg: "err.stale"}}, true, http.StatusConflict
+	}
 	if !ok {
 		return err
 	}
@@ -438,7 +466,7 @@ func (s *Server) caseLinkFailed(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	p.Errors, p.Form = fe, in
-	return s.render(w, http.StatusUnprocessableEntity, "links", p)
+	return s.render(w, status, "links", p)
 }
 
 // API
@@ -581,21 +609,25 @@ func caseLinksToJSON(rows []caseLinkRow) []caseLinkJSON {
 }
 
 type caseLinkListJSON struct {
-	CaseID string         `json:"case_id"`
-	Links  []caseLinkJSON `json:"links"`
+	CaseID           string                    `json:"case_id"`
+	Links            []caseLinkJSON            `json:"links"`
+	RequestsSent     []linkRequestSentJSON     `json:"requests_sent"`
+	RequestsReceived []linkRequestReceivedJSON `json:"requests_received"`
 }
 
-// apiCaseLinkReply answers with the links of case id as they are now.
+// apiCaseLinkReply answers with the links of case id, and its waiting
+// requests, as they are now.
 func (s *Server) apiCaseLinkReply(w http.ResponseWriter, r *http.Request, rq *request, id string, status int) error {
 	ctx := r.Context()
-	c, rows, _, err := s.loadCaseLinks(ctx, rq, id)
+	d, err := s.loadCaseLinks(ctx, rq, id)
 	if err != nil {
 		return err
 	}
-	if err := s.auditIncidentRead(ctx, c, "caselink.view")(); err != nil {
+	if err := s.auditIncidentRead(ctx, d.Case, "caselink.view")(); err != nil {
 		return err
 	}
-	return writeJSON(w, status, caseLinkListJSON{CaseID: c.ID, Links: caseLinksToJSON(rows)})
+	return writeJSON(w, status, caseLinkListJSON{CaseID: d.Case.ID, Links: caseLinksToJSON(d.Links),
+		RequestsSent: linkRequestsSentToJSON(d.Sent), RequestsReceived: linkRequestsReceivedToJSON(d.Received)})
 }
 
 func (s *Server) apiCaseLinks(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -605,7 +637,8 @@ func (s *Server) apiCaseLinks(w http.ResponseWriter, r *http.Request, rq *reques
 func (s *Server) apiAddCaseLink(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in caselink.Input
 	return s.apiCaseOp(w, r, &in, nil, func(ctx context.Context, tx *store.Tx, id string) error {
-		_, err := caselink.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		// A link or a request: either way the answer is the list as it is now.
+		_, _, err := caselink.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
 	}, func(id string) error { return s.apiCaseLinkReply(w, r, rq, id, http.StatusCreated) })
 }

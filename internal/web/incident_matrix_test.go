@@ -87,7 +87,7 @@ func (m *matrix) caseLink(role string) map[string]string {
 		if err != nil {
 			return err
 		}
-		l, err := caselink.Add(m.ctx(), tx, m.e.srv.prof, m.actor("caseworker"), m.caseID,
+		l, _, err := caselink.Add(m.ctx(), tx, m.e.srv.prof, m.actor("caseworker"), m.caseID,
 			caselink.Input{Code: other.Code, Relation: "siblings"}, m.e.clock.now())
 		if err == nil {
 			id = l.ID

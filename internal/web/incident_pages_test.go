@@ -232,10 +232,11 @@ func TestIncidentPages(t *testing.T) {
 }
 
 // TestLinkPages links a child's CP case to her mother's GBV case at another
-// agency: each caseworker sees the other case's code, type, caseworker and
-// agency, and nothing else of it; following the link to the other case is
-// refused (404) on the page and in the API unless the reader has access of
-// their own; the other caseworker is told; the link is removed.
+// agency: the request is accepted by the mother's caseworker on her links
+// page; then each caseworker sees the other case's code, type, caseworker
+// and agency, and nothing else of it; following the link to the other case
+// is refused (404) on the page and in the API unless the reader has access
+// of their own; the link is removed.
 func TestLinkPages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		cw, other := e.session("caseworker"), e.session("other_agency")
@@ -243,20 +244,33 @@ func TestLinkPages(t *testing.T) {
 		mother := e.incidentCase(t, "other_agency", "gbv")
 
 		base := "/cases/" + child.ID + "/links"
-		res := cw.post(base, url.Values{"case_code": {"C-NOPE-0000"}, "relation": {"parent_child"}})
-		if res.StatusCode != 422 || !strings.Contains(res.Body, `href="#f-case_code"`) || !strings.Contains(res.Body, `value="C-NOPE-0000"`) {
-			t.Errorf("unknown code: %d", res.StatusCode)
+		res := cw.post(base, url.Values{"case_code": {"C NOPE!"}, "relation": {"parent_child"}})
+		if res.StatusCode != 422 || !strings.Contains(res.Body, `href="#f-case_code"`) || !strings.Contains(res.Body, `value="C NOPE!"`) {
+			t.Errorf("not a code: %d", res.StatusCode)
 		}
 		res = cw.post(base, url.Values{"case_code": {strings.ToLower(mother.Code)}, "relation": {"parent_child"}})
-		if res.StatusCode != 303 || res.Header.Get("Location") != base+"?done=linked" {
+		if res.StatusCode != 303 || res.Header.Get("Location") != base+"?done=requested" {
 			t.Fatalf("link: %d %s %s", res.StatusCode, res.location(), res.Body)
 		}
 		if res := cw.post(base, url.Values{"case_code": {mother.Code}, "relation": {"siblings"}}); res.StatusCode != 422 ||
-			!strings.Contains(res.Body, "already linked") {
-			t.Errorf("duplicate link: %d", res.StatusCode)
+			!strings.Contains(res.Body, "already waiting") {
+			t.Errorf("duplicate request: %d", res.StatusCode)
 		}
-		if !hasNotice(e.notices(t, "other_agency"), notify.CaseLinked, mother.ID) {
-			t.Error("the other caseworker was not told")
+		if !hasNotice(e.notices(t, "other_agency"), notify.LinkRequested, mother.ID) {
+			t.Error("the other caseworker was not asked")
+		}
+		// The mother's caseworker accepts on her links page.
+		mpage := other.get("/cases/" + mother.ID + "/links")
+		accept := regexp.MustCompile(`action="(/cases/` + mother.ID + `/link-requests/[^/"]+/accept)"`).FindStringSubmatch(mpage.Body)
+		if accept == nil || !strings.Contains(mpage.Body, "Hope for Children") || !strings.Contains(mpage.Body, e.users["caseworker"].DisplayName) {
+			t.Fatalf("the request on the mother's links page:\n%s", mainOf(mpage.Body))
+		}
+		if res := other.post(accept[1], url.Values{"version": {"1"}}); res.StatusCode != 303 ||
+			res.Header.Get("Location") != "/cases/"+mother.ID+"/links?done=accepted" {
+			t.Fatalf("accept: %d %s", res.StatusCode, res.Body)
+		}
+		if !hasNotice(e.notices(t, "caseworker"), notify.CaseLinked, child.ID) {
+			t.Error("the requester was not told of the acceptance")
 		}
 
 		for _, tt := range []struct {
@@ -346,7 +360,7 @@ func TestLinkPages(t *testing.T) {
 			t.Error("removed link still shown")
 		}
 		acts := e.auditActions(t, child.ID)
-		for _, a := range []string{"caselink.add", "caselink.view"} {
+		for _, a := range []string{"caselink.request", "caselink.accepted", "caselink.view"} {
 			if acts[a] == 0 {
 				t.Errorf("no %s audited: %v", a, acts)
 			}

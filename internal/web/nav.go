@@ -41,7 +41,8 @@ func roleNav(r org.Role) []navItem {
 	case org.ServiceProvider:
 		return []navItem{coord, identify}
 	case org.DPOfficer:
-		return []navItem{{"audit", "/audit", "nav.audit"}, {"glass", "/break-glass/log", "nav.glass_log"}, accounts, identify}
+		return []navItem{{"audit", "/audit", "nav.audit"}, {"glass", "/break-glass/log", "nav.glass_log"}, accounts,
+			{"consent_register", "/consent-register", "nav.consent_register"}, identify}
 	case org.AgencyAdmin:
 		return []navItem{{"users", "/admin/users", "nav.users"}, {"teams", "/admin/teams", "nav.teams_admin"}, identify}
 	case org.SystemAdmin:

@@ -207,6 +207,10 @@ func (s *Server) planForm(ctx context.Context, rq *request, id string, q func(st
 		}
 		return s.conferenceActionRows(ctx, tx, c.ID, ps, p)
 	})
+	if err == nil {
+		// The form shows the case's needs and the plan in preparation.
+		err = s.auditForm(ctx, "plan.view", p.Case)
+	}
 	p.Objectives = max(rowsOf(q("objectives"), 3), len(p.Form.Objectives)+1)
 	p.Actions = max(rowsOf(q("actions"), 4), len(p.Form.Actions)+1)
 	p.Gaps = max(rowsOf(q("gaps"), 2), len(p.Form.Gaps)+1)
