@@ -1,0 +1,334 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/directory"
+	"github.com/safecase/safecase/internal/fixture"
+	"github.com/safecase/safecase/internal/i18n"
+	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/store"
+)
+
+// written counts what the input tests could have written: cases,
+// identifications, family members, risk changes and referrals of case id,
+// and directory entries.
+type written struct {
+	Cases, Identifications, People, Risks, Referrals, Directory int
+}
+
+func (e *env) written(t *testing.T, caseID string) written {
+	t.Helper()
+	ctx := context.Background()
+	var w written
+	if err := e.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if w.Cases, err = tx.CountCases(ctx, store.CaseFilter{Scope: access.Agency, ID: e.agency}, 1000); err != nil {
+			return err
+		}
+		if w.Identifications, err = tx.CountIdentifications(ctx, e.agency, intake.StatusNew); err != nil {
+			return err
+		}
+		people, err := tx.CasePeople(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		risks, err := tx.RiskHistory(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		refs, err := tx.CaseReferrals(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		dir, err := tx.DirectoryServices(ctx)
+		if err != nil {
+			return err
+		}
+		w.People, w.Risks, w.Referrals, w.Directory = len(people), len(risks), len(refs), len(dir)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// dirCSVHeader is the header of a directory file.
+func dirCSVHeader() []string { return directory.Columns }
+
+// dirCSVRow is a valid directory file row of a new entry of e's agency,
+// with the cells of set in place of the defaults.
+func dirCSVRow(e *env, set map[string]string) string {
+	def := map[string]string{"agency_id": e.agency, "organisation": "Town Clinic", "sector": "health_nutrition",
+		"services": "Care", "avg_days": "1", "last_verified": "2026-11-01", "active": "yes"}
+	var cells []string
+	for _, c := range directory.Columns {
+		v, ok := set[c]
+		if !ok {
+			v = def[c]
+		}
+		cells = append(cells, v)
+	}
+	return strings.Join(cells, ",")
+}
+
+// alertOf is the error summary of a page, for messages.
+func alertOf(body string) string {
+	if i := strings.Index(body, `<div class="alert"`); i >= 0 {
+		return body[i:]
+	}
+	return mainOf(body)
+}
+
+// mainOf is the main part of a page, for messages.
+func mainOf(body string) string {
+	if i := strings.Index(body, `<main`); i >= 0 {
+		return body[i:]
+	}
+	return body
+}
+
+// apiFields returns the field errors of an API error body, as field → code.
+func apiFields(t *testing.T, body string) map[string]string {
+	t.Helper()
+	var b apiError
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatalf("not an API error: %v: %s", err, body)
+	}
+	out := map[string]string{}
+	for _, f := range b.Error.Fields {
+		out[f.Field] = f.Code
+	}
+	return out
+}
+
+// inputWorld is a case of the caseworker's, with consent to collect and
+// store and to share for services, and a service of agency B to refer it to.
+func inputWorld(t *testing.T, e *env) *coordWorld {
+	t.Helper()
+	w := newCoordWorld(t, e)
+	ctx := context.Background()
+	if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+		for _, scope := range []string{e.srv.prof.GateScope(), "share_services"} {
+			if _, err := consent.Add(ctx, tx, e.srv.prof, fixture.Actor(e.users["caseworker"]), w.c.ID,
+				consent.Input{Scope: scope, Giver: consent.Self, Kind: consent.KindConsent, Decision: consent.Given,
+					Method: "written", ObtainedOn: e.clock.now().Format("2006-01-02")}, e.clock.now()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestNULRefused sends a NUL character (U+0000) in a text field of real
+// forms, real API bodies, a directory import and a query, on both engines:
+// each answers 422 naming the field, and nothing is written. (PostgreSQL
+// refuses NUL in text and SQLite stores it: before, the same request gave
+// 500 on one engine and stored the character on the other.)
+func TestNULRefused(t *testing.T) {
+	en := i18n.MustLoad().Locale("en")
+	nulMsg := en.T("err.nul")
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := inputWorld(t, e)
+		id := w.c.ID
+		cw, admin := e.as("caseworker"), e.as("agency_admin")
+		api, apiAdmin := e.apiClient("caseworker"), e.apiClient("agency_admin")
+		before := e.written(t, id)
+		caseVersion := func() int {
+			t.Helper()
+			var v int
+			if err := e.db.Read(context.Background(), func(tx *store.Tx) error {
+				c, err := tx.Case(context.Background(), id)
+				if err == nil {
+					v = c.Version
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+
+		// Forms: the page lists the field with the message.
+		reg := registrationValues()
+		reg.Set("given_name", "Am\x00al")
+		dir := dirEntryForm(e)
+		dir.Set("organisation", "Town\x00Clinic")
+		// Each form is refused with its field marked: the summary links to
+		// it (the import's fields name a row and a column instead).
+		forms := []struct {
+			name  string
+			c     *client
+			path  string
+			form  url.Values
+			field string
+		}{
+			{"registration", cw, "/cases", reg, "given_name"},
+			{"family", cw, "/cases/" + id + "/family", url.Values{"relationship": {"aunt_uncle"}, "name": {"Aunt\x00"}}, "name"},
+			{"risk reason", cw, "/cases/" + id + "/risk", url.Values{"risk_level": {"high"}, "risk_reason": {"seen \x00 again"},
+				"version": {fmt.Sprint(caseVersion())}}, "risk_reason"},
+			{"referral reason", cw, "/cases/" + id + "/referrals", url.Values{"service_id": {w.svc.ID},
+				"reason": {"clinical\x00care"}, "sections": {"registration"}}, "reason"},
+			{"identification", cw, "/identify", url.Values{"source": {e.srv.prof.IdentificationSources[0].Key},
+				"location": {"Block\x004"}}, "location"},
+			{"directory", admin, "/directory", dir, "organisation"},
+			{"directory import", admin, "/directory/import", url.Values{"csv": {strings.Join(dirCSVHeader(), ",") + "\n" +
+				dirCSVRow(e, map[string]string{"area": "Block\x003"})}}, "row 2, area"},
+		}
+		for _, f := range forms {
+			mark := `href="#f-` + f.field + `"`
+			if strings.Contains(f.field, " ") {
+				mark = f.field + ": " + nulMsg
+			}
+			res := f.c.post(f.path, f.form)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, mark) ||
+				!strings.Contains(res.Body, nulMsg) {
+				t.Errorf("form %s: %d, want 422 marking %s with %q:\n%.300s", f.name, res.StatusCode, f.field, nulMsg, alertOf(res.Body))
+			}
+		}
+
+		// An uploaded directory file: its row and column.
+		ct, file := multipartBody(t, strings.Join(dirCSVHeader(), ",")+"\n"+dirCSVRow(e, map[string]string{"focal_point": "Joy\x00"}))
+		req, _ := http.NewRequest("POST", e.ts.URL+"/directory/import", file)
+		req.Header.Set("Content-Type", ct)
+		if res := admin.do(req); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "row 2, focal_point: "+nulMsg) {
+			t.Errorf("directory upload: %d, want 422 naming row 2, focal_point:\n%.300s", res.StatusCode, alertOf(res.Body))
+		}
+		// A path holding a NUL names nothing.
+		if res := cw.get("/directory/%00"); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET /directory/%%00: %d, want 404", res.StatusCode)
+		}
+
+		// API bodies: the field's JSON path, code "nul".
+		bodies := []struct {
+			name, path, body, field string
+			c                       *client
+		}{
+			{"registration", "/api/v1/cases", `{"type":"cp","given_name":"Am\u0000al","age":9,"sex":"female","location":"x",
+				"contact":"y","care_status":"accompanied","concerns":["neglect"],"risk_level":"low","risk_reason":"r"}`, "given_name", api},
+			{"family", "/api/v1/cases/" + id + "/family", `{"relationship":"aunt_uncle","name":"Aunt\u0000"}`, "name", api},
+			{"referral reason", "/api/v1/cases/" + id + "/referrals", fmt.Sprintf(
+				`{"service_id":%q,"reason":"clinical\u0000care","sections":["registration"]}`, w.svc.ID), "reason", api},
+			{"assessment need", "/api/v1/cases/" + id + "/assessments", fmt.Sprintf(`{"kind":"initial","interviewed_child":true,
+				"needs":[{"domain":"safety","description":"fine","met":"not","priority":"high"},
+				{"domain":"safety","description":"alone\u0000at night","met":"not","priority":"high"}],
+				"risk_level":"high","risk_reason":"x","version":%d}`, caseVersion()), "needs.1.description", api},
+			{"directory", "/api/v1/directory", `{"organisation":"Town\u0000Clinic","sector":"health_nutrition",
+				"services":"x","last_verified":"2026-11-01"}`, "organisation", apiAdmin},
+		}
+		for _, b := range bodies {
+			res := b.c.json("POST", b.path, b.body)
+			if got := apiFields(t, res.Body); res.StatusCode != http.StatusUnprocessableEntity || got[b.field] != "nul" {
+				t.Errorf("API %s: %d %v, want 422 with %s: nul", b.name, res.StatusCode, got, b.field)
+			}
+		}
+
+		// Queries that reach the database: the parameter is named.
+		dpo := e.as("dp_officer")
+		for _, q := range []struct {
+			c           *client
+			path, param string
+		}{{dpo, "/audit?action=case.view%00", "action"}, {dpo, "/audit?actor=amina%00", "actor"}} {
+			res := q.c.get(q.path)
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `href="#f-`+q.param+`"`) ||
+				!strings.Contains(res.Body, nulMsg) {
+				t.Errorf("GET %s: %d, want 422 naming %s:\n%.300s", q.path, res.StatusCode, q.param, alertOf(res.Body))
+			}
+		}
+		res := api.get("/api/v1/cases?team=%00")
+		if got := apiFields(t, res.Body); res.StatusCode != http.StatusUnprocessableEntity || got["team"] != "nul" {
+			t.Errorf("API query: %d %v, want 422 with team: nul", res.StatusCode, got)
+		}
+
+		if after := e.written(t, id); after != before {
+			t.Errorf("refused requests wrote: before %+v, after %+v", before, after)
+		}
+	})
+}
+
+// TestInvalidUTF8Refused sends text that is not UTF-8 through the API and a
+// form, on both engines: 422 naming the field, nothing written (before, the
+// API stored it with each bad byte replaced by U+FFFD, and the
+// identification form stored it while showing the error).
+func TestInvalidUTF8Refused(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := inputWorld(t, e)
+		id := w.c.ID
+		cw, api := e.as("caseworker"), e.apiClient("caseworker")
+		before := e.written(t, id)
+		for _, b := range []struct{ name, path, body, field string }{
+			{"registration", "/api/v1/cases", "{\"type\":\"cp\",\"given_name\":\"Am\xffal\",\"age\":9,\"sex\":\"female\",\"location\":\"x\"," +
+				"\"contact\":\"y\",\"care_status\":\"accompanied\",\"concerns\":[\"neglect\"],\"risk_level\":\"low\",\"risk_reason\":\"r\"}", "given_name"},
+			{"family", "/api/v1/cases/" + id + "/family", "{\"relationship\":\"aunt_uncle\",\"name\":\"Aunt \xc3\x28\"}", "name"},
+			{"referral", "/api/v1/cases/" + id + "/referrals", fmt.Sprintf(
+				"{\"service_id\":%q,\"sections\":[\"registration\"],\"reason\":\"care \xed\xa0\x80\"}", w.svc.ID), "reason"},
+			{"lone surrogate", "/api/v1/cases/" + id + "/family", `{"relationship":"aunt_uncle","name":"Aunt \ud800"}`, "name"},
+			{"a key", "/api/v1/cases/" + id + "/family", "{\"relationship\":\"aunt_uncle\",\"na\xffme\":\"x\"}", "na\ufffdme"},
+		} {
+			res := api.json("POST", b.path, b.body)
+			if got := apiFields(t, res.Body); res.StatusCode != http.StatusUnprocessableEntity || got[b.field] != "encoding" {
+				t.Errorf("API %s: %d %v, want 422 with %s: encoding", b.name, res.StatusCode, got, b.field)
+			}
+		}
+		res := cw.post("/identify", url.Values{"source": {e.srv.prof.IdentificationSources[0].Key}, "location": {"Block \xff"}})
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `href="#f-location"`) {
+			t.Errorf("identification form: %d, want 422 marking location:\n%.300s", res.StatusCode, alertOf(res.Body))
+		}
+		if after := e.written(t, id); after != before {
+			t.Errorf("refused requests wrote: before %+v, after %+v", before, after)
+		}
+	})
+}
+
+// TestTooLargeSaysSo sends a form and an API body over their caps: the
+// answer says the form or body is too large, naming the limit, rather than
+// asking to correct fields that are not marked; nothing is written.
+func TestTooLargeSaysSo(t *testing.T) {
+	en := i18n.MustLoad().Locale("en")
+	// The messages name the limits the code enforces.
+	if want := fmt.Sprintf("%d MB", maxForm>>20); !strings.Contains(en.T("error.too_large_help"), want) {
+		t.Errorf("error.too_large_help %q does not name the limit %s", en.T("error.too_large_help"), want)
+	}
+	if want := fmt.Sprintf("%d MB", maxJSON>>20); !strings.Contains(en.T("err.json_too_large"), want) {
+		t.Errorf("err.json_too_large %q does not name the limit %s", en.T("err.json_too_large"), want)
+	}
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := inputWorld(t, e)
+		id := w.c.ID
+		cw, admin, api := e.as("caseworker"), e.as("agency_admin"), e.apiClient("caseworker")
+		before := e.written(t, id)
+		big := strings.Repeat("a", maxForm+1)
+		for _, f := range []struct {
+			c    *client
+			path string
+		}{{cw, "/cases/" + id + "/family"}, {cw, "/cases"}, {admin, "/directory/import"}} {
+			path := f.path
+			res := f.c.post(path, url.Values{"relationship": {"aunt_uncle"}, "name": {big}, "csv": {big}})
+			if res.StatusCode != http.StatusRequestEntityTooLarge ||
+				!strings.Contains(res.Body, en.T("error.too_large")) ||
+				!strings.Contains(res.Body, en.T("error.too_large_help")) ||
+				strings.Contains(res.Body, en.T("error.invalid_help")) {
+				t.Errorf("POST %s over the cap: %d, want 413 saying the form is too large:\n%.600s", path, res.StatusCode, mainOf(res.Body))
+			}
+		}
+		res := api.json("POST", "/api/v1/cases/"+id+"/family", `{"relationship":"aunt_uncle","name":"`+big+`"}`)
+		if got := apiFields(t, res.Body); res.StatusCode != http.StatusUnprocessableEntity || got["body"] != "json_too_large" ||
+			!strings.Contains(res.Body, en.T("err.json_too_large")) {
+			t.Errorf("API body over the cap: %d %s, want 422 with body: json_too_large", res.StatusCode, res.Body)
+		}
+		if after := e.written(t, id); after != before {
+			t.Errorf("refused requests wrote: before %+v, after %+v", before, after)
+		}
+	})
+}
