@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/sheet"
 	"github.com/safecase/safecase/internal/storable"
 )
 
@@ -33,9 +33,10 @@ var optionalColumns = map[string]bool{"id": true, "version": true}
 // MaxImportRows caps the rows of one import.
 const MaxImportRows = 2000
 
-// WriteCSV writes the entries as CSV with a header row.
+// WriteCSV writes the entries as CSV with a header row, every cell that a
+// spreadsheet would run neutralised (package sheet).
 func WriteCSV(w io.Writer, all []Service) error {
-	cw := csv.NewWriter(w)
+	cw := sheet.NewWriter(w)
 	if err := cw.Write(Columns); err != nil {
 		return err
 	}
@@ -49,8 +50,7 @@ func WriteCSV(w io.Writer, all []Service) error {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 func yesNo(b bool) string {
@@ -72,11 +72,10 @@ func rowField(row int, col string) string { return fmt.Sprintf("row %d, %s", row
 
 // ReadCSV reads a directory file and checks each row as Check does. It
 // returns every row, or every error found, each naming its row and column
-// ("row 4, avg_days"); a file with any error gives no rows.
+// ("row 4, avg_days"); a file with any error gives no rows. Cells WriteCSV
+// neutralised read back as they were.
 func ReadCSV(r io.Reader, p *profile.Profile, today string) ([]Row, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
+	cr := sheet.NewReader(r)
 	var f errs.Fields
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -234,13 +233,7 @@ func blank(rec []string) bool {
 }
 
 // csvLine is the line of a CSV syntax error, for its message.
-func csvLine(err error) int {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Line
-	}
-	return 0
-}
+func csvLine(err error) int { return sheet.Line(err) }
 
 func splitSemi(s string) []string {
 	if strings.TrimSpace(s) == "" {

@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -329,6 +331,67 @@ func TestTooLargeSaysSo(t *testing.T) {
 		}
 		if after := e.written(t, id); after != before {
 			t.Errorf("refused requests wrote: before %+v, after %+v", before, after)
+		}
+	})
+}
+
+// TestDirectoryExportNeutralisesFormulas downloads the directory with
+// entries typed to run in a spreadsheet (=HYPERLINK, +, -, @, full-width =)
+// and with a quote typed on purpose: every such cell of the file starts
+// with a quote that the spreadsheet shows as text, other cells are as
+// typed; importing the file back changes nothing, on both engines.
+func TestDirectoryExportNeutralisesFormulas(t *testing.T) {
+	values := []string{`=HYPERLINK("http://x","y")`, "+1+1", "@SUM(A1)", "-2+3", "\uff1d1+1", "'quoted on purpose",
+		"Walk in, weekdays"}
+	forEachEngine(t, func(t *testing.T, e *env) {
+		for _, v := range values {
+			e.addDirEntry(t, directory.Input{Organisation: v, Sector: "legal", Services: v, HowToRefer: v,
+				Languages: []string{v, "English"}, AgencyID: e.agency, LastVerified: "2026-11-01"})
+		}
+		before := e.dirEntries(t)
+		admin := e.as("agency_admin")
+		res := admin.get("/directory/export.csv")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("export: %d", res.StatusCode)
+		}
+		rows, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, row := range rows[1:] {
+			for i, c := range directory.Columns {
+				cell := row[i]
+				if c != "organisation" && c != "services" && c != "how_to_refer" && c != "languages" {
+					continue
+				}
+				v, _ := strings.CutSuffix(cell, ";English")
+				v, quoted := strings.CutPrefix(v, "'")
+				if !slices.Contains(values, v) {
+					t.Errorf("%s cell %q is none of the values typed", c, cell)
+					continue
+				}
+				seen++
+				if wantQuote := v != "Walk in, weekdays"; quoted != wantQuote {
+					t.Errorf("%s cell %q: quoted %v, want %v", c, cell, quoted, wantQuote)
+				}
+			}
+		}
+		if seen != 4*len(values) {
+			t.Errorf("%d cells checked, want %d", seen, 4*len(values))
+		}
+		imp := admin.post("/directory/import", url.Values{"csv": {res.Body}})
+		if imp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("import of the export: %d\n%.300s", imp.StatusCode, alertOf(imp.Body))
+		}
+		if q, _ := url.ParseQuery(strings.SplitN(imp.Header.Get("Location"), "?", 2)[1]); q.Get("unchanged") != fmt.Sprint(len(values)) {
+			t.Errorf("import of the export: %s, want all %d unchanged", imp.Header.Get("Location"), len(values))
+		}
+		if after := e.dirEntries(t); !slices.EqualFunc(before, after, func(a, b directory.Service) bool {
+			return a.ID == b.ID && a.Version == b.Version && a.Organisation == b.Organisation &&
+				a.HowToRefer == b.HowToRefer && slices.Equal(a.Languages, b.Languages)
+		}) {
+			t.Errorf("the round trip changed entries:\n%+v\n%+v", before, after)
 		}
 	})
 }
