@@ -33,7 +33,9 @@ func checkValues(v url.Values) errs.Fields {
 		}
 	}) {
 		if msg := storable.Problem(k); msg != "" {
-			f.Add(storable.Name(k), msg)
+			if name := storable.Name(k); !f.Has(name) {
+				f.Add(name, msg)
+			}
 			continue
 		}
 		for _, x := range v[k] {
@@ -69,7 +71,10 @@ func checkJSONText(body []byte) error {
 	if utf8.Valid(body) && !hasSurrogateEscape(body) {
 		return nil
 	}
-	return errs.Field(badTextPath(body), "err.encoding")
+	if path, found := badTextPath(body); found {
+		return errs.Field(path, "err.encoding")
+	}
+	return nil
 }
 
 // hasSurrogateEscape reports whether b may hold an escaped surrogate
@@ -92,9 +97,10 @@ func hasSurrogateEscape(b []byte) bool {
 
 // badTextPath returns the JSON path (e.g. needs.1.description, or a key
 // itself) of the first string of body, key or value, that is not clean
-// text; "body" when the bad bytes lie outside any string or the JSON
-// breaks off before them.
-func badTextPath(body []byte) string {
+// text; "body" when bytes that are not UTF-8 lie outside any string or the
+// JSON breaks off before them. It finds nothing in a body of clean text
+// (whose escaped surrogates are all paired).
+func badTextPath(body []byte) (string, bool) {
 	type frame struct {
 		obj   bool   // an object (else an array)
 		key   string // the current key of an object
@@ -111,10 +117,10 @@ func badTextPath(body []byte) string {
 				parts = append(parts, strconv.Itoa(f.index))
 			}
 		}
-		if len(parts) == 0 {
-			return "body"
+		if p := strings.Join(parts, "."); p != "" {
+			return p
 		}
-		return strings.Join(parts, ".")
+		return "body" // the top level, or an empty key there
 	}
 	valueDone := func() {
 		if n := len(stack); n > 0 {
@@ -130,7 +136,7 @@ func badTextPath(body []byte) string {
 		start := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
-			return "body"
+			return "body", !utf8.Valid(body)
 		}
 		raw := body[start:dec.InputOffset()]
 		switch t := tok.(type) {
@@ -146,13 +152,13 @@ func badTextPath(body []byte) string {
 			if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].onKey {
 				stack[n-1].key, stack[n-1].onKey = t, false
 				if !cleanJSONString(raw) {
-					return path()
+					return path(), true
 				}
 				continue
 			}
 		}
 		if !cleanJSONString(raw) {
-			return path()
+			return path(), true
 		}
 		valueDone()
 	}
@@ -208,8 +214,17 @@ func hex4(b []byte) (rune, bool) {
 
 // nulPath returns the JSON path of the first string in v, a decoded API
 // body, that holds a NUL character (a map's keys included): struct fields
-// by their JSON names, slice elements by index, map entries by key.
+// by their JSON names, slice elements by index, map entries by key; "body"
+// for the top level.
 func nulPath(v reflect.Value, path string) (string, bool) {
+	p, found := nulPathIn(v, path)
+	if found && p == "" {
+		p = "body"
+	}
+	return p, found
+}
+
+func nulPathIn(v reflect.Value, path string) (string, bool) {
 	join := func(name string) string {
 		if path == "" {
 			return name
@@ -221,12 +236,9 @@ func nulPath(v reflect.Value, path string) (string, bool) {
 		if v.IsNil() {
 			return "", false
 		}
-		return nulPath(v.Elem(), path)
+		return nulPathIn(v.Elem(), path)
 	case reflect.String:
 		if strings.IndexByte(v.String(), 0) >= 0 {
-			if path == "" {
-				path = "body"
-			}
 			return path, true
 		}
 	case reflect.Struct:
@@ -239,7 +251,7 @@ func nulPath(v reflect.Value, path string) (string, bool) {
 				continue
 			case sf.Anonymous && name == "":
 				// An embedded struct's fields are the outer object's.
-				if p, ok := nulPath(v.Field(i), path); ok {
+				if p, ok := nulPathIn(v.Field(i), path); ok {
 					return p, true
 				}
 				continue
@@ -248,7 +260,7 @@ func nulPath(v reflect.Value, path string) (string, bool) {
 			case name == "":
 				name = sf.Name
 			}
-			if p, ok := nulPath(v.Field(i), join(name)); ok {
+			if p, ok := nulPathIn(v.Field(i), join(name)); ok {
 				return p, true
 			}
 		}
@@ -257,7 +269,7 @@ func nulPath(v reflect.Value, path string) (string, bool) {
 			return "", false // bytes, not text
 		}
 		for i := 0; i < v.Len(); i++ {
-			if p, ok := nulPath(v.Index(i), join(strconv.Itoa(i))); ok {
+			if p, ok := nulPathIn(v.Index(i), join(strconv.Itoa(i))); ok {
 				return p, true
 			}
 		}
@@ -271,7 +283,7 @@ func nulPath(v reflect.Value, path string) (string, bool) {
 			if strings.IndexByte(ks, 0) >= 0 {
 				return join(storable.Name(ks)), true
 			}
-			if p, ok := nulPath(v.MapIndex(k), join(ks)); ok {
+			if p, ok := nulPathIn(v.MapIndex(k), join(ks)); ok {
 				return p, true
 			}
 		}

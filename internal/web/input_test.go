@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/directory"
+	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/intake"
@@ -394,4 +396,71 @@ func TestDirectoryExportNeutralisesFormulas(t *testing.T) {
 			t.Errorf("the round trip changed entries:\n%+v\n%+v", before, after)
 		}
 	})
+}
+
+// TestJSONTextPaths: a refused JSON body names the string at fault by its
+// path, whatever its depth, for bad bytes and escaped lone surrogates (a
+// raw scan) and for NUL characters (a walk of the decoded value).
+func TestJSONTextPaths(t *testing.T) {
+	for body, want := range map[string]string{
+		"{\"a\":\"\xff\"}": "a",
+		"{\"a\":[1,{\"b\":\"x\"},{\"b\":\"x\xff\"}]}": "a.2.b",
+		"{\"a\xffb\":1}":                           "a\ufffdb",
+		"{\"a\":{\"\":\"\xc3\x28\"}}":              "a.",
+		"{\"\":\"\x80\"}":                          "body",
+		"\"\xff\"":                                 "body",
+		`{"a":1,"b":"\ud800"}`:                     "b",
+		`{"a":"\udc00\ud800"}`:                     "a",
+		`{"a":"\ud800\u0041"}`:                     "a",
+		`{"a":"ok","b":["\ud83d\ude00","\ude00"]}`: "b.1",
+		"{\"a\":1} \"\xff\"":                       "body",
+	} {
+		err := checkJSONText([]byte(body))
+		if fe, ok := errs.AsFields(err); !ok || len(fe) != 1 || fe[0].Field != want || fe[0].Msg != "err.encoding" {
+			t.Errorf("%q: %v, want %s: err.encoding", body, err, want)
+		}
+	}
+	for _, body := range []string{`{"a":"\ud83d\ude00"}`, `{"a":"\\ud800"}`, `{"a":"é"}`, `{}`, `{"a":"\u00e9\\"}`} {
+		if err := checkJSONText([]byte(body)); err != nil {
+			t.Errorf("%q refused: %v", body, err)
+		}
+	}
+
+	type inner struct {
+		Note string `json:"note"`
+	}
+	type Embedded struct {
+		Deep string `json:"deep"`
+	}
+	type body struct {
+		Embedded
+		Name    string            `json:"name"`
+		Skip    string            `json:"-"`
+		Untaged string            //
+		Items   []inner           `json:"items"`
+		Ptr     *inner            `json:"ptr"`
+		Map     map[string]string `json:"map"`
+		Bytes   []byte            `json:"bytes"`
+	}
+	for _, tt := range []struct {
+		v    body
+		want string
+	}{
+		{body{Name: "a\x00"}, "name"},
+		{body{Items: []inner{{"x"}, {"\x00"}}}, "items.1.note"},
+		{body{Ptr: &inner{"\x00"}}, "ptr.note"},
+		{body{Map: map[string]string{"k": "\x00"}}, "map.k"},
+		{body{Map: map[string]string{"k\x00": "v"}}, "map.k\ufffd"},
+		{body{Embedded: Embedded{"\x00"}}, "deep"},
+		{body{Untaged: "\x00"}, "Untaged"},
+		{body{Skip: "\x00", Bytes: []byte{0}}, ""},
+	} {
+		got, found := nulPath(reflect.ValueOf(&tt.v), "")
+		if got != tt.want || found != (tt.want != "") {
+			t.Errorf("%+v: %q, %v; want %q", tt.v, got, found, tt.want)
+		}
+	}
+	if got, _ := nulPath(reflect.ValueOf(map[string]any{"": "\x00"}), ""); got != "body" {
+		t.Errorf("an empty key at the top: %q, want body", got)
+	}
 }
