@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"slices"
@@ -13,12 +14,14 @@ import (
 	"testing"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -463,4 +466,84 @@ func TestJSONTextPaths(t *testing.T) {
 	if got, _ := nulPath(reflect.ValueOf(map[string]any{"": "\x00"}), ""); got != "body" {
 		t.Errorf("an empty key at the top: %q, want body", got)
 	}
+}
+
+// loginAs signs in through the real form with a User-Agent and an
+// X-Forwarded-For of the caller's choosing.
+func (c *client) loginAs(username, userAgent, forwarded string) *response {
+	c.e.t.Helper()
+	req, _ := http.NewRequest("POST", c.e.ts.URL+"/login",
+		strings.NewReader(url.Values{"username": {username}, "password": {testPassword}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", userAgent)
+	if forwarded != "" {
+		req.Header.Set("X-Forwarded-For", forwarded)
+	}
+	return c.do(req)
+}
+
+// TestSignInWithBadText signs in with text that cannot be stored where the
+// sign-in stores or audits it, on both engines: a username holding a NUL or
+// bytes that are not UTF-8 is refused naming the field (it was the record
+// of the failed sign-in's audit event, and a 500 on PostgreSQL); a long
+// browser name cut in the middle of a character, and a forwarded address
+// that is not an address (behind a trusted proxy), still sign in, keeping
+// what can be kept (they were stored as they came, or a 500).
+func TestSignInWithBadText(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for _, name := range []string{"caseworker\x00", "case\xffworker"} {
+			res := e.anon().loginAs(name, "Mozilla/5.0", "")
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `href="#f-username"`) {
+				t.Errorf("sign in as %q: %d, want 422 marking the username:\n%.300s", name, res.StatusCode, alertOf(res.Body))
+			}
+		}
+		var evs []audit.Event
+		if err := e.db.Read(ctx, func(tx *store.Tx) (err error) {
+			evs, err = tx.AuditEvents(ctx, store.AuditFilter{Action: "auth.", Limit: 100})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 0 {
+			t.Errorf("refused sign-ins were audited as attempts: %+v", evs)
+		}
+
+		// A browser name of 199 bytes and a two-byte character: cut at 200.
+		ua := strings.Repeat("a", 199) + "é and more"
+		if res := e.anon().loginAs("caseworker", ua, ""); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("sign in with a long browser name: %d\n%.300s", res.StatusCode, mainOf(res.Body))
+		}
+
+		// Behind a trusted proxy, a forwarded address that is no address is
+		// not taken: the connection's address is.
+		proxied, err := New(e.db, profile.Default(), Config{PasswordParams: cheap, Now: e.clock.now, TrustProxy: true,
+			Logger: e.srv.log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(proxied)
+		defer ts.Close()
+		c := e.anon()
+		c.e = &env{t: t, ts: ts}
+		for _, fwd := range []string{"10.1.2.3\xff", "not an address", "10.9.8.7, 10.0.0.1"} {
+			if res := c.loginAs("caseworker", "Mozilla/5.0", fwd); res.StatusCode != http.StatusSeeOther {
+				t.Errorf("sign in forwarded for %q: %d\n%.300s", fwd, res.StatusCode, mainOf(res.Body))
+			}
+		}
+		if err := e.db.Read(ctx, func(tx *store.Tx) (err error) {
+			evs, err = tx.AuditEvents(ctx, store.AuditFilter{Action: "auth.login", Limit: 100})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var ips []string
+		for _, ev := range evs {
+			ips = append(ips, ev.IP)
+		}
+		slices.Sort(ips)
+		if want := []string{"10.9.8.7", "127.0.0.1", "127.0.0.1", "127.0.0.1"}; !slices.Equal(ips, want) {
+			t.Errorf("addresses of the sign-ins: %q, want %q", ips, want)
+		}
+	})
 }

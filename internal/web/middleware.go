@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -91,11 +92,14 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// clientIP returns the request's client address.
+// clientIP returns the request's client address. A forwarded one that is
+// not an address is not taken (it is stored and audited).
 func (s *Server) clientIP(r *http.Request) string {
 	if s.cfg.TrustProxy {
 		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(strings.Split(f, ",")[0])
+			if ip, err := netip.ParseAddr(strings.TrimSpace(strings.Split(f, ",")[0])); err == nil {
+				return ip.WithZone("").String()
+			}
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
