@@ -146,6 +146,7 @@ func inputWorld(t *testing.T, e *env) *coordWorld {
 func TestNULRefused(t *testing.T) {
 	en := i18n.MustLoad().Locale("en")
 	nulMsg := en.T("err.nul")
+	doc := loadOpenAPI(t)
 	forEachEngine(t, func(t *testing.T, e *env) {
 		w := inputWorld(t, e)
 		id := w.c.ID
@@ -239,6 +240,7 @@ func TestNULRefused(t *testing.T) {
 			if got := apiFields(t, res.Body); res.StatusCode != http.StatusUnprocessableEntity || got[b.field] != "nul" {
 				t.Errorf("API %s: %d %v, want 422 with %s: nul", b.name, res.StatusCode, got, b.field)
 			}
+			doc.checkResponse(t, "POST", strings.Replace(b.path, id, "{id}", 1), res)
 		}
 
 		// Queries that reach the database: the parameter is named.
@@ -257,6 +259,7 @@ func TestNULRefused(t *testing.T) {
 		if got := apiFields(t, res.Body); res.StatusCode != http.StatusUnprocessableEntity || got["team"] != "nul" {
 			t.Errorf("API query: %d %v, want 422 with team: nul", res.StatusCode, got)
 		}
+		doc.checkResponse(t, "GET", "/api/v1/cases", res)
 
 		if after := e.written(t, id); after != before {
 			t.Errorf("refused requests wrote: before %+v, after %+v", before, after)
@@ -269,6 +272,7 @@ func TestNULRefused(t *testing.T) {
 // API stored it with each bad byte replaced by U+FFFD, and the
 // identification form stored it while showing the error).
 func TestInvalidUTF8Refused(t *testing.T) {
+	doc := loadOpenAPI(t)
 	forEachEngine(t, func(t *testing.T, e *env) {
 		w := inputWorld(t, e)
 		id := w.c.ID
@@ -287,6 +291,7 @@ func TestInvalidUTF8Refused(t *testing.T) {
 			if got := apiFields(t, res.Body); res.StatusCode != http.StatusUnprocessableEntity || got[b.field] != "encoding" {
 				t.Errorf("API %s: %d %v, want 422 with %s: encoding", b.name, res.StatusCode, got, b.field)
 			}
+			doc.checkResponse(t, "POST", strings.Replace(b.path, id, "{id}", 1), res)
 		}
 		res := cw.post("/identify", url.Values{"source": {e.srv.prof.IdentificationSources[0].Key}, "location": {"Block \xff"}})
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `href="#f-location"`) {
@@ -303,6 +308,7 @@ func TestInvalidUTF8Refused(t *testing.T) {
 // asking to correct fields that are not marked; nothing is written.
 func TestTooLargeSaysSo(t *testing.T) {
 	en := i18n.MustLoad().Locale("en")
+	doc := loadOpenAPI(t)
 	// The messages name the limits the code enforces.
 	if want := fmt.Sprintf("%d MB", maxForm>>20); !strings.Contains(en.T("error.too_large_help"), want) {
 		t.Errorf("error.too_large_help %q does not name the limit %s", en.T("error.too_large_help"), want)
@@ -332,8 +338,9 @@ func TestTooLargeSaysSo(t *testing.T) {
 		res := api.json("POST", "/api/v1/cases/"+id+"/family", `{"relationship":"aunt_uncle","name":"`+big+`"}`)
 		if got := apiFields(t, res.Body); res.StatusCode != http.StatusUnprocessableEntity || got["body"] != "json_too_large" ||
 			!strings.Contains(res.Body, en.T("err.json_too_large")) {
-			t.Errorf("API body over the cap: %d %s, want 422 with body: json_too_large", res.StatusCode, res.Body)
+			t.Errorf("API body over the cap: %d %.300s, want 422 with body: json_too_large", res.StatusCode, res.Body)
 		}
+		doc.checkResponse(t, "POST", "/api/v1/cases/{id}/family", res)
 		if after := e.written(t, id); after != before {
 			t.Errorf("refused requests wrote: before %+v, after %+v", before, after)
 		}
