@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -25,13 +26,7 @@ import (
 // query) whose name or a value cannot be stored, in name order.
 func checkValues(v url.Values) errs.Fields {
 	var f errs.Fields
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range v {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
 		if msg := storable.Problem(k); msg != "" {
 			if name := storable.Name(k); !f.Has(name) {
 				f.Add(name, msg)
