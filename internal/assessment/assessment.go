@@ -335,7 +335,10 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 		if err := cases.SetStep(ctx, tx, c, cases.StepCasePlan, "assessed", a.UserID, now); err != nil {
 			return nil, err
 		}
-		if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.CasePlan, now, now); err != nil {
+		// The case plan is due from the day the assessment happened, as a
+		// follow-up's and a review's next ones are: one entered from paper
+		// days later does not buy the plan those days.
+		if err := cases.EnsureDeadline(ctx, tx, p, c, deadline.CasePlan, p.DayStart(in.AssessedOn, now), now); err != nil {
 			return nil, err
 		}
 	}

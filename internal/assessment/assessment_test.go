@@ -541,9 +541,12 @@ func TestRecord(t *testing.T) {
 				Reason: "assessed", ChangedBy: o.Caseworker.ID, ChangedAt: at}); !cmp.Equal(steps[0], want) {
 				t.Errorf("step change %+v, want %+v", steps[0], want)
 			}
+			// The plan is due from the day the assessment happened (the
+			// day before it was entered), by the new level's timeline.
+			heldOn := prof.DayStart("2025-03-11", at)
 			cp := w.open(deadline.CasePlan)
-			if cp == nil || !cp.AnchorAt.Equal(at) || !cp.DueAt.Equal(at.Add(timeline(t, prof.Timelines.CasePlan, profile.High))) {
-				t.Errorf("case plan deadline %+v, want due by the high-risk timeline from %v", cp, at)
+			if cp == nil || !cp.AnchorAt.Equal(heldOn) || !cp.DueAt.Equal(heldOn.Add(timeline(t, prof.Timelines.CasePlan, profile.High))) {
+				t.Errorf("case plan deadline %+v, want due by the high-risk timeline from %v", cp, heldOn)
 			} else if !c.NextDueAt.Equal(cp.DueAt) {
 				t.Errorf("next due %v, want the case plan's %v", c.NextDueAt, cp.DueAt)
 			}

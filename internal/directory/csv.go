@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,12 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/sheet"
+	"github.com/safecase/safecase/internal/storable"
 )
 
 // Columns are the CSV file's columns, in order. Their names are stable:
@@ -33,9 +33,10 @@ var optionalColumns = map[string]bool{"id": true, "version": true}
 // MaxImportRows caps the rows of one import.
 const MaxImportRows = 2000
 
-// WriteCSV writes the entries as CSV with a header row.
+// WriteCSV writes the entries as CSV with a header row, every cell that a
+// spreadsheet would run neutralised (package sheet).
 func WriteCSV(w io.Writer, all []Service) error {
-	cw := csv.NewWriter(w)
+	cw := sheet.NewWriter(w)
 	if err := cw.Write(Columns); err != nil {
 		return err
 	}
@@ -49,8 +50,7 @@ func WriteCSV(w io.Writer, all []Service) error {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }
 
 func yesNo(b bool) string {
@@ -72,11 +72,10 @@ func rowField(row int, col string) string { return fmt.Sprintf("row %d, %s", row
 
 // ReadCSV reads a directory file and checks each row as Check does. It
 // returns every row, or every error found, each naming its row and column
-// ("row 4, avg_days"); a file with any error gives no rows.
+// ("row 4, avg_days"); a file with any error gives no rows. Cells WriteCSV
+// neutralised read back as they were.
 func ReadCSV(r io.Reader, p *profile.Profile, today string) ([]Row, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
+	cr := sheet.NewReader(r)
 	var f errs.Fields
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -86,8 +85,10 @@ func ReadCSV(r io.Reader, p *profile.Profile, today string) ([]Row, error) {
 		return nil, errs.Field(rowField(1, "csv"), "err.directory_csv_syntax", csvLine(err))
 	}
 	col := map[string]int{}
+	names := make([]string, len(header))
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		names[i] = clip(h)
 		switch {
 		case !known(h):
 			f.Add(rowField(1, clip(h)), "err.directory_csv_column")
@@ -133,6 +134,14 @@ func ReadCSV(r io.Reader, p *profile.Profile, today string) ([]Row, error) {
 		if len(rec) > len(header) {
 			rf.Add("csv", "err.directory_csv_width", len(header))
 		}
+		// Text that cannot be stored (not UTF-8, a NUL) is named by its
+		// column, whatever the column; the checks below then pass over it.
+		for i, v := range rec[:min(len(rec), len(header))] {
+			if msg := storable.Problem(v); msg != "" && !rf.Has(names[i]) {
+				rf.Add(names[i], msg)
+			}
+		}
+		bad := func(c string) bool { return rf.Has(c) }
 		in := &row.Input
 		in.AgencyID, in.Organisation, in.Sector, in.Services = get("agency_id"), get("organisation"), get("sector"), get("services")
 		in.Address, in.Area, in.OpeningHours, in.TargetGroup = get("address"), get("area"), get("opening_hours"), get("target_group")
@@ -142,13 +151,13 @@ func ReadCSV(r io.Reader, p *profile.Profile, today string) ([]Row, error) {
 		in.Languages, in.Profiles, in.Quality = splitSemi(get("languages")), splitSemi(get("profiles")), splitSemi(get("quality"))
 		if n, ok := number(get("avg_days")); ok {
 			in.AvgDays = n
-		} else {
+		} else if !bad("avg_days") {
 			rf.Add("avg_days", "err.number")
 		}
 		if v := strings.TrimSpace(get("version")); v != "" {
 			if n, ok := number(v); ok {
 				in.Version = n
-			} else {
+			} else if !bad("version") {
 				rf.Add("version", "err.number")
 			}
 		}
@@ -158,18 +167,18 @@ func ReadCSV(r io.Reader, p *profile.Profile, today string) ([]Row, error) {
 			def  bool
 		}{{"entry_point", &in.EntryPoint, false}, {"funnelling_point", &in.FunnellingPoint, false}} {
 			v, ok := yes(get(b.name), b.def)
-			if !ok {
+			if !ok && !bad(b.name) {
 				rf.Add(b.name, "err.directory_csv_yes_no")
 			}
 			*b.to = v
 		}
 		active, ok := yes(get("active"), true)
-		if !ok {
+		if !ok && !bad("active") {
 			rf.Add("active", "err.directory_csv_yes_no")
 		}
 		in.Active = &active
 		switch {
-		case row.ID == "":
+		case row.ID == "" || bad("id"):
 		case !validID(row.ID):
 			rf.Add("id", "err.directory_csv_id")
 		case ids[row.ID] != 0:
@@ -207,9 +216,7 @@ func known(c string) bool {
 
 // clip shortens a column name for an error message.
 func clip(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "?")
-	}
+	s = storable.Name(s)
 	if r := []rune(s); len(r) > 40 {
 		return string(r[:40]) + "…"
 	}
@@ -226,13 +233,7 @@ func blank(rec []string) bool {
 }
 
 // csvLine is the line of a CSV syntax error, for its message.
-func csvLine(err error) int {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Line
-	}
-	return 0
-}
+func csvLine(err error) int { return sheet.Line(err) }
 
 func splitSemi(s string) []string {
 	if strings.TrimSpace(s) == "" {

@@ -3,11 +3,13 @@ package directory_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/audit"
@@ -15,6 +17,7 @@ import (
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/sheet"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
 )
@@ -562,7 +565,14 @@ func FuzzDirectoryCSV(f *testing.F) {
 	for _, s := range []string{"", header, header + "\n" + row, header + "\n" + row + "\n" + row,
 		"organisation,sector,services,last_verified\nA,legal,B,2026-01-01", header + "\n,,,\n", "\"a\nb\",c",
 		header + "\n" + strings.Replace(row, ",2,", ",-1,", 1), header + "\n" + strings.Replace(row, "girls", "gi\x00rls", 1),
-		strings.ReplaceAll(header, ",", ";") + "\n" + row} {
+		strings.ReplaceAll(header, ",", ";") + "\n" + row,
+		// Formulas, NUL characters and bytes that are not UTF-8 in any column.
+		header + "\n" + strings.Replace(row, "Clinic", "=HYPERLINK(\"\"http://x\"\",\"\"y\"\")", 1),
+		header + "\n" + strings.Replace(row, "Clinic", "'+1+1", 1), header + "\n" + strings.Replace(row, "Town", "'@SUM(A1)", 1),
+		header + "\n" + strings.Replace(row, "CMR", "''-2", 1), header + "\n" + strings.Replace(row, "Town", "\"\t=1\"", 1),
+		header + "\n" + strings.Replace(row, ",2,", ",2\x00,", 1), header + "\n" + strings.Replace(row, ",yes,no,", ",yes,n\xffo,", 1),
+		header + "\n" + strings.Replace(row, "Clinic", "Cl\xc3\x28inic", 1), header + "\n" + strings.Replace(row, ",3,", ",\x00,", 1),
+		strings.Replace(header, "area", "ar\x00ea", 1) + "\n" + row} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, file string) {
@@ -578,6 +588,9 @@ func FuzzDirectoryCSV(f *testing.F) {
 			for _, e := range fe {
 				if e.Field != "csv" && !strings.HasPrefix(e.Field, "row ") || e.Msg == "" {
 					t.Fatalf("error %+v does not name a row and a column", e)
+				}
+				if !utf8.ValidString(e.Field) || strings.ContainsRune(e.Field, 0) {
+					t.Fatalf("error %+v names its field with text that cannot be shown", e)
 				}
 			}
 			return
@@ -606,6 +619,12 @@ func FuzzDirectoryCSV(f *testing.F) {
 			if _, err := time.Parse(time.DateOnly, in.LastVerified); err != nil {
 				t.Fatalf("accepted last_verified %q", in.LastVerified)
 			}
+			for _, v := range []string{in.Organisation, in.Services, in.Address, in.Area, in.OpeningHours, in.TargetGroup,
+				in.Eligibility, in.HowToRefer, in.FocalPoint, in.QualityNotes, strings.Join(in.Languages, ";")} {
+				if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+					t.Fatalf("accepted text that cannot be stored: %q", v)
+				}
+			}
 			s := directory.Service{ID: r.ID, Version: in.Version, AgencyID: in.AgencyID, Organisation: in.Organisation,
 				Sector: in.Sector, Services: in.Services, Address: in.Address, Area: in.Area, OpeningHours: in.OpeningHours,
 				TargetGroup: in.TargetGroup, Eligibility: in.Eligibility, HowToRefer: in.HowToRefer, FocalPoint: in.FocalPoint,
@@ -614,10 +633,24 @@ func FuzzDirectoryCSV(f *testing.F) {
 				QualityNotes: in.QualityNotes, LastVerified: in.LastVerified, Active: *in.Active}
 			all = append(all, s)
 		}
-		// What was accepted exports and reads back the same.
+		// What was accepted exports with no cell a spreadsheet would run,
+		// and reads back the same.
 		var buf bytes.Buffer
 		if err := directory.WriteCSV(&buf, all); err != nil {
 			t.Fatal(err)
+		}
+		cr := csv.NewReader(bytes.NewReader(buf.Bytes()))
+		cr.FieldsPerRecord = -1
+		cells, err := cr.ReadAll()
+		if err != nil {
+			t.Fatalf("the export is not CSV: %v", err)
+		}
+		for _, row := range cells {
+			for _, c := range row {
+				if sheet.Dangerous(c) {
+					t.Fatalf("exported cell %q would run in a spreadsheet", c)
+				}
+			}
 		}
 		back, err := directory.ReadCSV(&buf, p, today)
 		if err != nil || len(back) != len(rows) {

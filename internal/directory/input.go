@@ -9,6 +9,7 @@ import (
 
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/storable"
 )
 
 // Input is a directory entry as a form, an API body or a CSV row gives it.
@@ -87,9 +88,10 @@ func Check(p *profile.Profile, in *Input, today string) errs.Fields {
 	}
 	for _, t := range text {
 		*t.v = strings.TrimSpace(*t.v)
+		msg := storable.Problem(*t.v)
 		switch {
-		case !utf8.ValidString(*t.v) || strings.ContainsRune(*t.v, 0):
-			f.Add(t.name, "err.encoding")
+		case msg != "":
+			f.Add(t.name, msg)
 		case utf8.RuneCountInString(*t.v) > t.max:
 			f.Add(t.name, "err.too_long", t.max)
 		}

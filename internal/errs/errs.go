@@ -22,6 +22,7 @@ const (
 	Conflict
 	Unauthenticated
 	TooManyRequests
+	TooLarge // a request body over its cap
 )
 
 // Sentinel errors, one per kind, so callers can write errors.Is(err, errs.NotFound).
@@ -32,6 +33,7 @@ var (
 	ErrConflict        = &kindError{Conflict}
 	ErrUnauthenticated = &kindError{Unauthenticated}
 	ErrTooMany         = &kindError{TooManyRequests}
+	ErrTooLarge        = &kindError{TooLarge}
 )
 
 type kindError struct{ k Kind }
@@ -50,6 +52,8 @@ func (e *kindError) Error() string {
 		return "not signed in"
 	case TooManyRequests:
 		return "too many attempts"
+	case TooLarge:
+		return "too large"
 	}
 	return "internal error"
 }
@@ -93,6 +97,8 @@ func Status(err error) int {
 		return 401
 	case TooManyRequests:
 		return 429
+	case TooLarge:
+		return 413
 	}
 	return 500
 }
@@ -202,6 +208,8 @@ func E(k Kind, format string, args ...any) error {
 		base = ErrUnauthenticated
 	case TooManyRequests:
 		base = ErrTooMany
+	case TooLarge:
+		base = ErrTooLarge
 	default:
 		return fmt.Errorf(format, args...)
 	}

@@ -5,9 +5,11 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -89,13 +91,22 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
 	if err != nil {
-		return errs.Field("body", "err.json_too_large")
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return errs.Field("body", "err.json_too_large")
+		}
+		return fmt.Errorf("read body: %w", err)
 	}
 	return DecodeJSON(body, v)
 }
 
-// DecodeJSON decodes body into v the way the API does.
+// DecodeJSON decodes body into v the way the API does. Text that cannot be
+// stored is refused, naming its field: bytes that are not UTF-8 (which
+// encoding/json would turn into U+FFFD) and NUL characters.
 func DecodeJSON(body []byte, v any) error {
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -126,6 +137,12 @@ func DecodeJSON(body []byte, v any) error {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errs.Field("body", "err.json_trailing")
+	}
+	// A NUL can only be written \u0000 (a raw one is a syntax error).
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		if path, found := nulPath(reflect.ValueOf(v), ""); found {
+			return errs.Field(path, "err.nul")
+		}
 	}
 	return nil
 }

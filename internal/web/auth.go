@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/signin"
+	"github.com/safecase/safecase/internal/storable"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -97,8 +99,10 @@ func (s *Server) signIn(r *http.Request, rq *request, username, password string)
 }
 
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := r.ParseForm(); err != nil {
-		return errs.E(errs.Invalid, "login form: %v", err)
+	// parseForm refuses text that cannot be stored: a username is kept in
+	// the throttle and the audit trail.
+	if _, err := parseForm(w, r); err != nil {
+		return err
 	}
 	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
@@ -138,11 +142,18 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, rq *reques
 	return nil
 }
 
+// truncate cuts s, a request header, to at most n bytes without splitting a
+// character, keeping only text that can be stored: headers are not refused
+// as form fields are.
 func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	s = storable.Name(s)
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request, rq *request) error {

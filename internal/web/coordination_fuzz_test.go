@@ -28,7 +28,9 @@ func coordinationInputs() []any {
 func FuzzCoordinationJSON(f *testing.F) {
 	for _, s := range []string{`{}`, `{"service_id":"x","sections":["identity","consent"]}`, `{"sections":"registration"}`,
 		`{"version":1,"accept":true}`, `{"actions":[{"owner_id":1}]}`, `{"participants":[null]}`, `{"version":-1e9}`,
-		`{"reason":"\u0000","urgent":"yes"}`, `[]`, `{"code":"C-1","reason":"` + "x" + `"}`} {
+		`{"reason":"\u0000","urgent":"yes"}`, `[]`, `{"code":"C-1","reason":"` + "x" + `"}`,
+		"{\"reason\":\"care \xff\"}", `{"sections":["registration","\u0000"]}`, `{"reason":"\udfff"}`,
+		`{"actions":[{"description":"x"},{"description":"\u0000"}]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -69,7 +71,7 @@ func FuzzCoordinationJSON(f *testing.F) {
 func FuzzCoordinationForms(f *testing.F) {
 	for _, s := range []string{"service_id=x&sections=identity&sections=consent", "action_description=a&action_owner=b",
 		"action_due=2026-01-01&action_due=x&action_due=y", "version=abc&answer=accept", "participants=&participants=u",
-		"%zz", "to_agency_id=a&warm_handover_on=2026-13-40"} {
+		"%zz", "to_agency_id=a&warm_handover_on=2026-13-40", "reason=a%00b&sections=%ff", "action_description=%00"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {

@@ -483,7 +483,7 @@ const maxImport = 4 << 20
 // sent, else the pasted text.
 func importText(w http.ResponseWriter, r *http.Request) (string, error) {
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		f, err := parseForm(w, r)
+		f, err := readForm(w, r, "csv") // the import names the row and column of bad text
 		if err != nil {
 			return "", err
 		}

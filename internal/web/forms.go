@@ -2,12 +2,13 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/store"
@@ -22,20 +23,37 @@ type form struct {
 	errs errs.Fields
 }
 
-func parseForm(w http.ResponseWriter, r *http.Request) (*form, error) {
+// parseForm reads the form posted in r. A form over maxForm is refused as
+// too large, one that cannot be parsed names "form", and one holding text
+// that cannot be stored (not UTF-8, or a NUL) names each field at fault:
+// no handler runs on it, so nothing is written.
+func parseForm(w http.ResponseWriter, r *http.Request) (*form, error) { return readForm(w, r) }
+
+// readForm is parseForm leaving the text of the fields named in own to
+// their reader, which names the place at fault more closely (a CSV file's
+// row and column).
+func readForm(w http.ResponseWriter, r *http.Request, own ...string) (*form, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	if err := r.ParseForm(); err != nil {
-		return nil, errs.E(errs.Invalid, "read form: %v", err)
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, errs.E(errs.TooLarge, "read form: over %d bytes", maxForm)
+		}
+		return nil, errs.Field("form", "err.form_unreadable")
 	}
-	f := &form{v: r.PostForm}
-	for k, vs := range r.PostForm {
-		for _, v := range vs {
-			if !utf8.ValidString(v) {
-				f.errs.Add(k, "err.encoding")
+	check := r.PostForm
+	if len(own) > 0 {
+		check = url.Values{}
+		for k, v := range r.PostForm {
+			if !slices.Contains(own, k) {
+				check[k] = v
 			}
 		}
 	}
-	return f, nil
+	if fe := checkValues(check); len(fe) > 0 {
+		return nil, fe
+	}
+	return &form{v: r.PostForm}, nil
 }
 
 // str returns field name, trimmed.

@@ -22,7 +22,8 @@ func FuzzIncidentInputs(f *testing.F) {
 		"family_told=yes&family_told_on=2026-13-45", "family_told=on&family_told=no", "case_code=c-abc&relation=siblings",
 		"%zz", "reasoning=%00%ff", `{"incident_type":"rape","occurred_on":"2026-11-19"}`,
 		`{"recommendation":"report","reasoning":"x","version":1}`, `{"decision":"report","family_told":"yes"}`,
-		`{"case_code":1}`, `{"version":1e400}`, `{"bogus":true}`, `{}`, ``} {
+		`{"case_code":1}`, `{"version":1e400}`, `{"bogus":true}`, `{}`, ``,
+		`{"reasoning":"x\u0000"}`, "{\"place\":\"river \xff\"}", `{"description":"\ud800x"}`, "place=%00&description=%ff"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {

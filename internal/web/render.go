@@ -440,6 +440,8 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, rq *request, 
 		if fe, ok := errs.AsFields(err); ok {
 			p.Errors = fe
 		}
+	case 413:
+		msg = "error.too_large"
 	case 429:
 		msg = "error.too_many"
 	case 405:

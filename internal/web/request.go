@@ -77,6 +77,10 @@ func (s *Server) wrap(rt route) http.Handler {
 		} else {
 			r = r.WithContext(audit.WithMeta(r.Context(), audit.Meta{IP: s.clientIP(r)}))
 		}
+		if err := checkURL(r); err != nil {
+			s.fail(w, r, rq, err)
+			return
+		}
 		if err := rt.h(w, r, rq); err != nil {
 			s.fail(w, r, rq, err)
 		}
