@@ -12,6 +12,7 @@ import (
 
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/i18n"
+	keyset "github.com/safecase/safecase/internal/keys" // "keys" is taken in this package
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -28,6 +29,9 @@ type Config struct {
 	Logger     *slog.Logger
 	Now        func() time.Time
 	Version    string
+	// Keys is the deployment's key (nil in tests that do not need it):
+	// derive a subkey per purpose with Keys.Derive.
+	Keys *keyset.Set
 }
 
 // Server is the HTTP side of SafeCase.
