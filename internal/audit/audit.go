@@ -19,7 +19,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"io"
 	"slices"
 	"strconv"
 	"time"
@@ -48,14 +47,35 @@ type Event struct {
 	Hash       string
 }
 
-// writeField writes s to h length-prefixed ("<len>:<s>\n"), so that no
+// appendField appends s to b length-prefixed ("<len>:<s>\n"), so that no
 // two different sequences of fields encode alike.
-func writeField(h hash.Hash, s string) {
-	var n [24]byte
-	b := strconv.AppendInt(n[:0], int64(len(s)), 10)
-	h.Write(append(b, ':'))
-	io.WriteString(h, s)
-	h.Write([]byte{'\n'})
+func appendField[T string | []byte](b []byte, s T) []byte {
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	b = append(b, s...)
+	return append(b, '\n')
+}
+
+// appendInt appends n as a length-prefixed decimal field.
+func appendInt(b []byte, n int64) []byte {
+	var d [20]byte
+	return appendField(b, strconv.AppendInt(d[:0], n, 10))
+}
+
+// appendContent appends the fields of e's content, in their order.
+func appendContent(b []byte, e *Event) []byte {
+	b = appendField(b, e.ID)
+	b = appendInt(b, e.At.UnixMilli())
+	b = appendField(b, e.ActorID)
+	b = appendField(b, e.ActorRole)
+	b = appendField(b, e.Action)
+	b = appendField(b, e.RecordType)
+	b = appendField(b, e.RecordID)
+	b = appendField(b, e.CaseID)
+	b = appendField(b, e.AgencyID)
+	b = appendField(b, e.IP)
+	b = appendField(b, e.Reason)
+	return appendField(b, e.Detail)
 }
 
 // ComputeHash returns the unkeyed hash of e chained to e.PrevHash: the
@@ -64,23 +84,13 @@ func writeField(h hash.Hash, s string) {
 // nothing against someone who can write to the database). Every field is
 // length-prefixed so no two different events encode alike.
 func (e *Event) ComputeHash() string {
-	h := sha256.New()
-	writeField(h, "safecase-audit-v1")
-	writeField(h, strconv.FormatInt(e.Seq, 10))
-	writeField(h, e.ID)
-	writeField(h, strconv.FormatInt(e.At.UnixMilli(), 10))
-	writeField(h, e.ActorID)
-	writeField(h, e.ActorRole)
-	writeField(h, e.Action)
-	writeField(h, e.RecordType)
-	writeField(h, e.RecordID)
-	writeField(h, e.CaseID)
-	writeField(h, e.AgencyID)
-	writeField(h, e.IP)
-	writeField(h, e.Reason)
-	writeField(h, e.Detail)
-	writeField(h, e.PrevHash)
-	return hex.EncodeToString(h.Sum(nil))
+	var buf [512]byte
+	b := appendField(buf[:0], "safecase-audit-v1")
+	b = appendInt(b, e.Seq)
+	b = appendContent(b, e)
+	b = appendField(b, e.PrevHash)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Digest is the SHA-256 of an event's content (Content).
@@ -91,23 +101,9 @@ type Digest [sha256.Size]byte
 // hash covers it. It needs neither the key nor the chain's head, so
 // callers compute it before they take the head's lock.
 func (e *Event) Content() Digest {
-	h := sha256.New()
-	writeField(h, "safecase-audit-v2-content")
-	writeField(h, e.ID)
-	writeField(h, strconv.FormatInt(e.At.UnixMilli(), 10))
-	writeField(h, e.ActorID)
-	writeField(h, e.ActorRole)
-	writeField(h, e.Action)
-	writeField(h, e.RecordType)
-	writeField(h, e.RecordID)
-	writeField(h, e.CaseID)
-	writeField(h, e.AgencyID)
-	writeField(h, e.IP)
-	writeField(h, e.Reason)
-	writeField(h, e.Detail)
-	var d Digest
-	h.Sum(d[:0])
-	return d
+	var buf [512]byte
+	b := appendField(buf[:0], "safecase-audit-v2-content")
+	return sha256.Sum256(appendContent(b, e))
 }
 
 // Chainer computes the hashes that link events into the chain. With a key
@@ -117,7 +113,11 @@ func (e *Event) Content() Digest {
 // compute, so rewriting events is detected even by someone who rehashes
 // the chain after them. Without a key it computes the unkeyed SHA-256
 // (ComputeHash). A Chainer is not safe for concurrent use.
-type Chainer struct{ mac hash.Hash }
+type Chainer struct {
+	mac hash.Hash
+	buf []byte
+	sum []byte
+}
 
 // NewChainer returns a chainer keyed with key; with an empty key, an
 // unkeyed one.
@@ -125,7 +125,7 @@ func NewChainer(key []byte) *Chainer {
 	if len(key) == 0 {
 		return &Chainer{}
 	}
-	return &Chainer{mac: hmac.New(sha256.New, key)}
+	return &Chainer{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 256), sum: make([]byte, 0, sha256.Size)}
 }
 
 // Keyed reports whether c computes keyed hashes.
@@ -133,13 +133,16 @@ func (c *Chainer) Keyed() bool { return c.mac != nil }
 
 // link returns the keyed hash of the event at seq with content digest d
 // following the event whose hash is prev.
-func (c *Chainer) link(seq int64, d Digest, prev string) string {
+func (c *Chainer) link(seq int64, d *Digest, prev string) string {
+	b := appendField(c.buf[:0], "safecase-audit-v2")
+	b = appendInt(b, seq)
+	b = appendField(b, d[:])
+	b = appendField(b, prev)
+	c.buf = b
 	c.mac.Reset()
-	writeField(c.mac, "safecase-audit-v2")
-	writeField(c.mac, strconv.FormatInt(seq, 10))
-	writeField(c.mac, string(d[:]))
-	writeField(c.mac, prev)
-	return hex.EncodeToString(c.mac.Sum(nil))
+	c.mac.Write(b)
+	c.sum = c.mac.Sum(c.sum[:0])
+	return hex.EncodeToString(c.sum)
 }
 
 // Sum returns the hash e should have, keyed or not as c is.
@@ -147,7 +150,8 @@ func (c *Chainer) Sum(e *Event) string {
 	if c.mac == nil {
 		return e.ComputeHash()
 	}
-	return c.link(e.Seq, e.Content(), e.PrevHash)
+	d := e.Content()
+	return c.link(e.Seq, &d, e.PrevHash)
 }
 
 // Chain places e after the head (headSeq, headHash) and sets its hash; d
@@ -160,7 +164,7 @@ func (c *Chainer) Chain(e *Event, d Digest, headSeq int64, headHash string) {
 		e.Hash = e.ComputeHash()
 		return
 	}
-	e.Hash = c.link(e.Seq, d, e.PrevHash)
+	e.Hash = c.link(e.Seq, &d, e.PrevHash)
 }
 
 // Chain places e after the head (headSeq, headHash) and sets its hash,

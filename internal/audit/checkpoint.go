@@ -57,12 +57,18 @@ func (h *Head) Bind(key Key) {
 }
 
 func (h Head) mac(secret []byte) string {
+	b := appendField(nil, "safecase-audit-head-v1")
+	b = appendInt(b, h.Seq)
+	b = appendField(b, h.Hash)
+	b = appendInt(b, h.KeyedFrom)
+	b = appendField(b, h.KeyID)
+	return macHex(secret, b)
+}
+
+// macHex returns the hexadecimal HMAC-SHA256 of b with secret.
+func macHex(secret, b []byte) string {
 	m := hmac.New(sha256.New, secret)
-	writeField(m, "safecase-audit-head-v1")
-	writeField(m, strconv.FormatInt(h.Seq, 10))
-	writeField(m, h.Hash)
-	writeField(m, strconv.FormatInt(h.KeyedFrom, 10))
-	writeField(m, h.KeyID)
+	m.Write(b)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
@@ -103,14 +109,13 @@ func NewCheckpoint(key Key, h Head, at time.Time) Checkpoint {
 }
 
 func (c Checkpoint) mac(secret []byte) string {
-	m := hmac.New(sha256.New, secret)
-	writeField(m, "safecase-audit-checkpoint-v1")
-	writeField(m, strconv.FormatInt(c.Seq, 10))
-	writeField(m, c.Hash)
-	writeField(m, strconv.FormatInt(c.KeyedFrom, 10))
-	writeField(m, strconv.FormatInt(c.At.UnixMilli(), 10))
-	writeField(m, c.KeyID)
-	return hex.EncodeToString(m.Sum(nil))
+	b := appendField(nil, "safecase-audit-checkpoint-v1")
+	b = appendInt(b, c.Seq)
+	b = appendField(b, c.Hash)
+	b = appendInt(b, c.KeyedFrom)
+	b = appendInt(b, c.At.UnixMilli())
+	b = appendField(b, c.KeyID)
+	return macHex(secret, b)
 }
 
 // Valid reports whether c's MAC matches it under the audit key's secret:
