@@ -298,6 +298,9 @@ func (v *Verifier) Add(e Event) {
 	} else if e.ComputeHash() != e.Hash {
 		v.add(e.Seq, "content does not match its hash (edited)")
 	}
+	if e.Action == ActionTampering {
+		v.add(e.Seq, "SafeCase found the chain tampered with when it appended this event: %s", e.Detail)
+	}
 	for _, c := range v.expect[e.Seq] {
 		if c.Hash != e.Hash {
 			v.addAt(c.Where, e.Seq, "rewritten: event %d is not the one the checkpoint of %s recorded (its hash differs)",

@@ -458,3 +458,16 @@ func TestFill(t *testing.T) {
 		t.Errorf("Fill overwrote set fields: %+v", set)
 	}
 }
+
+// TestVerifierReportsTamperingEvents: an event in which SafeCase recorded
+// tampering it found is reported, though the chain is intact.
+func TestVerifierReportsTamperingEvents(t *testing.T) {
+	events, seq, hash := chain(2)
+	x := audit.Event{ID: "t", At: now, Action: audit.ActionTampering, RecordType: "audit_head", Detail: `{"found":"moved"}`}
+	x.Chain(key.Secret, seq, hash)
+	events = append(events, x)
+	v := verify(key, events, sealed(x.Seq, x.Hash, 1))
+	if v.OK() || len(v.Problems) != 1 || !says(v, "event 3: SafeCase found the chain tampered with", `"found":"moved"`) {
+		t.Errorf("problems %v", v.Problems)
+	}
+}

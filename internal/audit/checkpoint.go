@@ -267,3 +267,9 @@ func keyedFromText(n int64) string {
 	}
 	return "keyed from event " + strconv.FormatInt(n, 10)
 }
+
+// ActionTampering is the action of the event SafeCase appends when, about
+// to append, it finds the chain's head tampered with: moved without the key
+// or stripped of its key. The event is part of the keyed chain, so no one
+// without the key can remove it, and verification reports it.
+const ActionTampering = "audit.tampering"

@@ -56,9 +56,12 @@ func (tx *Tx) appendEvents(ctx context.Context, events []pendingEvent) error {
 	if err != nil {
 		return err
 	}
-	ch, key, err := tx.db.chainer(&h)
+	ch, key, found, err := tx.db.chainer(&h)
 	if err != nil {
 		return err
+	}
+	if found != "" {
+		events = append([]pendingEvent{tamperEvent(found, time.Now())}, events...)
 	}
 	for i := range events {
 		e := &events[i].e

@@ -382,3 +382,52 @@ func TestAuditKeyedOnFirstWrite(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditTamperingRecorded: a server that finds the head moved without
+// the key (events deleted from the end) or stripped of its key does not
+// paper over it by sealing the head again at its next write: it records
+// what it found as an event of the keyed chain, which verification keeps
+// reporting, and goes on.
+func TestAuditTamperingRecorded(t *testing.T) {
+	tests := []struct {
+		name, sql, found string
+	}{
+		{"head moved back", "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2) WHERE id = 1",
+			"did not match its MAC"},
+		{"head stripped of its key", "UPDATE audit_head SET keyed_from = 0, key_id = '', mac = '' WHERE id = 1",
+			"had lost its key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			testdb.Each(t, func(t *testing.T, db *store.DB) {
+				record(t, db, 1, 3)
+				if tt.found == "did not match its MAC" {
+					if err := db.ExecRaw(ctx, "DELETE FROM audit_events WHERE seq = 3"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := db.ExecRaw(ctx, tt.sql); err != nil {
+					t.Fatal(err)
+				}
+				// The server goes on: a read, then a write.
+				if err := db.Audit(ctx, event(10)); err != nil {
+					t.Fatal(err)
+				}
+				record(t, db, 11, 11)
+				v := verifyWith(t, db)
+				if v.OK() || !has(v, "SafeCase found the chain tampered with", tt.found) {
+					t.Errorf("problems %v, want the tampering found by the server reported", v.Problems)
+				}
+				var found []audit.Event
+				for _, e := range allEvents(t, db) {
+					if e.Action == audit.ActionTampering {
+						found = append(found, e)
+					}
+				}
+				if len(found) != 1 {
+					t.Errorf("%d tampering events, want 1: %+v", len(found), found)
+				}
+			})
+		})
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -75,6 +76,9 @@ func (tx *Tx) auditHead(ctx context.Context, lock bool) (audit.Head, error) {
 	if err != nil {
 		return h, fmt.Errorf("audit head: %w", err)
 	}
+	if key := tx.db.auditKey(); h.Keyed() && h.KeyID == key.ID {
+		tx.db.sawKeyed.Store(true)
+	}
 	return h, nil
 }
 
@@ -91,19 +95,37 @@ func isUndefinedTable(err error) bool {
 // and returns the chainer to append with. A process with a key binds a
 // chain without one to it (keyed from the next event); a process without a
 // key appends unkeyed events only to a chain that has none.
-func (db *DB) chainer(h *audit.Head) (*audit.Chainer, audit.Key, error) {
+//
+// It also says what it found wrong with the head, if anything: a head that
+// does not match its MAC (moved back over deleted events, or rewritten),
+// or one stripped of its key after this process saw it keyed. Sealing such
+// a head again would hide what was done, so the caller records it first
+// (tamperEvent).
+func (db *DB) chainer(h *audit.Head) (_ *audit.Chainer, _ audit.Key, found string, _ error) {
 	key := db.auditKey()
 	switch {
 	case key.IsZero() && h.Keyed():
-		return nil, key, &WrongKeyError{ChainKeyID: h.KeyID}
+		return nil, key, "", &WrongKeyError{ChainKeyID: h.KeyID}
 	case key.IsZero():
-		return audit.NewChainer(nil), key, nil
+		return audit.NewChainer(nil), key, "", nil
 	case !h.Keyed():
+		if db.sawKeyed.Load() {
+			found = fmt.Sprintf("the head had lost its key (its keyed start, key and MAC were cleared) at event %d", h.Seq)
+		}
 		h.Bind(key)
 	case h.KeyID != key.ID:
-		return nil, key, &WrongKeyError{ChainKeyID: h.KeyID, KeyID: key.ID}
+		return nil, key, "", &WrongKeyError{ChainKeyID: h.KeyID, KeyID: key.ID}
+	case !h.Sealed(key.Secret):
+		found = fmt.Sprintf("the head at event %d did not match its MAC (moved back over deleted events, or rewritten)", h.Seq)
 	}
-	return audit.NewChainer(key.Secret), key, nil
+	return audit.NewChainer(key.Secret), key, found, nil
+}
+
+// tamperEvent is the event that records tampering found with the head.
+func tamperEvent(found string, now time.Time) pendingEvent {
+	detail, _ := json.Marshal(map[string]string{"found": found})
+	return prepare(context.Background(), audit.Event{Action: audit.ActionTampering, RecordType: "audit_head",
+		Detail: string(detail), At: now})
 }
 
 // writeHead stores head h, sealed with key when there is one.
@@ -165,6 +187,7 @@ func (db *DB) BindAuditKey(ctx context.Context, now time.Time) (*audit.Checkpoin
 	if err != nil {
 		return nil, err
 	}
+	db.sawKeyed.Store(true)
 	return cp, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
@@ -166,8 +167,9 @@ func (b *Bulk) begin(ctx context.Context) error {
 	}
 	t := &Tx{q: tx, sqlTx: tx, pool: b.db.w, db: b.db, writable: true}
 	h, err := t.auditHead(ctx, true)
+	found := ""
 	if err == nil {
-		b.chainer, b.key, err = b.db.chainer(&h)
+		b.chainer, b.key, found, err = b.db.chainer(&h)
 	}
 	if err != nil {
 		tx.Rollback()
@@ -175,6 +177,10 @@ func (b *Bulk) begin(ctx context.Context) error {
 	}
 	b.head = h
 	b.tx = tx
+	if found != "" {
+		p := tamperEvent(found, time.Now())
+		return b.Audit(p.e)
+	}
 	clear(b.stmts)
 	return nil
 }

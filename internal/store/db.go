@@ -33,6 +33,9 @@ type DB struct {
 	url   string
 	audit *auditWriter
 	keys  atomic.Pointer[keyState] // the deployment's key (UseKeys), nil without
+	// sawKeyed records that this process saw the chain keyed with its key:
+	// a head without a key after that was stripped of it.
+	sawKeyed atomic.Bool
 
 	rebound sync.Map // query string -> PostgreSQL form
 
