@@ -20,7 +20,12 @@ type checkpointer struct {
 	have bool
 }
 
+// newCheckpointer returns serve's checkpointer, and makes db log the
+// tampering with the chain's head it finds (and records) while serving.
 func (a *app) newCheckpointer(cfg *Config, db *store.DB, log *slog.Logger) *checkpointer {
+	db.OnTampering(func(found string) {
+		log.Error("audit chain tampered with: recorded in the chain; run 'safecase audit verify'", "found", found)
+	})
 	return &checkpointer{a: a, path: cfg.Checkpoints, db: db, log: log}
 }
 

@@ -62,6 +62,7 @@ func (tx *Tx) appendEvents(ctx context.Context, events []pendingEvent) error {
 	}
 	if found != "" {
 		events = append([]pendingEvent{tamperEvent(found, time.Now())}, events...)
+		tx.tampered(found)
 	}
 	for i := range events {
 		e := &events[i].e

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/safecase/safecase/internal/audit"
@@ -400,6 +401,13 @@ func TestAuditTamperingRecorded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			testdb.Each(t, func(t *testing.T, db *store.DB) {
+				var mu sync.Mutex
+				var told []string
+				db.OnTampering(func(found string) {
+					mu.Lock()
+					defer mu.Unlock()
+					told = append(told, found)
+				})
 				record(t, db, 1, 3)
 				if tt.found == "did not match its MAC" {
 					if err := db.ExecRaw(ctx, "DELETE FROM audit_events WHERE seq = 3"); err != nil {
@@ -426,6 +434,11 @@ func TestAuditTamperingRecorded(t *testing.T) {
 				}
 				if len(found) != 1 {
 					t.Errorf("%d tampering events, want 1: %+v", len(found), found)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if len(told) != 1 || !strings.Contains(told[0], tt.found) {
+					t.Errorf("OnTampering was told %q, want once about %q", told, tt.found)
 				}
 			})
 		})

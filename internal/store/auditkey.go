@@ -121,6 +121,18 @@ func (db *DB) chainer(h *audit.Head) (_ *audit.Chainer, _ audit.Key, found strin
 	return audit.NewChainer(key.Secret), key, found, nil
 }
 
+// OnTampering makes db call f, after the commit, each time it records
+// tampering it found with the audit chain's head (serve logs it). Call it
+// before any event is written.
+func (db *DB) OnTampering(f func(found string)) { db.onTamper.Store(&f) }
+
+// tampered calls the OnTampering function, if any, once tx commits.
+func (tx *Tx) tampered(found string) {
+	if f := tx.db.onTamper.Load(); f != nil {
+		tx.AfterCommit(func() { (*f)(found) })
+	}
+}
+
 // tamperEvent is the event that records tampering found with the head.
 func tamperEvent(found string, now time.Time) pendingEvent {
 	detail, _ := json.Marshal(map[string]string{"found": found})

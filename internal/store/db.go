@@ -36,6 +36,7 @@ type DB struct {
 	// sawKeyed records that this process saw the chain keyed with its key:
 	// a head without a key after that was stripped of it.
 	sawKeyed atomic.Bool
+	onTamper atomic.Pointer[func(found string)] // OnTampering
 
 	rebound sync.Map // query string -> PostgreSQL form
 
