@@ -280,7 +280,7 @@ func addConfigFlags(fs *flag.FlagSet, groups int) *configFlags {
 func (cf *configFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	c := &Config{Addr: DefaultAddr, IdleTimeout: DefaultIdleTimeout, LogFormat: DefaultLogFormat}
+	c := &Config{Addr: DefaultAddr, IdleTimeout: DefaultIdleTimeout, LogFormat: DefaultLogFormat, CheckpointEvery: DefaultCheckpointEvery}
 	for _, s := range settings {
 		if s.group&cf.groups == 0 {
 			continue

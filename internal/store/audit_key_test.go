@@ -444,3 +444,58 @@ func TestAuditTamperingRecorded(t *testing.T) {
 		})
 	}
 }
+
+// TestBulkAuditKeyed: a bulk load (safecase gen) keys its events too,
+// refuses a chain keyed with another key, and records tampering it finds
+// with the head when each of its transactions begins.
+func TestBulkAuditKeyed(t *testing.T) {
+	eachURL(t, func(t *testing.T, url string) {
+		db := openURL(t, url, 0)
+		db.UseKeys(testdb.Keys())
+		load := func(db *store.DB, n int) error {
+			b, err := db.BeginBulk(ctx)
+			if err != nil {
+				return err
+			}
+			for i := 0; i < n; i++ {
+				e := event(100 + i)
+				e.At = fixture.Now
+				if err := b.Audit(e); err != nil {
+					b.Rollback()
+					return err
+				}
+				if i == 1 {
+					if err := b.Next(ctx); err != nil {
+						return err
+					}
+				}
+			}
+			return b.Commit(ctx)
+		}
+		if err := load(db, 3); err != nil {
+			t.Fatal(err)
+		}
+		if v := verifyWith(t, db); !v.OK() || v.Count != 3 || v.KeyedFrom != 1 {
+			t.Fatalf("bulk load: %v, %d events, keyed from %d", v.Problems, v.Count, v.KeyedFrom)
+		}
+		other := openURL(t, url, 0)
+		other.UseKeys(otherKeys(t))
+		var wk *store.WrongKeyError
+		if err := load(other, 1); !errors.As(err, &wk) {
+			t.Errorf("bulk load with another key: %v", err)
+		}
+		if err := db.ExecRaw(ctx, "DELETE FROM audit_events WHERE seq = 3"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ExecRaw(ctx, "UPDATE audit_head SET seq = 2, hash = (SELECT hash FROM audit_events WHERE seq = 2) WHERE id = 1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := load(db, 2); err != nil {
+			t.Fatal(err)
+		}
+		v := verifyWith(t, db)
+		if v.OK() || len(v.Problems) != 1 || !has(v, "event 3: SafeCase found the chain tampered with", "did not match its MAC") {
+			t.Errorf("bulk load over a moved head: %v", v.Problems)
+		}
+	})
+}

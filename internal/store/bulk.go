@@ -177,11 +177,11 @@ func (b *Bulk) begin(ctx context.Context) error {
 	}
 	b.head = h
 	b.tx = tx
+	clear(b.stmts)
 	if found != "" {
 		p := tamperEvent(found, time.Now())
 		return b.Audit(p.e)
 	}
-	clear(b.stmts)
 	return nil
 }
 
