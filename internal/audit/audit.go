@@ -182,6 +182,8 @@ type Problem struct {
 	Msg   string
 }
 
+// String says what is wrong and where: "event 12: …", "head: …" or
+// "file:line: …".
 func (p Problem) String() string {
 	if p.Where != "" {
 		return p.Where + ": " + p.Msg

@@ -211,3 +211,30 @@ func FuzzParseCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadCheckpoints: ReadCheckpoints never panics on any file; what it
+// returns prints back as itself, and each problem names its line.
+func FuzzReadCheckpoints(f *testing.F) {
+	events, _, _ := chain(2)
+	c := checkpointAt(events, 2, now).String()
+	f.Add([]byte(c + "\n" + c + "\n"))
+	f.Add([]byte("level=INFO msg=x\n{\"checkpoint\":\"" + c + "\"}\nsafecase-checkpoint v1 x\n"))
+	f.Add([]byte("\r\n\x00safecase-checkpoint v1 seq=1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cps, problems, err := audit.ReadCheckpoints(bytes.NewReader(b), "f")
+		if err != nil {
+			return
+		}
+		for _, c := range cps {
+			again, err := audit.ParseCheckpoint(c.String())
+			if err != nil || again.String() != c.String() || !strings.HasPrefix(c.Where, "f:") {
+				t.Fatalf("checkpoint %+v does not round-trip: %v", c, err)
+			}
+		}
+		for _, p := range problems {
+			if !strings.HasPrefix(p.Where, "f:") {
+				t.Fatalf("problem %+v names no line", p)
+			}
+		}
+	})
+}
