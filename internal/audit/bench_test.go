@@ -42,3 +42,15 @@ func BenchmarkContent(b *testing.B) {
 		e.Content()
 	}
 }
+
+// BenchmarkHeadSeal is the head's check and seal, once per transaction
+// that appends events.
+func BenchmarkHeadSeal(b *testing.B) {
+	h := audit.Head{Seq: 41, Hash: audit.Genesis, KeyedFrom: 1, KeyID: key.ID}
+	for b.Loop() {
+		h.Seal(key.Secret)
+		if !h.Sealed(key.Secret) {
+			b.Fatal("not sealed")
+		}
+	}
+}
