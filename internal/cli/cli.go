@@ -1,6 +1,8 @@
 // Package cli is the safecase command line: it reads the configuration
 // once (flags, then SAFECASE_* environment variables, then defaults) and runs
-// the subcommands serve, migrate, demo, user, audit verify, gen and version.
+// the subcommands serve, migrate, demo, user, audit (verify, checkpoint),
+// gen and version. Every command that opens the database loads the
+// deployment's key the same way (keys.go).
 package cli
 
 import (
@@ -158,11 +160,7 @@ Usage: safecase <command> [flags]
 Commands:
 `)
 	for _, c := range a.commands() {
-		name := c.name
-		if c == auditCmd {
-			name = "audit verify"
-		}
-		fmt.Fprintf(w, "  %-13s %s\n", name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Run 'safecase <command> --help' for a command's flags. Settings come from
@@ -250,10 +248,23 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// openDB opens the configured database. With migrate it applies pending
-// migrations (saying which on w); without, it refuses a database that is
-// not up to date.
+// openDB opens the configured database with the deployment's key
+// (useKeys). With migrate it applies pending migrations (saying which on
+// w); without, it refuses a database that is not up to date.
 func (a *app) openDB(ctx context.Context, cfg *Config, migrate bool, opt store.Options) (*store.DB, error) {
+	db, err := a.openPlain(ctx, cfg, migrate, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.useKeys(ctx, cfg, db, true); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openPlain opens the configured database, without its key.
+func (a *app) openPlain(ctx context.Context, cfg *Config, migrate bool, opt store.Options) (*store.DB, error) {
 	db, err := store.Open(ctx, cfg.DB, opt)
 	if err != nil {
 		return nil, err

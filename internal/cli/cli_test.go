@@ -42,9 +42,11 @@ type result struct {
 	stdout, stderr string
 }
 
-// run runs safecase with args, environment env and standard input stdin.
+// run runs safecase with args, environment env (completed by testEnv) and
+// standard input stdin.
 func run(t *testing.T, env map[string]string, stdin string, args ...string) result {
 	t.Helper()
+	env = testEnv(t, env)
 	var out, errOut lockedBuffer
 	a := &app{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return env[k] }, now: time.Now}
@@ -154,7 +156,7 @@ func TestHelp(t *testing.T) {
 	for _, c := range userSubs {
 		cmds = append(cmds, strings.Fields(c.name))
 	}
-	cmds = append(cmds, []string{"audit", "verify"})
+	cmds = append(cmds, []string{"audit", "verify"}, []string{"audit", "checkpoint"})
 	for _, cmd := range cmds {
 		for _, h := range []string{"--help", "-h"} {
 			r := run(t, nil, "", append(cmd, h)...)
@@ -203,6 +205,9 @@ func counts(t *testing.T, dbURL string) (users, agencies int, events int64) {
 	defer db.Close()
 	if p, _ := db.Pending(ctx); len(p) > 0 {
 		return 0, 0, 0
+	}
+	if ks := testKeys(t, dbURL); ks != nil {
+		db.UseKeys(ks)
 	}
 	err = db.Read(ctx, func(tx *store.Tx) error {
 		us, err := tx.Users(ctx, "")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/clientip"
+	"github.com/safecase/safecase/internal/keys"
 	"github.com/safecase/safecase/internal/mail"
 )
 
@@ -18,6 +19,9 @@ import (
 // else from the default.
 type Config struct {
 	DB            string // --db, SAFECASE_DB: a file path, sqlite:path, or postgres://…
+	KeyFile       string // --key-file, SAFECASE_KEY_FILE: the deployment's key file (keys.go)
+	Key           secret // SAFECASE_KEY only: the key itself, instead of the key file
+	Checkpoints   string // --checkpoint-file, SAFECASE_CHECKPOINT_FILE: where audit checkpoints are appended
 	Addr          string // --addr, SAFECASE_ADDR: the address to listen on
 	Profile       string // --profile, SAFECASE_PROFILE: a YAML context profile; "" for the default
 	TLSCert       string // --tls-cert, SAFECASE_TLS_CERT
@@ -28,6 +32,8 @@ type Config struct {
 	TrustedProxies clientip.Proxies
 	IdleTimeout    time.Duration // --idle-timeout, SAFECASE_IDLE_TIMEOUT: sessions end after this long idle
 	LogFormat      string        // --log-format, SAFECASE_LOG_FORMAT: text or json
+	// CheckpointEvery is how often serve checkpoints the audit chain (if its head moved).
+	CheckpointEvery time.Duration // --checkpoint-every, SAFECASE_CHECKPOINT_EVERY
 
 	// E-mail notifications, off unless SMTPAddr is set.
 	SMTPAddr       string // --smtp-addr, SAFECASE_SMTP_ADDR: the SMTP server, host:port; "" for no e-mail
@@ -54,6 +60,8 @@ const (
 	DefaultAddr        = "127.0.0.1:8080"
 	DefaultIdleTimeout = 30 * time.Minute
 	DefaultLogFormat   = "text"
+	// DefaultCheckpointEvery is how often serve checkpoints the audit chain.
+	DefaultCheckpointEvery = 5 * time.Minute
 )
 
 // DefaultDB is the SQLite file used when no database is named: data/safecase.db
@@ -83,6 +91,14 @@ var settings = []setting{
 		usage: "database: a SQLite file path (or sqlite:path), or a postgres:// URL",
 		def:   func(*Config) string { return DefaultDB },
 		apply: func(c *Config, v string) error { c.DB = v; return nil }},
+	{flag: "key-file", env: "SAFECASE_KEY_FILE", group: optDB,
+		usage: "the deployment's key file, created at first start (default: beside a SQLite database, its name ending in .key; data/safecase.key for PostgreSQL); $" + keys.EnvVar + " holds the key instead",
+		def:   func(c *Config) string { return defaultKeyFile(c.DB) },
+		apply: func(c *Config, v string) error { c.KeyFile = v; return nil }},
+	{flag: "checkpoint-file", env: "SAFECASE_CHECKPOINT_FILE", group: optDB,
+		usage: "file the audit chain's checkpoints are appended to (default: the key file's name ending in .checkpoints)",
+		def:   func(c *Config) string { return defaultCheckpointFile(c.KeyFile) },
+		apply: func(c *Config, v string) error { c.Checkpoints = v; return nil }},
 	{flag: "profile", env: "SAFECASE_PROFILE", group: optProfile,
 		usage: "YAML context profile overriding the built-in defaults",
 		def:   func(*Config) string { return "" },
@@ -142,6 +158,17 @@ var settings = []setting{
 				return fmt.Errorf("%q is not text or json", v)
 			}
 			c.LogFormat = v
+			return nil
+		}},
+	{flag: "checkpoint-every", env: "SAFECASE_CHECKPOINT_EVERY", group: optServer,
+		usage: "checkpoint the audit chain this often, when it moved, e.g. 5m",
+		def:   func(*Config) string { return "5m" },
+		apply: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration such as 5m or 1h", v)
+			}
+			c.CheckpointEvery = d
 			return nil
 		}},
 	{flag: "base-url", env: "SAFECASE_BASE_URL", group: optServer,
@@ -275,7 +302,7 @@ func addConfigFlags(fs *flag.FlagSet, groups int) *configFlags {
 func (cf *configFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	c := &Config{Addr: DefaultAddr, IdleTimeout: DefaultIdleTimeout, LogFormat: DefaultLogFormat}
+	c := &Config{Addr: DefaultAddr, IdleTimeout: DefaultIdleTimeout, LogFormat: DefaultLogFormat, CheckpointEvery: DefaultCheckpointEvery}
 	for _, s := range settings {
 		if s.group&cf.groups == 0 {
 			continue
@@ -295,6 +322,9 @@ func (cf *configFlags) resolve(fs *flag.FlagSet, getenv func(string) string) (*C
 			}
 			return nil, fmt.Errorf("%s: %w", from, err)
 		}
+	}
+	if cf.groups&optDB != 0 {
+		c.Key = secret(getenv(keys.EnvVar))
 	}
 	if cf.groups&optServer != 0 && (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, fmt.Errorf("--tls-cert and --tls-key go together: give both or neither")

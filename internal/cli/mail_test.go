@@ -235,6 +235,7 @@ func TestServeMailsNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	db.UseKeys(testKeys(t, dbURL))
 	err = db.Tx(ctx, func(tx *store.Tx) error {
 		us, err := tx.Users(ctx, "")
 		if err != nil || len(us) != 1 {

@@ -121,6 +121,7 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 		Now:            time.Now,
 		Version:        Version,
 		BaseURL:        cfg.BaseURL,
+		Keys:           db.Keys(),
 	}
 	if cfg.SMTPAddr != "" {
 		// Setup links go by mail to people who have an address.
@@ -180,10 +181,16 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 
 	sweep := time.NewTicker(sweepEvery)
 	defer sweep.Stop()
+	cps := a.newCheckpointer(cfg, db, log)
+	cps.write(ctx)
+	cpEvery := time.NewTicker(cfg.CheckpointEvery)
+	defer cpEvery.Stop()
 	for {
 		select {
 		case err := <-errc:
 			return fmt.Errorf("serve: %w", err)
+		case <-cpEvery.C:
+			cps.write(ctx)
 		case <-sweep.C:
 			if err := srv.Sweep(ctx); err != nil && ctx.Err() == nil {
 				log.Error("sweep expired sessions", "err", err)
@@ -198,6 +205,7 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 			if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return fmt.Errorf("serve: %w", err)
 			}
+			cps.write(sctx)
 			log.Info("stopped")
 			return nil
 		}
@@ -246,6 +254,9 @@ func runMigrate(ctx context.Context, a *app, c *command, args []string) error {
 		fmt.Fprintf(a.stdout, "applied %s\n", m)
 	}
 	if err != nil {
+		return err
+	}
+	if err := a.useKeys(ctx, cfg, db, true); err != nil {
 		return err
 	}
 	if len(applied) == 0 {

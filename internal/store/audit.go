@@ -12,6 +12,23 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 )
 
+// pendingEvent is an audit event waiting to be chained, with the digest of
+// its content, computed before the chain's head is locked.
+type pendingEvent struct {
+	e audit.Event
+	d audit.Digest
+}
+
+// prepare completes e from ctx (actor, time, ID) and digests its content.
+func prepare(ctx context.Context, e audit.Event) pendingEvent {
+	e.Fill(ctx, time.Now())
+	if e.ID == "" {
+		e.ID = NewID()
+	}
+	e.At = e.At.Truncate(time.Millisecond)
+	return pendingEvent{e: e, d: e.Content()}
+}
+
 // Record queues audit event e to be written in this transaction, just
 // before it commits: the event commits with the change or not at all, and the
 // chain head stays locked for the shortest time.
@@ -19,8 +36,7 @@ func (tx *Tx) Record(ctx context.Context, e audit.Event) error {
 	if !tx.writable {
 		return errors.New("audit: record in a read-only transaction")
 	}
-	e.Fill(ctx, time.Now())
-	tx.events = append(tx.events, e)
+	tx.events = append(tx.events, prepare(ctx, e))
 	return nil
 }
 
@@ -32,23 +48,25 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	return tx.appendEvents(ctx, tx.events)
 }
 
-// appendEvents chains events after the current head and stores them.
-func (tx *Tx) appendEvents(ctx context.Context, events []audit.Event) error {
-	q := "SELECT seq, hash FROM audit_head WHERE id = 1"
-	if tx.db.pg {
-		q += " FOR UPDATE"
+// appendEvents chains events after the current head and stores them. The
+// head is locked from here to the commit; the events' content digests were
+// computed before, so only the short keyed link of each is computed here.
+func (tx *Tx) appendEvents(ctx context.Context, events []pendingEvent) error {
+	h, err := tx.auditHead(ctx, true)
+	if err != nil {
+		return err
 	}
-	var seq int64
-	var hash string
-	if err := tx.queryRow(ctx, q).Scan(&seq, &hash); err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	ch, key, found, err := tx.db.chainer(&h)
+	if err != nil {
+		return err
+	}
+	if found != "" {
+		events = append([]pendingEvent{tamperEvent(found, time.Now())}, events...)
+		tx.tampered(found)
 	}
 	for i := range events {
-		e := &events[i]
-		if e.ID == "" {
-			e.ID = NewID()
-		}
-		e.Chain(seq, hash)
+		e := &events[i].e
+		ch.Chain(e, events[i].d, h.Seq, h.Hash)
 		_, err := tx.exec(ctx, `INSERT INTO audit_events (seq, id, at, actor_id, actor_role, action,
 			record_type, record_id, case_id, agency_id, ip, reason, detail, prev_hash, hash)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -57,10 +75,9 @@ func (tx *Tx) appendEvents(ctx context.Context, events []audit.Event) error {
 		if err != nil {
 			return fmt.Errorf("audit append: %w", err)
 		}
-		seq, hash = e.Seq, e.Hash
+		h.Seq, h.Hash = e.Seq, e.Hash
 	}
-	_, err := tx.exec(ctx, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", seq, hash)
-	return err
+	return tx.writeHead(ctx, h, key)
 }
 
 // auditWriter batches audit events of reads (group commit): many page views
@@ -75,7 +92,7 @@ type auditWriter struct {
 }
 
 type auditReq struct {
-	e    audit.Event
+	p    pendingEvent
 	done chan error
 }
 
@@ -120,9 +137,9 @@ func (w *auditWriter) run() {
 }
 
 func (w *auditWriter) write(batch []auditReq) {
-	events := make([]audit.Event, len(batch))
+	events := make([]pendingEvent, len(batch))
 	for i, r := range batch {
-		events[i] = r.e
+		events[i] = r.p
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	err := w.db.Tx(ctx, func(tx *Tx) error { return tx.appendEvents(ctx, events) })
@@ -143,8 +160,7 @@ func (w *auditWriter) close() {
 // function that waits until it is durable. Callers start it early, do their
 // work, and wait before answering.
 func (db *DB) AuditAsync(ctx context.Context, e audit.Event) func() error {
-	e.Fill(ctx, time.Now())
-	r := auditReq{e: e, done: make(chan error, 1)}
+	r := auditReq{p: prepare(ctx, e), done: make(chan error, 1)}
 	select {
 	case db.audit.ch <- r:
 	case <-ctx.Done():
@@ -179,14 +195,28 @@ func scanEvent(sc interface{ Scan(...any) error }) (audit.Event, error) {
 	return e, err
 }
 
-// VerifyAudit walks the whole chain in order and checks it against its head.
-func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
-	v := audit.NewVerifier()
+// VerifyAudit walks the whole chain in order and checks it against its
+// head, with the key given to UseKeys, and against checkpoints (from
+// outside the database) if given. A missing head is reported among the
+// problems, as tampering. It returns an error when the chain is keyed
+// with another key than db's, or db has none.
+func (db *DB) VerifyAudit(ctx context.Context, checkpoints ...audit.Checkpoint) (*audit.Verifier, error) {
+	key := db.auditKey()
+	var v *audit.Verifier
 	err := db.Read(ctx, func(tx *Tx) error {
-		var headSeq int64
-		var headHash string
-		if err := tx.queryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&headSeq, &headHash); err != nil {
-			return fmt.Errorf("audit head: %w", err)
+		h, err := tx.auditHead(ctx, false)
+		head := &h
+		switch {
+		case errors.Is(err, audit.ErrHeadMissing):
+			head = nil
+		case err != nil:
+			return err
+		case h.Keyed() && h.KeyID != key.ID:
+			return &WrongKeyError{ChainKeyID: h.KeyID, KeyID: key.ID}
+		}
+		v = audit.NewVerifier(key, head)
+		for _, c := range checkpoints {
+			v.Expect(c)
 		}
 		rows, err := tx.query(ctx, "SELECT "+auditCols+" FROM audit_events ORDER BY seq")
 		if err != nil {
@@ -203,7 +233,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		v.Finish(headSeq, headHash)
+		v.Finish()
 		return nil
 	})
 	return v, err

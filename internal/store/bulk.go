@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
@@ -25,10 +26,11 @@ import (
 // are written table by table in foreign-key order at each flush, so a case's
 // lifecycle rows (bulk_lifecycle.go) may be buffered in any order after it.
 type Bulk struct {
-	db   *DB
-	tx   *sql.Tx
-	seq  int64
-	hash string
+	db      *DB
+	tx      *sql.Tx
+	head    audit.Head     // the chain's head, kept in memory while the load runs
+	chainer *audit.Chainer // keyed with key when the process has one
+	key     audit.Key
 
 	cases, identity, risk, people, personIdentity, consents, overrides, exclusions, deadlines, events *bulkTable
 	order                                                                                             []*bulkTable // foreign-key order: parents first
@@ -163,16 +165,23 @@ func (b *Bulk) begin(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bulk: begin: %w", err)
 	}
-	q := "SELECT seq, hash FROM audit_head WHERE id = 1"
-	if b.db.pg {
-		q += " FOR UPDATE"
+	t := &Tx{q: tx, sqlTx: tx, pool: b.db.w, db: b.db, writable: true}
+	h, err := t.auditHead(ctx, true)
+	found := ""
+	if err == nil {
+		b.chainer, b.key, found, err = b.db.chainer(&h)
 	}
-	if err := tx.QueryRowContext(ctx, q).Scan(&b.seq, &b.hash); err != nil {
+	if err != nil {
 		tx.Rollback()
-		return fmt.Errorf("bulk: audit head: %w", err)
+		return fmt.Errorf("bulk: %w", err)
 	}
+	b.head = h
 	b.tx = tx
 	clear(b.stmts)
+	if found != "" {
+		p := tamperEvent(found, time.Now())
+		return b.Audit(p.e)
+	}
 	return nil
 }
 
@@ -275,10 +284,10 @@ func (b *Bulk) Audit(e audit.Event) error {
 	if e.ID == "" {
 		e.ID = NewID()
 	}
-	e.Chain(b.seq, b.hash)
+	b.chainer.Chain(&e, e.Content(), b.head.Seq, b.head.Hash)
 	b.events.add(e.Seq, e.ID, ms(e.At), nullStr(e.ActorID), e.ActorRole, e.Action, e.RecordType, e.RecordID,
 		nullStr(e.CaseID), nullStr(e.AgencyID), e.IP, e.Reason, e.Detail, e.PrevHash, e.Hash)
-	b.seq, b.hash = e.Seq, e.Hash
+	b.head.Seq, b.head.Hash = e.Seq, e.Hash
 	return nil
 }
 
@@ -322,8 +331,9 @@ func (b *Bulk) commit(ctx context.Context) error {
 	if err := b.flush(ctx); err != nil {
 		return err
 	}
-	if _, err := b.tx.ExecContext(ctx, b.db.rebind("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"), b.seq, b.hash); err != nil {
-		return fmt.Errorf("bulk: audit head: %w", err)
+	t := &Tx{q: b.tx, sqlTx: b.tx, pool: b.db.w, db: b.db, writable: true}
+	if err := t.writeHead(ctx, b.head, b.key); err != nil {
+		return fmt.Errorf("bulk: %w", err)
 	}
 	err := b.tx.Commit()
 	b.tx = nil

@@ -14,13 +14,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	_ "modernc.org/sqlite"             // SQLite driver "sqlite"
 
-	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/errs"
 )
 
@@ -32,6 +32,11 @@ type DB struct {
 	pg    bool
 	url   string
 	audit *auditWriter
+	keys  atomic.Pointer[keyState] // the deployment's key (UseKeys), nil without
+	// sawKeyed records that this process saw the chain keyed with its key:
+	// a head without a key after that was stripped of it.
+	sawKeyed atomic.Bool
+	onTamper atomic.Pointer[func(found string)] // OnTampering
 
 	rebound sync.Map // query string -> PostgreSQL form
 
@@ -196,7 +201,7 @@ type Tx struct {
 	db       *DB
 	writable bool
 	after    []func()
-	events   []audit.Event
+	events   []pendingEvent
 }
 
 // Tx runs fn in a write transaction: it commits when fn returns nil and rolls

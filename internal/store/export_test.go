@@ -17,6 +17,12 @@ func (db *DB) ExecRaw(ctx context.Context, q string, args ...any) error {
 	return err
 }
 
+// MigrateTo applies the migrations up to version upTo only: tests build a
+// database as an earlier release left it.
+func (db *DB) MigrateTo(ctx context.Context, upTo int) ([]string, error) {
+	return db.migrate(ctx, upTo)
+}
+
 // Explain returns the engine's query plan for q (with ? placeholders) as
 // text. On PostgreSQL sequential scans are switched off for the plan, so
 // that a small test table shows which index the planner can use.

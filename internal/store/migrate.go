@@ -55,6 +55,11 @@ const migrationLock = 0x5afeca5
 // Migrate applies every migration not yet applied, each in its own
 // transaction, and returns the names of those it applied.
 func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	return db.migrate(ctx, 1<<30)
+}
+
+// migrate applies the migrations not yet applied up to version upTo.
+func (db *DB) migrate(ctx context.Context, upTo int) ([]string, error) {
 	ms, err := db.migrations()
 	if err != nil {
 		return nil, err
@@ -82,7 +87,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	}
 	var done []string
 	for _, m := range ms {
-		if applied[m.version] {
+		if applied[m.version] || m.version > upTo {
 			continue
 		}
 		err := db.Tx(ctx, func(tx *Tx) error {

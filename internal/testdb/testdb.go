@@ -19,8 +19,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safecase/safecase/internal/keys"
 	"github.com/safecase/safecase/internal/store"
 )
+
+// Key is the deployment key of every test database: fixed, so that tests
+// are repeatable and can verify what they wrote.
+var Key = []byte("safecase-test-key-0123456789abcd")
+
+// Keys returns the key set of Key.
+func Keys() *keys.Set {
+	ks, err := keys.New(Key, "test key")
+	if err != nil {
+		panic(err)
+	}
+	return ks
+}
 
 // DefaultPostgres is tried when SAFECASE_TEST_POSTGRES is unset.
 const DefaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -120,7 +134,8 @@ func URL(t testing.TB, engine string) string {
 	return u.String()
 }
 
-// Open returns a fresh, migrated database on engine, closed when the test ends.
+// Open returns a fresh, migrated database on engine, keyed with Keys,
+// closed when the test ends.
 func Open(t testing.TB, engine string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
@@ -132,6 +147,7 @@ func Open(t testing.TB, engine string) *store.DB {
 		db.Close()
 		t.Fatalf("migrate %s: %v", engine, err)
 	}
+	db.UseKeys(Keys())
 	// Registered after URL's cleanup, so it runs first: close before dropping.
 	t.Cleanup(func() { db.Close() })
 	return db

@@ -19,6 +19,7 @@ import (
 	"github.com/safecase/safecase/internal/gen"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
+	"github.com/safecase/safecase/internal/testdb"
 )
 
 // The page benchmarks measure server time per page — session lookup, access
@@ -66,6 +67,7 @@ func openBench(b *testing.B) *benchEnv {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	db.UseKeys(testdb.Keys()) // audit events keyed, as serve writes them
 	s, err := gen.Sample(ctx, db)
 	if err != nil {
 		b.Fatal(err)
@@ -194,6 +196,7 @@ func BenchmarkRegister(b *testing.B) {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+	db.UseKeys(testdb.Keys())
 	e := newEnv(b, db)
 	u := e.users["caseworker"]
 	a := access.Actor{UserID: u.ID, AgencyID: u.AgencyID, TeamID: u.TeamID, Role: u.Role}

@@ -13,6 +13,7 @@ import (
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/clientip"
 	"github.com/safecase/safecase/internal/i18n"
+	keyset "github.com/safecase/safecase/internal/keys" // "keys" is taken in this package
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/signin"
 	"github.com/safecase/safecase/internal/store"
@@ -37,6 +38,9 @@ type Config struct {
 	Mailer Mailer
 	// BaseURL is the address users open, for the setup links.
 	BaseURL string
+	// Keys is the deployment's key (nil in tests that do not need it):
+	// derive a subkey per purpose with Keys.Derive.
+	Keys *keyset.Set
 }
 
 // Mailer sends the one mail the server sends itself: a setup link.
