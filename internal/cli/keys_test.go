@@ -91,8 +91,10 @@ func eachKeyEnv(t *testing.T, fn func(t *testing.T, k *keyEnv)) {
 // addAdmin runs 'user add' for a first administrator (two audit events).
 func addAdmin(t *testing.T, env map[string]string, name string) result {
 	t.Helper()
-	return run(t, env, "", "user", "add", "--username", name, "--name", "Admin "+name, "--role", "system_admin",
-		"--agency", "HQ", "--agency-name", "Head office", "--password", "long-enough-1")
+	// The first system administrator types a password (read from standard
+	// input); any later one gets a setup code and reads nothing.
+	return run(t, env, "mango kettle violin\n", "user", "add", "--username", name, "--name", "Admin "+name,
+		"--role", "system_admin", "--agency", "HQ", "--agency-name", "Head office")
 }
 
 // readCheckpointFile returns the checkpoints of the file at path, failing

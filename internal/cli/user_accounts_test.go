@@ -43,6 +43,7 @@ func TestUserResetApproveUnlock(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
+		db.UseKeys(testKeys(t, dbURL))
 		pw, err := account.NewPassword(strong, strong, &org.User{Username: "someone"}, hashPassword)
 		if err != nil {
 			t.Fatal(err)
