@@ -18,9 +18,9 @@ type Actor struct {
 	TeamID   string
 	Role     org.Role
 	Now      time.Time // when the actor asks: time-limited grants hold until then
-	// Pending: the actor's role reads case content but awaits a second
-	// person's approval. Until then Decide allows only what any signed-in
-	// person may do (their own account, the directory, the profile,
+	// Pending: the actor's role reads case content (or approves case
+	// access) but awaits a second person's approval. Until then Decide
+	// allows only what any signed-in person may do (their own account, the directory, the profile,
 	// identifying a child): no case, list, task, referral, transfer,
 	// conference or screening.
 	Pending bool

@@ -306,13 +306,14 @@ const (
 	AccessGranted = "granted" // it does, approved
 )
 
-// CaseAccess names u's case access.
+// CaseAccess names u's case access: pending while u's role waits for
+// approval (a role that reads case content, or the role that approves it).
 func CaseAccess(u *org.User) string {
 	switch {
-	case !u.Role.ReadsCases():
-		return AccessNone
 	case u.CaseAccessPending:
 		return AccessPending
+	case !u.Role.ReadsCases():
+		return AccessNone
 	}
 	return AccessGranted
 }
@@ -323,4 +324,17 @@ func ApproverRole(p *profile.Profile) org.Role {
 		return org.DPOfficer
 	}
 	return org.Manager
+}
+
+// NeedsApproval reports whether role r, given to an account or kept by one
+// through an administrator's act, waits for a second person's approval
+// under profile p: a role that reads case content, and the role that
+// approves case access. The approver is included because an administrator
+// who could make one — a new account whose setup code she holds, an
+// account she reset or unlocked — would otherwise approve her own
+// caseworker and read cases alone. (Under role_approval_by: manager the
+// approver reads case content anyway; under dp_officer it is the data
+// protection officer.)
+func NeedsApproval(p *profile.Profile, r org.Role) bool {
+	return r.ReadsCases() || r == ApproverRole(p)
 }

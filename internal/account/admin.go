@@ -106,7 +106,7 @@ func Create(ctx context.Context, tx Tx, p *profile.Profile, o Operator, in org.N
 	}
 	u := &org.User{AgencyID: in.AgencyID, TeamID: in.TeamID, Username: in.Username, DisplayName: in.DisplayName,
 		Role: in.Role, Email: in.Email, Gender: in.Gender, Languages: []string{}, CreatedAt: now, UpdatedAt: now,
-		CaseAccessPending: in.Role.ReadsCases()}
+		CaseAccessPending: NeedsApproval(p, in.Role)}
 	if opt.Password != nil {
 		u.PasswordHash = opt.Password.hash
 	}
@@ -279,7 +279,7 @@ func Update(ctx context.Context, tx Tx, p *profile.Profile, o Operator, id strin
 	roleChanged, teamChanged := u.Role != before.Role, u.TeamID != before.TeamID
 	disabled, enabled := before.Active() && !u.Active(), !before.Active() && u.Active()
 	if roleChanged {
-		u.CaseAccessPending = u.Role.ReadsCases()
+		u.CaseAccessPending = NeedsApproval(p, u.Role)
 	}
 	d := Detail{}
 	d.set("display_name", before.DisplayName, u.DisplayName)
@@ -309,7 +309,7 @@ func Update(ctx context.Context, tx Tx, p *profile.Profile, o Operator, id strin
 			return nil, err
 		}
 	}
-	if roleChanged && !u.Role.ReadsCases() {
+	if roleChanged && !NeedsApproval(p, u.Role) {
 		if err := tx.SupersedeApprovals(ctx, u.ID, now); err != nil {
 			return nil, err
 		}
@@ -365,7 +365,7 @@ func Reset(ctx context.Context, tx Tx, p *profile.Profile, o Operator, id string
 	before := *u
 	u.PasswordHash, u.MustChangePassword = "", false
 	u.FailedLogins, u.LockedUntil = 0, time.Time{}
-	u.CaseAccessPending = u.Role.ReadsCases()
+	u.CaseAccessPending = NeedsApproval(p, u.Role)
 	u.UpdatedAt = now
 	if err := tx.UpdateUser(ctx, u); err != nil {
 		return nil, nil, err
@@ -421,7 +421,7 @@ func Unlock(ctx context.Context, tx Tx, p *profile.Profile, o Operator, id strin
 	}
 	before := *u
 	u.FailedLogins, u.LockedUntil = 0, time.Time{}
-	u.CaseAccessPending = u.Role.ReadsCases()
+	u.CaseAccessPending = NeedsApproval(p, u.Role)
 	u.UpdatedAt = now
 	if err := tx.UpdateUser(ctx, u); err != nil {
 		return nil, err
@@ -456,7 +456,7 @@ func SetPassword(ctx context.Context, tx Tx, p *profile.Profile, username string
 	before := *u
 	u.PasswordHash, u.MustChangePassword = pw.hash, true
 	u.FailedLogins, u.LockedUntil = 0, time.Time{}
-	u.CaseAccessPending = u.Role.ReadsCases()
+	u.CaseAccessPending = NeedsApproval(p, u.Role)
 	u.UpdatedAt = now
 	if err := tx.UpdateUser(ctx, u); err != nil {
 		return nil, err

@@ -83,7 +83,7 @@ func ApproveAtShell(ctx context.Context, tx Tx, p *profile.Profile, id string, n
 	if err != nil {
 		return nil, err
 	}
-	if !u.CaseAccessPending || !u.Role.ReadsCases() {
+	if !u.CaseAccessPending || !NeedsApproval(p, u.Role) {
 		return nil, errs.Field("username", "err.nothing_to_approve")
 	}
 	approvers, err := tx.ActiveWithRole(ctx, u.AgencyID, ApproverRole(p))

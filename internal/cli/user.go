@@ -268,7 +268,7 @@ func (a *app) printSetup(u *org.User, iss *account.Issued) {
 	fmt.Fprintf(a.stdout, "give it to them in person; they open /setup, type it and choose their password\n")
 	fmt.Fprintf(a.stdout, "it works once, until %s\n", iss.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
 	if u.CaseAccessPending {
-		fmt.Fprintf(a.stdout, "their role (%s) reads case content: it takes effect once approved\n", u.Role)
+		fmt.Fprintf(a.stdout, "their role (%s) takes effect once approved by a second person\n", u.Role)
 	}
 }
 
@@ -467,7 +467,7 @@ func runUserSetPassword(ctx context.Context, a *app, c *command, args []string) 
 	}
 	fmt.Fprintf(a.stdout, "set the password of %s, who must change it at next sign-in; their sessions have ended\n", u.Username)
 	if u.CaseAccessPending {
-		fmt.Fprintf(a.stdout, "their role (%s) reads case content: it takes effect once approved\n", u.Role)
+		fmt.Fprintf(a.stdout, "their role (%s) takes effect once approved by a second person\n", u.Role)
 	}
 	return nil
 }
@@ -483,7 +483,7 @@ func runUserUnlock(ctx context.Context, a *app, c *command, args []string) error
 	}
 	fmt.Fprintf(a.stdout, "unlocked %s\n", u.Username)
 	if u.CaseAccessPending {
-		fmt.Fprintf(a.stdout, "their role (%s) reads case content: it takes effect once approved\n", u.Role)
+		fmt.Fprintf(a.stdout, "their role (%s) takes effect once approved by a second person\n", u.Role)
 	}
 	return nil
 }

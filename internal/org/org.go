@@ -88,8 +88,9 @@ type User struct {
 	UpdatedAt          time.Time
 	Version            int
 
-	// CaseAccessPending: the role reads case content but awaits a second
-	// person's approval; until then the user has no case access at all.
+	// CaseAccessPending: the role reads case content (or approves case
+	// access: account.NeedsApproval) but awaits a second person's approval;
+	// until then the user has no case access at all, nor approves any.
 	CaseAccessPending bool
 }
 

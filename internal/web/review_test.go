@@ -1,0 +1,116 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/safecase/safecase/internal/profile"
+)
+
+// Tests of the holes the review of issue 8 found: each attacks a fix of
+// the issue as an insider or an outsider would and checks the effect.
+
+// withProfile makes e's server run under a copy of its profile changed by
+// change (a deployment's own profile file).
+func (e *env) withProfile(change func(p *profile.Profile)) {
+	p := *e.srv.prof
+	change(&p)
+	e.srv.prof = &p
+}
+
+// TestAdministratorMakesNoApproverHTTP: under role_approval_by: dp_officer,
+// an agency administrator adds a data protection officer (she is shown its
+// setup code) and a caseworker, sets both passwords herself and, as the
+// officer, approves the caseworker: she would read the agency's cases
+// alone. The new officer's role waits for another officer's approval
+// instead: it approves nothing, and the caseworker reads no case.
+func TestAdministratorMakesNoApproverHTTP(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		m := newMatrix(t, e)
+		e.withProfile(func(p *profile.Profile) { p.RoleApprovalBy = profile.ApprovalByDPO })
+		admin := e.session("agency_admin")
+		var dpo, cw struct {
+			ID         string `json:"id"`
+			CaseAccess string `json:"case_access"`
+			Setup      struct {
+				Code string `json:"code"`
+			} `json:"setup"`
+		}
+		res := admin.json("POST", "/api/v1/users", `{"username":"sock.officer","display_name":"Sock Officer","role":"dp_officer"}`)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("add an officer: %d %s", res.StatusCode, res.Body)
+		}
+		res.decode(t, &dpo)
+		if dpo.CaseAccess != "pending" {
+			t.Errorf("the new officer's access: %q, want pending", dpo.CaseAccess)
+		}
+		res = admin.json("POST", "/api/v1/users", `{"username":"sock.worker","display_name":"Sock Worker","role":"caseworker","team_id":"`+e.team+`"}`)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("add a caseworker: %d %s", res.StatusCode, res.Body)
+		}
+		res.decode(t, &cw)
+		m.assign(m.caseID, cw.ID)
+		for _, code := range []string{dpo.Setup.Code, cw.Setup.Code} {
+			if res := e.setup(code, strongPassword); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("setup: %d %.300s", res.StatusCode, res.Body)
+			}
+		}
+		officer := e.anon()
+		if res := officer.signIn("sock.officer", strongPassword); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the sock officer signs in: %d", res.StatusCode)
+		}
+		approval := ""
+		var list struct {
+			Approvals []struct {
+				ID     string `json:"id"`
+				UserID string `json:"user_id"`
+			} `json:"approvals"`
+		}
+		e.session("dp_officer").json("GET", "/api/v1/approvals", "").decode(t, &list)
+		for _, a := range list.Approvals {
+			if a.UserID == cw.ID {
+				approval = a.ID
+			}
+		}
+		if approval == "" {
+			t.Fatalf("no approval waits for the caseworker: %+v", list)
+		}
+		if res := officer.json("POST", "/api/v1/approvals/"+approval+"/approve", ""); res.StatusCode < 400 {
+			t.Errorf("the administrator's officer approves over the API: %d %s", res.StatusCode, res.Body)
+		}
+		if res := officer.post("/accounts/approvals/"+approval+"/approve", nil); res.StatusCode < 400 {
+			t.Errorf("the administrator's officer approves on the page: %d", res.StatusCode)
+		}
+		if res := officer.json("GET", "/api/v1/audit", ""); res.StatusCode != http.StatusForbidden {
+			t.Errorf("the waiting officer reads the audit trail: %d", res.StatusCode)
+		}
+		worker := e.anon()
+		if res := worker.signIn("sock.worker", strongPassword); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the sock caseworker signs in: %d", res.StatusCode)
+		}
+		readsNoCase(t, "the administrator's caseworker", worker, m.caseID)
+		if u := e.userNamed("sock.worker"); !u.CaseAccessPending {
+			t.Error("the sock caseworker's case access was approved")
+		}
+		// The officer in office approves the new officer; the account
+		// events say so.
+		dpoApproval := ""
+		e.session("dp_officer").json("GET", "/api/v1/approvals", "").decode(t, &list)
+		for _, a := range list.Approvals {
+			if a.UserID == dpo.ID {
+				dpoApproval = a.ID
+			}
+		}
+		if res := e.session("dp_officer").json("POST", "/api/v1/approvals/"+dpoApproval+"/approve", ""); res.StatusCode != http.StatusOK {
+			t.Fatalf("the officer in office approves the new one: %d %s", res.StatusCode, res.Body)
+		}
+		if res := officer.json("GET", "/api/v1/audit", ""); res.StatusCode != http.StatusOK {
+			t.Errorf("the approved officer reads the audit trail: %d", res.StatusCode)
+		}
+		res = e.session("dp_officer").json("GET", "/api/v1/account-events", "")
+		if !strings.Contains(res.Body, `"action":"user.approve"`) || !strings.Contains(res.Body, dpo.ID) {
+			t.Errorf("account events lack the officer's approval: %.500s", res.Body)
+		}
+	})
+}
