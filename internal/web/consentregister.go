@@ -46,7 +46,7 @@ var caseCodeRE = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{0,39}$`)
 // getConsentRegisterLookup shows the lookup form and, with a code, sends the
 // reader to that case's register. A code that is unknown, of a case the
 // reader may not see the register of (open, or of another agency), or not
-// a code at all, gets one and the same answer.
+// a code at all, gets one and the same answer, after the same audit write.
 func (s *Server) getConsentRegisterLookup(w http.ResponseWriter, r *http.Request, rq *request) error {
 	p := &registerLookupPage{Page: s.page(rq, "consent_register.lookup_title", "consent_register")}
 	if _, asked := r.URL.Query()["code"]; !asked {
@@ -70,14 +70,22 @@ func (s *Server) getConsentRegisterLookup(w http.ResponseWriter, r *http.Request
 	if err == nil {
 		return redirect(w, r, "/cases/"+reg.Case.ID+"/consent-register")
 	}
+	// A denial is audited, as everywhere, and so is a code no case has:
+	// both answers wait for one durable audit event, so that neither the
+	// answer nor its timing tells a code that exists from one that does not.
 	var de *errs.DeniedError
-	if errors.As(err, &de) {
-		// A denial is audited, as everywhere; the answer is the unknown code's.
+	switch {
+	case errors.As(err, &de):
 		if aerr := s.db.Audit(ctx, audit.Event{Action: "access.denied", RecordType: de.Record, RecordID: de.ID,
 			CaseID: de.CaseID, AgencyID: de.AgencyID, Reason: de.Reason}); aerr != nil {
 			return aerr
 		}
-	} else if errs.KindOf(err) != errs.NotFound && errs.KindOf(err) != errs.Invalid {
+	case errs.KindOf(err) == errs.NotFound:
+		if aerr := s.db.Audit(ctx, audit.Event{Action: "access.denied", RecordType: "consent_register",
+			AgencyID: rq.User.AgencyID, Reason: "view: no case has the code looked up"}); aerr != nil {
+			return aerr
+		}
+	case errs.KindOf(err) != errs.Invalid:
 		return err
 	}
 	p.Errors = errs.Fields{{Field: "code", Msg: "err.consent_register_code"}}
