@@ -42,6 +42,21 @@ type Request struct {
 // Waiting reports whether r still waits for an answer.
 func (r *Request) Waiting() bool { return r.Status == Requested }
 
+// Sent returns r as its requester sees it. A declined request still waits,
+// at the version it had before the decline, until the requester withdraws
+// it: a request to a code no case has waits for ever, so a request that
+// vanished, or moved to another version, would tell the requester that a
+// case has the code.
+func (r Request) Sent() Request {
+	if r.Status == Declined {
+		r.Status, r.Version, r.AnsweredBy, r.AnsweredAt = Requested, r.Version-1, "", time.Time{}
+	}
+	return r
+}
+
+// Open reports whether r, as its requester sees it, still waits.
+func (r *Request) Open() bool { return r.Status == Requested || r.Status == Declined }
+
 // Incoming is a waiting request seen from the case it asks to link: what
 // its caseworker or supervisor needs to decide — who asks, from which
 // agency, about which type of case, for which relation — and nothing else
@@ -161,7 +176,8 @@ func Accept(ctx context.Context, tx Tx, a access.Actor, caseID, id string, versi
 
 // Decline declines request id to link case caseID, which a may edit, at
 // version. Nothing is made and nobody is told: the request no longer shows
-// on either side, and the requester's case keeps no trace of the answer.
+// on this side, and the requester's case keeps no trace of the answer —
+// the requester still sees it wait (Request.Sent) until they withdraw it.
 func Decline(ctx context.Context, tx Tx, a access.Actor, caseID, id string, version int, now time.Time) (*Request, error) {
 	c, r, err := answerable(ctx, tx, a, caseID, id, version)
 	if err != nil {
@@ -175,7 +191,8 @@ func Decline(ctx context.Context, tx Tx, a access.Actor, caseID, id string, vers
 }
 
 // Withdraw withdraws request id of case caseID, which a may edit, at
-// version, whether or not a case had its code.
+// version (as the requester sees it: Request.Sent), whether or not a case
+// had its code and whether or not it was declined.
 func Withdraw(ctx context.Context, tx Tx, a access.Actor, caseID, id string, version int, now time.Time) (*Request, error) {
 	c, err := cases.Get(ctx, tx, a, access.Edit, access.Registration, caseID)
 	if err != nil {
@@ -188,12 +205,13 @@ func Withdraw(ctx context.Context, tx Tx, a access.Actor, caseID, id string, ver
 	if r.CaseID != c.ID {
 		return nil, errs.E(errs.NotFound, "link request %s of case %s", id, c.ID)
 	}
-	if !r.Waiting() {
+	if !r.Open() {
 		return nil, errs.Field("request", "err.not_active")
 	}
-	if version != r.Version {
-		return nil, &errs.ConflictError{Record: "case_link_request", Version: r.Version}
+	if seen := r.Sent(); version != seen.Version {
+		return nil, &errs.ConflictError{Record: "case_link_request", Version: seen.Version}
 	}
+	declined := r.Status == Declined
 	r.Status, r.AnsweredBy, r.AnsweredAt = Withdrawn, a.UserID, now
 	if err := tx.UpdateLinkRequest(ctx, r); err != nil {
 		return nil, err
@@ -201,8 +219,8 @@ func Withdraw(ctx context.Context, tx Tx, a access.Actor, caseID, id string, ver
 	if err := recordRequest(ctx, tx, a, r, "caselink.withdraw", c, now); err != nil {
 		return nil, err
 	}
-	if r.TargetID == "" {
-		return r, nil
+	if r.TargetID == "" || declined {
+		return r, nil // nothing waits on the other side
 	}
 	target, err := tx.Case(ctx, r.TargetID)
 	if err != nil {

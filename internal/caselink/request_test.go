@@ -187,9 +187,12 @@ func TestLinkRequests(t *testing.T) {
 			t.Error("the decline is not audited on the declining case")
 		}
 		fixture.Read(t, db, func(tx *store.Tx) error {
+			// The requester sees it wait, as one to a code no case has,
+			// at its version before the decline, with nobody's answer.
 			out, err := tx.LinkRequestsFrom(ctx, sib.ID)
-			if len(out) != 0 {
-				t.Errorf("a declined request still shows to the requester: %+v", out)
+			if len(out) != 1 || out[0].Status != caselink.Requested || out[0].Version != r.Version ||
+				out[0].AnsweredBy != "" || !out[0].AnsweredAt.IsZero() {
+				t.Errorf("the requester's view of a declined request: %+v", out)
 			}
 			in, err2 := tx.LinkRequestsTo(ctx, mother.ID)
 			if len(in) != 0 {

@@ -72,19 +72,22 @@ func (tx *Tx) UpdateLinkRequest(ctx context.Context, r *caselink.Request) error 
 }
 
 // WaitingLinkRequest reports whether case caseID has a request for code
-// still waiting.
+// still waiting as its requester sees it (declined ones included:
+// caselink.Request.Sent).
 func (tx *Tx) WaitingLinkRequest(ctx context.Context, caseID, code string) (bool, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM case_link_requests WHERE case_id = ? AND status = ? AND code = ?`,
-		caseID, caselink.Requested, code).Scan(&n)
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM case_link_requests WHERE case_id = ? AND status IN (?, ?) AND code = ?`,
+		caseID, caselink.Requested, caselink.Declined, code).Scan(&n)
 	return n > 0, err
 }
 
-// LinkRequestsFrom returns the waiting requests of case caseID, oldest first.
+// LinkRequestsFrom returns the waiting requests of case caseID as its
+// requester sees them (caselink.Request.Sent: a declined one still waits),
+// oldest first.
 func (tx *Tx) LinkRequestsFrom(ctx context.Context, caseID string) (out []caselink.Request, err error) {
 	defer errs.Wrap(&err, "store.LinkRequestsFrom(%s)", caseID)
-	rows, err := tx.query(ctx, "SELECT "+linkRequestCols+` FROM case_link_requests WHERE case_id = ? AND status = ?
-		ORDER BY requested_at, id`, caseID, caselink.Requested)
+	rows, err := tx.query(ctx, "SELECT "+linkRequestCols+` FROM case_link_requests WHERE case_id = ? AND status IN (?, ?)
+		ORDER BY requested_at, id`, caseID, caselink.Requested, caselink.Declined)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +97,7 @@ func (tx *Tx) LinkRequestsFrom(ctx context.Context, caseID string) (out []caseli
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *r)
+		out = append(out, r.Sent())
 	}
 	return out, rows.Err()
 }

@@ -14,8 +14,9 @@ import (
 // agency through the API, every answer checked against the OpenAPI
 // document: the other case's caseworker sees who asks, from which agency
 // and about which type of case; its manager may not answer, nor may the
-// requester; a stale version is refused; a decline leaves nothing on
-// either side; an acceptance links the cases, each side then seeing the
+// requester; a stale version is refused; a decline leaves nothing on the
+// other side, and the requester sees the request wait until they withdraw
+// it (as one to a code no case has); an acceptance links the cases, each side then seeing the
 // other's code, type, caseworker and agency; the requester withdraws a
 // request to a code no case has, from the API and from the links page.
 func TestLinkRequestsAnswered(t *testing.T) {
@@ -73,10 +74,15 @@ func TestLinkRequestsAnswered(t *testing.T) {
 		if len(items(m, "requests_received")) != 0 || len(items(m, "links")) != 0 {
 			t.Errorf("after the decline, the other side: %v", m)
 		}
-		if m := call(cw, "GET", links, childLinks, "", 200); len(items(m, "requests_sent")) != 0 || len(items(m, "links")) != 0 {
+		// The requester sees the declined request wait, as a request to a
+		// code no case has would wait, until they withdraw it.
+		m = call(cw, "GET", links, childLinks, "", 200)
+		if sent := items(m, "requests_sent"); len(sent) != 1 || sent[0]["code"] != mother.Code || sent[0]["version"] != 1.0 ||
+			len(items(m, "links")) != 0 {
 			t.Errorf("after the decline, the requester: %v", m)
 		}
 		call(other, "POST", answer+"decline", path(mother.ID, rid, "decline"), `{"version":2}`, 422)
+		call(cw, "POST", answer+"withdraw", path(child.ID, rid, "withdraw"), `{"version":1}`, 200)
 
 		rid = ask()
 		m = call(other, "POST", answer+"accept", path(mother.ID, rid, "accept"), `{"version":1}`, 200)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -172,6 +173,84 @@ func TestRegisterLookupTellsNoCodesApart(t *testing.T) {
 					t.Errorf("%s: the lookup answers differ:\n%s\n---\n%s", key, bodies[0], b)
 				}
 			}
+		}
+	})
+}
+
+// TestDeclinedLinkRequestTellsNothing: a caseworker asks to link her case
+// to a code of another agency's case and to a code no case has. When the
+// other agency declines, the request vanished from her links page while
+// the one to the unknown code waited on, and she could ask for the
+// declined code again but not for the unknown one: the decline told her
+// the code exists. Both now wait alike, at the same version, until she
+// withdraws them, and asking again answers alike.
+func TestDeclinedLinkRequestTellsNothing(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		cw, other := e.apiClient("caseworker"), e.apiClient("other_agency")
+		child := e.incidentCase(t, "caseworker", "cp")
+		mother := e.incidentCase(t, "other_agency", "gbv")
+		const unknown = "C-QQ7QQ7"
+		base := "/api/v1/cases/" + child.ID + "/links"
+		for _, code := range []string{mother.Code, unknown} {
+			if res := cw.json("POST", base, `{"case_code":"`+code+`","relation":"parent_child"}`); res.StatusCode != 201 {
+				t.Fatalf("ask for %s: %d %s", code, res.StatusCode, res.Body)
+			}
+		}
+		var in struct {
+			Received []struct {
+				ID string `json:"id"`
+			} `json:"requests_received"`
+		}
+		other.json("GET", "/api/v1/cases/"+mother.ID+"/links", "").decode(t, &in)
+		if len(in.Received) != 1 {
+			t.Fatalf("the other side: %+v", in)
+		}
+		if res := other.json("POST", "/api/v1/cases/"+mother.ID+"/link-requests/"+in.Received[0].ID+"/decline", `{"version":1}`); res.StatusCode != 200 {
+			t.Fatalf("decline: %d %s", res.StatusCode, res.Body)
+		}
+		type sent struct {
+			ID       string `json:"id"`
+			Code     string `json:"code"`
+			Relation string `json:"relation"`
+			Version  int    `json:"version"`
+		}
+		var out struct {
+			Sent []sent `json:"requests_sent"`
+		}
+		cw.json("GET", base, "").decode(t, &out)
+		if len(out.Sent) != 2 {
+			t.Fatalf("the requester sees %d waiting requests after the decline, want 2 alike: %+v", len(out.Sent), out.Sent)
+		}
+		if a, b := out.Sent[0], out.Sent[1]; a.Version != b.Version || a.Relation != b.Relation {
+			t.Errorf("the declined and the unknown request differ: %+v %+v", a, b)
+		}
+		page := e.session("caseworker")
+		body := strings.ReplaceAll(strings.ReplaceAll(mainOf(page.get("/cases/"+child.ID+"/links").Body), mother.Code, "CODE"), unknown, "CODE")
+		for _, x := range out.Sent {
+			body = strings.ReplaceAll(body, x.ID, "ID")
+		}
+		if strings.Count(body, `/withdraw"`) != 2 {
+			t.Errorf("the links page does not offer both requests alike:\n%s", body)
+		}
+		// Asking again for either code answers the same.
+		var again []string
+		for _, code := range []string{mother.Code, unknown} {
+			res := cw.json("POST", base, `{"case_code":"`+code+`","relation":"parent_child"}`)
+			again = append(again, fmt.Sprint(res.StatusCode, " ", strings.ReplaceAll(res.Body, code, "CODE")))
+		}
+		if again[0] != again[1] {
+			t.Errorf("asking again tells the codes apart:\n%s\n%s", again[0], again[1])
+		}
+		// Both withdraw alike at the version shown.
+		for _, x := range out.Sent {
+			res := cw.json("POST", "/api/v1/cases/"+child.ID+"/link-requests/"+x.ID+"/withdraw", fmt.Sprintf(`{"version":%d}`, x.Version))
+			if res.StatusCode != 200 {
+				t.Errorf("withdraw the request for %s: %d %s", x.Code, res.StatusCode, res.Body)
+			}
+		}
+		cw.json("GET", base, "").decode(t, &out)
+		if len(out.Sent) != 0 {
+			t.Errorf("after withdrawing: %+v", out.Sent)
 		}
 	})
 }
