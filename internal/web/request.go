@@ -183,7 +183,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rq *request, err e
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if rq.API || strings.HasPrefix(r.URL.Path, "/api/") {
-		s.apiError(w, rq, status, err)
+		s.apiError(w, rq, status, s.auditConflictRead(r.Context(), err))
 		return
 	}
 	if status == http.StatusUnauthorized {

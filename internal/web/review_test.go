@@ -254,3 +254,57 @@ func TestDeclinedLinkRequestTellsNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIConflictReadAudited: a stale write through the API answers 409
+// with the record as it is now — the case with the child's name and
+// contact, a family member, a consent record — and wrote no audit event:
+// whoever may edit a case could read it unrecorded by sending an old
+// version. The page's conflict was audited; the API's now is too.
+func TestAPIConflictReadAudited(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		cw := e.apiClient("caseworker")
+		c := e.incidentCase(t, "caseworker", "cp")
+		base := "/api/v1/cases/" + c.ID
+		var p struct {
+			ID string `json:"id"`
+		}
+		res := cw.json("POST", base+"/family", `{"relationship":"aunt_uncle","name":"Auntie Secretname","is_caregiver":true}`)
+		if res.StatusCode != 201 {
+			t.Fatalf("add a person: %d %s", res.StatusCode, res.Body)
+		}
+		res.decode(t, &p)
+		res = cw.json("POST", base+"/consents", `{"scope":"share_services","giver":"caregiver","kind":"consent","decision":"given","method":"written","notes":"Notes only the file holds"}`)
+		if res.StatusCode != 201 {
+			t.Fatalf("add a consent: %d %s", res.StatusCode, res.Body)
+		}
+		var st struct {
+			Records []struct {
+				ID string `json:"id"`
+			} `json:"records"`
+		}
+		cw.json("GET", base+"/consent", "").decode(t, &st)
+		if len(st.Records) == 0 {
+			t.Fatal("no consent record")
+		}
+		for _, tt := range []struct {
+			name, method, path, body, secret string
+		}{
+			{"registration", "PUT", base + "/registration", `{"version":99,"type":"cp","given_name":"X","age":9,"sex":"female","location":"L","contact":"c","care_status":"accompanied","concerns":["neglect"]}`, "Secret"},
+			{"family member", "PUT", base + "/family/" + p.ID, `{"relationship":"aunt_uncle","name":"Auntie","version":99}`, "Secretname"},
+			{"consent", "POST", base + "/consents/" + st.Records[0].ID + "/withdraw", `{"reason":"changed her mind","version":99}`, "Notes only the file holds"},
+		} {
+			seq := e.lastSeq(t)
+			res := cw.json(tt.method, tt.path, tt.body)
+			if res.StatusCode != http.StatusConflict {
+				t.Errorf("%s: stale write answered %d: %s", tt.name, res.StatusCode, res.Body)
+				continue
+			}
+			if !strings.Contains(res.Body, tt.secret) {
+				continue // nothing of the file shown: nothing to audit
+			}
+			if len(e.readsSince(t, seq, c.ID, e.users["caseworker"].ID)) == 0 {
+				t.Errorf("%s: the 409 answer shows the record (%q) and no audit event names the case", tt.name, tt.secret)
+			}
+		}
+	})
+}
