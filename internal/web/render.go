@@ -256,15 +256,23 @@ func (p *Page) Err(field string) string {
 func (p *Page) ErrorList() []FieldMsg {
 	var out []FieldMsg
 	for _, e := range p.Errors {
-		label := e.Field
-		if p.L.Has("field." + e.Field) {
-			label = p.L.T("field." + e.Field)
-		} else if i := strings.IndexByte(e.Field, '.'); i > 0 && p.L.Has("field."+e.Field[:i]) {
-			label = p.L.T("field." + e.Field[:i])
-		}
-		out = append(out, FieldMsg{Field: e.Field, Label: label, Msg: p.L.T(e.Msg, e.Args...)})
+		out = append(out, FieldMsg{Field: e.Field, Label: fieldLabel(p.L, e.Field), Msg: p.L.T(e.Msg, e.Args...)})
 	}
 	return out
+}
+
+// fieldLabel names field in an error: its catalog label ("field.<name>",
+// or that of the part before the first dot of a path such as
+// "plan.objectives[0]"), else the name as the form or the client wrote it
+// (a query parameter, a JSON path): never a missing catalog key.
+func fieldLabel(l *i18n.Locale, field string) string {
+	if l.Has("field." + field) {
+		return l.T("field." + field)
+	}
+	if i := strings.IndexByte(field, '.'); i > 0 && l.Has("field."+field[:i]) {
+		return l.T("field." + field[:i])
+	}
+	return field
 }
 
 // FieldMsg is one line of the error summary.
@@ -505,7 +513,7 @@ func (s *Server) apiError(w http.ResponseWriter, rq *request, status int, err er
 	if fe, ok := errs.AsFields(err); ok {
 		for _, f := range fe {
 			body.Fields = append(body.Fields, apiFieldError{Field: f.Field, Code: strings.TrimPrefix(f.Msg, "err."),
-				Message: rq.L.T("field."+f.Field) + ": " + rq.L.T(f.Msg, f.Args...)})
+				Message: fieldLabel(rq.L, f.Field) + ": " + rq.L.T(f.Msg, f.Args...)})
 		}
 	}
 	var ce *errs.ConflictError

@@ -308,3 +308,29 @@ func TestAPIConflictReadAudited(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIFieldLabelsFromCatalog: an API error named its field by a
+// catalog key that does not exist — "[field.q]: This text holds an
+// invisible NUL character…" for a query parameter, "[field.answers.is_child]"
+// for an answer of a screening — showing a missing key to the client.
+// The API names such a field as the pages do: by its catalog label when
+// there is one, else as the client wrote it.
+func TestAPIFieldLabelsFromCatalog(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		cw := e.apiClient("caseworker")
+		for _, tt := range []struct{ method, path, body string }{
+			{"GET", "/api/v1/cases?q=%00", ""},
+			{"GET", "/api/v1/tasks?zz%FF=1", ""},
+			{"POST", "/api/v1/screenings", `{"case_type":"cp","answers":{"is_child":"maybe"}}`},
+			{"POST", "/api/v1/tokens", `{"name":"x\u0000y","days":1}`},
+		} {
+			res := cw.json(tt.method, tt.path, tt.body)
+			if res.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("%s %s: %d %s", tt.method, tt.path, res.StatusCode, res.Body)
+			}
+			if strings.Contains(res.Body, "[field.") || strings.Contains(res.Body, "[err.") {
+				t.Errorf("%s %s shows a missing catalog key: %s", tt.method, tt.path, res.Body)
+			}
+		}
+	})
+}
