@@ -50,6 +50,12 @@ func TestAdministratorMakesNoApproverHTTP(t *testing.T) {
 		if dpo.CaseAccess != "pending" {
 			t.Errorf("the new officer's access: %q, want pending", dpo.CaseAccess)
 		}
+		// The page that shows the code says the officer's role waits.
+		page := admin.post("/admin/users", url.Values{"username": {"page.officer"}, "display_name": {"Page Officer"},
+			"role": {"dp_officer"}})
+		if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, "approves case access: it takes effect only once") {
+			t.Errorf("the setup page of a new officer: %d\n%s", page.StatusCode, mainOf(page.Body))
+		}
 		res = admin.json("POST", "/api/v1/users", `{"username":"sock.worker","display_name":"Sock Worker","role":"caseworker","team_id":"`+e.team+`"}`)
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("add a caseworker: %d %s", res.StatusCode, res.Body)
