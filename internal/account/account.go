@@ -328,13 +328,12 @@ func ApproverRole(p *profile.Profile) org.Role {
 
 // NeedsApproval reports whether role r, given to an account or kept by one
 // through an administrator's act, waits for a second person's approval
-// under profile p: a role that reads case content, and the role that
-// approves case access. The approver is included because an administrator
-// who could make one — a new account whose setup code she holds, an
-// account she reset or unlocked — would otherwise approve her own
-// caseworker and read cases alone. (Under role_approval_by: manager the
-// approver reads case content anyway; under dp_officer it is the data
-// protection officer.)
+// under profile p: a role that reads case content, the role that approves
+// case access, and the data protection officer. An administrator could
+// otherwise make such an account — a new one whose setup code she holds,
+// one she reset or unlocked — and through it approve her own caseworker
+// (under role_approval_by: dp_officer), or read the agency's audit trail,
+// its account events and the consent registers of its closed cases, alone.
 func NeedsApproval(p *profile.Profile, r org.Role) bool {
-	return r.ReadsCases() || r == ApproverRole(p)
+	return r.ReadsCases() || r == ApproverRole(p) || r == org.DPOfficer
 }

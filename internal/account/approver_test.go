@@ -137,16 +137,41 @@ func TestOneAdministratorMakesNoApprover(t *testing.T) {
 			t.Error("the sock caseworker was approved by an officer whose role waits")
 		}
 
-		// Under role_approval_by: manager, a new officer approves nothing
-		// anyway and takes effect at once.
-		var plain *account.Created
+	})
+}
+
+// TestOneAdministratorMakesNoOfficer: under role_approval_by: manager too,
+// a data protection officer whose setup code an administrator holds would
+// let her read the agency's audit trail (who read which case, the stated
+// reasons of break-glass accesses), its account events and the consent
+// registers of closed cases alone. The officer's role waits for a
+// manager's approval like a role that reads case content.
+func TestOneAdministratorMakesNoOfficer(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := fixture.New(t, db)
+		admin := account.By(fixture.Actor(o.AgencyAdmin))
+		var c *account.Created
 		fixture.In(t, db, func(tx *store.Tx) (err error) {
-			plain, err = account.Create(ctx, tx, prof, admin, org.NewUser{Username: "officer.two", DisplayName: "Officer Two",
+			c, err = account.Create(ctx, tx, prof, admin, org.NewUser{Username: "officer.two", DisplayName: "Officer Two",
 				Role: org.DPOfficer}, account.CreateOptions{}, now)
 			return err
 		})
-		if plain.User.CaseAccessPending {
-			t.Error("under role_approval_by: manager a new officer waits")
+		u := user(t, db, c.User.ID)
+		if !u.CaseAccessPending {
+			t.Fatal("a new officer, whose setup code the administrator holds, takes effect at once")
+		}
+		audit := access.Resource{Kind: access.KindAudit, AgencyID: o.Agency.ID}
+		if access.Decide(asUser(u), access.View, audit).Allow {
+			t.Error("the waiting officer reads the audit trail")
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := account.Decide(ctx, tx, prof, asUser(o.Manager), openApproval(t, db, o.Agency.ID, u.ID), true, now)
+			return err
+		}); err != nil {
+			t.Fatalf("the manager approves the officer: %v", err)
+		}
+		if u := user(t, db, c.User.ID); u.CaseAccessPending || !access.Decide(asUser(u), access.View, audit).Allow {
+			t.Errorf("approved officer: pending %v", u.CaseAccessPending)
 		}
 	})
 }

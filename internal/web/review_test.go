@@ -53,7 +53,7 @@ func TestAdministratorMakesNoApproverHTTP(t *testing.T) {
 		// The page that shows the code says the officer's role waits.
 		page := admin.post("/admin/users", url.Values{"username": {"page.officer"}, "display_name": {"Page Officer"},
 			"role": {"dp_officer"}})
-		if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, "approves case access: it takes effect only once") {
+		if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, "takes effect only once a second person approves it") {
 			t.Errorf("the setup page of a new officer: %d\n%s", page.StatusCode, mainOf(page.Body))
 		}
 		res = admin.json("POST", "/api/v1/users", `{"username":"sock.worker","display_name":"Sock Worker","role":"caseworker","team_id":"`+e.team+`"}`)
@@ -337,6 +337,53 @@ func TestAPIFieldLabelsFromCatalog(t *testing.T) {
 			if strings.Contains(res.Body, "[field.") || strings.Contains(res.Body, "[err.") {
 				t.Errorf("%s %s shows a missing catalog key: %s", tt.method, tt.path, res.Body)
 			}
+		}
+	})
+}
+
+// TestAdministratorMakesNoOfficerHTTP: under the default profile
+// (role_approval_by: manager) an agency administrator adds a data
+// protection officer, sets its password with the code she was shown and
+// reads, as that officer, the agency's audit trail — who read which case,
+// the reasons staff gave for break-glass accesses — its account events and
+// its break-glass log. The officer's role now waits for a manager's
+// approval: until then none of it opens.
+func TestAdministratorMakesNoOfficerHTTP(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.session("agency_admin")
+		var dpo struct {
+			ID    string `json:"id"`
+			Setup struct {
+				Code string `json:"code"`
+			} `json:"setup"`
+		}
+		res := admin.json("POST", "/api/v1/users", `{"username":"sock.officer","display_name":"Sock Officer","role":"dp_officer"}`)
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("add an officer: %d %s", res.StatusCode, res.Body)
+		}
+		res.decode(t, &dpo)
+		if res := e.setup(dpo.Setup.Code, strongPassword); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("setup: %d", res.StatusCode)
+		}
+		officer := e.anon()
+		if res := officer.signIn("sock.officer", strongPassword); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign in: %d", res.StatusCode)
+		}
+		for _, path := range []string{"/api/v1/audit", "/api/v1/account-events", "/api/v1/approvals"} {
+			if res := officer.json("GET", path, ""); res.StatusCode != http.StatusForbidden {
+				t.Errorf("the administrator's officer reads %s: %d", path, res.StatusCode)
+			}
+		}
+		for _, path := range []string{"/audit", "/accounts", "/break-glass/log"} {
+			if res := officer.get(path); res.StatusCode != http.StatusForbidden {
+				t.Errorf("the administrator's officer opens %s: %d", path, res.StatusCode)
+			}
+		}
+		if res := e.session("manager").post("/accounts/approvals/"+e.approvalOf(dpo.ID)+"/approve", nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the manager approves the officer: %d", res.StatusCode)
+		}
+		if res := officer.json("GET", "/api/v1/audit", ""); res.StatusCode != http.StatusOK {
+			t.Errorf("the approved officer reads the audit trail: %d", res.StatusCode)
 		}
 	})
 }
