@@ -14,6 +14,11 @@ import (
 // missing one to everyone but its owner, administrators included: there is
 // no route to remove someone else's factor but the account reset.
 func init() {
+	// One's own second factor is open to a person whose case access awaits
+	// approval, like the rest of their own account (TestPendingReadsNothing).
+	openWhilePending["GET /account/second-factor"] = true
+	openWhilePending["GET /api/v1/account/second-factor"] = true
+
 	areaExpectations = append(areaExpectations, func() map[string]expect {
 		others := expect{allow: []string{"caseworker2"}, fresh: (*matrix).othersPasskey}
 		return map[string]expect{
