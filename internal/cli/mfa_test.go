@@ -171,7 +171,7 @@ func TestDemoSecondFactorOptional(t *testing.T) {
 		t.Errorf("the demo serves at %q, want http://localhost:<port>/ (passkeys need a name)", base)
 	}
 	for _, want := range []string{"Second factor: optional in this demo",
-		"requires it for caseworker, supervisor, manager, service_provider, dp_officer, agency_admin, system_admin",
+		"requires it for caseworker, supervisor, manager, service_provider, dp_officer, agency_admin, system_admin.",
 		"SafeCase is running at " + base} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the demo does not say %q:\n%s", want, out.String())

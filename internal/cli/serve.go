@@ -351,7 +351,7 @@ func runDemo(ctx context.Context, a *app, c *command, args []string) error {
 	fmt.Fprintln(a.stdout, "Never enter real case information into a demo database.")
 	fmt.Fprintln(a.stdout)
 	printDemoLogins(a)
-	printDemoSecondFactor(a, required)
+	printDemoSecondFactor(a, cfg.Profile, required)
 	if *noServe {
 		return nil
 	}
@@ -371,15 +371,23 @@ func demoProfile(p *profile.Profile) *profile.Profile {
 // printDemoSecondFactor says plainly that the demo does not ask for a
 // second factor, which roles a deployment's profile requires it of, and
 // where to try one.
-func printDemoSecondFactor(a *app, required []org.Role) {
+func printDemoSecondFactor(a *app, profilePath string, required []org.Role) {
 	names := make([]string, len(required))
 	for i, r := range required {
 		names[i] = string(r)
 	}
-	fmt.Fprintf(a.stdout, "\nSecond factor: optional in this demo; a deployment's default profile requires it for %s\n",
-		strings.Join(names, ", "))
-	fmt.Fprintln(a.stdout, "(second_factor_roles) — enrol one on My account > Second factor: an authenticator app, or a")
-	fmt.Fprintln(a.stdout, "passkey when you open the demo at http://localhost:<port>/ as printed below.")
+	if len(names) == 0 {
+		fmt.Fprintln(a.stdout, "\nSecond factor: optional in this demo, as in its profile (second_factor_roles lists no role).")
+	} else {
+		which := "A deployment's default profile"
+		if profilePath != "" {
+			which = "Outside the demo, the profile " + profilePath
+		}
+		fmt.Fprintf(a.stdout, "\nSecond factor: optional in this demo. %s (second_factor_roles)\n", which)
+		fmt.Fprintf(a.stdout, "requires it for %s.\n", strings.Join(names, ", "))
+	}
+	fmt.Fprintln(a.stdout, "Enrol one on My account > Manage your second factor: an authenticator app, or a passkey")
+	fmt.Fprintln(a.stdout, "(passkeys work at http://localhost:<port>, the address the demo serves at, not at 127.0.0.1).")
 }
 
 func printDemoLogins(a *app) {
