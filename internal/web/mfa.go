@@ -153,7 +153,7 @@ func loginAgain(w http.ResponseWriter, r *http.Request, why, next string) error 
 	return redirect(w, r, "/login?"+q.Encode())
 }
 
-// secondStepPage reads the pending sign-in of the browser for the page.
+// loadSecondStep reads the pending sign-in of the browser for the page.
 func (s *Server) loadSecondStep(ctx context.Context, rq *request, token, next string) (*secondStepPage, error) {
 	var si *mfa.SignIn
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {

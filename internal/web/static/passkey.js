@@ -44,7 +44,8 @@
       method: "POST", credentials: "same-origin", body: body,
       headers: { "Accept": "application/json" }
     }).then(function (res) {
-      if (res.status === 401) { window.location.reload(); return null; }
+      // Signed out meanwhile (a redirect to the sign-in page) or the sign-in expired: the page says what next.
+      if (res.status === 401 || res.redirected) { window.location.reload(); return null; }
       return res.json().then(function (j) {
         if (res.ok) return j;
         var e = j && j.error, msg = e ? e.message : "";
