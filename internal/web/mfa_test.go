@@ -772,3 +772,36 @@ func TestSecondFactorAPIStatus(t *testing.T) {
 		}
 	}, withSecondFactor())
 }
+
+// TestSecondStepLockedForAccount: ten wrong codes for one account, over
+// several sign-ins, refuse codes (even the right one) for the rest of the
+// window — 429 with Retry-After and the page saying until when — so that
+// someone who knows the password cannot guess on and on; afterwards the
+// right code works.
+func TestSecondStepLockedForAccount(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		secret := e.enrolDirect("caseworker")
+		cw := e.users["caseworker"]
+		wrong := wrongCode(t, secret, e.clock.now())
+		for range mfa.UserFailures / mfa.MaxAttempts {
+			c := e.anon()
+			c.passwordStep(cw.Username, testPassword, "")
+			for range mfa.MaxAttempts {
+				c.answer(wrong, "")
+			}
+		}
+		c := e.anon()
+		c.passwordStep(cw.Username, testPassword, "")
+		res := c.answer(appCode(t, secret, e.clock.now()), "")
+		if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
+			!strings.Contains(res.Body, "Too many wrong codes for this account") || c.cookieNamed("safecase") != "" {
+			t.Fatalf("the right code while locked: %d, Retry-After %q\n%.1500s", res.StatusCode, res.Header.Get("Retry-After"), mainOf(res.Body))
+		}
+		e.clock.add(mfa.FailureWindow)
+		c = e.anon()
+		c.passwordStep(cw.Username, testPassword, "")
+		if res := c.answer(appCode(t, secret, e.clock.now()), ""); res.StatusCode != http.StatusSeeOther || c.cookieNamed("safecase") == "" {
+			t.Errorf("the right code after the window: %d\n%.1000s", res.StatusCode, mainOf(res.Body))
+		}
+	})
+}
