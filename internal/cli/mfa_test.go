@@ -199,3 +199,76 @@ func TestDemoSecondFactorOptional(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstAdminEnrols follows the README for a new deployment: the first
+// system administrator, added at the shell with a typed password, signs in
+// at /login on `serve` and is led to set up a second factor before anything
+// else; serve seals the app's secret with the deployment's key (the set-up
+// page shows a QR code) and, without a base URL, offers no passkeys.
+func TestFirstAdminEnrols(t *testing.T) {
+	dbURL := testdb.URL(t, "sqlite")
+	env := map[string]string{"SAFECASE_DB": dbURL}
+	const strong = "tangerine-ocelot-47-umbrella"
+	if r := run(t, env, strong+"\n", "user", "add", "--username", "admin", "--name", "Site Admin", "--role", "system_admin",
+		"--agency", "HQ", "--agency-name", "Head office"); r.code != 0 {
+		t.Fatalf("user add: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut lockedBuffer
+	urls := make(chan string, 1)
+	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, now: time.Now,
+		getenv:    func(k string) string { return env[k] },
+		listening: func(u string) { urls <- u }}
+	done := make(chan int, 1)
+	go func() { done <- a.main(ctx, []string{"serve", "--addr", "127.0.0.1:0"}) }()
+	var base string
+	select {
+	case base = <-urls:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	defer func() {
+		cancel()
+		<-done
+	}()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(method, path string, form url.Values) (*http.Response, string) {
+		t.Helper()
+		var res *http.Response
+		var err error
+		if method == "GET" {
+			res, err = hc.Get(base + path)
+		} else {
+			res, err = hc.PostForm(base+path, form)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return res, string(b)
+	}
+	if res, _ := get("POST", "login", url.Values{"username": {"admin"}, "password": {strong}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", res.StatusCode)
+	}
+	for _, path := range []string{"admin/users", "admin/agencies", "account"} {
+		if res, _ := get("GET", path, nil); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account/second-factor" {
+			t.Errorf("GET /%s before a second factor: %d to %q", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	res, body := get("GET", "account/second-factor", nil)
+	if res.StatusCode != 200 || !strings.Contains(body, "Set up a second factor to continue") || strings.Contains(body, "data-passkey-create") {
+		t.Errorf("the set-up page: %d, passkeys offered: %v", res.StatusCode, strings.Contains(body, "data-passkey-create"))
+	}
+	res, body = get("POST", "account/second-factor/totp", nil)
+	if res.StatusCode != 200 || !strings.Contains(body, `src="data:image/png;base64,`) || !strings.Contains(body, `id="totp-secret"`) {
+		t.Errorf("start an app on serve: %d", res.StatusCode)
+	}
+	if !strings.Contains(errOut.String(), "passkeys are not offered") {
+		t.Errorf("serve does not say passkeys are off without a base URL: %s", errOut.String())
+	}
+}
