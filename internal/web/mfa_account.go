@@ -414,6 +414,11 @@ func (s *Server) postFinishPasskey(w http.ResponseWriter, r *http.Request, rq *r
 	if err != nil {
 		return err
 	}
+	if strings.TrimSpace(f.raw("credential")) == "" {
+		// The form sent without the script (Enter in the name field).
+		return s.showSecondFactor(w, r, rq, http.StatusUnprocessableEntity, errs.Field("passkey", "err.mfa_passkey_js"),
+			func(p *secondFactorPage) { p.Name = f.str("name") })
+	}
 	ctx := r.Context()
 	var codes []string
 	err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {

@@ -652,6 +652,10 @@ func TestPasskeySecondStep(t *testing.T) {
 		if res.StatusCode != 200 || len(got) != 10 {
 			t.Fatalf("a first passkey: %d, %d recovery codes\n%.1500s", res.StatusCode, len(got), mainOf(res.Body))
 		}
+		if res := c.post("/account/second-factor/passkeys/finish", url.Values{"name": {"no script"}}); res.StatusCode != 422 ||
+			!strings.Contains(res.Body, "Adding a passkey needs JavaScript") {
+			t.Errorf("the add form sent without the script: %d", res.StatusCode)
+		}
 		page := c.get("/account/second-factor")
 		if !strings.Contains(page.Body, "work laptop") || !strings.Contains(page.Body, "never used") {
 			t.Errorf("the list of passkeys:\n%.3000s", mainOf(page.Body))
