@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -806,6 +807,67 @@ func TestSecondStepLockedForAccount(t *testing.T) {
 		c.passwordStep(cw.Username, testPassword, "")
 		if res := c.answer(appCode(t, secret, e.clock.now()), ""); res.StatusCode != http.StatusSeeOther || c.cookieNamed("safecase") == "" {
 			t.Errorf("the right code after the window: %d\n%.1000s", res.StatusCode, mainOf(res.Body))
+		}
+	})
+}
+
+// TestSecondFactorAudited: setting up and using second factors through the
+// pages is audited by its actions, each naming the person, and no audit
+// event holds the app's key, a code typed, a recovery code or a passkey's
+// answer.
+func TestSecondFactorAudited(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		c, secret, codes := e.enrolled("manager")
+		mgr := e.users["manager"]
+		k := newAuthenticator(t, e.origin())
+		c.addPasskey(t, k, "desk", testPassword)
+		typed := []string{secret, strings.ReplaceAll(secret, " ", "")}
+		s := e.anon()
+		s.passwordStep(mgr.Username, testPassword, "")
+		wrong := wrongCode(t, secret, e.clock.now())
+		s.answer(wrong, "")
+		code := appCode(t, secret, e.clock.now())
+		s.answer(code, "")
+		typed = append(typed, wrong, code)
+		e.clock.add(time.Minute)
+		r := e.anon()
+		r.passwordStep(mgr.Username, testPassword, "")
+		r.post("/login/second-factor", url.Values{"code": {codes[0]}, "form": {"recovery"}})
+		res := r.post("/account/second-factor/recovery", url.Values{"confirm": {"1"}, "password": {testPassword}})
+		for _, m := range recoveryRE.FindAllStringSubmatch(res.Body, -1) {
+			codes = append(codes, m[1])
+		}
+		for _, x := range codes {
+			typed = append(typed, x, strings.ReplaceAll(x, "-", ""))
+		}
+		want := map[string]int{"mfa.totp_start": 1, "mfa.totp_confirm": 1, "mfa.recovery_new": 2, "mfa.passkey_add": 1,
+			"auth.second_factor": 2, "auth.second_factor_failed": 1, "mfa.recovery_used": 1}
+		for action, n := range want {
+			evs := e.eventsOf(action, mgr.ID)
+			if len(evs) != n {
+				t.Errorf("%s: %d events, want %d", action, len(evs), n)
+			}
+			for _, ev := range evs {
+				if action != "auth.second_factor_failed" && ev.ActorID != mgr.ID {
+					t.Errorf("%s by %q, want the manager", action, ev.ActorID)
+				}
+			}
+		}
+		var words []*regexp.Regexp // a code as a word of its own: a six-digit code may occur inside an ID's hex by chance
+		for _, x := range typed {
+			words = append(words, regexp.MustCompile(`\b`+regexp.QuoteMeta(x)+`\b`))
+		}
+		for _, ev := range e.eventsOf("", "") {
+			for _, w := range words {
+				for _, f := range []string{ev.Detail, ev.Reason, ev.RecordID} {
+					if w.MatchString(f) {
+						t.Errorf("audit event %s holds a code or key: %q", ev.Action, f)
+					}
+				}
+			}
+			if strings.Contains(ev.Detail, "clientDataJSON") || strings.Contains(ev.Detail, "signature") {
+				t.Errorf("audit event %s holds a passkey's answer: %s", ev.Action, ev.Detail)
+			}
 		}
 	})
 }
