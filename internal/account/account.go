@@ -19,6 +19,7 @@ import (
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
+	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
@@ -28,6 +29,7 @@ import (
 // *store.Tx satisfies it.
 type Tx interface {
 	notify.Tx
+	mfa.Tx // Reset may remove the second factor too
 	User(ctx context.Context, id string) (*org.User, error)
 	UserByName(ctx context.Context, username string) (*org.User, error)
 	Team(ctx context.Context, id string) (*org.Team, error)

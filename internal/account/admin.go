@@ -8,6 +8,7 @@ import (
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
@@ -341,16 +342,21 @@ type ResetOptions struct {
 	// MailConfigured: e-mail is on, so a person with an address gets the
 	// setup code by mail and the administrator never sees it.
 	MailConfigured bool
-	// (A later option to reset the second factor too hooks in here: Reset
-	// is the one operation behind the pages, the API and the shell.)
+	// SecondFactor also removes every second factor of the person (their
+	// authenticator app, passkeys and recovery codes: a lost phone), in the
+	// same transaction: the setup code is then the only way back in, and
+	// the person sets up a new factor at their next sign-in. Reset is the
+	// only operation that removes someone else's second factor.
+	SecondFactor bool
 }
 
 // Reset clears user id's password so that they set a new one with the
 // setup code returned: every session ends, every API token and older setup
 // code is revoked, any lockout is cleared, and a role that reads case
 // content waits for approval again (whoever holds the code must not get
-// case access by it alone). At their next sign-in the person is told who
-// reset the account and when.
+// case access by it alone). With opt.SecondFactor every second factor goes
+// too (mfa.Reset, in the same transaction). At their next sign-in the
+// person is told who reset the account and when.
 func Reset(ctx context.Context, tx Tx, p *profile.Profile, o Operator, id string, opt ResetOptions, now time.Time) (*Issued, *org.User, error) {
 	u, err := tx.User(ctx, id)
 	if err != nil {
@@ -373,6 +379,16 @@ func Reset(ctx context.Context, tx Tx, p *profile.Profile, o Operator, id string
 	if err := cut(ctx, tx, u, now); err != nil {
 		return nil, nil, err
 	}
+	if opt.SecondFactor {
+		if o.Shell {
+			err = mfa.ResetAtShell(ctx, tx, u.ID, now)
+		} else {
+			err = mfa.Reset(ctx, tx, o.Actor, u.ID, now)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
 	iss, err := issue(ctx, tx, o, u, PurposeReset, opt.MailConfigured, now)
 	if err != nil {
 		return nil, nil, err
@@ -382,6 +398,9 @@ func Reset(ctx context.Context, tx Tx, p *profile.Profile, o Operator, id string
 	}
 	d := Detail{}
 	d.set("password", "set", "cleared")
+	if opt.SecondFactor {
+		d.set("second_factor", "", "removed")
+	}
 	d.set("case_access", CaseAccess(&before), CaseAccess(u))
 	d.set("setup", "", iss.delivery())
 	if err := tx.Record(ctx, o.event("user.reset", u, d)); err != nil {

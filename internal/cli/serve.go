@@ -16,6 +16,7 @@ import (
 	"github.com/safecase/safecase/internal/gen"
 	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/mail"
+	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/web"
@@ -56,7 +57,7 @@ func runServe(ctx context.Context, a *app, c *command, args []string) error {
 	if demo, err := gen.HasDemo(ctx, db); err == nil && demo {
 		fmt.Fprintln(a.stderr, "warning: this database holds the fictional demo data, whose passwords are public")
 	}
-	return a.serveHTTP(ctx, cfg, db, prof)
+	return a.serveHTTP(ctx, cfg, db, prof, false)
 }
 
 // newLogger returns the server's logger on stderr in the configured format.
@@ -107,9 +108,30 @@ func (a *app) startMail(ctx context.Context, cfg *Config, db *store.DB, log *slo
 }
 
 // serveHTTP serves SafeCase on cfg.Addr until ctx is cancelled, then shuts
-// down gracefully.
-func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *profile.Profile) error {
+// down gracefully. The demo (demo) without a base URL, on this machine,
+// takes http://localhost:<port> as its base URL, so that passkeys work
+// there (a passkey is bound to a site's name, never to an IP address), and
+// says that address.
+func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *profile.Profile, demo bool) error {
 	log := a.newLogger(cfg)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	url := serverURL(ln.Addr(), cfg.TLSCert != "")
+	if demo && cfg.BaseURL == "" && cfg.TLSCert == "" {
+		if local, port := localPort(ln.Addr()); local {
+			c := *cfg
+			c.BaseURL = "http://localhost:" + port
+			cfg, url = &c, c.BaseURL+"/"
+		}
+	}
+	listening := false
+	defer func() {
+		if !listening {
+			ln.Close()
+		}
+	}()
 	policy := auth.DefaultPolicy
 	policy.IdleTimeout = cfg.IdleTimeout
 	wcfg := web.Config{
@@ -136,6 +158,7 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
+	listening = true
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -149,13 +172,10 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
+			ln.Close()
 			return fmt.Errorf("tls: %w", err)
 		}
 		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	stopMail, err := a.startMail(ctx, cfg, db, log)
 	if err != nil {
@@ -163,7 +183,6 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 		return err
 	}
 	defer stopMail() // stops and waits before runServe closes the database
-	url := serverURL(ln.Addr(), cfg.TLSCert != "")
 	errc := make(chan error, 1)
 	go func() {
 		if hs.TLSConfig != nil {
@@ -210,6 +229,17 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 			return nil
 		}
 	}
+}
+
+// localPort reports whether addr is on this machine only or on every
+// interface (so that localhost reaches it), and its port.
+func localPort(addr net.Addr) (bool, string) {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return false, ""
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified()), port
 }
 
 // serverURL is the address to open in a browser.
@@ -291,6 +321,8 @@ func runDemo(ctx context.Context, a *app, c *command, args []string) error {
 	if err != nil {
 		return err
 	}
+	required := prof.SecondFactorRoles
+	prof = demoProfile(prof)
 	db, err := a.openDB(ctx, cfg, true, store.Options{})
 	if err != nil {
 		return err
@@ -319,11 +351,43 @@ func runDemo(ctx context.Context, a *app, c *command, args []string) error {
 	fmt.Fprintln(a.stdout, "Never enter real case information into a demo database.")
 	fmt.Fprintln(a.stdout)
 	printDemoLogins(a)
+	printDemoSecondFactor(a, cfg.Profile, required)
 	if *noServe {
 		return nil
 	}
 	fmt.Fprintln(a.stdout)
-	return a.serveHTTP(ctx, cfg, db, prof)
+	return a.serveHTTP(ctx, cfg, db, prof, true)
+}
+
+// demoProfile is p with the second factor optional for every role, so that
+// the demo's logins open with the password printed. A deployment's profile
+// keeps its second_factor_roles.
+func demoProfile(p *profile.Profile) *profile.Profile {
+	d := *p
+	d.SecondFactorRoles = nil
+	return &d
+}
+
+// printDemoSecondFactor says plainly that the demo does not ask for a
+// second factor, which roles a deployment's profile requires it of, and
+// where to try one.
+func printDemoSecondFactor(a *app, profilePath string, required []org.Role) {
+	names := make([]string, len(required))
+	for i, r := range required {
+		names[i] = string(r)
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(a.stdout, "\nSecond factor: optional in this demo, as in its profile (second_factor_roles lists no role).")
+	} else {
+		which := "A deployment's default profile"
+		if profilePath != "" {
+			which = "Outside the demo, the profile " + profilePath
+		}
+		fmt.Fprintf(a.stdout, "\nSecond factor: optional in this demo. %s (second_factor_roles)\n", which)
+		fmt.Fprintf(a.stdout, "requires it for %s.\n", strings.Join(names, ", "))
+	}
+	fmt.Fprintln(a.stdout, "Enrol one on My account > Manage your second factor: an authenticator app, or a passkey")
+	fmt.Fprintln(a.stdout, "(passkeys work at http://localhost:<port>, the address the demo serves at, not at 127.0.0.1).")
 }
 
 func printDemoLogins(a *app) {

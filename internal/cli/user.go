@@ -25,7 +25,8 @@ var userCmd = &command{
 	detail: `Subcommands:
   add            add a user: the first system administrator of a new deployment
                  with a password typed here; anyone else gets a setup code
-  reset          clear a user's password and print a new setup code
+  reset          clear a user's password (--second-factor: and their second
+                 factor) and print a new setup code
   set-password   set a user's password, which they must change at next sign-in
   unlock         let a user locked out by failed sign-ins sign in again
   approve        approve case access when nobody in the agency can yet
@@ -57,7 +58,7 @@ own password on the /setup page within 24 hours.
 
 Roles: ` + roleList() + `.`},
 	{name: "user reset", summary: "print a new setup code for a user", run: runUserReset,
-		detail: "Clears the password, ends every session, revokes every API token and prints a\nsetup code. Case access waits for approval again."},
+		detail: "Clears the password, ends every session, revokes every API token and prints a\nsetup code. Case access waits for approval again.\n\nWith --second-factor it also removes the person's authenticator app, passkeys\nand recovery codes: for someone who lost them all, such as the only system\nadministrator (nobody else may reset them). They set a password with the setup\ncode, then set up a new second factor at their next sign-in."},
 	{name: "user set-password", summary: "set a user's password", run: runUserSetPassword,
 		detail: "Sets the password, which the user must change at next sign-in, clears any\nlockout, ends the user's sessions and revokes their API tokens. Case access\nwaits for approval again: you know the password."},
 	{name: "user unlock", summary: "let a locked-out user sign in again", run: runUserUnlock,
@@ -392,10 +393,13 @@ func userByName(ctx context.Context, tx *store.Tx, username string) (*org.User, 
 // userCommand parses a command about one user named by --username and
 // runs fn on it in one transaction.
 func userCommand(ctx context.Context, a *app, c *command, args []string,
-	fn func(tx *store.Tx, prof *profile.Profile, u *org.User, now time.Time) error) error {
+	fn func(tx *store.Tx, prof *profile.Profile, u *org.User, now time.Time) error, more ...func(*flag.FlagSet)) error {
 	fs := flagSet(c)
 	cf := addConfigFlags(fs, optDB|optProfile)
 	username := fs.String("username", "", "the user")
+	for _, m := range more {
+		m(fs)
+	}
 	if err := a.parse(c, fs, args); err != nil {
 		return err
 	}
@@ -416,14 +420,20 @@ func userCommand(ctx context.Context, a *app, c *command, args []string,
 func runUserReset(ctx context.Context, a *app, c *command, args []string) error {
 	var u *org.User
 	var iss *account.Issued
+	var secondFactor bool
 	err := userCommand(ctx, a, c, args, func(tx *store.Tx, prof *profile.Profile, x *org.User, now time.Time) (err error) {
-		iss, u, err = account.Reset(ctx, tx, prof, account.Shell, x.ID, account.ResetOptions{}, now)
+		iss, u, err = account.Reset(ctx, tx, prof, account.Shell, x.ID, account.ResetOptions{SecondFactor: secondFactor}, now)
 		return err
+	}, func(fs *flag.FlagSet) {
+		fs.BoolVar(&secondFactor, "second-factor", false, "also remove their second factor (authenticator app, passkeys, recovery codes): a lost phone")
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "reset %s: their sessions have ended and their API tokens are revoked\n", u.Username)
+	if secondFactor {
+		fmt.Fprintf(a.stdout, "their second factor is removed: after setting their password they set up a new one\n")
+	}
 	a.printSetup(u, iss)
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/org"
 )
 
 // Reset clears every second factor of user userID — the authenticator app
@@ -34,6 +36,26 @@ func Reset(ctx context.Context, tx Tx, a access.Actor, userID string, now time.T
 		return &errs.DeniedError{Record: "user", ID: u.ID, AgencyID: u.AgencyID, Kind: errs.Forbidden,
 			Reason: "nobody resets their own second factor; another administrator does"}
 	}
+	return clearFactors(ctx, tx, event(a, u, "mfa.reset", now), u)
+}
+
+// ResetAtShell is Reset by the operator at the server's shell (safecase
+// user reset --second-factor), who already holds the database: the way back
+// for a sole system administrator who lost both their factor and their
+// recovery codes. The account reset around it gives a setup code, so the
+// person sets a new password and then a new factor.
+func ResetAtShell(ctx context.Context, tx Tx, userID string, now time.Time) (err error) {
+	defer errs.Wrap(&err, "mfa.ResetAtShell(%s)", userID)
+	u, err := tx.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return clearFactors(ctx, tx, audit.Event{ActorRole: "cli", AgencyID: u.AgencyID, At: now, Action: "mfa.reset",
+		RecordType: "user", RecordID: u.ID}, u)
+}
+
+// clearFactors removes every second factor of u and records e, naming what was removed.
+func clearFactors(ctx context.Context, tx Tx, e audit.Event, u *org.User) error {
 	// In the order a second step takes its locks (pending sign-ins, the
 	// throttle, the app, recovery codes, passkeys), so the two never deadlock.
 	if err := tx.DeletePendingSignIns(ctx, u.ID); err != nil {
@@ -57,7 +79,6 @@ func Reset(ctx context.Context, tx Tx, a access.Actor, userID string, now time.T
 	if err := tx.DeleteUserCeremonies(ctx, u.ID); err != nil {
 		return err
 	}
-	e := event(a, u, "mfa.reset", now)
 	e.Detail = detail(map[string]any{"totp": hadTOTP, "passkeys": keys, "recovery_codes": codes})
 	return tx.Record(ctx, e)
 }

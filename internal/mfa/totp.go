@@ -93,17 +93,8 @@ func StartTOTP(ctx context.Context, tx Tx, s *Sealer, a access.Actor, now time.T
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: u.Username, Period: Period,
-		Secret: secret, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	en, err = enrolment(u, secret, now)
 	if err != nil {
-		return nil, err
-	}
-	img, err := key.Image(qrSize, qrSize)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	sealed, err := s.seal(u.ID, secret)
@@ -125,12 +116,58 @@ func StartTOTP(ctx context.Context, tx Tx, s *Sealer, a access.Actor, now time.T
 	if err := tx.Record(ctx, e); err != nil {
 		return nil, err
 	}
+	return en, nil
+}
+
+// enrolment is what u types or scans to add secret to an app, made at since.
+func enrolment(u *org.User, secret []byte, since time.Time) (*Enrolment, error) {
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: u.Username, Period: Period,
+		Secret: secret, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return nil, err
+	}
+	img, err := key.Image(qrSize, qrSize)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return nil, err
+	}
 	return &Enrolment{
 		Secret:  groups(key.Secret()),
 		URI:     key.URL(),
 		QR:      "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()),
-		Expires: now.Add(EnrolFor),
+		Expires: since.Add(EnrolFor),
 	}, nil
+}
+
+// PendingTOTP returns actor a's enrolment awaiting its first code, as
+// StartTOTP returned it, so that a person who mistyped the code is asked
+// again without scanning a new QR code (which would leave a dead entry in
+// their app). It returns a field error when no enrolment is under way or it
+// has expired. Like StartTOTP's answer, it is shown only in the answer to a
+// POST, never on a page a GET can reload.
+func PendingTOTP(ctx context.Context, tx Tx, s *Sealer, a access.Actor, now time.Time) (en *Enrolment, err error) {
+	defer errs.Wrap(&err, "mfa.PendingTOTP")
+	u, err := own(ctx, tx, a)
+	if err != nil {
+		return nil, err
+	}
+	t, err := tx.TOTP(ctx, u.ID)
+	switch {
+	case errs.KindOf(err) == errs.NotFound || err == nil && t.PendingSecret == "":
+		return nil, errs.Field("code", "err.mfa_no_enrolment")
+	case err != nil:
+		return nil, err
+	case now.Sub(t.PendingSince) > EnrolFor:
+		return nil, errs.Field("code", "err.mfa_enrol_expired")
+	}
+	secret, err := s.open(u.ID, t.PendingSecret)
+	if err != nil {
+		return nil, err
+	}
+	return enrolment(u, secret, t.PendingSince)
 }
 
 // groups writes s in groups of four letters.

@@ -118,18 +118,26 @@ func Begin(ctx context.Context, tx Tx, p Policy, username, ip string, now time.T
 	return &Attempt{Username: username, IP: ip, Address: st.Address, User: u, At: now, counted: c, pair: st.Pair}, nil
 }
 
-// Succeed records that attempt a gave the right password: its count is
-// given back, its address becomes one the account uses, and the sign-in is
-// audited.
+// Succeed records that attempt a gave the right password and that it
+// signs in (no second factor awaited): its count is given back, its
+// address becomes one the account uses, and the sign-in is audited.
 func Succeed(ctx context.Context, tx Tx, p Policy, a *Attempt) error {
 	if err := Release(ctx, tx, p, a); err != nil {
 		return err
 	}
-	if err := tx.SignInSucceeded(ctx, a.Username, a.Address, a.At); err != nil {
+	return Complete(ctx, tx, a.User, a.IP, a.At)
+}
+
+// Complete records that user u signed in from ip at at: the address
+// becomes one the account uses, and the sign-in is audited (auth.login).
+// After a password alone Succeed calls it; when a second factor was
+// awaited, the web layer calls it once that factor is given — a right
+// password alone never marks an address as the account's own.
+func Complete(ctx context.Context, tx Tx, u *org.User, ip string, at time.Time) error {
+	if err := tx.SignInSucceeded(ctx, Normalize(u.Username), AddressKey(ip), at); err != nil {
 		return fmt.Errorf("known address: %w", err)
 	}
-	u := a.User
-	return tx.Record(ctx, audit.Event{ActorID: u.ID, ActorRole: string(u.Role), AgencyID: u.AgencyID, IP: a.IP,
+	return tx.Record(ctx, audit.Event{ActorID: u.ID, ActorRole: string(u.Role), AgencyID: u.AgencyID, IP: ip,
 		Action: "auth.login", RecordType: "user", RecordID: u.ID})
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -35,6 +36,9 @@ type accountPage struct {
 	MaxDays  int              // the longest a token may last
 	Days     string           // the days typed in the token form
 	Approver org.Role         // who approves case access, when it waits
+	// SecondFactor is what the person has set up to sign in with besides
+	// the password (managed on /account/second-factor).
+	SecondFactor *mfa.Status
 }
 
 // Expired reports whether token t has expired.
@@ -65,6 +69,11 @@ func (s *Server) loadAccount(ctx context.Context, rq *request) (*accountPage, er
 		if p.Sessions, err = s.sessionRows(ctx, tx, rq); err != nil {
 			return err
 		}
+		st, err := mfa.StatusOf(ctx, tx, rq.User.ID)
+		if err != nil {
+			return err
+		}
+		p.SecondFactor = &st
 		notices, err = tx.HasNotices(ctx, rq.User.ID)
 		return err
 	})

@@ -1,7 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -389,8 +393,28 @@ func (s *Server) withSetup(u *org.User, iss *account.Issued, failed bool) userOu
 	return j
 }
 
+// resetBody is the optional body of an API reset.
+type resetBody struct {
+	// SecondFactor also removes the person's second factors (a lost phone).
+	SecondFactor bool `json:"second_factor"`
+}
+
 func (s *Server) apiResetUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	u, iss, failed, err := s.resetUser(r.Context(), rq, r.PathValue("id"))
+	var in resetBody
+	// The body is optional: an empty one resets the password alone.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return errs.Field("body", "err.json_too_large")
+	case err != nil:
+		return fmt.Errorf("read body: %w", err)
+	case len(bytes.TrimSpace(body)) > 0:
+		if err := DecodeJSON(body, &in); err != nil {
+			return err
+		}
+	}
+	u, iss, failed, err := s.resetUser(r.Context(), rq, r.PathValue("id"), in.SecondFactor)
 	if err != nil {
 		return err
 	}

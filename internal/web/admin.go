@@ -11,6 +11,7 @@ import (
 	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -52,6 +53,10 @@ type usersPage struct {
 	Setup      *account.Issued
 	SetupLink  string
 	MailFailed bool
+	// The user's second factors (the edit page), and whether the reset
+	// removed them (the setup page).
+	SecondFactor      *mfa.Status
+	SecondFactorReset bool
 }
 
 // AgencyName returns agency id's name.
@@ -175,12 +180,12 @@ func (s *Server) setupLink(code string) string {
 // showSetup renders the page an administrator sees after adding or
 // resetting u: the setup code to hand over (shown this once), or where it
 // was mailed.
-func (s *Server) showSetup(w http.ResponseWriter, r *http.Request, rq *request, u *org.User, iss *account.Issued, failed bool, title string) error {
+func (s *Server) showSetup(w http.ResponseWriter, r *http.Request, rq *request, u *org.User, iss *account.Issued, failed bool, title string, secondFactorReset bool) error {
 	p, err := s.loadUsersPage(r.Context(), rq, u.AgencyID)
 	if err != nil {
 		return err
 	}
-	p.Title, p.Subject, p.Setup, p.MailFailed = title, u, iss, failed
+	p.Title, p.Subject, p.Setup, p.MailFailed, p.SecondFactorReset = title, u, iss, failed, secondFactorReset
 	if iss != nil && !iss.Mail {
 		p.SetupLink = s.setupLink(iss.Code)
 	}
@@ -212,15 +217,19 @@ func (s *Server) postUser(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	return s.showSetup(w, r, rq, c.User, c.Setup, failed, "users.created_title")
+	return s.showSetup(w, r, rq, c.User, c.Setup, failed, "users.created_title", false)
 }
 
 // getUser shows one user for editing.
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	var u *org.User
+	var st mfa.Status
 	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		u, err = tx.User(ctx, r.PathValue("id"))
+		if u, err = tx.User(ctx, r.PathValue("id")); err != nil {
+			return err
+		}
+		st, err = mfa.StatusOf(ctx, tx, u.ID)
 		return err
 	}); err != nil {
 		return err
@@ -233,7 +242,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	p.Title, p.Edit = "users.edit_title", u
+	p.Title, p.Edit, p.SecondFactor = "users.edit_title", u, &st
 	if p.SignIns, err = s.userSignInFailures(ctx, u.ID, rq.Now, false); err != nil {
 		return err
 	}
@@ -293,14 +302,14 @@ func (s *Server) postEditUser(w http.ResponseWriter, r *http.Request, rq *reques
 	return s.render(w, status, "user_edit", p)
 }
 
-// resetUser resets user id (account.Reset) and mails the setup link when
-// it goes by mail.
-func (s *Server) resetUser(ctx context.Context, rq *request, id string) (*org.User, *account.Issued, bool, error) {
+// resetUser resets user id (account.Reset), and their second factor too
+// when secondFactor, and mails the setup link when it goes by mail.
+func (s *Server) resetUser(ctx context.Context, rq *request, id string, secondFactor bool) (*org.User, *account.Issued, bool, error) {
 	var u *org.User
 	var iss *account.Issued
 	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
 		iss, u, err = account.Reset(ctx, tx, s.prof, account.By(rq.Actor), id,
-			account.ResetOptions{MailConfigured: s.cfg.Mailer != nil}, rq.Now)
+			account.ResetOptions{MailConfigured: s.cfg.Mailer != nil, SecondFactor: secondFactor}, rq.Now)
 		return err
 	})
 	if err != nil {
@@ -312,14 +321,16 @@ func (s *Server) resetUser(ctx context.Context, rq *request, id string) (*org.Us
 // postResetUser resets an account: the person sets a new password with a
 // setup code; their case access waits for approval again.
 func (s *Server) postResetUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, err := parseForm(w, r); err != nil {
+	f, err := parseForm(w, r)
+	if err != nil {
 		return err
 	}
-	u, iss, failed, err := s.resetUser(r.Context(), rq, r.PathValue("id"))
+	second := f.bool("second_factor")
+	u, iss, failed, err := s.resetUser(r.Context(), rq, r.PathValue("id"), second)
 	if err != nil {
 		return s.refusedOnEdit(w, r, rq, err)
 	}
-	return s.showSetup(w, r, rq, u, iss, failed, "users.reset_title")
+	return s.showSetup(w, r, rq, u, iss, failed, "users.reset_title", second)
 }
 
 // postUnlockUser unlocks an account locked by failed sign-ins.

@@ -16,7 +16,7 @@ import (
 // auditCategories are the action groups the audit filter offers.
 var auditCategories = []string{"case.", "consent.", "family.", "identification.", "screening.",
 	"assessment.", "plan.", "service.", "followup.", "review.", "closure.", "notification.",
-	"auth.", "user.", "team.", "agency.", "token.", "access."}
+	"auth.", "mfa.", "user.", "team.", "agency.", "token.", "access."}
 
 type auditFilterForm struct {
 	Actor    string

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"unicode/utf8"
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/signin"
 	"github.com/safecase/safecase/internal/storable"
@@ -22,6 +24,7 @@ type loginPage struct {
 	Next     string
 	Failed   bool
 	Wait     string // how long to wait before the next attempt, in words; "" when not slowed down
+	Again    string // message key: why the person signs in again (the second step expired or failed)
 }
 
 func (s *Server) getLogin(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -32,27 +35,36 @@ func (s *Server) getLogin(w http.ResponseWriter, r *http.Request, rq *request) e
 	if r.URL.Query().Get("setup") != "" {
 		p.Flash = "login.setup_done"
 	}
+	switch r.URL.Query().Get("again") {
+	case "expired":
+		p.Again = "second.again_expired"
+	case "attempts":
+		p.Again = "second.again_attempts"
+	}
 	return s.render(w, http.StatusOK, "login", &p)
 }
 
 // signIn checks a username and password against the sign-in throttles
 // (package signin) and returns the user when they match. It starts no
-// session: a second factor can sit between it and startSession. An attempt
-// that came too early gets a *signin.WaitError (kind TooManyRequests)
-// before its password is looked at; a wrong password, an unknown username
-// and a disabled account all get the same Unauthenticated error, and take
-// the same time.
-func (s *Server) signIn(r *http.Request, rq *request, username, password string) (*org.User, error) {
+// session. When the user has a second factor it returns the token of the
+// pending sign-in that awaits it (package mfa): the password step then only
+// gives its throttle count back, and the sign-in is recorded after the
+// second step; otherwise the sign-in is recorded here. An attempt that came
+// too early gets a *signin.WaitError (kind TooManyRequests) before its
+// password is looked at; a wrong password, an unknown username and a
+// disabled account all get the same Unauthenticated error, and take the
+// same time.
+func (s *Server) signIn(r *http.Request, rq *request, username, password string) (u *org.User, pending string, err error) {
 	ctx := r.Context()
 	username = signin.Normalize(username)
 	if username == "" || password == "" {
-		return nil, errs.E(errs.Unauthenticated, "username or password missing")
+		return nil, "", errs.E(errs.Unauthenticated, "username or password missing")
 	}
 	ip := s.clientIP(r)
 	pol := s.cfg.SignIn
 	// A read first, so that a flood of refused attempts writes nothing;
 	// Begin checks again under lock, and counts the attempt.
-	err := s.db.Read(ctx, func(tx *store.Tx) error { return signin.Check(ctx, tx, pol, username, ip, rq.Now) })
+	err = s.db.Read(ctx, func(tx *store.Tx) error { return signin.Check(ctx, tx, pol, username, ip, rq.Now) })
 	var a *signin.Attempt
 	if err == nil {
 		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
@@ -66,10 +78,10 @@ func (s *Server) signIn(r *http.Request, rq *request, username, password string)
 			Reason: "slowed down", Detail: fmt.Sprintf(`{"wait_s":%d}`, we.Seconds())}); aerr != nil {
 			s.log.Error("audit refused sign-in", "err", aerr)
 		}
-		return nil, err
+		return nil, "", err
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ok := false
 	if a.User != nil && a.User.SetupPending() {
@@ -77,25 +89,36 @@ func (s *Server) signIn(r *http.Request, rq *request, username, password string)
 	} else if a.User != nil {
 		ok, err = auth.CheckPassword(a.User.PasswordHash, password)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		ok = ok && a.User.Active()
 	} else {
 		auth.BurnTime(password)
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		if ok {
+		if !ok {
+			return signin.Fail(ctx, tx, a)
+		}
+		st, err := mfa.StatusOf(ctx, tx, a.User.ID)
+		if err != nil {
+			return err
+		}
+		if !mfa.NeedsSecondStep(st) {
 			return signin.Succeed(ctx, tx, pol, a)
 		}
-		return signin.Fail(ctx, tx, a)
+		if err := signin.Release(ctx, tx, pol, a); err != nil {
+			return err
+		}
+		pending, err = mfa.StartSignIn(ctx, tx, a.User.ID, rq.Now)
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !ok {
-		return nil, errs.E(errs.Unauthenticated, "wrong username or password")
+		return nil, "", errs.E(errs.Unauthenticated, "wrong username or password")
 	}
-	return a.User, nil
+	return a.User, pending, nil
 }
 
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -106,7 +129,15 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, rq *request) 
 	}
 	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
-	u, err := s.signIn(r, rq, username, password)
+	if old := cookieValue(r, s.pendingCookie()); old != "" {
+		// A second step left half-way is given up by signing in afresh.
+		ctx := r.Context()
+		if err := s.db.Tx(ctx, func(tx *store.Tx) error { return mfa.AbandonSignIn(ctx, tx, old) }); err != nil {
+			return err
+		}
+		s.dropCookie(w, s.pendingCookie())
+	}
+	u, pending, err := s.signIn(r, rq, username, password)
 	if err != nil {
 		k := errs.KindOf(err)
 		if k != errs.Unauthenticated && k != errs.TooManyRequests {
@@ -119,6 +150,15 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request, rq *request) 
 			p.Wait = waitWords(rq.L, we.Seconds())
 		}
 		return s.render(w, errs.Status(err), "login", &p)
+	}
+	if pending != "" {
+		// The password was right; the session starts after the second factor.
+		s.setShortCookie(w, s.pendingCookie(), pending, mfa.SignInFor)
+		to := "/login/second-factor"
+		if next != "" {
+			to += "?next=" + url.QueryEscape(next)
+		}
+		return redirect(w, r, to)
 	}
 	if err := s.startSession(w, r, rq, u); err != nil {
 		return err

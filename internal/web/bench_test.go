@@ -17,6 +17,9 @@ import (
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/gen"
+	keyset "github.com/safecase/safecase/internal/keys"
+	"github.com/safecase/safecase/internal/mfa"
+	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
@@ -77,10 +80,18 @@ func openBench(b *testing.B) *benchEnv {
 		b.Fatal(err)
 	}
 	e := &benchEnv{srv: srv, db: db, sample: s, cookie: map[string]string{}}
+	sealer, err := mfa.NewSealer(testdb.Keys().Derive(keyset.TOTPSecrets))
+	if err != nil {
+		b.Fatal(err)
+	}
 	for role, id := range map[string]string{"caseworker": s.Caseworker.ID, "supervisor": s.Supervisor.ID, "manager": s.Manager.ID} {
 		if id == "" {
 			continue
 		}
+		// The default profile requires these roles to use a second factor:
+		// each has an authenticator app, so that every page pays the gate's
+		// check and passes it, as in a deployment.
+		benchEnrol(b, db, sealer, id)
 		tok, hash := auth.NewToken("")
 		now := time.Now()
 		if err := db.Tx(ctx, func(tx *store.Tx) error {
@@ -92,6 +103,41 @@ func openBench(b *testing.B) *benchEnv {
 		e.cookie[role] = tok
 	}
 	return e
+}
+
+// benchEnrol sets up an authenticator app for user id, unless they have a
+// second factor already (a database kept between runs).
+func benchEnrol(b *testing.B, db *store.DB, s *mfa.Sealer, id string) {
+	ctx := context.Background()
+	var u *org.User
+	var st mfa.Status
+	if err := db.Read(ctx, func(tx *store.Tx) (err error) {
+		if u, err = tx.User(ctx, id); err != nil {
+			return err
+		}
+		st, err = mfa.StatusOf(ctx, tx, id)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if st.Enrolled() {
+		return
+	}
+	a := access.Actor{UserID: u.ID, AgencyID: u.AgencyID, TeamID: u.TeamID, Role: u.Role}
+	now := time.Now()
+	var en *mfa.Enrolment
+	if err := db.Tx(ctx, func(tx *store.Tx) (err error) {
+		en, err = mfa.StartTOTP(ctx, tx, s, a, now)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := mfa.ConfirmTOTP(ctx, tx, s, a, appCode(b, en.Secret, now), now)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // page serves path as role b.N times and reports the latency distribution.
@@ -214,4 +260,81 @@ func BenchmarkRegister(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cases/s")
+}
+
+// BenchmarkGateCheck measures what the second factor's gate adds to a page:
+// the caseload served by two servers over the same database, one whose
+// profile requires a second factor of the caseworker (the default: each
+// request reads whether she has one, inside the session's read) and one
+// whose profile requires none (nothing is read), their requests
+// interleaved so that both see the same load. It reports each one's
+// median and the difference.
+func BenchmarkGateCheck(b *testing.B) {
+	e := openBench(b)
+	none := *profile.Default()
+	none.SecondFactorRoles = nil
+	without, err := New(e.db, &none, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/caseload", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.AddCookie(&http.Cookie{Name: "safecase", Value: e.cookie["caseworker"]})
+	for _, srv := range []*Server{e.srv, without} {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("GET /caseload: %d", rec.Code)
+		}
+	}
+	with, wo := make([]time.Duration, 0, b.N), make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, srv := range []*Server{e.srv, without} {
+			if i%2 == 1 {
+				srv = []*Server{without, e.srv}[j]
+			}
+			rec := httptest.NewRecorder()
+			t0 := time.Now()
+			srv.ServeHTTP(rec, req)
+			d := time.Since(t0)
+			if srv == e.srv {
+				with = append(with, d)
+			} else {
+				wo = append(wo, d)
+			}
+		}
+	}
+	b.StopTimer()
+	med := func(l []time.Duration) float64 {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+		return float64(l[len(l)/2].Microseconds()) / 1000
+	}
+	mw, mo := med(with), med(wo)
+	b.ReportMetric(mw, "gate-p50-ms")
+	b.ReportMetric(mo, "nogate-p50-ms")
+	b.ReportMetric((mw-mo)*1000, "added-µs")
+}
+
+// BenchmarkHasSecondFactor is the gate's query alone, as the request path
+// runs it: inside the read transaction that loads the session.
+func BenchmarkHasSecondFactor(b *testing.B) {
+	e := openBench(b)
+	ctx := context.Background()
+	id := e.sample.Caseworker.ID
+	if err := e.db.Read(ctx, func(tx *store.Tx) error {
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			has, err := tx.HasSecondFactor(ctx, id)
+			if err != nil {
+				return err
+			}
+			if !has {
+				b.Fatal("the caseworker has no second factor")
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
 }

@@ -42,6 +42,7 @@ type browser struct {
 	shot string // screenshot folder, if any
 	n    int
 	who  string // the user signed in
+	host string // scheme://host:port to open instead of the test server's IP address (passkeys need a name)
 }
 
 func newBrowser(t *testing.T, e *env) *browser {
@@ -99,7 +100,11 @@ func (b *browser) submitRefused(sel string) {
 
 func (b *browser) open(path string) {
 	b.t.Helper()
-	res, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(b.e.ts.URL+path))
+	base := b.e.ts.URL
+	if b.host != "" {
+		base = b.host
+	}
+	res, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(base+path))
 	if err != nil {
 		b.t.Fatalf("open %s: %v", path, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -59,8 +60,31 @@ type env struct {
 var testRoles = []string{"caseworker", "supervisor", "manager", "service_provider", "community_volunteer",
 	"im_officer", "dp_officer", "agency_admin", "system_admin", "caseworker2", "other_agency"}
 
-func newEnv(t testing.TB, db *store.DB) *env {
+// envOption changes how newEnv sets up the server.
+type envOption func(*envSetup)
+
+type envSetup struct {
+	prof *profile.Profile
+}
+
+// withSecondFactor runs the server with the default profile as it is: the
+// roles it names must sign in with a second factor. Without it the
+// harness's profile lists none (second_factor_roles: []), so that the tests
+// of everything else sign in with a password and every user is not first
+// led to set up an authenticator app; the second factor's own tests
+// (mfa_*_test.go) use it with enrolled users.
+func withSecondFactor() envOption {
+	return func(s *envSetup) { s.prof = profile.Default() }
+}
+
+func newEnv(t testing.TB, db *store.DB, opts ...envOption) *env {
 	t.Helper()
+	noSecondFactor := *profile.Default()
+	noSecondFactor.SecondFactorRoles = nil
+	setup := envSetup{prof: &noSecondFactor}
+	for _, o := range opts {
+		o(&setup)
+	}
 	ctx := context.Background()
 	e := &env{t: t, db: db, clock: &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}, users: map[string]*org.User{}}
 	hash, err := auth.HashPassword(testPassword, cheap)
@@ -109,19 +133,30 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv, err = New(db, profile.Default(), Config{PasswordParams: cheap, Now: e.clock.now,
-		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	// The server knows its address before it starts: passkeys are bound to
+	// http://localhost:<port> (browsers offer them to localhost, never to
+	// an IP address), and authenticator apps' secrets are sealed with the
+	// test key.
+	e.ts = httptest.NewUnstartedServer(nil)
+	_, port, _ := net.SplitHostPort(e.ts.Listener.Addr().String())
+	e.srv, err = New(db, setup.prof, Config{PasswordParams: cheap, Now: e.clock.now, Keys: testdb.Keys(),
+		BaseURL: "http://localhost:" + port,
+		Logger:  slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.ts = httptest.NewServer(e.srv)
+	e.ts.Config.Handler = e.srv
+	e.ts.Start()
 	t.Cleanup(e.ts.Close)
 	return e
 }
 
+// origin is the address passkeys are bound to in the test server.
+func (e *env) origin() string { return e.srv.cfg.BaseURL }
+
 // forEachEngine runs fn with a fresh environment on every engine.
-func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
-	testdb.Each(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
+func forEachEngine(t *testing.T, fn func(t *testing.T, e *env), opts ...envOption) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db, opts...)) })
 }
 
 // client is a browser-like client: it keeps cookies and does not follow redirects.

@@ -22,7 +22,6 @@ import (
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/intake"
-	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -522,7 +521,7 @@ func TestSignInWithBadText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		proxied, err := New(e.db, profile.Default(), Config{PasswordParams: cheap, Now: e.clock.now, TrustedProxies: trusted,
+		proxied, err := New(e.db, e.srv.prof, Config{PasswordParams: cheap, Now: e.clock.now, TrustedProxies: trusted,
 			Logger: e.srv.log})
 		if err != nil {
 			t.Fatal(err)

@@ -177,6 +177,9 @@ type Page struct {
 	CSS    string
 	JS     string
 	Unread int
+	// Enrolling: the person must set up a second factor before anything
+	// else (the gate holds), so the header offers no other page.
+	Enrolling bool
 }
 
 // setErrors sets the form errors the page shows.
@@ -389,7 +392,7 @@ func (f *Field) Str() string {
 // page returns the base page for rq.
 func (s *Server) page(rq *request, title, nav string) Page {
 	return Page{L: rq.L, Prof: s.prof, User: rq.User, Title: title, Nav: nav, Now: rq.Now,
-		CSS: s.static.url("style.css"), JS: s.static.url("app.js"), Unread: rq.Unread}
+		CSS: s.static.url("style.css"), JS: s.static.url("app.js"), Unread: rq.Unread, Enrolling: rq.MustEnrol}
 }
 
 // render writes template name with data and status. The page is rendered

@@ -45,6 +45,9 @@ type request struct {
 	API     bool
 	Now     time.Time
 	Unread  int // unread notifications, for the page header
+	// MustEnrol: the user's role must use a second factor and they have
+	// none yet (the gate second_factor_required holds).
+	MustEnrol bool
 }
 
 // cookieName is the session cookie's name; the __Host- prefix binds it to
@@ -64,7 +67,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, rq, err)
 				return
 			}
-			if g := gateFor(rq.User, rt); g != nil {
+			if g := gateFor(rq, rt); g != nil {
 				if rt.auth == page {
 					http.Redirect(w, r, g.page, http.StatusSeeOther)
 					return
@@ -98,7 +101,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 		var t *store.APIToken
 		var u *org.User
 		err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-			t, u, err = tx.TokenUser(ctx, auth.HashToken(strings.TrimSpace(tok)), rq.Now)
+			if t, u, err = tx.TokenUser(ctx, auth.HashToken(strings.TrimSpace(tok)), rq.Now); err != nil {
+				return err
+			}
+			rq.MustEnrol, err = s.mustEnrol(ctx, tx, u)
 			return err
 		})
 		if err != nil || !u.Active() {
@@ -119,6 +125,11 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 	var u *org.User
 	err = s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if sess, u, err = tx.SessionUser(ctx, id); err != nil {
+			return err
+		}
+		// Whether the second-factor gate holds, in the same read (and only
+		// for a role that must use one).
+		if rq.MustEnrol, err = s.mustEnrol(ctx, tx, u); err != nil {
 			return err
 		}
 		// A page shows the unread notifications in its header: counted in

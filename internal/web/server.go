@@ -14,6 +14,7 @@ import (
 	"github.com/safecase/safecase/internal/clientip"
 	"github.com/safecase/safecase/internal/i18n"
 	keyset "github.com/safecase/safecase/internal/keys" // "keys" is taken in this package
+	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/profile"
 	"github.com/safecase/safecase/internal/signin"
 	"github.com/safecase/safecase/internal/store"
@@ -36,10 +37,13 @@ type Config struct {
 	// Mailer, when e-mail is configured, mails setup links to people who
 	// have an address (the administrator then never sees the code).
 	Mailer Mailer
-	// BaseURL is the address users open, for the setup links.
+	// BaseURL is the address users open, for the setup links; it is also
+	// the site passkeys are bound to (https, or http://localhost to try it
+	// out; without a usable one passkeys are not offered).
 	BaseURL string
 	// Keys is the deployment's key (nil in tests that do not need it):
-	// derive a subkey per purpose with Keys.Derive.
+	// derive a subkey per purpose with Keys.Derive. Authenticator apps'
+	// secrets are sealed with one; without it no app is offered.
 	Keys *keyset.Set
 }
 
@@ -61,6 +65,7 @@ type Server struct {
 	static  *staticFiles
 	routes  []route
 	handler http.Handler
+	second  *secondFactor
 }
 
 // New returns a server over db with profile p.
@@ -91,6 +96,9 @@ func New(db *store.DB, p *profile.Profile, cfg Config) (*Server, error) {
 	if s.tmpl, err = loadTemplates(cat); err != nil {
 		return nil, err
 	}
+	if s.second, err = newSecondFactor(cfg, cfg.Logger); err != nil {
+		return nil, err
+	}
 	s.routes = s.routeTable()
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
@@ -118,12 +126,16 @@ func (s *Server) Routes() []string {
 	return out
 }
 
-// Sweep deletes expired sessions and forgotten sign-in counts; serve runs
-// it every few minutes.
+// Sweep deletes expired sessions, forgotten sign-in counts, and pending
+// second steps and passkey ceremonies past their end; serve runs it every
+// few minutes.
 func (s *Server) Sweep(ctx context.Context) error {
 	now := s.now()
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.DeleteExpiredSessions(ctx, now.Add(-s.cfg.Policy.IdleTimeout), now); err != nil {
+			return err
+		}
+		if _, err := mfa.Sweep(ctx, tx, now); err != nil {
 			return err
 		}
 		return tx.PruneSignIn(ctx, s.cfg.SignIn, now)

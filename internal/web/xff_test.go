@@ -9,14 +9,13 @@ import (
 	"testing"
 
 	"github.com/safecase/safecase/internal/clientip"
-	"github.com/safecase/safecase/internal/profile"
 )
 
 // behindProxy returns e served again, over the same database and clock,
 // by a server that trusts the proxies in list.
 func behindProxy(t *testing.T, e *env, list string) *env {
 	t.Helper()
-	srv, err := New(e.db, profile.Default(), Config{PasswordParams: cheap, Now: e.clock.now,
+	srv, err := New(e.db, e.srv.prof, Config{PasswordParams: cheap, Now: e.clock.now,
 		TrustedProxies: clientip.MustParseProxies(list),
 		Logger:         slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
