@@ -159,11 +159,14 @@ func Release(ctx context.Context, tx Tx, p Policy, a *Attempt) error {
 // slowed down, how long its next attempt must wait). An unknown username is
 // recorded in the same way, under no user.
 func Fail(ctx context.Context, tx Tx, a *Attempt) error {
-	f := Failure{Username: a.Username, IP: a.IP, At: a.At}
-	e := audit.Event{Action: "auth.login_failed", RecordType: "user", RecordID: a.Username, IP: a.IP,
+	// A username that belongs to nobody is often a password typed into
+	// the wrong field: it is not written into the list of failures nor the
+	// audit trail (only the throttle's counts hold it, for a day at most).
+	f := Failure{IP: a.IP, At: a.At}
+	e := audit.Event{Action: "auth.login_failed", RecordType: "user", IP: a.IP, Reason: "unknown username",
 		Detail: fmt.Sprintf(`{"failures":%d}`, a.pair.Failures)}
 	if a.User != nil {
-		f.UserID, e.RecordID, e.AgencyID = a.User.ID, a.User.ID, a.User.AgencyID
+		f.Username, f.UserID, e.RecordID, e.AgencyID, e.Reason = a.Username, a.User.ID, a.User.ID, a.User.AgencyID, ""
 	}
 	if w := a.pair.NextAt.Sub(a.At); w > 0 {
 		e.Reason = "slowed down"

@@ -59,3 +59,11 @@ func (db *DB) Explain(ctx context.Context, q string, args ...any) (string, error
 	}
 	return out.String(), rows.Err()
 }
+
+// CountRaw returns the first column of the first row of q (with ?
+// placeholders), an integer: tests look behind the store's back.
+func (db *DB) CountRaw(ctx context.Context, q string, args ...any) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, db.rebind(q), args...).Scan(&n)
+	return n, err
+}

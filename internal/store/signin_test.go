@@ -260,3 +260,41 @@ func TestSignInOperations(t *testing.T) {
 		}
 	})
 }
+
+// TestUnknownUsernameNotKept: a failed sign-in under a username that
+// belongs to nobody (often a password typed into the wrong field) is
+// counted, but the typed text is kept neither in the list of failures nor
+// in the audit trail; a real account's failure is listed under its name.
+func TestUnknownUsernameNotKept(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := fixture.New(t, db)
+		for _, name := range []string{"my secret passphrase 42", o.Caseworker.Username} {
+			fixture.In(t, db, func(tx *store.Tx) error {
+				a, err := signin.Begin(ctx, tx, signin.DefaultPolicy, name, "192.0.2.7", now)
+				if err != nil {
+					return err
+				}
+				return signin.Fail(ctx, tx, a)
+			})
+		}
+		for q, want := range map[string]int{
+			"SELECT COUNT(*) FROM signin_failures":                                                                                  2,
+			"SELECT COUNT(*) FROM signin_failures WHERE username LIKE '%secret%'":                                                   0,
+			"SELECT COUNT(*) FROM signin_failures WHERE username = ?":                                                               1,
+			"SELECT COUNT(*) FROM audit_events WHERE action = 'auth.login_failed'":                                                  2,
+			"SELECT COUNT(*) FROM audit_events WHERE record_id LIKE '%secret%' OR reason LIKE '%secret%' OR detail LIKE '%secret%'": 0,
+		} {
+			var args []any
+			if strings.Contains(q, "= ?") {
+				args = append(args, o.Caseworker.Username)
+			}
+			n, err := db.CountRaw(ctx, q, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != want {
+				t.Errorf("%s: %d, want %d", q, n, want)
+			}
+		}
+	})
+}

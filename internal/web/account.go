@@ -125,21 +125,24 @@ func (s *Server) hashPassword(p string) (string, error) {
 
 // changePassword checks the current password and sets a new one; every
 // session of the user ends and every API token is revoked.
-func (s *Server) changePassword(ctx context.Context, rq *request, current, next, confirm string) error {
+func (s *Server) changePassword(r *http.Request, rq *request, current, next, confirm string) error {
 	var f errs.Fields
-	ok, err := auth.CheckPassword(rq.User.PasswordHash, current)
-	if err != nil && err != auth.ErrBadHash {
-		return err
-	}
-	if !ok {
-		f.Add("current_password", "err.wrong_password")
-	}
 	if key, args := org.PasswordProblem(next, rq.User.Username, rq.User.DisplayName, rq.User.Email); key != "" {
 		f.Add("new_password", key, args...)
 	} else if next != confirm {
 		f.Add("confirm_password", "err.password_mismatch")
 	} else if next == current {
 		f.Add("new_password", "err.password_same")
+	}
+	// The current password is checked through the sign-in throttle, so
+	// that a stolen session or token cannot guess it; it is checked even
+	// when the new one is refused, so that the answer tells nothing more.
+	if err := s.ownPassword(r, rq, "current_password", current); err != nil {
+		fe, ok := fieldErrors(err)
+		if !ok {
+			return err
+		}
+		f = append(fe, f...)
 	}
 	if err := f.Err(); err != nil {
 		return err
@@ -148,8 +151,8 @@ func (s *Server) changePassword(ctx context.Context, rq *request, current, next,
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		_, err := account.ChangePassword(ctx, tx, rq.User.ID, pw, rq.Now)
+	return s.db.Tx(r.Context(), func(tx *store.Tx) error {
+		_, err := account.ChangePassword(r.Context(), tx, rq.User.ID, pw, rq.Now)
 		return err
 	})
 }
@@ -159,7 +162,7 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	err = s.changePassword(r.Context(), rq, f.raw("current_password"), f.raw("new_password"), f.raw("confirm_password"))
+	err = s.changePassword(r, rq, f.raw("current_password"), f.raw("new_password"), f.raw("confirm_password"))
 	if fe, ok := fieldErrors(err); ok {
 		p, perr := s.loadAccount(r.Context(), rq)
 		if perr != nil {
@@ -186,6 +189,12 @@ func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, rq *reques
 func (s *Server) addToken(ctx context.Context, rq *request, name string, days int) (string, *store.APIToken, error) {
 	if d := access.Decide(rq.Actor, access.Create, access.Resource{Kind: access.KindOwn, OwnerID: rq.User.ID}); !d.Allow {
 		return "", nil, errs.E(errs.Forbidden, "token: %s", d.Reason)
+	}
+	// A token is made by a person signed in (password and second factor),
+	// never by another token: a stolen token must not outlive its expiry
+	// by minting the next one.
+	if rq.Session == nil {
+		return "", nil, &refusal{code: "session_required", message: "api.session_required"}
 	}
 	name = strings.TrimSpace(name)
 	var f errs.Fields

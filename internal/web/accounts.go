@@ -580,7 +580,7 @@ func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request, rq *r
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.changePassword(r.Context(), rq, in.Current, in.New, in.Confirm); err != nil {
+	if err := s.changePassword(r, rq, in.Current, in.New, in.Confirm); err != nil {
 		return err
 	}
 	s.clearCookie(w)

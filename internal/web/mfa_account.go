@@ -123,13 +123,21 @@ func (s *Server) getSecondFactor(w http.ResponseWriter, r *http.Request, rq *req
 }
 
 // confirmPassword checks the password rq's user typed to confirm a change
-// to their second factors. A wrong one is counted by the sign-in throttle
-// for the account and address, as a failed sign-in is (and listed to the
-// owner as one), so a session left open is no place to guess it.
+// to their second factors (see ownPassword).
 func (s *Server) confirmPassword(r *http.Request, rq *request, password string) error {
 	if password == "" {
 		return errs.Field("password", "err.mfa_password")
 	}
+	return s.ownPassword(r, rq, "password", password)
+}
+
+// ownPassword checks the password rq's user typed in field to confirm a
+// change to their own account (their second factors, their password). A
+// wrong one is counted by the sign-in throttle for the account and
+// address, as a failed sign-in is (audited, and listed to the owner as
+// one), so a session or a token left open is no place to guess it; while
+// the throttle holds, the field says how long to wait.
+func (s *Server) ownPassword(r *http.Request, rq *request, field, password string) error {
 	ctx, ip, pol := r.Context(), s.clientIP(r), s.cfg.SignIn
 	name := signin.Normalize(rq.User.Username)
 	err := s.db.Read(ctx, func(tx *store.Tx) error { return signin.Check(ctx, tx, pol, name, ip, rq.Now) })
@@ -142,7 +150,7 @@ func (s *Server) confirmPassword(r *http.Request, rq *request, password string) 
 	}
 	var we *signin.WaitError
 	if errors.As(err, &we) {
-		return errs.Field("password", "err.mfa_password_wait", waitWords(rq.L, we.Seconds()))
+		return errs.Field(field, "err.mfa_password_wait", waitWords(rq.L, we.Seconds()))
 	}
 	if err != nil {
 		return err
@@ -160,7 +168,7 @@ func (s *Server) confirmPassword(r *http.Request, rq *request, password string) 
 		return err
 	}
 	if !ok {
-		return errs.Field("password", "err.wrong_password")
+		return errs.Field(field, "err.wrong_password")
 	}
 	return nil
 }

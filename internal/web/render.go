@@ -501,6 +501,15 @@ type apiFieldError struct {
 	Message string `json:"message"`
 }
 
+// refusal is a 403 with its own API error code and the catalog key of its
+// message, for a refusal that the role alone does not explain.
+type refusal struct{ code, message string }
+
+func (r *refusal) Error() string { return "refused: " + r.code }
+
+// Unwrap gives a refusal its kind, Forbidden.
+func (r *refusal) Unwrap() error { return errs.ErrForbidden }
+
 func (s *Server) apiError(w http.ResponseWriter, rq *request, status int, err error) {
 	codes := map[int]string{400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
 		405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests"}
@@ -512,6 +521,10 @@ func (s *Server) apiError(w http.ResponseWriter, rq *request, status int, err er
 	var g *gate
 	if errorsAs(err, &g) {
 		body.Code, body.Message = g.code, rq.L.T(g.message)
+	}
+	var rf *refusal
+	if errorsAs(err, &rf) {
+		body.Code, body.Message = rf.code, rq.L.T(rf.message)
 	}
 	if fe, ok := errs.AsFields(err); ok {
 		for _, f := range fe {
