@@ -32,7 +32,7 @@ func TestBrowserAccountSetup(t *testing.T) {
 		b.wantText("main", "shown only this once", "/setup?code=", "reads case content")
 		b.screenshot("user-setup-code")
 		b.open("/admin/users/" + e.userNamed("hana").ID)
-		b.wantText("main", "Setup code not used yet", "Awaiting a second person's approval", "Reset the account", "Unlock")
+		b.wantText("main", "Setup code not used yet", "Awaiting a second person's approval", "Reset the account", "Clear the delays")
 		b.screenshot("user-edit")
 		b.signOut()
 
