@@ -355,7 +355,9 @@ func TestAPIResponsesMatchOpenAPI(t *testing.T) {
 		check(cw, "GET", "/api/v1/agencies", "/api/v1/agencies", "", 200)
 		check(e.apiClient("system_admin"), "POST", "/api/v1/agencies", "/api/v1/agencies", `{"name":"New Org","code":"NEW"}`, 201)
 		check(dpo, "GET", "/api/v1/audit", "/api/v1/audit", "", 200)
-		tok := check(cw, "POST", "/api/v1/tokens", "/api/v1/tokens", `{"name":"phone","days":30}`, 201)
+		// A token is made from a signed-in session, never by another token.
+		check(cw, "POST", "/api/v1/tokens", "/api/v1/tokens", `{"name":"phone","days":30}`, 403)
+		tok := check(e.session("caseworker"), "POST", "/api/v1/tokens", "/api/v1/tokens", `{"name":"phone","days":30}`, 201)
 		check(cw, "GET", "/api/v1/tokens", "/api/v1/tokens", "", 200)
 		check(cw, "DELETE", "/api/v1/tokens/{id}", "/api/v1/tokens/"+tok["id"].(string), "", 204)
 		check(e.anon(), "GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", 200)
