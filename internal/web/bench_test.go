@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +71,8 @@ func openBench(b *testing.B) *benchEnv {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	db.UseKeys(testdb.Keys()) // audit events keyed, as serve writes them
+	ks := benchKeys(b, os.Getenv("SAFECASE_BENCH_DB"))
+	db.UseKeys(ks) // audit events keyed, as serve writes them
 	s, err := gen.Sample(ctx, db)
 	if err != nil {
 		b.Fatal(err)
@@ -80,7 +82,7 @@ func openBench(b *testing.B) *benchEnv {
 		b.Fatal(err)
 	}
 	e := &benchEnv{srv: srv, db: db, sample: s, cookie: map[string]string{}}
-	sealer, err := mfa.NewSealer(testdb.Keys().Derive(keyset.TOTPSecrets))
+	sealer, err := mfa.NewSealer(ks.Derive(keyset.TOTPSecrets))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -103,6 +105,31 @@ func openBench(b *testing.B) *benchEnv {
 		e.cookie[role] = tok
 	}
 	return e
+}
+
+// benchKeys returns the key of the benchmarks' database: SAFECASE_KEY, or
+// the key file SAFECASE_KEY_FILE names, or the one `safecase gen` made
+// beside a SQLite database given in SAFECASE_BENCH_DB; the tests' fixed
+// key for a database the benchmarks generate themselves.
+func benchKeys(b *testing.B, url string) *keyset.Set {
+	b.Helper()
+	file := os.Getenv("SAFECASE_KEY_FILE")
+	if file == "" && url != "" && !store.IsPostgres(url) {
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		file = strings.TrimSuffix(path, filepath.Ext(path)) + ".key"
+	}
+	env := os.Getenv(keyset.EnvVar)
+	if env == "" && (url == "" || file == "") {
+		return testdb.Keys()
+	}
+	ks, err := keyset.Load(keyset.Source{Env: env, File: file})
+	if err != nil {
+		b.Fatalf("the benchmarks' database needs its key: %v", err)
+	}
+	return ks
 }
 
 // benchEnrol sets up an authenticator app for user id, unless they have a
