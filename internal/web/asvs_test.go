@@ -214,8 +214,9 @@ func TestASVSEveryAnswerNoStore(t *testing.T) {
 	})
 }
 
-// TestASVSStoredTextEscapedAndKept (ASVS 5.3.1, 5.3.2, 5.3.3, 5.3.4): text
-// that is markup, SQL or any script is stored as typed and shown as text:
+// TestASVSStoredTextEscapedAndKept (ASVS 5.2.5, 5.3.1, 5.3.2, 5.3.3, 5.3.4):
+// text that is markup, SQL, template syntax or any script is stored as
+// typed and shown as text:
 // escaped in the page (no script runs), exact in the API, in UTF-8, and the
 // database is untouched by it.
 func TestASVSStoredTextEscapedAndKept(t *testing.T) {
@@ -223,7 +224,7 @@ func TestASVSStoredTextEscapedAndKept(t *testing.T) {
 		const (
 			given    = `<script>alert(1)</script>`
 			family   = `O'Hara'); DROP TABLE cases;--`
-			location = `ねこ 🐈 Ελένη "quoted" & <b>bold</b>`
+			location = `ねこ 🐈 Ελένη "quoted" & <b>bold</b> {{.User}}`
 		)
 		cw := e.as("caseworker")
 		v := registrationValues()
@@ -245,7 +246,7 @@ func TestASVSStoredTextEscapedAndKept(t *testing.T) {
 			}
 		}
 		for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "O&#39;Hara&#39;); DROP TABLE cases;--",
-			"ねこ 🐈 Ελένη &#34;quoted&#34; &amp; &lt;b&gt;bold&lt;/b&gt;"} {
+			"ねこ 🐈 Ελένη &#34;quoted&#34; &amp; &lt;b&gt;bold&lt;/b&gt; {{.User}}"} {
 			if !strings.Contains(page.Body, want) {
 				t.Errorf("the case page lacks %q (the text escaped, characters kept)", want)
 			}
@@ -658,5 +659,46 @@ func TestASVSScriptsKeepNoData(t *testing.T) {
 	}
 	if strings.Contains(csp, "unsafe-") || strings.Contains(csp, "*") {
 		t.Errorf("content security policy %q allows more than this site's own scripts", csp)
+	}
+}
+
+// TestASVSTokensNotFromTheURL (ASVS 3.1.1, 13.1.3): a session or API token
+// is taken only from the cookie and the Authorization header: put in the
+// URL (query or path), it opens nothing.
+func TestASVSTokensNotFromTheURL(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		session := e.as("caseworker").sessionCookie()
+		token := e.apiClient("caseworker").token
+		for _, p := range []string{"/api/v1/me?access_token=" + token, "/api/v1/me?token=" + token,
+			"/api/v1/me?safecase=" + session, "/api/v1/me?session=" + session} {
+			if res := e.anon().json("GET", p, ""); res.StatusCode != http.StatusUnauthorized {
+				t.Errorf("GET %s: %d, want 401", strings.Replace(strings.Replace(p, token, "<token>", 1), session, "<session>", 1), res.StatusCode)
+			}
+		}
+		if res := e.anon().get("/caseload?safecase=" + session); res.StatusCode != http.StatusSeeOther || res.location() != "/login" {
+			t.Errorf("a page with the session in the query: %d to %q", res.StatusCode, res.location())
+		}
+	})
+}
+
+// TestASVSLastResortHandler (ASVS 7.4.3, 7.4.1): a panic anywhere in a
+// handler is caught, logged with its stack, and answered 500 in general
+// words, without what the panic said.
+func TestASVSLastResortHandler(t *testing.T) {
+	var buf lockedBuffer
+	s := &Server{log: slog.New(slog.NewTextHandler(&buf, nil))}
+	h := s.recoverer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		panic("secret detail: Zainabou at Shelter Nine")
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/cases/x", nil))
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("a panicking handler answered %d", rec.Code)
+	}
+	if strings.Contains(rec.Body.String(), "Zainabou") || strings.Contains(rec.Body.String(), "goroutine") {
+		t.Errorf("the answer tells the panic: %q", rec.Body.String())
+	}
+	if out := buf.String(); !strings.Contains(out, "level=ERROR") || !strings.Contains(out, "msg=panic") || !strings.Contains(out, "goroutine") {
+		t.Errorf("the panic is not logged with its stack:\n%s", out)
 	}
 }
