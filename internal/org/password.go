@@ -38,7 +38,7 @@ const (
 // the command line and the setup links.
 func PasswordProblem(password string, inputs ...string) (key string, args []any) {
 	switch n := utf8.RuneCountInString(password); {
-	case n < MinPassword:
+	case countCollapsed(password) < MinPassword:
 		return "err.password_short", []any{MinPassword}
 	case n > MaxPassword:
 		return "err.password_long", []any{MaxPassword}
@@ -58,6 +58,24 @@ func PasswordProblem(password string, inputs ...string) (key string, args []any)
 		return "", nil
 	}
 	return weakness(r.Sequence), nil
+}
+
+// countCollapsed counts the characters of s with every run of spaces
+// counted as one (ASVS 2.1.1): a run of spaces adds nothing to guess.
+func countCollapsed(s string) int {
+	n, space := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			if space {
+				continue
+			}
+			space = true
+		} else {
+			space = false
+		}
+		n++
+	}
+	return n
 }
 
 // firstRunes returns the first n characters of s.

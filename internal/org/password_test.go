@@ -34,7 +34,9 @@ func TestPasswordProblem(t *testing.T) {
 		// Length, in characters (not bytes).
 		{"", "err.password_short"},
 		{"elevenchars", "err.password_short"},
-		{"äöüßéèêëàçñ", "err.password_short"}, // 11 characters, 22 bytes
+		{"äöüßéèêëàçñ", "err.password_short"},  // 11 characters, 22 bytes
+		{"a          b", "err.password_short"}, // a run of spaces counts as one
+		{"kettle  mang", "err.password_short"}, // 12 typed, 11 once the run is one space
 		{strings.Repeat("x", 129), "err.password_long"},
 		{strings.Repeat("ü", 129), "err.password_long"},
 		// Among the most common passwords, or built from them.

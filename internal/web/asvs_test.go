@@ -46,8 +46,12 @@ func TestASVSLogoutEndsSession(t *testing.T) {
 		if res := e.withCookie(old).get("/caseload"); res.StatusCode != http.StatusOK {
 			t.Fatalf("the session before signing out: %d", res.StatusCode)
 		}
-		if res := c.post("/logout", nil); res.StatusCode != http.StatusSeeOther {
+		res := c.post("/logout", nil)
+		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("sign out: %d", res.StatusCode)
+		}
+		if got := res.Header.Get("Clear-Site-Data"); !strings.Contains(got, `"cache"`) || !strings.Contains(got, `"storage"`) {
+			t.Errorf("sign out: Clear-Site-Data %q, want the cache and storage cleared (ASVS 8.2.3)", got)
 		}
 		replay := e.withCookie(old)
 		if res := replay.get("/caseload"); res.StatusCode != http.StatusSeeOther || res.location() != "/login" {
