@@ -42,6 +42,7 @@ type benchEnv struct {
 	db     *store.DB
 	sample gen.SampleSet
 	cookie map[string]string // role -> session cookie value
+	sealer *mfa.Sealer       // seals the benchmark users' authenticator apps
 }
 
 func openBench(b *testing.B) *benchEnv {
@@ -86,6 +87,7 @@ func openBench(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
+	e.sealer = sealer
 	for role, id := range map[string]string{"caseworker": s.Caseworker.ID, "supervisor": s.Supervisor.ID, "manager": s.Manager.ID} {
 		if id == "" {
 			continue
