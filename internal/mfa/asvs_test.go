@@ -3,11 +3,13 @@ package mfa_test
 // Tests of OWASP ASVS 4.0.3 Level 2 requirements cited by docs/SECURITY.md.
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"testing"
 
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/mfa"
+	"github.com/safecase/safecase/internal/passkeytest"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
 )
@@ -20,14 +22,14 @@ func TestASVSPasskeyChallenges(t *testing.T) {
 		o := fixture.New(t, db)
 		rp := relyingParty(t)
 		cw := o.Caseworker
-		if _, _, err := register(t, db, rp, cw, newAuthenticator(t, origin), "desk", now); err != nil {
+		if _, _, err := register(t, db, rp, cw, passkeytest.New(t, origin), "desk", now); err != nil {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}
 		take := func(what string, raw json.RawMessage) {
 			t.Helper()
-			ch := readOptions(t, raw).PublicKey.Challenge
-			b, err := b64u.DecodeString(ch)
+			ch := passkeytest.ReadOptions(t, raw).PublicKey.Challenge
+			b, err := base64.RawURLEncoding.DecodeString(ch)
 			if err != nil {
 				t.Fatalf("%s: challenge %q is not base64url: %v", what, ch, err)
 			}

@@ -7,14 +7,15 @@ import (
 
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/mfa"
+	"github.com/safecase/safecase/internal/passkeytest"
 )
 
 // passkeySeeds are a real registration and a real assertion from the
 // software authenticator, and broken forms of them.
 func passkeySeeds(f *testing.F) {
-	dev := newAuthenticator(f, origin)
+	dev := passkeytest.New(f, origin)
 	opts := []byte(`{"publicKey":{"challenge":"AAECAwQFBgcICQoLDA0ODw","rp":{"id":"localhost"},"rpId":"localhost","user":{"id":"AAECAwQFBgcICQoLDA0ODw","name":"cw.a"}}}`)
-	reg, get := dev.create(f, opts), dev.get(f, opts)
+	reg, get := dev.Create(f, opts), dev.Get(f, opts)
 	if _, err := mfa.ParseRegistration(reg); err != nil {
 		f.Fatalf("a real registration does not parse: %v", err)
 	}

@@ -1,6 +1,7 @@
 package mfa_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/passkeytest"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
 )
@@ -53,7 +55,7 @@ func TestNewRelyingParty(t *testing.T) {
 
 // register runs a whole registration ceremony of a's passkey for u, named
 // name, and returns the passkey and any recovery codes it gave.
-func register(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *authenticator, name string, when time.Time) (*mfa.Passkey, []string, error) {
+func register(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *passkeytest.Authenticator, name string, when time.Time) (*mfa.Passkey, []string, error) {
 	t.Helper()
 	var token string
 	var opts json.RawMessage
@@ -61,7 +63,7 @@ func register(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *
 		token, opts, err = mfa.BeginPasskey(ctx, tx, rp, fixture.Actor(u), when)
 		return err
 	})
-	resp := a.create(t, opts)
+	resp := a.Create(t, opts)
 	var k *mfa.Passkey
 	var codes []string
 	err := db.Tx(ctx, func(tx *store.Tx) (err error) {
@@ -72,14 +74,14 @@ func register(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *
 }
 
 // passkeyStep runs the passkey step of a pending sign-in with a.
-func passkeyStep(t *testing.T, db *store.DB, rp *mfa.RelyingParty, token string, a *authenticator, when time.Time) (mfa.Outcome, []byte) {
+func passkeyStep(t *testing.T, db *store.DB, rp *mfa.RelyingParty, token string, a *passkeytest.Authenticator, when time.Time) (mfa.Outcome, []byte) {
 	t.Helper()
 	var opts json.RawMessage
 	fixture.In(t, db, func(tx *store.Tx) (err error) {
 		opts, err = mfa.BeginPasskeyStep(ctx, tx, rp, token, when)
 		return err
 	})
-	resp := a.get(t, opts)
+	resp := a.Get(t, opts)
 	return answer(t, db, rp, token, mfa.Answer{Passkey: resp}, when), resp
 }
 
@@ -103,7 +105,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker
 		rp := relyingParty(t)
-		dev := newAuthenticator(t, origin)
+		dev := passkeytest.New(t, origin)
 
 		var token string
 		var raw json.RawMessage
@@ -111,7 +113,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 			token, raw, err = mfa.BeginPasskey(ctx, tx, rp, fixture.Actor(cw), now)
 			return err
 		})
-		opts := readOptions(t, raw)
+		opts := passkeytest.ReadOptions(t, raw)
 		sel := opts.PublicKey.AuthenticatorSelection
 		if opts.PublicKey.RP.ID != "localhost" || opts.PublicKey.User.Name != cw.Username || sel.ResidentKey != "preferred" ||
 			sel.UserVerification != "preferred" || opts.PublicKey.Attestation != "none" || len(opts.PublicKey.Exclude) != 0 {
@@ -120,7 +122,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 		if strings.Contains(string(raw), cw.DisplayName) {
 			t.Errorf("the options name the person: %s", raw)
 		}
-		resp := dev.create(t, raw)
+		resp := dev.Create(t, raw)
 		for _, bad := range []string{"", " ", strings.Repeat("x", mfa.MaxPasskeyName+1), "laptop\x00", "a\u202eb"} {
 			err := db.Tx(ctx, func(tx *store.Tx) error {
 				_, _, err := mfa.FinishPasskey(ctx, tx, rp, fixture.Actor(cw), token, bad, resp, now)
@@ -144,7 +146,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 			k, codes, err = mfa.FinishPasskey(ctx, tx, rp, fixture.Actor(cw), token, "  Work laptop ", resp, now)
 			return err
 		})
-		if k.Name != "Work laptop" || string(k.CredentialID) != string(dev.credID) || k.SignCount != 0 || !k.UserVerified ||
+		if k.Name != "Work laptop" || string(k.CredentialID) != string(dev.CredID) || k.SignCount != 0 || !k.UserVerified ||
 			strings.Join(k.Transports, ",") != "internal,hybrid" || len(k.AAGUID) != 16 || k.Attachment != "platform" {
 			t.Errorf("passkey %+v", k)
 		}
@@ -173,18 +175,18 @@ func TestPasskeyCeremonies(t *testing.T) {
 			_, raw, err = mfa.BeginPasskey(ctx, tx, rp, fixture.Actor(cw), now)
 			return err
 		})
-		if ex := readOptions(t, raw).PublicKey.Exclude; len(ex) != 1 || ex[0].ID != b64u.EncodeToString(dev.credID) {
+		if ex := passkeytest.ReadOptions(t, raw).PublicKey.Exclude; len(ex) != 1 || ex[0].ID != base64.RawURLEncoding.EncodeToString(dev.CredID) {
 			t.Errorf("excluded %+v", ex)
 		}
 		if _, _, err := register(t, db, rp, cw, dev, "same one", now); refusal(err) != "passkey err.mfa_passkey_known" {
 			t.Errorf("the same authenticator again: %v", err)
 		}
 		// Expired ceremony.
-		if _, _, err := registerLate(t, db, rp, cw, newAuthenticator(t, origin)); refusal(err) != "passkey err.mfa_ceremony_expired" {
+		if _, _, err := registerLate(t, db, rp, cw, passkeytest.New(t, origin)); refusal(err) != "passkey err.mfa_ceremony_expired" {
 			t.Errorf("finished after %v: %v", mfa.CeremonyFor, err)
 		}
 		// Made for another site (a phishing page): refused.
-		if _, _, err := register(t, db, rp, cw, newAuthenticator(t, "https://safecase-login.example"), "phished", now); refusal(err) != "passkey err.mfa_passkey_failed" {
+		if _, _, err := register(t, db, rp, cw, passkeytest.New(t, "https://safecase-login.example"), "phished", now); refusal(err) != "passkey err.mfa_passkey_failed" {
 			t.Errorf("another origin registers: %v", err)
 		}
 
@@ -199,12 +201,12 @@ func TestPasskeyCeremonies(t *testing.T) {
 			stepOpts, err = mfa.BeginPasskeyStep(ctx, tx, rp, tok, at)
 			return err
 		})
-		so := readOptions(t, stepOpts)
-		if so.PublicKey.RPID != "localhost" || len(so.PublicKey.Allow) != 1 || so.PublicKey.Allow[0].ID != b64u.EncodeToString(dev.credID) ||
+		so := passkeytest.ReadOptions(t, stepOpts)
+		if so.PublicKey.RPID != "localhost" || len(so.PublicKey.Allow) != 1 || so.PublicKey.Allow[0].ID != base64.RawURLEncoding.EncodeToString(dev.CredID) ||
 			so.PublicKey.UserVerification != "preferred" {
 			t.Errorf("request options %s", stepOpts)
 		}
-		good := dev.get(t, stepOpts)
+		good := dev.Get(t, stepOpts)
 		out := answer(t, db, rp, tok, mfa.Answer{Passkey: good}, at)
 		if out.UserID != cw.ID || out.Method != mfa.MethodPasskey {
 			t.Fatalf("passkey step: %+v", out)
@@ -237,7 +239,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 
 		// A cloned authenticator: its count goes back. Refused, the stored count kept.
 		clone := *dev
-		clone.count = 1
+		clone.Count = 1
 		tok = startSignIn(t, db, cw, at)
 		out, _ = passkeyStep(t, db, rp, tok, &clone, at)
 		if refusal(out.Refused) != "passkey err.mfa_passkey_cloned" || out.UserID != "" {
@@ -247,7 +249,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 			t.Errorf("count after the clone: %d, want 2", got.SignCount)
 		}
 		// The same count again is refused too; the real device, one ahead, goes on.
-		clone.count = dev.count - 1 // get adds one: equal to the stored count
+		clone.Count = dev.Count - 1 // get adds one: equal to the stored count
 		if out, _ := passkeyStep(t, db, rp, tok, &clone, at); refusal(out.Refused) != "passkey err.mfa_passkey_cloned" {
 			t.Errorf("same count: %+v", out)
 		}
@@ -256,7 +258,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 		}
 
 		// Another person's passkey does not answer for this one.
-		other := newAuthenticator(t, origin)
+		other := passkeytest.New(t, origin)
 		if _, _, err := register(t, db, rp, o.Caseworker2, other, "theirs", now); err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +272,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 			stepRaw, err = mfa.BeginPasskeyStep(ctx, tx, rp, tok, at)
 			return err
 		})
-		valid := dev.get(t, stepRaw)
+		valid := dev.Get(t, stepRaw)
 		if out := answer(t, db, rp, tok, mfa.Answer{Passkey: []byte(`{"id":`)}, at); refusal(out.Refused) != "passkey err.mfa_passkey_failed" {
 			t.Errorf("garbage: %+v", out)
 		}
@@ -304,7 +306,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 }
 
 // registerLate runs a registration whose answer comes after the ceremony expired.
-func registerLate(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *authenticator) (*mfa.Passkey, []string, error) {
+func registerLate(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *passkeytest.Authenticator) (*mfa.Passkey, []string, error) {
 	t.Helper()
 	var token string
 	var opts json.RawMessage
@@ -312,7 +314,7 @@ func registerLate(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User,
 		token, opts, err = mfa.BeginPasskey(ctx, tx, rp, fixture.Actor(u), now)
 		return err
 	})
-	resp := a.create(t, opts)
+	resp := a.Create(t, opts)
 	var k *mfa.Passkey
 	var codes []string
 	err := db.Tx(ctx, func(tx *store.Tx) (err error) {
@@ -330,7 +332,7 @@ func TestPasskeyAlone(t *testing.T) {
 		o := fixture.New(t, db)
 		sup := o.Supervisor
 		rp := relyingParty(t)
-		dev := newAuthenticator(t, origin)
+		dev := passkeytest.New(t, origin)
 		if _, _, err := register(t, db, rp, sup, dev, "phone", now); err != nil {
 			t.Fatal(err)
 		}
@@ -353,11 +355,11 @@ func TestPasskeyAlone(t *testing.T) {
 		}
 		at := now.Add(time.Hour)
 		token, raw := begin(at)
-		opts := readOptions(t, raw)
+		opts := passkeytest.ReadOptions(t, raw)
 		if opts.PublicKey.UserVerification != "required" || len(opts.PublicKey.Allow) != 0 {
 			t.Errorf("options %s", raw)
 		}
-		resp := dev.get(t, raw)
+		resp := dev.Get(t, raw)
 		out := finish(token, resp, at)
 		if out.UserID != sup.ID || out.Method != mfa.MethodPasskey {
 			t.Fatalf("passkey alone: %+v", out)
@@ -366,15 +368,15 @@ func TestPasskeyAlone(t *testing.T) {
 			t.Errorf("the ceremony twice: %+v", out)
 		}
 		// Without user verification (no PIN or biometric): refused.
-		dev.noUV = true
+		dev.NoUV = true
 		token, raw = begin(at)
-		if out := finish(token, dev.get(t, raw), at); refusal(out.Refused) != "passkey err.mfa_passkey_failed" {
+		if out := finish(token, dev.Get(t, raw), at); refusal(out.Refused) != "passkey err.mfa_passkey_failed" {
 			t.Errorf("without user verification: %+v", out)
 		}
-		dev.noUV = false
+		dev.NoUV = false
 		// Expired.
 		token, raw = begin(at)
-		if out := finish(token, dev.get(t, raw), at.Add(mfa.CeremonyFor)); !isGone(out.Refused) {
+		if out := finish(token, dev.Get(t, raw), at.Add(mfa.CeremonyFor)); !isGone(out.Refused) {
 			t.Errorf("expired: %+v", out)
 		}
 		// An unknown passkey: refused, on nobody's account.
@@ -383,9 +385,9 @@ func TestPasskeyAlone(t *testing.T) {
 			t.Errorf("%d failures audited, want the one without user verification", before)
 		}
 		token, raw = begin(at)
-		stranger := newAuthenticator(t, origin)
-		stranger.handle = []byte("0123456789abcdef")
-		if out := finish(token, stranger.get(t, raw), at); refusal(out.Refused) != "passkey err.mfa_passkey_failed" {
+		stranger := passkeytest.New(t, origin)
+		stranger.Handle = []byte("0123456789abcdef")
+		if out := finish(token, stranger.Get(t, raw), at); refusal(out.Refused) != "passkey err.mfa_passkey_failed" {
 			t.Errorf("unknown passkey: %+v", out)
 		}
 		if n := len(events(t, db, "auth.second_factor_failed")); n != before {
@@ -401,7 +403,7 @@ func TestPasskeyAlone(t *testing.T) {
 			return tx.UpdateUser(ctx, u)
 		})
 		token, raw = begin(at)
-		if out := finish(token, dev.get(t, raw), at); out.UserID != "" {
+		if out := finish(token, dev.Get(t, raw), at); out.UserID != "" {
 			t.Errorf("disabled account: %+v", out)
 		}
 		var details []string
@@ -425,7 +427,7 @@ func TestRemoveFactors(t *testing.T) {
 		rp := relyingParty(t)
 		in := func(fn func(tx *store.Tx) error) error { return db.Tx(ctx, fn) }
 
-		k, _, err := register(t, db, rp, cw, newAuthenticator(t, origin), "phone", now)
+		k, _, err := register(t, db, rp, cw, passkeytest.New(t, origin), "phone", now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -506,13 +508,13 @@ func TestLockSparesPasskeys(t *testing.T) {
 		cw := o.Caseworker
 		rp := relyingParty(t)
 		en, _ := enrol(t, db, cw)
-		dev := newAuthenticator(t, origin)
+		dev := passkeytest.New(t, origin)
 		if _, _, err := register(t, db, rp, cw, dev, "phone", now); err != nil {
 			t.Fatal(err)
 		}
 		at := now.Add(time.Hour)
 		// Wrong passkey answers: the pending sign-in's attempts, not the user's lock.
-		stranger := newAuthenticator(t, origin)
+		stranger := passkeytest.New(t, origin)
 		for range 3 {
 			tok := startSignIn(t, db, cw, at)
 			for range mfa.MaxAttempts {

@@ -9,6 +9,7 @@ import (
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/passkeytest"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
 )
@@ -130,7 +131,7 @@ func TestReset(t *testing.T) {
 		cw := o.Caseworker
 		rp := relyingParty(t)
 		en, codes := enrol(t, db, cw)
-		if _, _, err := register(t, db, rp, cw, newAuthenticator(t, origin), "phone", now); err != nil {
+		if _, _, err := register(t, db, rp, cw, passkeytest.New(t, origin), "phone", now); err != nil {
 			t.Fatal(err)
 		}
 		at := now.Add(time.Hour)
@@ -188,7 +189,7 @@ func TestReset(t *testing.T) {
 			t.Errorf("a sign-in pending before the reset: %+v", out)
 		}
 		err := db.Tx(ctx, func(tx *store.Tx) error {
-			_, _, err := mfa.FinishPasskey(ctx, tx, rp, fixture.Actor(cw), ceremonyTok, "late", newAuthenticator(t, origin).create(t, []byte(`{"publicKey":{}}`)), at)
+			_, _, err := mfa.FinishPasskey(ctx, tx, rp, fixture.Actor(cw), ceremonyTok, "late", passkeytest.New(t, origin).Create(t, []byte(`{"publicKey":{}}`)), at)
 			return err
 		})
 		if refusal(err) != "passkey err.mfa_ceremony_expired" {

@@ -17,6 +17,7 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	keyset "github.com/safecase/safecase/internal/keys"
 	"github.com/safecase/safecase/internal/mfa"
+	"github.com/safecase/safecase/internal/passkeytest"
 	"github.com/safecase/safecase/internal/signin"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
@@ -210,7 +211,7 @@ func (e *env) knownAddress(key string) bool {
 // user signed in on c, through the pages (the script's part done by the
 // test: begin, the authenticator's answer, the form), and returns the
 // answer to the form (the recovery codes page for a first factor).
-func (c *client) addPasskey(t testing.TB, a *authenticator, name, password string) *response {
+func (c *client) addPasskey(t testing.TB, a *passkeytest.Authenticator, name, password string) *response {
 	t.Helper()
 	v := url.Values{"name": {name}}
 	if password != "" {
@@ -220,13 +221,13 @@ func (c *client) addPasskey(t testing.TB, a *authenticator, name, password strin
 	if res.StatusCode != 200 {
 		t.Fatalf("begin a passkey: %d %s", res.StatusCode, res.Body)
 	}
-	cred := a.create(t, []byte(res.Body))
+	cred := a.Create(t, []byte(res.Body))
 	return c.post("/account/second-factor/passkeys/finish", url.Values{"name": {name}, "credential": {string(cred)}})
 }
 
 // passkeyAnswer runs the passkey step of the pending sign-in on c with a
 // and returns the answer to the form.
-func (c *client) passkeyAnswer(t testing.TB, a *authenticator, next string) *response {
+func (c *client) passkeyAnswer(t testing.TB, a *passkeytest.Authenticator, next string) *response {
 	t.Helper()
 	res := c.post("/login/second-factor/passkey", nil)
 	if res.StatusCode != 200 {
@@ -238,7 +239,7 @@ func (c *client) passkeyAnswer(t testing.TB, a *authenticator, next string) *res
 	if err := json.Unmarshal([]byte(res.Body), &o); err != nil || len(o.PublicKey) == 0 {
 		t.Fatalf("passkey step options %s: %v", res.Body, err)
 	}
-	v := url.Values{"passkey": {string(a.get(t, []byte(res.Body)))}}
+	v := url.Values{"passkey": {string(a.Get(t, []byte(res.Body)))}}
 	if next != "" {
 		v.Set("next", next)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/safecase/safecase/internal/mfa"
+	"github.com/safecase/safecase/internal/passkeytest"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -45,7 +46,7 @@ func init() {
 func (m *matrix) othersPasskey(role string) map[string]string {
 	e := m.e
 	t := e.t.(*testing.T)
-	k := newAuthenticator(t, e.origin())
+	k := passkeytest.New(t, e.origin())
 	a := m.actor("caseworker2")
 	var token string
 	var opts []byte
@@ -55,7 +56,7 @@ func (m *matrix) othersPasskey(role string) map[string]string {
 	})
 	var id string
 	m.tx(func(tx *store.Tx) error {
-		p, _, err := mfa.FinishPasskey(m.ctx(), tx, e.srv.second.rp, a, token, "matrix", k.create(t, opts), e.clock.now())
+		p, _, err := mfa.FinishPasskey(m.ctx(), tx, e.srv.second.rp, a, token, "matrix", k.Create(t, opts), e.clock.now())
 		if err == nil {
 			id = p.ID
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/notify"
+	"github.com/safecase/safecase/internal/passkeytest"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -371,7 +372,7 @@ func TestAdminResetRemovesSecondFactor(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		target := e.users["caseworker2"]
 		c, secret, _ := e.enrolled("caseworker2")
-		k := newAuthenticator(t, e.origin())
+		k := passkeytest.New(t, e.origin())
 		if res := c.addPasskey(t, k, "work laptop", testPassword); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("add a passkey: %d\n%.1500s", res.StatusCode, mainOf(res.Body))
 		}
@@ -487,7 +488,7 @@ func TestNoOtherRouteRemovesAnothersFactor(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		target := e.users["caseworker2"]
 		c, _, _ := e.enrolled("caseworker2")
-		k := newAuthenticator(t, e.origin())
+		k := passkeytest.New(t, e.origin())
 		if res := c.addPasskey(t, k, "phone", testPassword); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("add a passkey: %d", res.StatusCode)
 		}
@@ -647,7 +648,7 @@ func TestPasskeySecondStep(t *testing.T) {
 		m := newMatrix(t, e)
 		cw := e.users["caseworker"]
 		c := e.as("caseworker")
-		k := newAuthenticator(t, e.origin())
+		k := passkeytest.New(t, e.origin())
 		res := c.addPasskey(t, k, "work laptop", "")
 		got := recoveryRE.FindAllStringSubmatch(res.Body, -1)
 		if res.StatusCode != 200 || len(got) != 10 {
@@ -662,7 +663,7 @@ func TestPasskeySecondStep(t *testing.T) {
 			t.Errorf("the list of passkeys:\n%.3000s", mainOf(page.Body))
 		}
 		// A second passkey needs the password.
-		k2 := newAuthenticator(t, e.origin())
+		k2 := passkeytest.New(t, e.origin())
 		if res := c.post("/account/second-factor/passkeys/begin", url.Values{"name": {"phone"}}); res.StatusCode != 422 || !strings.Contains(res.Body, `"field":"password"`) {
 			t.Errorf("a second passkey without the password: %d %s", res.StatusCode, res.Body)
 		}
@@ -676,9 +677,9 @@ func TestPasskeySecondStep(t *testing.T) {
 		if !strings.Contains(page.Body, "data-passkey-get") || strings.Contains(page.Body, `id="f-app_code"`) {
 			t.Errorf("the second step of a person with passkeys only:\n%.2000s", mainOf(page.Body))
 		}
-		stranger := newAuthenticator(t, e.origin())
-		stranger.handle = k.handle
-		stranger.credID = k.credID // the same credential ID, another key: a forgery
+		stranger := passkeytest.New(t, e.origin())
+		stranger.Handle = k.Handle
+		stranger.CredID = k.CredID // the same credential ID, another key: a forgery
 		if res := s.passkeyAnswer(t, stranger, ""); res.StatusCode != 422 || s.cookieNamed("safecase") != "" {
 			t.Fatalf("a forged passkey: %d", res.StatusCode)
 		}
@@ -819,7 +820,7 @@ func TestSecondFactorAudited(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		c, secret, codes := e.enrolled("manager")
 		mgr := e.users["manager"]
-		k := newAuthenticator(t, e.origin())
+		k := passkeytest.New(t, e.origin())
 		c.addPasskey(t, k, "desk", testPassword)
 		typed := []string{secret, strings.ReplaceAll(secret, " ", "")}
 		s := e.anon()
