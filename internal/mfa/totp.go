@@ -150,24 +150,34 @@ func enrolment(u *org.User, secret []byte, since time.Time) (*Enrolment, error) 
 // POST, never on a page a GET can reload.
 func PendingTOTP(ctx context.Context, tx Tx, s *Sealer, a access.Actor, now time.Time) (en *Enrolment, err error) {
 	defer errs.Wrap(&err, "mfa.PendingTOTP")
-	u, err := own(ctx, tx, a)
+	u, t, err := enrolling(ctx, tx, a, now)
 	if err != nil {
 		return nil, err
-	}
-	t, err := tx.TOTP(ctx, u.ID)
-	switch {
-	case errs.KindOf(err) == errs.NotFound || err == nil && t.PendingSecret == "":
-		return nil, errs.Field("code", "err.mfa_no_enrolment")
-	case err != nil:
-		return nil, err
-	case now.Sub(t.PendingSince) > EnrolFor:
-		return nil, errs.Field("code", "err.mfa_enrol_expired")
 	}
 	secret, err := s.open(u.ID, t.PendingSecret)
 	if err != nil {
 		return nil, err
 	}
 	return enrolment(u, secret, t.PendingSince)
+}
+
+// enrolling returns actor a's own user and app, whose enrolment is under way
+// and not yet expired; otherwise a field error on "code" says which.
+func enrolling(ctx context.Context, tx Tx, a access.Actor, now time.Time) (*org.User, *TOTP, error) {
+	u, err := own(ctx, tx, a)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := tx.TOTP(ctx, u.ID)
+	switch {
+	case errs.KindOf(err) == errs.NotFound || err == nil && t.PendingSecret == "":
+		return nil, nil, errs.Field("code", "err.mfa_no_enrolment")
+	case err != nil:
+		return nil, nil, err
+	case now.Sub(t.PendingSince) > EnrolFor:
+		return nil, nil, errs.Field("code", "err.mfa_enrol_expired")
+	}
+	return u, t, nil
 }
 
 // groups writes s in groups of four letters.
@@ -189,18 +199,9 @@ func groups(s string) string {
 // set of recovery codes, to be shown once.
 func ConfirmTOTP(ctx context.Context, tx Tx, s *Sealer, a access.Actor, code string, now time.Time) (recovery []string, err error) {
 	defer errs.Wrap(&err, "mfa.ConfirmTOTP")
-	u, err := own(ctx, tx, a)
+	u, t, err := enrolling(ctx, tx, a, now)
 	if err != nil {
 		return nil, err
-	}
-	t, err := tx.TOTP(ctx, u.ID)
-	switch {
-	case errs.KindOf(err) == errs.NotFound || err == nil && t.PendingSecret == "":
-		return nil, errs.Field("code", "err.mfa_no_enrolment")
-	case err != nil:
-		return nil, err
-	case now.Sub(t.PendingSince) > EnrolFor:
-		return nil, errs.Field("code", "err.mfa_enrol_expired")
 	}
 	kind, norm := ParseCode(code)
 	if kind != TOTPCode {

@@ -24,21 +24,8 @@ func (tx *Tx) CountRole(ctx context.Context, r org.Role) (int, error) {
 // ActiveWithRole returns the IDs of the active users of agency with role r
 // whose role is in effect (not awaiting approval) and who have a password.
 func (tx *Tx) ActiveWithRole(ctx context.Context, agency string, r org.Role) ([]string, error) {
-	rows, err := tx.query(ctx, `SELECT id FROM users WHERE agency_id = ? AND role = ? AND disabled_at IS NULL
+	return tx.queryStrings(ctx, `SELECT id FROM users WHERE agency_id = ? AND role = ? AND disabled_at IS NULL
 		AND case_access_pending = ? AND password_hash <> '' ORDER BY id`, agency, string(r), false)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // RevokeUserTokens revokes every live API token of user at now and says how many.

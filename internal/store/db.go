@@ -356,6 +356,25 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return tx.q.QueryRowContext(ctx, tx.db.rebind(q), args...)
 }
 
+// queryStrings runs a query of one text column and returns its values in
+// the order of the rows.
+func (tx *Tx) queryStrings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 // execOne runs an UPDATE or DELETE that must touch exactly one row; it
 // returns errs.NotFound when it touched none.
 func (tx *Tx) execOne(ctx context.Context, what, q string, args ...any) error {

@@ -149,22 +149,10 @@ func (tx *Tx) LinkScreening(ctx context.Context, id, caseID string) error {
 
 // RecentScreenings lists agency's screenings since, newest first.
 func (tx *Tx) RecentScreenings(ctx context.Context, agency string, since time.Time, limit int) ([]intake.Screening, error) {
-	rows, err := tx.query(ctx, "SELECT id FROM screenings WHERE agency_id = ? AND screened_at >= ? ORDER BY screened_at DESC LIMIT ?",
+	// The IDs are read to the end (and the rows closed) before each is loaded.
+	ids, err := tx.queryStrings(ctx, "SELECT id FROM screenings WHERE agency_id = ? AND screened_at >= ? ORDER BY screened_at DESC LIMIT ?",
 		agency, ms(since), limit)
 	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]intake.Screening, 0, len(ids))

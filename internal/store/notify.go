@@ -12,21 +12,8 @@ import (
 
 // TeamSupervisors returns the IDs of the active supervisors of team.
 func (tx *Tx) TeamSupervisors(ctx context.Context, team string) ([]string, error) {
-	rows, err := tx.query(ctx, "SELECT id FROM users WHERE team_id = ? AND role = ? AND disabled_at IS NULL ORDER BY id",
+	return tx.queryStrings(ctx, "SELECT id FROM users WHERE team_id = ? AND role = ? AND disabled_at IS NULL ORDER BY id",
 		team, string(org.Supervisor))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // InsertNotification stores a notification.

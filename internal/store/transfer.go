@@ -162,21 +162,8 @@ func (tx *Tx) OpenCaseIDsOfTeam(ctx context.Context, team, agency string) ([]str
 	if badID(team) {
 		return nil, nil
 	}
-	rows, err := tx.query(ctx, `SELECT id FROM cases WHERE team_id = ? AND agency_id = ? AND status <> 'closed' ORDER BY id`,
+	return tx.queryStrings(ctx, `SELECT id FROM cases WHERE team_id = ? AND agency_id = ? AND status <> 'closed' ORDER BY id`,
 		team, agency)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // CaseCodes returns the codes of the cases ids.

@@ -178,12 +178,17 @@ func (s *Server) enrolled(ctx context.Context, rq *request) (bool, error) {
 	if rq.MustEnrol {
 		return false, nil
 	}
-	var st mfa.Status
-	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		st, err = mfa.StatusOf(ctx, tx, rq.User.ID)
+	st, err := s.factorStatus(ctx, rq.User.ID)
+	return st.Enrolled(), err
+}
+
+// factorStatus reads which second factors user userID has set up.
+func (s *Server) factorStatus(ctx context.Context, userID string) (st mfa.Status, err error) {
+	err = s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		st, err = mfa.StatusOf(ctx, tx, userID)
 		return err
 	})
-	return st.Enrolled(), err
+	return st, err
 }
 
 // confirmIfEnrolled checks the password when rq's user already has a
@@ -342,13 +347,20 @@ func (s *Server) postRemoveTOTP(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	ctx := r.Context()
 	err = s.db.Tx(ctx, func(tx *store.Tx) error { return mfa.RemoveTOTP(ctx, tx, s.prof, rq.Actor, rq.Now) })
+	return s.factorChanged(w, r, rq, err, "app_removed")
+}
+
+// factorChanged answers a change to one's second factors that ended with
+// err: a refusal shows the page again saying what was wrong, any other error
+// is returned, and a change made goes back to the page, whose done says so.
+func (s *Server) factorChanged(w http.ResponseWriter, r *http.Request, rq *request, err error, done string) error {
 	if errs.KindOf(err) == errs.Invalid {
 		return s.showSecondFactor(w, r, rq, http.StatusUnprocessableEntity, err, nil)
 	}
 	if err != nil {
 		return err
 	}
-	return redirect(w, r, "/account/second-factor?done=app_removed")
+	return redirect(w, r, "/account/second-factor?done="+done)
 }
 
 // postRecoveryCodes makes a new set of recovery codes, after the password;
@@ -460,13 +472,7 @@ func (s *Server) postRenamePasskey(w http.ResponseWriter, r *http.Request, rq *r
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
 		return mfa.RenamePasskey(ctx, tx, rq.Actor, r.PathValue("id"), f.raw("name"), rq.Now)
 	})
-	if errs.KindOf(err) == errs.Invalid {
-		return s.showSecondFactor(w, r, rq, http.StatusUnprocessableEntity, err, nil)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/account/second-factor?done=renamed")
+	return s.factorChanged(w, r, rq, err, "renamed")
 }
 
 // postRemovePasskey removes one of one's passkeys, after the password.
@@ -500,13 +506,7 @@ func (s *Server) postRemovePasskey(w http.ResponseWriter, r *http.Request, rq *r
 		return err
 	}
 	err = s.db.Tx(ctx, func(tx *store.Tx) error { return mfa.RemovePasskey(ctx, tx, s.prof, rq.Actor, id, rq.Now) })
-	if errs.KindOf(err) == errs.Invalid {
-		return s.showSecondFactor(w, r, rq, http.StatusUnprocessableEntity, err, nil)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/account/second-factor?done=passkey_removed")
+	return s.factorChanged(w, r, rq, err, "passkey_removed")
 }
 
 // secondFactorJSON is GET /api/v1/account/second-factor.
@@ -525,12 +525,8 @@ func (s *Server) apiSecondFactor(w http.ResponseWriter, r *http.Request, rq *req
 	if d := access.Decide(rq.Actor, access.View, access.Resource{Kind: access.KindOwn, OwnerID: rq.User.ID}); !d.Allow {
 		return errs.E(errs.Forbidden, "second factor: %s", d.Reason)
 	}
-	ctx := r.Context()
-	var st mfa.Status
-	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		st, err = mfa.StatusOf(ctx, tx, rq.User.ID)
-		return err
-	}); err != nil {
+	st, err := s.factorStatus(r.Context(), rq.User.ID)
+	if err != nil {
 		return err
 	}
 	return ok(w, secondFactorJSON{Required: s.prof.RequiresSecondFactor(rq.User.Role), TOTP: st.TOTP,
