@@ -77,15 +77,7 @@ func (f *files) Set(v string) error { *f = append(*f, v); return nil }
 // openAudit opens the database to read its audit trail: with its key when
 // there is one, never creating a key.
 func (a *app) openAudit(ctx context.Context, cfg *Config) (*store.DB, error) {
-	db, err := a.openPlain(ctx, cfg, false, store.Options{})
-	if err != nil {
-		return nil, err
-	}
-	if err := a.useKeys(ctx, cfg, db, false); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
+	return a.openKeyed(ctx, cfg, false, store.Options{}, false)
 }
 
 func (a *app) runAuditVerify(ctx context.Context, args []string) error {

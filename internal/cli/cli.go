@@ -252,11 +252,18 @@ func upperFirst(s string) string {
 // (useKeys). With migrate it applies pending migrations (saying which on
 // w); without, it refuses a database that is not up to date.
 func (a *app) openDB(ctx context.Context, cfg *Config, migrate bool, opt store.Options) (*store.DB, error) {
+	return a.openKeyed(ctx, cfg, migrate, opt, true)
+}
+
+// openKeyed opens the configured database (openPlain) and gives it the
+// deployment's key (useKeys, with create as there); it closes the database
+// again when the key will not do.
+func (a *app) openKeyed(ctx context.Context, cfg *Config, migrate bool, opt store.Options, create bool) (*store.DB, error) {
 	db, err := a.openPlain(ctx, cfg, migrate, opt)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.useKeys(ctx, cfg, db, true); err != nil {
+	if err := a.useKeys(ctx, cfg, db, create); err != nil {
 		db.Close()
 		return nil, err
 	}

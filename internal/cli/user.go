@@ -268,6 +268,12 @@ func (a *app) printSetup(u *org.User, iss *account.Issued) {
 	fmt.Fprintf(a.stdout, "setup code for %s: %s\n", u.Username, iss.Code)
 	fmt.Fprintf(a.stdout, "give it to them in person; they open /setup, type it and choose their password\n")
 	fmt.Fprintf(a.stdout, "it works once, until %s\n", iss.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+	a.notePending(u)
+}
+
+// notePending says, when u's role awaits a second person's approval, that
+// it takes effect only then.
+func (a *app) notePending(u *org.User) {
 	if u.CaseAccessPending {
 		fmt.Fprintf(a.stdout, "their role (%s) takes effect once approved by a second person\n", u.Role)
 	}
@@ -476,9 +482,7 @@ func runUserSetPassword(ctx context.Context, a *app, c *command, args []string) 
 		return err
 	}
 	fmt.Fprintf(a.stdout, "set the password of %s, who must change it at next sign-in; their sessions have ended\n", u.Username)
-	if u.CaseAccessPending {
-		fmt.Fprintf(a.stdout, "their role (%s) takes effect once approved by a second person\n", u.Role)
-	}
+	a.notePending(u)
 	return nil
 }
 
@@ -492,9 +496,7 @@ func runUserUnlock(ctx context.Context, a *app, c *command, args []string) error
 		return err
 	}
 	fmt.Fprintf(a.stdout, "unlocked %s\n", u.Username)
-	if u.CaseAccessPending {
-		fmt.Fprintf(a.stdout, "their role (%s) takes effect once approved by a second person\n", u.Role)
-	}
+	a.notePending(u)
 	return nil
 }
 

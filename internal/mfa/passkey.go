@@ -217,23 +217,23 @@ func CheckPasskeyName(name string) (string, error) {
 // ParseRegistration parses the JSON a browser returns from
 // navigator.credentials.create, refusing more than MaxResponse bytes.
 func ParseRegistration(response []byte) (*protocol.ParsedCredentialCreationData, error) {
-	if len(response) == 0 || len(response) > MaxResponse {
-		return nil, errs.Field("passkey", "err.mfa_passkey_failed")
-	}
-	p, err := protocol.ParseCredentialCreationResponseBytes(response)
-	if err != nil {
-		return nil, errors.Join(errs.Field("passkey", "err.mfa_passkey_failed"), err)
-	}
-	return p, nil
+	return parseResponse(response, protocol.ParseCredentialCreationResponseBytes)
 }
 
 // ParseAssertion parses the JSON a browser returns from
 // navigator.credentials.get, refusing more than MaxResponse bytes.
 func ParseAssertion(response []byte) (*protocol.ParsedCredentialAssertionData, error) {
+	return parseResponse(response, protocol.ParseCredentialRequestResponseBytes)
+}
+
+// parseResponse parses a browser's response with parse, refusing an empty
+// one or one of more than MaxResponse bytes; every refusal is the same
+// field error on "passkey" (with the parser's reason joined, for the log).
+func parseResponse[T any](response []byte, parse func([]byte) (*T, error)) (*T, error) {
 	if len(response) == 0 || len(response) > MaxResponse {
 		return nil, errs.Field("passkey", "err.mfa_passkey_failed")
 	}
-	p, err := protocol.ParseCredentialRequestResponseBytes(response)
+	p, err := parse(response)
 	if err != nil {
 		return nil, errors.Join(errs.Field("passkey", "err.mfa_passkey_failed"), err)
 	}

@@ -218,8 +218,12 @@ func (s *Server) mayAccounts(rq *request) error {
 }
 
 // loadAccounts reads the waiting approvals and a page of account events of
-// rq's agency, newest first (before seq, when given).
+// rq's agency, newest first (before seq, when given), once mayAccounts
+// allows.
 func (s *Server) loadAccounts(ctx context.Context, rq *request, before int64) (*accountsPage, error) {
+	if err := s.mayAccounts(rq); err != nil {
+		return nil, err
+	}
 	p := &accountsPage{Page: s.page(rq, "accounts.title", "accounts"), Approver: account.ApproverRole(s.prof),
 		Teams: map[string]string{}}
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
@@ -309,9 +313,6 @@ func (p *accountsPage) ApprovalReason(r string) string { return p.T("accounts.re
 // getAccounts shows the approvals that wait and the account events of the
 // agency, to its data protection officer and managers.
 func (s *Server) getAccounts(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := s.mayAccounts(rq); err != nil {
-		return err
-	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	p, err := s.loadAccounts(r.Context(), rq, before)
 	if err != nil {
@@ -458,9 +459,6 @@ func approvalToJSON(a *account.Approval, may bool) approvalJSON {
 }
 
 func (s *Server) apiApprovals(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := s.mayAccounts(rq); err != nil {
-		return err
-	}
 	p, err := s.loadAccounts(r.Context(), rq, 0)
 	if err != nil {
 		return err
@@ -503,9 +501,6 @@ type accountEventJSON struct {
 }
 
 func (s *Server) apiAccountEvents(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := s.mayAccounts(rq); err != nil {
-		return err
-	}
 	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 	p, err := s.loadAccounts(r.Context(), rq, before)
 	if err != nil {

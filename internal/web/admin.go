@@ -278,11 +278,8 @@ func (s *Server) postEditUser(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	ctx := r.Context()
-	var cur *org.User
-	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		cur, err = tx.User(ctx, r.PathValue("id"))
-		return err
-	}); err != nil {
+	cur, err := s.readUser(ctx, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	p, perr := s.loadUsersPage(ctx, rq, cur.AgencyID)
@@ -349,6 +346,15 @@ func (s *Server) postUnlockUser(w http.ResponseWriter, r *http.Request, rq *requ
 	return redirect(w, r, "/admin/users?done=unlocked")
 }
 
+// readUser reads user id; the caller decides whether rq may see them.
+func (s *Server) readUser(ctx context.Context, id string) (u *org.User, err error) {
+	err = s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		u, err = tx.User(ctx, id)
+		return err
+	})
+	return u, err
+}
+
 // refusedOnEdit shows the edit page of the user of r with the field errors
 // of err (a reset or unlock refused), or returns err.
 func (s *Server) refusedOnEdit(w http.ResponseWriter, r *http.Request, rq *request, err error) error {
@@ -357,11 +363,8 @@ func (s *Server) refusedOnEdit(w http.ResponseWriter, r *http.Request, rq *reque
 		return err
 	}
 	ctx := r.Context()
-	var u *org.User
-	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		u, err = tx.User(ctx, r.PathValue("id"))
-		return err
-	}); err != nil {
+	u, err := s.readUser(ctx, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	p, err := s.loadUsersPage(ctx, rq, u.AgencyID)

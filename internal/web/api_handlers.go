@@ -583,11 +583,8 @@ func (s *Server) apiAddUser(w http.ResponseWriter, r *http.Request, rq *request)
 
 func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
-	var u *org.User
-	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		u, err = tx.User(ctx, r.PathValue("id"))
-		return err
-	}); err != nil {
+	u, err := s.readUser(ctx, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	if err := s.mayAdmin(rq, access.View, access.KindUser, u.AgencyID); err != nil {

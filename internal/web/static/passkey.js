@@ -72,72 +72,76 @@
     form.querySelectorAll(".no-passkey").forEach(function (el) { el.hidden = true; });
   }
 
+  // ceremony wires every form that matches sel: on submit, run(form, button)
+  // performs the ceremony (its promise settles once the form is submitted or
+  // given up); a cancellation or a failure says so and lets the person try
+  // again.
+  function ceremony(sel, run) {
+    document.querySelectorAll(sel).forEach(function (form) {
+      if (!supported) return;
+      reveal(form);
+      form.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        show(form, "");
+        var button = form.querySelector("button[type=submit]");
+        button.disabled = true;
+        run(form, button).catch(failed(form));
+      });
+    });
+  }
+
+  // encode is the browser's answer cred as the server reads it: response
+  // holds the ceremony's own fields, binary ones in base64url.
+  function encode(cred, response) {
+    var out = {
+      id: cred.id, rawId: toB64u(cred.rawId), type: cred.type,
+      response: response,
+      clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
+    };
+    if (cred.authenticatorAttachment) out.authenticatorAttachment = cred.authenticatorAttachment;
+    return JSON.stringify(out);
+  }
+
   // The second step of signing in.
-  document.querySelectorAll("form[data-passkey-get]").forEach(function (form) {
-    if (!supported) return;
-    reveal(form);
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      show(form, "");
-      var button = form.querySelector("button[type=submit]");
-      button.disabled = true;
-      start(form, form.getAttribute("data-passkey-get"), new URLSearchParams()).then(function (opts) {
-        if (!opts) { button.disabled = false; return; }
-        var pk = opts.publicKey;
-        pk.challenge = toBuf(pk.challenge);
-        ids(pk.allowCredentials);
-        return navigator.credentials.get({ publicKey: pk }).then(function (cred) {
-          var r = cred.response, out = {
-            id: cred.id, rawId: toB64u(cred.rawId), type: cred.type,
-            response: {
-              clientDataJSON: toB64u(r.clientDataJSON),
-              authenticatorData: toB64u(r.authenticatorData),
-              signature: toB64u(r.signature)
-            },
-            clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
-          };
-          if (r.userHandle) out.response.userHandle = toB64u(r.userHandle);
-          if (cred.authenticatorAttachment) out.authenticatorAttachment = cred.authenticatorAttachment;
-          form.elements.passkey.value = JSON.stringify(out);
-          form.submit();
-        });
-      }).catch(failed(form));
+  ceremony("form[data-passkey-get]", function (form, button) {
+    return start(form, form.getAttribute("data-passkey-get"), new URLSearchParams()).then(function (opts) {
+      if (!opts) { button.disabled = false; return; }
+      var pk = opts.publicKey;
+      pk.challenge = toBuf(pk.challenge);
+      ids(pk.allowCredentials);
+      return navigator.credentials.get({ publicKey: pk }).then(function (cred) {
+        var r = cred.response, response = {
+          clientDataJSON: toB64u(r.clientDataJSON),
+          authenticatorData: toB64u(r.authenticatorData),
+          signature: toB64u(r.signature)
+        };
+        if (r.userHandle) response.userHandle = toB64u(r.userHandle);
+        form.elements.passkey.value = encode(cred, response);
+        form.submit();
+      });
     });
   });
 
   // Adding a passkey.
-  document.querySelectorAll("form[data-passkey-create]").forEach(function (form) {
-    if (!supported) return;
-    reveal(form);
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      show(form, "");
-      var button = form.querySelector("button[type=submit]");
-      button.disabled = true;
-      var body = new URLSearchParams();
-      ["name", "password"].forEach(function (n) { if (form.elements[n]) body.set(n, form.elements[n].value); });
-      start(form, form.getAttribute("data-passkey-create"), body).then(function (opts) {
-        if (!opts) { button.disabled = false; return; }
-        var pk = opts.publicKey;
-        pk.challenge = toBuf(pk.challenge);
-        pk.user.id = toBuf(pk.user.id);
-        ids(pk.excludeCredentials);
-        return navigator.credentials.create({ publicKey: pk }).then(function (cred) {
-          var r = cred.response, out = {
-            id: cred.id, rawId: toB64u(cred.rawId), type: cred.type,
-            response: {
-              clientDataJSON: toB64u(r.clientDataJSON),
-              attestationObject: toB64u(r.attestationObject),
-              transports: r.getTransports ? r.getTransports() : []
-            },
-            clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
-          };
-          if (cred.authenticatorAttachment) out.authenticatorAttachment = cred.authenticatorAttachment;
-          form.elements.credential.value = JSON.stringify(out);
-          if (form.elements.password) form.elements.password.value = ""; // checked already; not sent twice
-          form.submit();
+  ceremony("form[data-passkey-create]", function (form, button) {
+    var body = new URLSearchParams();
+    ["name", "password"].forEach(function (n) { if (form.elements[n]) body.set(n, form.elements[n].value); });
+    return start(form, form.getAttribute("data-passkey-create"), body).then(function (opts) {
+      if (!opts) { button.disabled = false; return; }
+      var pk = opts.publicKey;
+      pk.challenge = toBuf(pk.challenge);
+      pk.user.id = toBuf(pk.user.id);
+      ids(pk.excludeCredentials);
+      return navigator.credentials.create({ publicKey: pk }).then(function (cred) {
+        var r = cred.response;
+        form.elements.credential.value = encode(cred, {
+          clientDataJSON: toB64u(r.clientDataJSON),
+          attestationObject: toB64u(r.attestationObject),
+          transports: r.getTransports ? r.getTransports() : []
         });
-      }).catch(failed(form));
+        if (form.elements.password) form.elements.password.value = ""; // checked already; not sent twice
+        form.submit();
+      });
     });
   });
 })();
