@@ -36,6 +36,56 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// running is a command that serves (serve, demo), started in the background
+// by start.
+type running struct {
+	name        string
+	url         string // where it serves, as it said when it began listening
+	out, errOut lockedBuffer
+	cancel      context.CancelFunc
+	done        chan int // its exit code, once it returns
+}
+
+// start runs the command args with the environment env in the background,
+// its app first adjusted by each of adjust, and waits up to wait for it to
+// listen; the test fails if it exits or takes longer.
+func start(t *testing.T, env map[string]string, wait time.Duration, args []string, adjust ...func(*app)) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{name: args[0], cancel: cancel, done: make(chan int, 1)}
+	urls := make(chan string, 1)
+	a := &app{stdin: strings.NewReader(""), stdout: &r.out, stderr: &r.errOut, now: time.Now,
+		getenv: func(k string) string { return env[k] }, listening: func(u string) { urls <- u }}
+	for _, f := range adjust {
+		f(a)
+	}
+	go func() { r.done <- a.main(ctx, args) }()
+	select {
+	case r.url = <-urls:
+	case code := <-r.done:
+		cancel()
+		t.Fatalf("%s exited %d: %s", r.name, code, r.errOut.String())
+	case <-time.After(wait):
+		cancel()
+		t.Fatalf("%s did not start", r.name)
+	}
+	return r
+}
+
+// stop shuts the command down and returns its exit code; the test fails if
+// it takes more than 20 seconds.
+func (r *running) stop(t *testing.T) int {
+	t.Helper()
+	r.cancel()
+	select {
+	case code := <-r.done:
+		return code
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s did not shut down", r.name)
+	}
+	return -1
+}
+
 // result is what one run of the command line printed and returned.
 type result struct {
 	code           int
@@ -473,25 +523,10 @@ func TestGenCommand(t *testing.T) {
 }
 
 func TestServe(t *testing.T) {
-	dbURL := testdb.URL(t, "sqlite")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut lockedBuffer
-	urls := make(chan string, 1)
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, now: time.Now,
-		getenv:    func(k string) string { return map[string]string{"SAFECASE_DB": dbURL}[k] },
-		listening: func(u string) { urls <- u }}
-	done := make(chan int, 1)
-	go func() { done <- a.main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}) }()
-	var url string
-	select {
-	case url = <-urls:
-	case code := <-done:
-		t.Fatalf("serve exited %d: %s", code, errOut.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	resp, err := http.Get(url + "healthz")
+	srv := start(t, map[string]string{"SAFECASE_DB": testdb.URL(t, "sqlite")}, 20*time.Second,
+		[]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"})
+	defer srv.cancel()
+	resp, err := http.Get(srv.url + "healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,20 +534,14 @@ func TestServe(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /healthz: %s", resp.Status)
 	}
-	if !strings.Contains(out.String(), "SafeCase is running at "+url) {
-		t.Errorf("stdout %q does not give the URL", out.String())
+	if !strings.Contains(srv.out.String(), "SafeCase is running at "+srv.url) {
+		t.Errorf("stdout %q does not give the URL", srv.out.String())
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d after shutdown: %s", code, errOut.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not shut down")
+	if code := srv.stop(t); code != 0 {
+		t.Errorf("serve exited %d after shutdown: %s", code, srv.errOut.String())
 	}
-	if !strings.Contains(errOut.String(), `"msg":"serving"`) {
-		t.Errorf("no JSON log line: %q", errOut.String())
+	if !strings.Contains(srv.errOut.String(), `"msg":"serving"`) {
+		t.Errorf("no JSON log line: %q", srv.errOut.String())
 	}
 }
 

@@ -533,23 +533,10 @@ func TestServeCheckpoints(t *testing.T) {
 	dbURL := "sqlite:" + filepath.Join(dir, "safecase.db")
 	cpFile := filepath.Join(dir, "safecase.checkpoints")
 	env := map[string]string{"SAFECASE_DB": dbURL}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut lockedBuffer
-	urls := make(chan string, 1)
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, now: time.Now,
-		getenv: func(k string) string { return env[k] }, listening: func(u string) { urls <- u }}
-	done := make(chan int, 1)
-	go func() {
-		done <- a.main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--checkpoint-every", "20ms"})
-	}()
-	select {
-	case <-urls:
-	case code := <-done:
-		t.Fatalf("serve exited %d: %s", code, errOut.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	ctx := context.Background()
+	srv := start(t, env, 20*time.Second, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json", "--checkpoint-every", "20ms"})
+	defer srv.cancel()
+	errOut := &srv.errOut
 	// Move the head while serve runs, as a page view would.
 	db, err := store.Open(ctx, dbURL, store.Options{})
 	if err != nil {
@@ -567,14 +554,9 @@ func TestServeCheckpoints(t *testing.T) {
 	if err := db.Audit(ctx, audit.Event{Action: "case.view", RecordType: "case"}); err != nil {
 		t.Fatal(err)
 	}
-	cancel() // the second event is checkpointed at shutdown, if not before
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("serve exited %d: %s", code, errOut.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not shut down")
+	// The second event is checkpointed at shutdown, if not before.
+	if code := srv.stop(t); code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
 	}
 	cps := readCheckpointFile(t, cpFile)
 	seen := map[int64]bool{}

@@ -208,21 +208,11 @@ func TestServeMailsNotifications(t *testing.T) {
 		"--agency-name", "Head office", "--email", "mgr@example.org"); r.code != 0 {
 		t.Fatalf("user add: %d %s", r.code, r.stderr)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut lockedBuffer
-	urls := make(chan string, 1)
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, now: time.Now,
-		getenv: func(k string) string { return env[k] }, listening: func(u string) { urls <- u }, mailEvery: 50 * time.Millisecond}
-	done := make(chan int, 1)
-	go func() { done <- a.main(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}) }()
-	select {
-	case <-urls:
-	case code := <-done:
-		t.Fatalf("serve exited %d: %s", code, errOut.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	ctx := context.Background()
+	srv := start(t, env, 20*time.Second, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"},
+		func(a *app) { a.mailEvery = 50 * time.Millisecond })
+	defer srv.cancel()
+	errOut := &srv.errOut
 	// Wait for the first pass (which finds the outbox empty: e-mail was just turned on).
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(errOut.String(), "e-mail notifications on") && time.Now().Before(deadline) {
@@ -255,20 +245,14 @@ func TestServeMailsNotifications(t *testing.T) {
 		!strings.Contains(msgs[0], "https://safecase.example.org/notifications") {
 		t.Errorf("mails %q", msgs)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d after shutdown: %s", code, errOut.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not shut down")
+	if code := srv.stop(t); code != 0 {
+		t.Errorf("serve exited %d after shutdown: %s", code, errOut.String())
 	}
 	logs := errOut.String()
 	if !strings.Contains(logs, `"msg":"e-mail notifications on"`) || !strings.Contains(logs, `"sent":1`) {
 		t.Errorf("logs %s", logs)
 	}
-	if strings.Contains(logs+out.String(), "pa55word-secret") {
+	if strings.Contains(logs+srv.out.String(), "pa55word-secret") {
 		t.Errorf("the SMTP password is in the output: %s", logs)
 	}
 }

@@ -145,28 +145,10 @@ func TestUserResetSecondFactor(t *testing.T) {
 // password and reach their pages; and it serves at http://localhost:<port>
 // with passkeys offered.
 func TestDemoSecondFactorOptional(t *testing.T) {
-	dbURL := testdb.URL(t, "sqlite")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut lockedBuffer
-	urls := make(chan string, 1)
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, now: time.Now,
-		getenv:    func(k string) string { return map[string]string{"SAFECASE_DB": dbURL}[k] },
-		listening: func(u string) { urls <- u }}
-	done := make(chan int, 1)
-	go func() { done <- a.main(ctx, []string{"demo", "--addr", "127.0.0.1:0"}) }()
-	var base string
-	select {
-	case base = <-urls:
-	case code := <-done:
-		t.Fatalf("demo exited %d: %s", code, errOut.String())
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the demo did not start")
-	}
-	defer func() {
-		cancel()
-		<-done
-	}()
+	demo := start(t, map[string]string{"SAFECASE_DB": testdb.URL(t, "sqlite")}, 3*time.Minute,
+		[]string{"demo", "--addr", "127.0.0.1:0"})
+	defer demo.stop(t)
+	base, out := demo.url, &demo.out
 	if !strings.HasPrefix(base, "http://localhost:") {
 		t.Errorf("the demo serves at %q, want http://localhost:<port>/ (passkeys need a name)", base)
 	}
@@ -213,27 +195,9 @@ func TestFirstAdminEnrols(t *testing.T) {
 		"--agency", "HQ", "--agency-name", "Head office"); r.code != 0 {
 		t.Fatalf("user add: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut lockedBuffer
-	urls := make(chan string, 1)
-	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, now: time.Now,
-		getenv:    func(k string) string { return env[k] },
-		listening: func(u string) { urls <- u }}
-	done := make(chan int, 1)
-	go func() { done <- a.main(ctx, []string{"serve", "--addr", "127.0.0.1:0"}) }()
-	var base string
-	select {
-	case base = <-urls:
-	case code := <-done:
-		t.Fatalf("serve exited %d: %s", code, errOut.String())
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	defer func() {
-		cancel()
-		<-done
-	}()
+	srv := start(t, env, 20*time.Second, []string{"serve", "--addr", "127.0.0.1:0"})
+	defer srv.stop(t)
+	base := srv.url
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(method, path string, form url.Values) (*http.Response, string) {
@@ -268,7 +232,7 @@ func TestFirstAdminEnrols(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(body, `src="data:image/png;base64,`) || !strings.Contains(body, `id="totp-secret"`) {
 		t.Errorf("start an app on serve: %d", res.StatusCode)
 	}
-	if !strings.Contains(errOut.String(), "passkeys are not offered") {
-		t.Errorf("serve does not say passkeys are off without a base URL: %s", errOut.String())
+	if !strings.Contains(srv.errOut.String(), "passkeys are not offered") {
+		t.Errorf("serve does not say passkeys are off without a base URL: %s", srv.errOut.String())
 	}
 }

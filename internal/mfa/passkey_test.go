@@ -57,17 +57,24 @@ func TestNewRelyingParty(t *testing.T) {
 // name, and returns the passkey and any recovery codes it gave.
 func register(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *passkeytest.Authenticator, name string, when time.Time) (*mfa.Passkey, []string, error) {
 	t.Helper()
+	return registerAt(t, db, rp, u, a, name, when, when)
+}
+
+// registerAt is register with the ceremony begun at begun and answered at
+// answered.
+func registerAt(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *passkeytest.Authenticator, name string, begun, answered time.Time) (*mfa.Passkey, []string, error) {
+	t.Helper()
 	var token string
 	var opts json.RawMessage
 	fixture.In(t, db, func(tx *store.Tx) (err error) {
-		token, opts, err = mfa.BeginPasskey(ctx, tx, rp, fixture.Actor(u), when)
+		token, opts, err = mfa.BeginPasskey(ctx, tx, rp, fixture.Actor(u), begun)
 		return err
 	})
 	resp := a.Create(t, opts)
 	var k *mfa.Passkey
 	var codes []string
 	err := db.Tx(ctx, func(tx *store.Tx) (err error) {
-		k, codes, err = mfa.FinishPasskey(ctx, tx, rp, fixture.Actor(u), token, name, resp, when)
+		k, codes, err = mfa.FinishPasskey(ctx, tx, rp, fixture.Actor(u), token, name, resp, answered)
 		return err
 	})
 	return k, codes, err
@@ -182,7 +189,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 			t.Errorf("the same authenticator again: %v", err)
 		}
 		// Expired ceremony.
-		if _, _, err := registerLate(t, db, rp, cw, passkeytest.New(t, origin)); refusal(err) != "passkey err.mfa_ceremony_expired" {
+		if _, _, err := registerAt(t, db, rp, cw, passkeytest.New(t, origin), "late", now, now.Add(mfa.CeremonyFor)); refusal(err) != "passkey err.mfa_ceremony_expired" {
 			t.Errorf("finished after %v: %v", mfa.CeremonyFor, err)
 		}
 		// Made for another site (a phishing page): refused.
@@ -303,25 +310,6 @@ func TestPasskeyCeremonies(t *testing.T) {
 			t.Errorf("changes audited: %v", actions)
 		}
 	})
-}
-
-// registerLate runs a registration whose answer comes after the ceremony expired.
-func registerLate(t *testing.T, db *store.DB, rp *mfa.RelyingParty, u *org.User, a *passkeytest.Authenticator) (*mfa.Passkey, []string, error) {
-	t.Helper()
-	var token string
-	var opts json.RawMessage
-	fixture.In(t, db, func(tx *store.Tx) (err error) {
-		token, opts, err = mfa.BeginPasskey(ctx, tx, rp, fixture.Actor(u), now)
-		return err
-	})
-	resp := a.Create(t, opts)
-	var k *mfa.Passkey
-	var codes []string
-	err := db.Tx(ctx, func(tx *store.Tx) (err error) {
-		k, codes, err = mfa.FinishPasskey(ctx, tx, rp, fixture.Actor(u), token, "late", resp, now.Add(mfa.CeremonyFor))
-		return err
-	})
-	return k, codes, err
 }
 
 // TestPasskeyAlone: a passkey signs in by itself (no username, no

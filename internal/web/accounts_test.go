@@ -104,6 +104,23 @@ func (e *env) userNamed(username string) *org.User {
 	return u
 }
 
+// mustChangePassword makes user id change their password at the next
+// request, as an administrator's reset or the shell's password does.
+func (e *env) mustChangePassword(t testing.TB, id string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+		u, err := tx.User(ctx, id)
+		if err != nil {
+			return err
+		}
+		u.MustChangePassword = true
+		return tx.UpdateUser(ctx, u)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // assign makes user the caseworker of case id (the supervisor acts).
 func (m *matrix) assign(id, user string) {
 	m.tx(func(tx *store.Tx) error {
@@ -431,19 +448,9 @@ func TestDPOToldOfAccountEvents(t *testing.T) {
 func TestMustChangePasswordEverywhere(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		m := newMatrix(t, e)
-		ctx := context.Background()
 		cw := e.users["caseworker"]
 		gated := func(password string) *client {
-			if err := e.db.Tx(ctx, func(tx *store.Tx) error {
-				u, err := tx.User(ctx, cw.ID)
-				if err != nil {
-					return err
-				}
-				u.MustChangePassword = true
-				return tx.UpdateUser(ctx, u)
-			}); err != nil {
-				t.Fatal(err)
-			}
+			e.mustChangePassword(t, cw.ID)
 			c := e.anon()
 			if res := c.signIn(cw.Username, password); res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("sign in: %d", res.StatusCode)

@@ -325,17 +325,7 @@ func TestSecondFactorGateEverywhere(t *testing.T) {
 func TestGatesInOrder(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		cw := e.users["caseworker"]
-		ctx := context.Background()
-		if err := e.db.Tx(ctx, func(tx *store.Tx) error {
-			u, err := tx.User(ctx, cw.ID)
-			if err != nil {
-				return err
-			}
-			u.MustChangePassword = true
-			return tx.UpdateUser(ctx, u)
-		}); err != nil {
-			t.Fatal(err)
-		}
+		e.mustChangePassword(t, cw.ID)
 		c := e.as("caseworker")
 		for _, path := range []string{"/caseload", "/account/second-factor"} {
 			if res := c.get(path); res.location() != "/account" {
