@@ -19,35 +19,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).accountRoutes) }
-
-// accountRoutes are the routes of account administration that keeps
-// separation of duties: the public setup page, resets and unlocks, the
-// approval of case access, the account events, and one's own sessions.
-func (s *Server) accountRoutes() []route {
-	return []route{
-		{"GET", "/setup", public, s.getSetup},
-		{"POST", "/setup", public, s.postSetup},
-
-		{"POST", "/admin/users/{id}/reset", page, s.postResetUser},
-		{"POST", "/admin/users/{id}/unlock", page, s.postUnlockUser},
-		{"GET", "/accounts", page, s.getAccounts},
-		{"POST", "/accounts/approvals/{id}/approve", page, s.postApprove},
-		{"POST", "/accounts/approvals/{id}/refuse", page, s.postRefuse},
-		{"POST", "/account/sessions/{id}/end", page, s.postEndSession},
-
-		{"POST", "/api/v1/users/{id}/reset", apiAuth, s.apiResetUser},
-		{"POST", "/api/v1/users/{id}/unlock", apiAuth, s.apiUnlockUser},
-		{"GET", "/api/v1/approvals", apiAuth, s.apiApprovals},
-		{"POST", "/api/v1/approvals/{id}/approve", apiAuth, s.apiApprove},
-		{"POST", "/api/v1/approvals/{id}/refuse", apiAuth, s.apiRefuse},
-		{"GET", "/api/v1/account-events", apiAuth, s.apiAccountEvents},
-		{"GET", "/api/v1/sessions", apiAuth, s.apiSessions},
-		{"DELETE", "/api/v1/sessions/{id}", apiAuth, s.apiEndSession},
-		{"POST", "/api/v1/account/password", apiAuth, s.apiChangePassword},
-	}
-}
-
 // landing is where u goes after signing in: the account page while a
 // notice waits (who reset or unlocked the account), else next when asked
 // for, else the account page while case access awaits approval, else the

@@ -13,37 +13,35 @@ import (
 // approvals act on an account made afresh for each request (so that no
 // fixture user loses case access or a session the rest of the matrix
 // needs); ending a session ends a second session of the asking user.
-func init() {
-	areaExpectations = append(areaExpectations, func() map[string]expect {
-		// Supervisors and managers see their colleagues, so a refused
-		// administrative act is a 403 to them and a 404 to everyone else.
-		manage := expect{allow: admins, fresh: (*matrix).freshUser, denyAs: seeColleagues}
-		readers := []string{"dp_officer", "manager"}
-		// The DPO reads the approvals but a manager approves (the default profile).
-		decide := expect{allow: []string{"manager"}, fresh: (*matrix).freshApproval, denyAs: map[string]int{"dp_officer": 403}}
-		own := expect{allow: everyone, fresh: (*matrix).otherSession}
-		return map[string]expect{
-			"GET /setup":  {status: 200},
-			"POST /setup": {status: 422},
+func accountsExpectations() map[string]expect {
+	// Supervisors and managers see their colleagues, so a refused
+	// administrative act is a 403 to them and a 404 to everyone else.
+	manage := expect{allow: admins, fresh: (*matrix).freshUser, denyAs: seeColleagues}
+	readers := []string{"dp_officer", "manager"}
+	// The DPO reads the approvals but a manager approves (the default profile).
+	decide := expect{allow: []string{"manager"}, fresh: (*matrix).freshApproval, denyAs: map[string]int{"dp_officer": 403}}
+	own := expect{allow: everyone, fresh: (*matrix).otherSession}
+	return map[string]expect{
+		"GET /setup":  {status: 200},
+		"POST /setup": {status: 422},
 
-			"POST /admin/users/{id}/reset":          manage,
-			"POST /admin/users/{id}/unlock":         manage,
-			"GET /accounts":                         {allow: readers, deny: 403},
-			"POST /accounts/approvals/{id}/approve": decide,
-			"POST /accounts/approvals/{id}/refuse":  decide,
-			"POST /account/sessions/{id}/end":       own,
+		"POST /admin/users/{id}/reset":          manage,
+		"POST /admin/users/{id}/unlock":         manage,
+		"GET /accounts":                         {allow: readers, deny: 403},
+		"POST /accounts/approvals/{id}/approve": decide,
+		"POST /accounts/approvals/{id}/refuse":  decide,
+		"POST /account/sessions/{id}/end":       own,
 
-			"POST /api/v1/users/{id}/reset":       manage,
-			"POST /api/v1/users/{id}/unlock":      manage,
-			"GET /api/v1/approvals":               {allow: readers, deny: 403},
-			"POST /api/v1/approvals/{id}/approve": decide,
-			"POST /api/v1/approvals/{id}/refuse":  decide,
-			"GET /api/v1/account-events":          {allow: readers, deny: 403},
-			"GET /api/v1/sessions":                {allow: everyone},
-			"DELETE /api/v1/sessions/{id}":        own,
-			"POST /api/v1/account/password":       {allow: everyone, body: "{}"},
-		}
-	})
+		"POST /api/v1/users/{id}/reset":       manage,
+		"POST /api/v1/users/{id}/unlock":      manage,
+		"GET /api/v1/approvals":               {allow: readers, deny: 403},
+		"POST /api/v1/approvals/{id}/approve": decide,
+		"POST /api/v1/approvals/{id}/refuse":  decide,
+		"GET /api/v1/account-events":          {allow: readers, deny: 403},
+		"GET /api/v1/sessions":                {allow: everyone},
+		"DELETE /api/v1/sessions/{id}":        own,
+		"POST /api/v1/account/password":       {allow: everyone, body: "{}"},
+	}
 }
 
 // freshUser adds a caseworker to agency A, team 1, and returns its ID.

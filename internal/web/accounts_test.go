@@ -809,6 +809,10 @@ var openWhilePending = map[string]bool{
 	"GET /api/v1/me": true, "GET /api/v1/profile": true, "GET /api/v1/agencies": true, "GET /api/v1/tokens": true,
 	"GET /api/v1/sessions": true, "GET /api/v1/notifications": true, "GET /api/v1/directory": true,
 	"GET /api/v1/directory/{id}": true, "GET /api/v1/directory/export.csv": true,
+	// One's own second factor is open too, like the rest of one's own
+	// account.
+	"GET /account/second-factor":        true,
+	"GET /api/v1/account/second-factor": true,
 }
 
 // TestPendingReadsNothing sends every GET route of the server, with the

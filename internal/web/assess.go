@@ -17,22 +17,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).assessmentRoutes) }
-
-func (s *Server) assessmentRoutes() []route {
-	return []route{
-		{"GET", "/cases/{id}/assessments", page, s.getAssessments},
-		{"GET", "/cases/{id}/assessments/new", page, s.getNewAssessment},
-		{"POST", "/cases/{id}/assessments", page, s.postAssessment},
-		{"POST", "/cases/{id}/incidents", page, s.postIncident},
-		{"POST", "/cases/{id}/medical-referral", page, s.postMedicalReferral},
-		{"GET", "/api/v1/cases/{id}/assessments", apiAuth, s.apiAssessments},
-		{"POST", "/api/v1/cases/{id}/assessments", apiAuth, s.apiRecordAssessment},
-		{"POST", "/api/v1/cases/{id}/incidents", apiAuth, s.apiIncident},
-		{"POST", "/api/v1/cases/{id}/medical-referral", apiAuth, s.apiMedicalReferral},
-	}
-}
-
 type assessmentsPage struct {
 	Page
 	Case        *cases.Case

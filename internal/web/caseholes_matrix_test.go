@@ -18,29 +18,27 @@ import (
 // the manager, who reads the case, is refused (403); anyone else finds no
 // such case (404). Each request is made afresh, so that one role's answer
 // does not change what the next one finds.
-func init() {
-	areaExpectations = append(areaExpectations, func() map[string]expect {
-		// On a case closed afresh: its supervisor and the officer; the
-		// caseworker and the manager no longer read its consent records.
-		closedRegister := expect{allow: []string{"supervisor", "dp_officer"}, fresh: (*matrix).closureClosed}
-		incoming := func(body string) expect {
-			return expect{allow: caseEditors, denyAs: caseDeny, fresh: (*matrix).incomingLinkRequest, body: body}
-		}
-		outgoing := func(body string) expect {
-			return expect{allow: caseEditors, denyAs: caseDeny, fresh: (*matrix).outgoingLinkRequest, body: body}
-		}
-		return map[string]expect{
-			"GET /consent-register":                                {allow: everyone},
-			"GET /cases/{id}/consent-register":                     closedRegister,
-			"GET /api/v1/cases/{id}/consent-register":              closedRegister,
-			"POST /cases/{id}/link-requests/{rid}/accept":          incoming("version=1"),
-			"POST /cases/{id}/link-requests/{rid}/decline":         incoming("version=1"),
-			"POST /cases/{id}/link-requests/{rid}/withdraw":        outgoing("version=1"),
-			"POST /api/v1/cases/{id}/link-requests/{rid}/accept":   incoming(`{"version":1}`),
-			"POST /api/v1/cases/{id}/link-requests/{rid}/decline":  incoming(`{"version":1}`),
-			"POST /api/v1/cases/{id}/link-requests/{rid}/withdraw": outgoing(`{"version":1}`),
-		}
-	})
+func caseholesExpectations() map[string]expect {
+	// On a case closed afresh: its supervisor and the officer; the
+	// caseworker and the manager no longer read its consent records.
+	closedRegister := expect{allow: []string{"supervisor", "dp_officer"}, fresh: (*matrix).closureClosed}
+	incoming := func(body string) expect {
+		return expect{allow: caseEditors, denyAs: caseDeny, fresh: (*matrix).incomingLinkRequest, body: body}
+	}
+	outgoing := func(body string) expect {
+		return expect{allow: caseEditors, denyAs: caseDeny, fresh: (*matrix).outgoingLinkRequest, body: body}
+	}
+	return map[string]expect{
+		"GET /consent-register":                                {allow: everyone},
+		"GET /cases/{id}/consent-register":                     closedRegister,
+		"GET /api/v1/cases/{id}/consent-register":              closedRegister,
+		"POST /cases/{id}/link-requests/{rid}/accept":          incoming("version=1"),
+		"POST /cases/{id}/link-requests/{rid}/decline":         incoming("version=1"),
+		"POST /cases/{id}/link-requests/{rid}/withdraw":        outgoing("version=1"),
+		"POST /api/v1/cases/{id}/link-requests/{rid}/accept":   incoming(`{"version":1}`),
+		"POST /api/v1/cases/{id}/link-requests/{rid}/decline":  incoming(`{"version":1}`),
+		"POST /api/v1/cases/{id}/link-requests/{rid}/withdraw": outgoing(`{"version":1}`),
+	}
 }
 
 // incomingLinkRequest has a new case of the other agency's caseworker ask

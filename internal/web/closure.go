@@ -17,30 +17,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).closureRoutes) }
-
-// closureRoutes are the pages and API of closure, the post-closure
-// follow-up, reopening and the age-out pathway.
-func (s *Server) closureRoutes() []route {
-	return []route{
-		{"GET", "/cases/{id}/closure", page, s.getClosure},
-		{"POST", "/cases/{id}/closure", page, s.postClosure},
-		{"POST", "/cases/{id}/closure/return", page, s.postClosureReturn},
-		{"POST", "/cases/{id}/closure/approve", page, s.postClosureApprove},
-		{"POST", "/cases/{id}/feedback", page, s.postFeedback},
-		{"POST", "/cases/{id}/reopen", page, s.postReopen},
-		{"POST", "/cases/{id}/age-out", page, s.postAgeOut},
-
-		{"GET", "/api/v1/cases/{id}/closure", apiAuth, s.apiClosure},
-		{"POST", "/api/v1/cases/{id}/closure", apiAuth, s.apiPropose},
-		{"POST", "/api/v1/cases/{id}/closure/return", apiAuth, s.apiClosureReturn},
-		{"POST", "/api/v1/cases/{id}/closure/approve", apiAuth, s.apiClosureApprove},
-		{"POST", "/api/v1/cases/{id}/feedback", apiAuth, s.apiFeedback},
-		{"POST", "/api/v1/cases/{id}/reopen", apiAuth, s.apiReopen},
-		{"POST", "/api/v1/cases/{id}/age-out", apiAuth, s.apiAgeOut},
-	}
-}
-
 // closurePage is the closure page of one case: the proposal and its
 // completeness check, the supervisor's decision, the post-closure
 // follow-up, reopening and the age-out pathway.

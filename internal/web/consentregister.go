@@ -22,16 +22,6 @@ import (
 // code; the case's own staff may read it too, as a summary of the records
 // they already see.
 
-func init() { areas = append(areas, (*Server).consentRegisterRoutes) }
-
-func (s *Server) consentRegisterRoutes() []route {
-	return []route{
-		{"GET", "/consent-register", page, s.getConsentRegisterLookup},
-		{"GET", "/cases/{id}/consent-register", page, s.getConsentRegister},
-		{"GET", "/api/v1/cases/{id}/consent-register", apiAuth, s.apiConsentRegister},
-	}
-}
-
 // registerLookupPage is the form that finds a case's consent register by
 // its code.
 type registerLookupPage struct {

@@ -27,37 +27,6 @@ import (
 	"github.com/safecase/safecase/internal/transfer"
 )
 
-func init() { areas = append(areas, (*Server).coordinationRoutes) }
-
-func (s *Server) coordinationRoutes() []route {
-	return []route{
-		{"GET", "/cases/{id}/coordination", page, s.getCoordination},
-		{"POST", "/cases/{id}/referrals", page, s.postReferral},
-		{"POST", "/cases/{id}/transfers", page, s.postTransfer},
-		{"POST", "/cases/{id}/conferences", page, s.postConference},
-		{"POST", "/cases/{id}/family-told", page, s.postFamilyTold},
-		{"GET", "/screenings/{id}/referrals", page, s.getStandAlone},
-		{"POST", "/screenings/{id}/referrals", page, s.postStandAlone},
-		{"GET", "/coordination", page, s.getInbox},
-		{"GET", "/referrals/{id}", page, s.getReferral},
-		{"POST", "/referrals/{id}/respond", page, s.postReferralRespond},
-		{"POST", "/referrals/{id}/service", page, s.postReferralService},
-		{"POST", "/referrals/{id}/outcome", page, s.postReferralOutcome},
-		{"GET", "/transfers/{id}", page, s.getTransfer},
-		{"POST", "/transfers/{id}/decide", page, s.postTransferDecide},
-		{"POST", "/transfers/{id}/withdraw", page, s.postTransferWithdraw},
-		{"GET", "/transfers/bulk", page, s.getBulkTransfer},
-		{"POST", "/transfers/bulk", page, s.postBulkTransfer},
-		{"GET", "/conferences/{id}", page, s.getConference},
-		{"POST", "/conferences/{id}/record", page, s.postConferenceRecord},
-		{"POST", "/conferences/{id}/sign-off", page, s.postConferenceSignOff},
-		{"POST", "/conferences/{id}/close", page, s.postConferenceClose},
-		{"GET", "/break-glass", page, s.getBreakGlass},
-		{"POST", "/break-glass", page, s.postBreakGlass},
-		{"GET", "/break-glass/log", page, s.getBreakGlassLog},
-	}
-}
-
 // The case's coordination page: what was shared with whom and why, its
 // referrals, transfers and conferences, and the forms to start them.
 

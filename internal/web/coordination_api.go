@@ -15,33 +15,6 @@ import (
 	"github.com/safecase/safecase/internal/transfer"
 )
 
-func init() { areas = append(areas, (*Server).coordinationAPIRoutes) }
-
-func (s *Server) coordinationAPIRoutes() []route {
-	return []route{
-		{"GET", "/api/v1/cases/{id}/coordination", apiAuth, s.apiCoordination},
-		{"POST", "/api/v1/cases/{id}/referrals", apiAuth, s.apiSendReferral},
-		{"POST", "/api/v1/cases/{id}/transfers", apiAuth, s.apiRequestTransfer},
-		{"POST", "/api/v1/cases/{id}/conferences", apiAuth, s.apiScheduleConference},
-		{"GET", "/api/v1/coordination", apiAuth, s.apiInbox},
-		{"GET", "/api/v1/referrals/{id}", apiAuth, s.apiReferral},
-		{"POST", "/api/v1/referrals/{id}/respond", apiAuth, s.apiReferralRespond},
-		{"POST", "/api/v1/referrals/{id}/service", apiAuth, s.apiReferralService},
-		{"POST", "/api/v1/referrals/{id}/outcome", apiAuth, s.apiReferralOutcome},
-		{"GET", "/api/v1/transfers/{id}", apiAuth, s.apiTransfer},
-		{"POST", "/api/v1/transfers/{id}/decide", apiAuth, s.apiTransferDecide},
-		{"GET", "/api/v1/conferences/{id}", apiAuth, s.apiConference},
-		{"POST", "/api/v1/conferences/{id}/record", apiAuth, s.apiConferenceRecord},
-		{"POST", "/api/v1/conferences/{id}/sign-off", apiAuth, s.apiConferenceSignOff},
-		{"POST", "/api/v1/break-glass", apiAuth, s.apiBreakGlass},
-		{"POST", "/api/v1/transfers/{id}/withdraw", apiAuth, s.apiTransferWithdraw},
-		{"POST", "/api/v1/conferences/{id}/close", apiAuth, s.apiConferenceClose},
-		{"POST", "/api/v1/cases/{id}/family-told", apiAuth, s.apiFamilyTold},
-		{"POST", "/api/v1/screenings/{id}/referrals", apiAuth, s.apiStandAlone},
-		{"POST", "/api/v1/transfers/bulk", apiAuth, s.apiBulkTransfer},
-	}
-}
-
 type referralJSON struct {
 	ID            string   `json:"id"`
 	CaseID        string   `json:"case_id"`

@@ -13,73 +13,71 @@ import (
 // agency itself, whose service provider receives it; a transfer is an
 // internal one to caseworker2, waiting for the supervisor; a conference
 // invites the supervisor and caseworker2.
-func init() {
-	areaExpectations = append(areaExpectations, func() map[string]expect {
-		editors := expect{allow: caseEditors, denyAs: caseDeny}
-		with := func(x expect, body string) expect { x.body = body; return x }
-		fresh := func(x expect, f func(*matrix, string) map[string]string) expect { x.fresh = f; return x }
-		inboxRoles := []string{"caseworker", "supervisor", "manager", "service_provider", "caseworker2", "other_agency"}
-		glassRoles := []string{"caseworker", "supervisor", "manager", "caseworker2", "other_agency"}
-		referralViewers := append([]string{"service_provider"}, caseStaff...)
-		respond := expect{allow: []string{"service_provider"}, fresh: (*matrix).referral,
-			denyAs: map[string]int{"caseworker": 403, "supervisor": 403, "manager": 403}}
-		outcome := expect{allow: caseEditors, fresh: (*matrix).referral,
-			denyAs: map[string]int{"manager": 403, "service_provider": 403}}
-		decide := expect{allow: []string{"supervisor"}, fresh: (*matrix).transfer, denyAs: approveDeny}
-		withdraw := expect{allow: caseEditors, fresh: (*matrix).transfer, denyAs: caseDeny}
-		confViewers := append([]string{"caseworker2"}, caseStaff...)
-		record := expect{allow: caseEditors, fresh: (*matrix).conference,
-			denyAs: map[string]int{"manager": 403, "caseworker2": 403}}
-		signOff := expect{allow: []string{"caseworker", "supervisor", "caseworker2"}, fresh: (*matrix).conference,
-			denyAs: map[string]int{"manager": 403}}
-		bulk := expect{allow: []string{"manager"}, deny: 403}
-		return map[string]expect{
-			"GET /cases/{id}/coordination":           {allow: caseStaff},
-			"POST /cases/{id}/referrals":             with(editors, "reason="),
-			"POST /cases/{id}/transfers":             with(editors, "version=1"),
-			"POST /cases/{id}/conferences":           with(editors, "reason="),
-			"POST /cases/{id}/family-told":           with(editors, "told_on="),
-			"GET /screenings/{id}/referrals":         {allow: agencyStaff, fresh: (*matrix).screeningID},
-			"POST /screenings/{id}/referrals":        {allow: agencyStaff, fresh: (*matrix).screeningID, body: "reason="},
-			"GET /coordination":                      {allow: inboxRoles, deny: 403},
-			"GET /referrals/{id}":                    {allow: referralViewers, fresh: (*matrix).referral},
-			"POST /referrals/{id}/respond":           with(respond, "version=1&answer=accept"),
-			"POST /referrals/{id}/service":           with(respond, "version=1"),
-			"POST /referrals/{id}/outcome":           with(outcome, "version=1"),
-			"GET /transfers/{id}":                    {allow: caseStaff, fresh: (*matrix).transfer},
-			"POST /transfers/{id}/decide":            with(decide, "version=1&answer=accept"),
-			"POST /transfers/{id}/withdraw":          with(withdraw, "version=1"),
-			"GET /transfers/bulk":                    bulk,
-			"POST /transfers/bulk":                   with(bulk, "team_id="),
-			"GET /conferences/{id}":                  {allow: confViewers, fresh: (*matrix).conference},
-			"POST /conferences/{id}/record":          with(record, "version=1"),
-			"POST /conferences/{id}/sign-off":        with(signOff, "version=1"),
-			"POST /conferences/{id}/close":           with(record, "version=1"),
-			"GET /break-glass":                       {allow: glassRoles, deny: 403},
-			"POST /break-glass":                      {allow: glassRoles, deny: 403, body: "code="},
-			"GET /break-glass/log":                   {allow: []string{"dp_officer"}, deny: 403},
-			"GET /api/v1/cases/{id}/coordination":    {allow: caseStaff},
-			"POST /api/v1/cases/{id}/referrals":      with(editors, `{"reason":""}`),
-			"POST /api/v1/cases/{id}/transfers":      with(editors, `{"version":1}`),
-			"POST /api/v1/cases/{id}/conferences":    with(editors, `{"reason":""}`),
-			"GET /api/v1/coordination":               {allow: inboxRoles, deny: 403},
-			"GET /api/v1/referrals/{id}":             {allow: referralViewers, fresh: (*matrix).referral},
-			"POST /api/v1/referrals/{id}/respond":    with(respond, `{"version":1,"accept":true}`),
-			"POST /api/v1/referrals/{id}/service":    with(respond, `{"version":1}`),
-			"POST /api/v1/referrals/{id}/outcome":    with(outcome, `{"version":1}`),
-			"GET /api/v1/transfers/{id}":             {allow: caseStaff, fresh: (*matrix).transfer},
-			"POST /api/v1/transfers/{id}/decide":     with(decide, `{"version":1,"accept":true}`),
-			"GET /api/v1/conferences/{id}":           fresh(expect{allow: confViewers}, (*matrix).conference),
-			"POST /api/v1/conferences/{id}/record":   with(record, `{"version":1}`),
-			"POST /api/v1/conferences/{id}/sign-off": with(signOff, `{"version":1}`),
-			"POST /api/v1/break-glass":               {allow: glassRoles, deny: 403, body: `{"code":""}`},
-			"POST /api/v1/transfers/bulk":            with(bulk, `{"team_id":""}`),
-			"POST /api/v1/transfers/{id}/withdraw":   with(withdraw, `{"version":1}`),
-			"POST /api/v1/conferences/{id}/close":    with(record, `{"version":1}`),
-			"POST /api/v1/cases/{id}/family-told":    with(editors, `{"told_on":""}`),
-			"POST /api/v1/screenings/{id}/referrals": {allow: agencyStaff, fresh: (*matrix).screeningID, body: `{"reason":""}`},
-		}
-	})
+func coordinationExpectations() map[string]expect {
+	editors := expect{allow: caseEditors, denyAs: caseDeny}
+	with := func(x expect, body string) expect { x.body = body; return x }
+	fresh := func(x expect, f func(*matrix, string) map[string]string) expect { x.fresh = f; return x }
+	inboxRoles := []string{"caseworker", "supervisor", "manager", "service_provider", "caseworker2", "other_agency"}
+	glassRoles := []string{"caseworker", "supervisor", "manager", "caseworker2", "other_agency"}
+	referralViewers := append([]string{"service_provider"}, caseStaff...)
+	respond := expect{allow: []string{"service_provider"}, fresh: (*matrix).referral,
+		denyAs: map[string]int{"caseworker": 403, "supervisor": 403, "manager": 403}}
+	outcome := expect{allow: caseEditors, fresh: (*matrix).referral,
+		denyAs: map[string]int{"manager": 403, "service_provider": 403}}
+	decide := expect{allow: []string{"supervisor"}, fresh: (*matrix).transfer, denyAs: approveDeny}
+	withdraw := expect{allow: caseEditors, fresh: (*matrix).transfer, denyAs: caseDeny}
+	confViewers := append([]string{"caseworker2"}, caseStaff...)
+	record := expect{allow: caseEditors, fresh: (*matrix).conference,
+		denyAs: map[string]int{"manager": 403, "caseworker2": 403}}
+	signOff := expect{allow: []string{"caseworker", "supervisor", "caseworker2"}, fresh: (*matrix).conference,
+		denyAs: map[string]int{"manager": 403}}
+	bulk := expect{allow: []string{"manager"}, deny: 403}
+	return map[string]expect{
+		"GET /cases/{id}/coordination":           {allow: caseStaff},
+		"POST /cases/{id}/referrals":             with(editors, "reason="),
+		"POST /cases/{id}/transfers":             with(editors, "version=1"),
+		"POST /cases/{id}/conferences":           with(editors, "reason="),
+		"POST /cases/{id}/family-told":           with(editors, "told_on="),
+		"GET /screenings/{id}/referrals":         {allow: agencyStaff, fresh: (*matrix).screeningID},
+		"POST /screenings/{id}/referrals":        {allow: agencyStaff, fresh: (*matrix).screeningID, body: "reason="},
+		"GET /coordination":                      {allow: inboxRoles, deny: 403},
+		"GET /referrals/{id}":                    {allow: referralViewers, fresh: (*matrix).referral},
+		"POST /referrals/{id}/respond":           with(respond, "version=1&answer=accept"),
+		"POST /referrals/{id}/service":           with(respond, "version=1"),
+		"POST /referrals/{id}/outcome":           with(outcome, "version=1"),
+		"GET /transfers/{id}":                    {allow: caseStaff, fresh: (*matrix).transfer},
+		"POST /transfers/{id}/decide":            with(decide, "version=1&answer=accept"),
+		"POST /transfers/{id}/withdraw":          with(withdraw, "version=1"),
+		"GET /transfers/bulk":                    bulk,
+		"POST /transfers/bulk":                   with(bulk, "team_id="),
+		"GET /conferences/{id}":                  {allow: confViewers, fresh: (*matrix).conference},
+		"POST /conferences/{id}/record":          with(record, "version=1"),
+		"POST /conferences/{id}/sign-off":        with(signOff, "version=1"),
+		"POST /conferences/{id}/close":           with(record, "version=1"),
+		"GET /break-glass":                       {allow: glassRoles, deny: 403},
+		"POST /break-glass":                      {allow: glassRoles, deny: 403, body: "code="},
+		"GET /break-glass/log":                   {allow: []string{"dp_officer"}, deny: 403},
+		"GET /api/v1/cases/{id}/coordination":    {allow: caseStaff},
+		"POST /api/v1/cases/{id}/referrals":      with(editors, `{"reason":""}`),
+		"POST /api/v1/cases/{id}/transfers":      with(editors, `{"version":1}`),
+		"POST /api/v1/cases/{id}/conferences":    with(editors, `{"reason":""}`),
+		"GET /api/v1/coordination":               {allow: inboxRoles, deny: 403},
+		"GET /api/v1/referrals/{id}":             {allow: referralViewers, fresh: (*matrix).referral},
+		"POST /api/v1/referrals/{id}/respond":    with(respond, `{"version":1,"accept":true}`),
+		"POST /api/v1/referrals/{id}/service":    with(respond, `{"version":1}`),
+		"POST /api/v1/referrals/{id}/outcome":    with(outcome, `{"version":1}`),
+		"GET /api/v1/transfers/{id}":             {allow: caseStaff, fresh: (*matrix).transfer},
+		"POST /api/v1/transfers/{id}/decide":     with(decide, `{"version":1,"accept":true}`),
+		"GET /api/v1/conferences/{id}":           fresh(expect{allow: confViewers}, (*matrix).conference),
+		"POST /api/v1/conferences/{id}/record":   with(record, `{"version":1}`),
+		"POST /api/v1/conferences/{id}/sign-off": with(signOff, `{"version":1}`),
+		"POST /api/v1/break-glass":               {allow: glassRoles, deny: 403, body: `{"code":""}`},
+		"POST /api/v1/transfers/bulk":            with(bulk, `{"team_id":""}`),
+		"POST /api/v1/transfers/{id}/withdraw":   with(withdraw, `{"version":1}`),
+		"POST /api/v1/conferences/{id}/close":    with(record, `{"version":1}`),
+		"POST /api/v1/cases/{id}/family-told":    with(editors, `{"told_on":""}`),
+		"POST /api/v1/screenings/{id}/referrals": {allow: agencyStaff, fresh: (*matrix).screeningID, body: `{"reason":""}`},
+	}
 }
 
 // referral sends a referral of a new case of the caseworker to a service

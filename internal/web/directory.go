@@ -18,25 +18,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).directoryRoutes) }
-
-func (s *Server) directoryRoutes() []route {
-	return []route{
-		{"GET", "/directory", page, s.getDirectory},
-		{"GET", "/directory/grid", page, s.getDirectoryGrid},
-		{"GET", "/directory/new", page, s.getDirectoryNew},
-		{"POST", "/directory", page, s.postDirectory},
-		{"GET", "/directory/export.csv", page, s.getDirectoryExport},
-		{"POST", "/directory/import", page, s.postDirectoryImport},
-		{"GET", "/directory/{sid}", page, s.getDirectoryEntry},
-		{"POST", "/directory/{sid}", page, s.postDirectoryEntry},
-		{"GET", "/api/v1/directory", apiAuth, s.apiDirectory},
-		{"POST", "/api/v1/directory", apiAuth, s.apiCreateDirectory},
-		{"GET", "/api/v1/directory/{sid}", apiAuth, s.apiDirectoryEntry},
-		{"PUT", "/api/v1/directory/{sid}", apiAuth, s.apiUpdateDirectory},
-	}
-}
-
 // dirEntry is a directory entry as pages and the API show it: with whether
 // it needs verifying or its project has ended, and the names it refers to.
 type dirEntry struct {

@@ -11,25 +11,23 @@ import (
 // downloads it; the agency and system administrators keep it (others get
 // 403: the entries are not hidden from them). Edits run against an entry of
 // an organisation outside the deployment, which both administrators keep.
-func init() {
-	areaExpectations = append(areaExpectations, func() map[string]expect {
-		keep := func(body string) expect { return expect{allow: admins, deny: 403, body: body} }
-		entry := func(x expect) expect { x.fresh = (*matrix).directoryEntry; return x }
-		return map[string]expect{
-			"GET /directory":              {allow: everyone},
-			"GET /directory/grid":         {allow: everyone},
-			"GET /directory/export.csv":   {allow: everyone},
-			"GET /directory/new":          keep(""),
-			"POST /directory":             keep(""),
-			"POST /directory/import":      keep(""),
-			"GET /directory/{sid}":        entry(expect{allow: everyone}),
-			"POST /directory/{sid}":       entry(keep("version=1")),
-			"GET /api/v1/directory":       {allow: everyone},
-			"POST /api/v1/directory":      keep("{}"),
-			"GET /api/v1/directory/{sid}": entry(expect{allow: everyone}),
-			"PUT /api/v1/directory/{sid}": entry(keep(`{"version":1}`)),
-		}
-	})
+func directoryExpectations() map[string]expect {
+	keep := func(body string) expect { return expect{allow: admins, deny: 403, body: body} }
+	entry := func(x expect) expect { x.fresh = (*matrix).directoryEntry; return x }
+	return map[string]expect{
+		"GET /directory":              {allow: everyone},
+		"GET /directory/grid":         {allow: everyone},
+		"GET /directory/export.csv":   {allow: everyone},
+		"GET /directory/new":          keep(""),
+		"POST /directory":             keep(""),
+		"POST /directory/import":      keep(""),
+		"GET /directory/{sid}":        entry(expect{allow: everyone}),
+		"POST /directory/{sid}":       entry(keep("version=1")),
+		"GET /api/v1/directory":       {allow: everyone},
+		"POST /api/v1/directory":      keep("{}"),
+		"GET /api/v1/directory/{sid}": entry(expect{allow: everyone}),
+		"PUT /api/v1/directory/{sid}": entry(keep(`{"version":1}`)),
+	}
 }
 
 // directoryEntries holds each matrix's directory entry, made once.

@@ -17,21 +17,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).followupRoutes) }
-
-func (s *Server) followupRoutes() []route {
-	return []route{
-		{"GET", "/cases/{id}/followups", page, s.getFollowUps},
-		{"POST", "/cases/{id}/followups", page, s.postFollowUp},
-		{"GET", "/cases/{id}/reviews", page, s.getReviews},
-		{"POST", "/cases/{id}/reviews", page, s.postReview},
-		{"GET", "/api/v1/cases/{id}/followups", apiAuth, s.apiFollowUps},
-		{"POST", "/api/v1/cases/{id}/followups", apiAuth, s.apiRecordFollowUp},
-		{"GET", "/api/v1/cases/{id}/reviews", apiAuth, s.apiReviews},
-		{"POST", "/api/v1/cases/{id}/reviews", apiAuth, s.apiRecordReview},
-	}
-}
-
 // followupArea is what the follow-up and review pages (and their API) show
 // of a case: what is due, the active plan, and the records.
 type followupArea struct {

@@ -14,8 +14,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areaExpectations = append(areaExpectations, followupExpectations) }
-
 // followupExpectations: everyone who may see the case reads its follow-ups
 // and reviews; its caseworker and supervisor record them; a manager is
 // refused (403), anyone else gets 404. The routes run against a case of

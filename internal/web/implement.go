@@ -18,22 +18,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).serviceRoutes) }
-
-func (s *Server) serviceRoutes() []route {
-	return []route{
-		{"GET", "/cases/{id}/services", page, s.getServices},
-		{"POST", "/cases/{id}/services", page, s.postService},
-		{"POST", "/cases/{id}/safety-plan", page, s.postSafetyPlan},
-		{"POST", "/cases/{id}/fund", page, s.postFund},
-		{"GET", "/team/fund", page, s.getTeamFund},
-		{"GET", "/api/v1/cases/{id}/services", apiAuth, s.apiServices},
-		{"POST", "/api/v1/cases/{id}/services", apiAuth, s.apiGiveService},
-		{"POST", "/api/v1/cases/{id}/safety-plans", apiAuth, s.apiSafetyPlan},
-		{"POST", "/api/v1/cases/{id}/fund", apiAuth, s.apiFund},
-	}
-}
-
 type servicesPage struct {
 	Page
 	Case     *cases.Case

@@ -15,27 +15,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).incidentRoutes) }
-
-func (s *Server) incidentRoutes() []route {
-	return []route{
-		{"GET", "/cases/{id}/incident-reports", page, s.getIncidentReports},
-		{"POST", "/cases/{id}/incident-reports", page, s.postIncidentReport},
-		{"POST", "/cases/{id}/incident-reports/{iid}/recommend", page, s.postMandatoryRecommend},
-		{"POST", "/cases/{id}/incident-reports/{iid}/decide", page, s.postMandatoryDecide},
-		{"GET", "/cases/{id}/links", page, s.getCaseLinks},
-		{"POST", "/cases/{id}/links", page, s.postCaseLink},
-		{"POST", "/cases/{id}/links/{lid}/remove", page, s.postRemoveCaseLink},
-		{"GET", "/api/v1/cases/{id}/incident-reports", apiAuth, s.apiIncidentReports},
-		{"POST", "/api/v1/cases/{id}/incident-reports", apiAuth, s.apiRecordIncidentReport},
-		{"POST", "/api/v1/cases/{id}/incident-reports/{iid}/recommend", apiAuth, s.apiMandatoryRecommend},
-		{"POST", "/api/v1/cases/{id}/incident-reports/{iid}/decide", apiAuth, s.apiMandatoryDecide},
-		{"GET", "/api/v1/cases/{id}/links", apiAuth, s.apiCaseLinks},
-		{"POST", "/api/v1/cases/{id}/links", apiAuth, s.apiAddCaseLink},
-		{"DELETE", "/api/v1/cases/{id}/links/{lid}", apiAuth, s.apiRemoveCaseLink},
-	}
-}
-
 // Coordination on the case page
 
 // coordBlock is what the case page shows of incidents and links: how many

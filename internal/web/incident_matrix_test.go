@@ -16,36 +16,34 @@ import (
 // recommendation, a decision and a removal each run on a record made afresh
 // for the request, so that one role's success does not change what the
 // next one finds.
-func init() {
-	areaExpectations = append(areaExpectations, func() map[string]expect {
-		editors := expect{allow: caseEditors, denyAs: caseDeny}
-		with := func(x expect, body string, fresh func(*matrix, string) map[string]string) expect {
-			x.body, x.fresh = body, fresh
-			return x
-		}
-		decide := expect{allow: []string{"supervisor"}, denyAs: approveDeny}
-		const decideForm = "version=2&decision=report&reasoning=her+safety&authority=Police&shared_what=the+incident" +
-			"&shared_how=in+person&reported_on=2026-11-19&family_told=yes&family_told_on=2026-11-19"
-		const decideJSON = `{"version":2,"decision":"report","reasoning":"her safety","authority":"Police",` +
-			`"shared_what":"the incident","shared_how":"in person","reported_on":"2026-11-19","family_told":true,` +
-			`"family_told_on":"2026-11-19"}`
-		return map[string]expect{
-			"GET /cases/{id}/incident-reports":                         {allow: caseStaff},
-			"POST /cases/{id}/incident-reports":                        with(editors, "incident_type=", nil),
-			"POST /cases/{id}/incident-reports/{iid}/recommend":        with(editors, "version=1&recommendation=report&reasoning=the+law", (*matrix).pendingReport),
-			"POST /cases/{id}/incident-reports/{iid}/decide":           with(decide, decideForm, (*matrix).recommendedReport),
-			"GET /cases/{id}/links":                                    {allow: caseStaff},
-			"POST /cases/{id}/links":                                   with(editors, "case_code=", nil),
-			"POST /cases/{id}/links/{lid}/remove":                      with(editors, "", (*matrix).caseLink),
-			"GET /api/v1/cases/{id}/incident-reports":                  {allow: caseStaff},
-			"POST /api/v1/cases/{id}/incident-reports":                 with(editors, "{}", nil),
-			"POST /api/v1/cases/{id}/incident-reports/{iid}/recommend": with(editors, `{"version":1,"recommendation":"report","reasoning":"the law"}`, (*matrix).pendingReport),
-			"POST /api/v1/cases/{id}/incident-reports/{iid}/decide":    with(decide, decideJSON, (*matrix).recommendedReport),
-			"GET /api/v1/cases/{id}/links":                             {allow: caseStaff},
-			"POST /api/v1/cases/{id}/links":                            with(editors, "{}", nil),
-			"DELETE /api/v1/cases/{id}/links/{lid}":                    with(editors, "", (*matrix).caseLink),
-		}
-	})
+func incidentExpectations() map[string]expect {
+	editors := expect{allow: caseEditors, denyAs: caseDeny}
+	with := func(x expect, body string, fresh func(*matrix, string) map[string]string) expect {
+		x.body, x.fresh = body, fresh
+		return x
+	}
+	decide := expect{allow: []string{"supervisor"}, denyAs: approveDeny}
+	const decideForm = "version=2&decision=report&reasoning=her+safety&authority=Police&shared_what=the+incident" +
+		"&shared_how=in+person&reported_on=2026-11-19&family_told=yes&family_told_on=2026-11-19"
+	const decideJSON = `{"version":2,"decision":"report","reasoning":"her safety","authority":"Police",` +
+		`"shared_what":"the incident","shared_how":"in person","reported_on":"2026-11-19","family_told":true,` +
+		`"family_told_on":"2026-11-19"}`
+	return map[string]expect{
+		"GET /cases/{id}/incident-reports":                         {allow: caseStaff},
+		"POST /cases/{id}/incident-reports":                        with(editors, "incident_type=", nil),
+		"POST /cases/{id}/incident-reports/{iid}/recommend":        with(editors, "version=1&recommendation=report&reasoning=the+law", (*matrix).pendingReport),
+		"POST /cases/{id}/incident-reports/{iid}/decide":           with(decide, decideForm, (*matrix).recommendedReport),
+		"GET /cases/{id}/links":                                    {allow: caseStaff},
+		"POST /cases/{id}/links":                                   with(editors, "case_code=", nil),
+		"POST /cases/{id}/links/{lid}/remove":                      with(editors, "", (*matrix).caseLink),
+		"GET /api/v1/cases/{id}/incident-reports":                  {allow: caseStaff},
+		"POST /api/v1/cases/{id}/incident-reports":                 with(editors, "{}", nil),
+		"POST /api/v1/cases/{id}/incident-reports/{iid}/recommend": with(editors, `{"version":1,"recommendation":"report","reasoning":"the law"}`, (*matrix).pendingReport),
+		"POST /api/v1/cases/{id}/incident-reports/{iid}/decide":    with(decide, decideJSON, (*matrix).recommendedReport),
+		"GET /api/v1/cases/{id}/links":                             {allow: caseStaff},
+		"POST /api/v1/cases/{id}/links":                            with(editors, "{}", nil),
+		"DELETE /api/v1/cases/{id}/links/{lid}":                    with(editors, "", (*matrix).caseLink),
+	}
 }
 
 // pendingReport records a reportable incident on the matrix case: its

@@ -8,52 +8,50 @@ import (
 
 // Expectations of the lifecycle routes the lead wrote: assessment, case
 // plan, implementation, notifications and moving a case back a step.
-func init() {
-	areaExpectations = append(areaExpectations, func() map[string]expect {
-		onPlan := func(x expect) expect { x.fresh = (*matrix).plan; return x }
-		edit := expect{allow: caseEditors, denyAs: caseDeny}
-		approve := expect{allow: []string{"supervisor"}, denyAs: approveDeny}
-		api := func(x expect, body string) expect { x.body = body; return x }
-		return map[string]expect{
-			"GET /cases/{id}/assessments":                 {allow: caseStaff},
-			"GET /cases/{id}/assessments/new":             edit,
-			"POST /cases/{id}/assessments":                api(edit, "version=1"),
-			"POST /cases/{id}/incidents":                  edit,
-			"POST /cases/{id}/medical-referral":           edit,
-			"GET /api/v1/cases/{id}/assessments":          {allow: caseStaff},
-			"POST /api/v1/cases/{id}/assessments":         api(edit, "{}"),
-			"POST /api/v1/cases/{id}/incidents":           api(edit, "{}"),
-			"POST /api/v1/cases/{id}/medical-referral":    edit,
-			"GET /cases/{id}/plan":                        {allow: caseStaff},
-			"GET /cases/{id}/plan/edit":                   edit,
-			"POST /cases/{id}/plan":                       edit,
-			"POST /cases/{id}/plan/revise":                edit,
-			"POST /cases/{id}/plans/{pid}/submit":         onPlan(api(edit, "version=1")),
-			"POST /cases/{id}/plans/{pid}/approve":        onPlan(api(approve, "version=1")),
-			"POST /cases/{id}/plans/{pid}/return":         onPlan(api(approve, "version=1")),
-			"GET /api/v1/cases/{id}/plans":                {allow: caseStaff},
-			"PUT /api/v1/cases/{id}/plan":                 api(edit, "{}"),
-			"POST /api/v1/cases/{id}/plan/revise":         edit,
-			"POST /api/v1/cases/{id}/plans/{pid}/submit":  onPlan(api(edit, `{"version":1}`)),
-			"POST /api/v1/cases/{id}/plans/{pid}/approve": onPlan(api(approve, `{"version":1}`)),
-			"POST /api/v1/cases/{id}/plans/{pid}/return":  onPlan(api(approve, `{"version":1}`)),
-			"GET /cases/{id}/services":                    {allow: caseStaff},
-			"POST /cases/{id}/services":                   edit,
-			"POST /cases/{id}/safety-plan":                edit,
-			"POST /cases/{id}/fund":                       edit,
-			"GET /team/fund":                              {allow: teamViewers, deny: 403},
-			"GET /api/v1/cases/{id}/services":             {allow: caseStaff},
-			"POST /api/v1/cases/{id}/services":            api(edit, "{}"),
-			"POST /api/v1/cases/{id}/safety-plans":        api(edit, "{}"),
-			"POST /api/v1/cases/{id}/fund":                api(edit, "{}"),
-			"GET /notifications":                          {allow: everyone},
-			"POST /notifications/read":                    {allow: everyone},
-			"GET /api/v1/notifications":                   {allow: everyone},
-			"POST /api/v1/notifications/read":             {allow: everyone, body: `{"ids":[]}`},
-			"POST /cases/{id}/step":                       api(edit, "version=1"),
-			"POST /api/v1/cases/{id}/step":                api(edit, `{"version":1}`),
-		}
-	})
+func lifecycleExpectations() map[string]expect {
+	onPlan := func(x expect) expect { x.fresh = (*matrix).plan; return x }
+	edit := expect{allow: caseEditors, denyAs: caseDeny}
+	approve := expect{allow: []string{"supervisor"}, denyAs: approveDeny}
+	api := func(x expect, body string) expect { x.body = body; return x }
+	return map[string]expect{
+		"GET /cases/{id}/assessments":                 {allow: caseStaff},
+		"GET /cases/{id}/assessments/new":             edit,
+		"POST /cases/{id}/assessments":                api(edit, "version=1"),
+		"POST /cases/{id}/incidents":                  edit,
+		"POST /cases/{id}/medical-referral":           edit,
+		"GET /api/v1/cases/{id}/assessments":          {allow: caseStaff},
+		"POST /api/v1/cases/{id}/assessments":         api(edit, "{}"),
+		"POST /api/v1/cases/{id}/incidents":           api(edit, "{}"),
+		"POST /api/v1/cases/{id}/medical-referral":    edit,
+		"GET /cases/{id}/plan":                        {allow: caseStaff},
+		"GET /cases/{id}/plan/edit":                   edit,
+		"POST /cases/{id}/plan":                       edit,
+		"POST /cases/{id}/plan/revise":                edit,
+		"POST /cases/{id}/plans/{pid}/submit":         onPlan(api(edit, "version=1")),
+		"POST /cases/{id}/plans/{pid}/approve":        onPlan(api(approve, "version=1")),
+		"POST /cases/{id}/plans/{pid}/return":         onPlan(api(approve, "version=1")),
+		"GET /api/v1/cases/{id}/plans":                {allow: caseStaff},
+		"PUT /api/v1/cases/{id}/plan":                 api(edit, "{}"),
+		"POST /api/v1/cases/{id}/plan/revise":         edit,
+		"POST /api/v1/cases/{id}/plans/{pid}/submit":  onPlan(api(edit, `{"version":1}`)),
+		"POST /api/v1/cases/{id}/plans/{pid}/approve": onPlan(api(approve, `{"version":1}`)),
+		"POST /api/v1/cases/{id}/plans/{pid}/return":  onPlan(api(approve, `{"version":1}`)),
+		"GET /cases/{id}/services":                    {allow: caseStaff},
+		"POST /cases/{id}/services":                   edit,
+		"POST /cases/{id}/safety-plan":                edit,
+		"POST /cases/{id}/fund":                       edit,
+		"GET /team/fund":                              {allow: teamViewers, deny: 403},
+		"GET /api/v1/cases/{id}/services":             {allow: caseStaff},
+		"POST /api/v1/cases/{id}/services":            api(edit, "{}"),
+		"POST /api/v1/cases/{id}/safety-plans":        api(edit, "{}"),
+		"POST /api/v1/cases/{id}/fund":                api(edit, "{}"),
+		"GET /notifications":                          {allow: everyone},
+		"POST /notifications/read":                    {allow: everyone},
+		"GET /api/v1/notifications":                   {allow: everyone},
+		"POST /api/v1/notifications/read":             {allow: everyone, body: `{"ids":[]}`},
+		"POST /cases/{id}/step":                       api(edit, "version=1"),
+		"POST /api/v1/cases/{id}/step":                api(edit, `{"version":1}`),
+	}
 }
 
 // plan returns the fixture case's plan (a draft), making the assessment

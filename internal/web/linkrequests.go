@@ -13,19 +13,6 @@ import (
 // page; the requester withdraws them on theirs. Until a request is
 // accepted the requester sees only the code they typed.
 
-func init() { areas = append(areas, (*Server).linkRequestRoutes) }
-
-func (s *Server) linkRequestRoutes() []route {
-	return []route{
-		{"POST", "/cases/{id}/link-requests/{rid}/accept", page, s.postLinkAccept},
-		{"POST", "/cases/{id}/link-requests/{rid}/decline", page, s.postLinkDecline},
-		{"POST", "/cases/{id}/link-requests/{rid}/withdraw", page, s.postLinkWithdraw},
-		{"POST", "/api/v1/cases/{id}/link-requests/{rid}/accept", apiAuth, s.apiLinkAccept},
-		{"POST", "/api/v1/cases/{id}/link-requests/{rid}/decline", apiAuth, s.apiLinkDecline},
-		{"POST", "/api/v1/cases/{id}/link-requests/{rid}/withdraw", apiAuth, s.apiLinkWithdraw},
-	}
-}
-
 // linkAnswer is an answer to a link request: accept, decline or withdraw
 // request rid of case id by a at version.
 type linkAnswer func(ctx context.Context, tx *store.Tx, rq *request, id, rid string, version int) error

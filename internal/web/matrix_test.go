@@ -70,20 +70,27 @@ func (m *matrix) values(role string) map[string]string {
 }
 
 // routeExpectations lists every route of the server with what each role
-// gets. A route missing from here fails TestRouteRoleMatrix.
+// gets, in the order of the route table (routes.go). A route missing from
+// here fails TestRouteRoleMatrix.
 func routeExpectations() map[string]expect {
 	all := baseExpectations()
-	for _, area := range areaExpectations {
+	for _, area := range []func() map[string]expect{
+		accountsExpectations,
+		mfaExpectations,
+		caseholesExpectations, // the consent register and link requests
+		lifecycleExpectations, // notifications, assessment, plan, services
+		coordinationExpectations,
+		incidentExpectations,
+		followupExpectations,
+		closureExpectations,
+		directoryExpectations,
+	} {
 		for k, v := range area() {
 			all[k] = v
 		}
 	}
 	return all
 }
-
-// areaExpectations are the expectations of the areas' routes; each area's
-// test file adds its own in an init function.
-var areaExpectations []func() map[string]expect
 
 // Denials shared by the case areas: a manager may read but not edit; only
 // the supervisor approves.

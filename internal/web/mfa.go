@@ -23,32 +23,6 @@ import (
 // person whose role must use a second factor to set one up. The pages that
 // set factors up and manage them are in mfa_account.go.
 
-func init() { areas = append(areas, (*Server).secondFactorRoutes) }
-
-// secondFactorRoutes are the routes of the second step and of one's own
-// second factors. There is no route that removes someone else's factor:
-// administrators do that only through the account reset (account.Reset
-// with ResetOptions.SecondFactor).
-func (s *Server) secondFactorRoutes() []route {
-	return []route{
-		{"GET", "/login/second-factor", public, s.getSecondStep},
-		{"POST", "/login/second-factor", public, s.postSecondStep},
-		{"POST", "/login/second-factor/passkey", public, s.postSecondStepPasskey},
-
-		{"GET", "/account/second-factor", page, s.getSecondFactor},
-		{"POST", "/account/second-factor/totp", page, s.postStartTOTP},
-		{"POST", "/account/second-factor/totp/confirm", page, s.postConfirmTOTP},
-		{"POST", "/account/second-factor/totp/remove", page, s.postRemoveTOTP},
-		{"POST", "/account/second-factor/recovery", page, s.postRecoveryCodes},
-		{"POST", "/account/second-factor/passkeys/begin", page, s.postBeginPasskey},
-		{"POST", "/account/second-factor/passkeys/finish", page, s.postFinishPasskey},
-		{"POST", "/account/second-factor/passkeys/{id}/rename", page, s.postRenamePasskey},
-		{"POST", "/account/second-factor/passkeys/{id}/remove", page, s.postRemovePasskey},
-
-		{"GET", "/api/v1/account/second-factor", apiAuth, s.apiSecondFactor},
-	}
-}
-
 // secondFactor is what the server needs for second factors, made once at
 // start from the configuration.
 type secondFactor struct {

@@ -14,32 +14,25 @@ import (
 // someone else (caseworker2's, made afresh for each request) answers like a
 // missing one to everyone but its owner, administrators included: there is
 // no route to remove someone else's factor but the account reset.
-func init() {
-	// One's own second factor is open to a person whose case access awaits
-	// approval, like the rest of their own account (TestPendingReadsNothing).
-	openWhilePending["GET /account/second-factor"] = true
-	openWhilePending["GET /api/v1/account/second-factor"] = true
+func mfaExpectations() map[string]expect {
+	others := expect{allow: []string{"caseworker2"}, fresh: (*matrix).othersPasskey}
+	return map[string]expect{
+		"GET /login/second-factor":          {status: 303},
+		"POST /login/second-factor":         {status: 303, body: "code=123456"},
+		"POST /login/second-factor/passkey": {status: 401},
 
-	areaExpectations = append(areaExpectations, func() map[string]expect {
-		others := expect{allow: []string{"caseworker2"}, fresh: (*matrix).othersPasskey}
-		return map[string]expect{
-			"GET /login/second-factor":          {status: 303},
-			"POST /login/second-factor":         {status: 303, body: "code=123456"},
-			"POST /login/second-factor/passkey": {status: 401},
+		"GET /account/second-factor":                       {allow: everyone},
+		"POST /account/second-factor/totp":                 {allow: everyone},
+		"POST /account/second-factor/totp/confirm":         {allow: everyone, body: "code=123456"},
+		"POST /account/second-factor/totp/remove":          {allow: everyone},
+		"POST /account/second-factor/recovery":             {allow: everyone},
+		"POST /account/second-factor/passkeys/begin":       {allow: everyone, body: "name=laptop"},
+		"POST /account/second-factor/passkeys/finish":      {allow: everyone, body: "name=laptop"},
+		"POST /account/second-factor/passkeys/{id}/rename": {allow: others.allow, fresh: others.fresh, body: "name=mine"},
+		"POST /account/second-factor/passkeys/{id}/remove": {allow: others.allow, fresh: others.fresh},
 
-			"GET /account/second-factor":                       {allow: everyone},
-			"POST /account/second-factor/totp":                 {allow: everyone},
-			"POST /account/second-factor/totp/confirm":         {allow: everyone, body: "code=123456"},
-			"POST /account/second-factor/totp/remove":          {allow: everyone},
-			"POST /account/second-factor/recovery":             {allow: everyone},
-			"POST /account/second-factor/passkeys/begin":       {allow: everyone, body: "name=laptop"},
-			"POST /account/second-factor/passkeys/finish":      {allow: everyone, body: "name=laptop"},
-			"POST /account/second-factor/passkeys/{id}/rename": {allow: others.allow, fresh: others.fresh, body: "name=mine"},
-			"POST /account/second-factor/passkeys/{id}/remove": {allow: others.allow, fresh: others.fresh},
-
-			"GET /api/v1/account/second-factor": {allow: everyone},
-		}
-	})
+		"GET /api/v1/account/second-factor": {allow: everyone},
+	}
 }
 
 // othersPasskey registers a passkey of caseworker2 and returns its ID.

@@ -9,19 +9,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).notificationRoutes) }
-
-func (s *Server) notificationRoutes() []route {
-	return []route{
-		{"GET", "/notifications", page, s.getNotifications},
-		{"POST", "/notifications/read", page, s.postNotificationsRead},
-		{"GET", "/api/v1/notifications", apiAuth, s.apiNotifications},
-		{"POST", "/api/v1/notifications/read", apiAuth, s.apiNotificationsRead},
-		{"POST", "/cases/{id}/step", page, s.postStep},
-		{"POST", "/api/v1/cases/{id}/step", apiAuth, s.apiStep},
-	}
-}
-
 type notificationsPage struct {
 	Page
 	Items []notify.Notification

@@ -2,23 +2,14 @@ package web
 
 import "errors"
 
-// routeTable lists every route: the pages, the JSON API and the public
-// endpoints. Every route decides access through package access; the
-// route × role test enumerates this table and fails when a route has no
-// expectation for some role.
+// routeTable lists every route, top to bottom: the public endpoints, the
+// pages and the JSON API of the core, then each area of the case file and
+// of the administration in the order a case meets them. Every route decides
+// access through package access; the route × role test
+// (TestRouteRoleMatrix) enumerates this table and fails when a route has
+// no expectation for some role. A handler lives in the file named after its
+// area (the comment above each block).
 func (s *Server) routeTable() []route {
-	rs := s.baseRoutes()
-	for _, area := range areas {
-		rs = append(rs, area(s)...)
-	}
-	return rs
-}
-
-// areas are the route tables of the areas of the case file after
-// registration; each file of an area adds its own in an init function.
-var areas []func(*Server) []route
-
-func (s *Server) baseRoutes() []route {
 	return []route{
 		// Public
 		{"GET", "/login", public, s.getLogin},
@@ -113,6 +104,213 @@ func (s *Server) baseRoutes() []route {
 		{"GET", "/api/v1/tokens", apiAuth, s.apiTokens},
 		{"POST", "/api/v1/tokens", apiAuth, s.apiAddToken},
 		{"DELETE", "/api/v1/tokens/{id}", apiAuth, s.apiRevokeToken},
+
+		// Account administration (accounts.go) that keeps
+		// separation of duties: the public setup page, resets and unlocks, the
+		// approval of case access, the account events, and one's own sessions.
+		{"GET", "/setup", public, s.getSetup},
+		{"POST", "/setup", public, s.postSetup},
+
+		{"POST", "/admin/users/{id}/reset", page, s.postResetUser},
+		{"POST", "/admin/users/{id}/unlock", page, s.postUnlockUser},
+		{"GET", "/accounts", page, s.getAccounts},
+		{"POST", "/accounts/approvals/{id}/approve", page, s.postApprove},
+		{"POST", "/accounts/approvals/{id}/refuse", page, s.postRefuse},
+		{"POST", "/account/sessions/{id}/end", page, s.postEndSession},
+
+		{"POST", "/api/v1/users/{id}/reset", apiAuth, s.apiResetUser},
+		{"POST", "/api/v1/users/{id}/unlock", apiAuth, s.apiUnlockUser},
+		{"GET", "/api/v1/approvals", apiAuth, s.apiApprovals},
+		{"POST", "/api/v1/approvals/{id}/approve", apiAuth, s.apiApprove},
+		{"POST", "/api/v1/approvals/{id}/refuse", apiAuth, s.apiRefuse},
+		{"GET", "/api/v1/account-events", apiAuth, s.apiAccountEvents},
+		{"GET", "/api/v1/sessions", apiAuth, s.apiSessions},
+		{"DELETE", "/api/v1/sessions/{id}", apiAuth, s.apiEndSession},
+		{"POST", "/api/v1/account/password", apiAuth, s.apiChangePassword},
+
+		// The second step of sign-in and one's own second factors (mfa.go).
+		// No route removes someone else's factor: administrators do that
+		// only through the account reset (account.Reset with
+		// ResetOptions.SecondFactor).
+		{"GET", "/login/second-factor", public, s.getSecondStep},
+		{"POST", "/login/second-factor", public, s.postSecondStep},
+		{"POST", "/login/second-factor/passkey", public, s.postSecondStepPasskey},
+
+		{"GET", "/account/second-factor", page, s.getSecondFactor},
+		{"POST", "/account/second-factor/totp", page, s.postStartTOTP},
+		{"POST", "/account/second-factor/totp/confirm", page, s.postConfirmTOTP},
+		{"POST", "/account/second-factor/totp/remove", page, s.postRemoveTOTP},
+		{"POST", "/account/second-factor/recovery", page, s.postRecoveryCodes},
+		{"POST", "/account/second-factor/passkeys/begin", page, s.postBeginPasskey},
+		{"POST", "/account/second-factor/passkeys/finish", page, s.postFinishPasskey},
+		{"POST", "/account/second-factor/passkeys/{id}/rename", page, s.postRenamePasskey},
+		{"POST", "/account/second-factor/passkeys/{id}/remove", page, s.postRemovePasskey},
+
+		{"GET", "/api/v1/account/second-factor", apiAuth, s.apiSecondFactor},
+
+		// Notifications (notifications.go)
+		{"GET", "/notifications", page, s.getNotifications},
+		{"POST", "/notifications/read", page, s.postNotificationsRead},
+		{"GET", "/api/v1/notifications", apiAuth, s.apiNotifications},
+		{"POST", "/api/v1/notifications/read", apiAuth, s.apiNotificationsRead},
+		{"POST", "/cases/{id}/step", page, s.postStep},
+		{"POST", "/api/v1/cases/{id}/step", apiAuth, s.apiStep},
+
+		// The consent register of the data-protection officer (consentregister.go)
+		{"GET", "/consent-register", page, s.getConsentRegisterLookup},
+		{"GET", "/cases/{id}/consent-register", page, s.getConsentRegister},
+		{"GET", "/api/v1/cases/{id}/consent-register", apiAuth, s.apiConsentRegister},
+
+		// Requests to link cases (linkrequests.go)
+		{"POST", "/cases/{id}/link-requests/{rid}/accept", page, s.postLinkAccept},
+		{"POST", "/cases/{id}/link-requests/{rid}/decline", page, s.postLinkDecline},
+		{"POST", "/cases/{id}/link-requests/{rid}/withdraw", page, s.postLinkWithdraw},
+		{"POST", "/api/v1/cases/{id}/link-requests/{rid}/accept", apiAuth, s.apiLinkAccept},
+		{"POST", "/api/v1/cases/{id}/link-requests/{rid}/decline", apiAuth, s.apiLinkDecline},
+		{"POST", "/api/v1/cases/{id}/link-requests/{rid}/withdraw", apiAuth, s.apiLinkWithdraw},
+
+		// Assessment (assess.go)
+		{"GET", "/cases/{id}/assessments", page, s.getAssessments},
+		{"GET", "/cases/{id}/assessments/new", page, s.getNewAssessment},
+		{"POST", "/cases/{id}/assessments", page, s.postAssessment},
+		{"POST", "/cases/{id}/incidents", page, s.postIncident},
+		{"POST", "/cases/{id}/medical-referral", page, s.postMedicalReferral},
+		{"GET", "/api/v1/cases/{id}/assessments", apiAuth, s.apiAssessments},
+		{"POST", "/api/v1/cases/{id}/assessments", apiAuth, s.apiRecordAssessment},
+		{"POST", "/api/v1/cases/{id}/incidents", apiAuth, s.apiIncident},
+		{"POST", "/api/v1/cases/{id}/medical-referral", apiAuth, s.apiMedicalReferral},
+
+		// Case plan (plan.go)
+		{"GET", "/cases/{id}/plan", page, s.getPlan},
+		{"GET", "/cases/{id}/plan/edit", page, s.getPlanForm},
+		{"POST", "/cases/{id}/plan", page, s.postPlan},
+		{"POST", "/cases/{id}/plan/revise", page, s.postPlanRevise},
+		{"POST", "/cases/{id}/plans/{pid}/submit", page, s.postPlanSubmit},
+		{"POST", "/cases/{id}/plans/{pid}/approve", page, s.postPlanApprove},
+		{"POST", "/cases/{id}/plans/{pid}/return", page, s.postPlanReturn},
+		{"GET", "/api/v1/cases/{id}/plans", apiAuth, s.apiPlans},
+		{"PUT", "/api/v1/cases/{id}/plan", apiAuth, s.apiSavePlan},
+		{"POST", "/api/v1/cases/{id}/plan/revise", apiAuth, s.apiRevisePlan},
+		{"POST", "/api/v1/cases/{id}/plans/{pid}/submit", apiAuth, s.apiSubmitPlan},
+		{"POST", "/api/v1/cases/{id}/plans/{pid}/approve", apiAuth, s.apiApprovePlan},
+		{"POST", "/api/v1/cases/{id}/plans/{pid}/return", apiAuth, s.apiReturnPlan},
+
+		// Implementation: services (implement.go)
+		{"GET", "/cases/{id}/services", page, s.getServices},
+		{"POST", "/cases/{id}/services", page, s.postService},
+		{"POST", "/cases/{id}/safety-plan", page, s.postSafetyPlan},
+		{"POST", "/cases/{id}/fund", page, s.postFund},
+		{"GET", "/team/fund", page, s.getTeamFund},
+		{"GET", "/api/v1/cases/{id}/services", apiAuth, s.apiServices},
+		{"POST", "/api/v1/cases/{id}/services", apiAuth, s.apiGiveService},
+		{"POST", "/api/v1/cases/{id}/safety-plans", apiAuth, s.apiSafetyPlan},
+		{"POST", "/api/v1/cases/{id}/fund", apiAuth, s.apiFund},
+
+		// Coordination between agencies: referrals, transfers, conferences, break-glass (coordination.go)
+		{"GET", "/cases/{id}/coordination", page, s.getCoordination},
+		{"POST", "/cases/{id}/referrals", page, s.postReferral},
+		{"POST", "/cases/{id}/transfers", page, s.postTransfer},
+		{"POST", "/cases/{id}/conferences", page, s.postConference},
+		{"POST", "/cases/{id}/family-told", page, s.postFamilyTold},
+		{"GET", "/screenings/{id}/referrals", page, s.getStandAlone},
+		{"POST", "/screenings/{id}/referrals", page, s.postStandAlone},
+		{"GET", "/coordination", page, s.getInbox},
+		{"GET", "/referrals/{id}", page, s.getReferral},
+		{"POST", "/referrals/{id}/respond", page, s.postReferralRespond},
+		{"POST", "/referrals/{id}/service", page, s.postReferralService},
+		{"POST", "/referrals/{id}/outcome", page, s.postReferralOutcome},
+		{"GET", "/transfers/{id}", page, s.getTransfer},
+		{"POST", "/transfers/{id}/decide", page, s.postTransferDecide},
+		{"POST", "/transfers/{id}/withdraw", page, s.postTransferWithdraw},
+		{"GET", "/transfers/bulk", page, s.getBulkTransfer},
+		{"POST", "/transfers/bulk", page, s.postBulkTransfer},
+		{"GET", "/conferences/{id}", page, s.getConference},
+		{"POST", "/conferences/{id}/record", page, s.postConferenceRecord},
+		{"POST", "/conferences/{id}/sign-off", page, s.postConferenceSignOff},
+		{"POST", "/conferences/{id}/close", page, s.postConferenceClose},
+		{"GET", "/break-glass", page, s.getBreakGlass},
+		{"POST", "/break-glass", page, s.postBreakGlass},
+		{"GET", "/break-glass/log", page, s.getBreakGlassLog},
+
+		// Coordination, JSON API (coordination_api.go)
+		{"GET", "/api/v1/cases/{id}/coordination", apiAuth, s.apiCoordination},
+		{"POST", "/api/v1/cases/{id}/referrals", apiAuth, s.apiSendReferral},
+		{"POST", "/api/v1/cases/{id}/transfers", apiAuth, s.apiRequestTransfer},
+		{"POST", "/api/v1/cases/{id}/conferences", apiAuth, s.apiScheduleConference},
+		{"GET", "/api/v1/coordination", apiAuth, s.apiInbox},
+		{"GET", "/api/v1/referrals/{id}", apiAuth, s.apiReferral},
+		{"POST", "/api/v1/referrals/{id}/respond", apiAuth, s.apiReferralRespond},
+		{"POST", "/api/v1/referrals/{id}/service", apiAuth, s.apiReferralService},
+		{"POST", "/api/v1/referrals/{id}/outcome", apiAuth, s.apiReferralOutcome},
+		{"GET", "/api/v1/transfers/{id}", apiAuth, s.apiTransfer},
+		{"POST", "/api/v1/transfers/{id}/decide", apiAuth, s.apiTransferDecide},
+		{"GET", "/api/v1/conferences/{id}", apiAuth, s.apiConference},
+		{"POST", "/api/v1/conferences/{id}/record", apiAuth, s.apiConferenceRecord},
+		{"POST", "/api/v1/conferences/{id}/sign-off", apiAuth, s.apiConferenceSignOff},
+		{"POST", "/api/v1/break-glass", apiAuth, s.apiBreakGlass},
+		{"POST", "/api/v1/transfers/{id}/withdraw", apiAuth, s.apiTransferWithdraw},
+		{"POST", "/api/v1/conferences/{id}/close", apiAuth, s.apiConferenceClose},
+		{"POST", "/api/v1/cases/{id}/family-told", apiAuth, s.apiFamilyTold},
+		{"POST", "/api/v1/screenings/{id}/referrals", apiAuth, s.apiStandAlone},
+		{"POST", "/api/v1/transfers/bulk", apiAuth, s.apiBulkTransfer},
+
+		// Incident reports (incident.go)
+		{"GET", "/cases/{id}/incident-reports", page, s.getIncidentReports},
+		{"POST", "/cases/{id}/incident-reports", page, s.postIncidentReport},
+		{"POST", "/cases/{id}/incident-reports/{iid}/recommend", page, s.postMandatoryRecommend},
+		{"POST", "/cases/{id}/incident-reports/{iid}/decide", page, s.postMandatoryDecide},
+		{"GET", "/cases/{id}/links", page, s.getCaseLinks},
+		{"POST", "/cases/{id}/links", page, s.postCaseLink},
+		{"POST", "/cases/{id}/links/{lid}/remove", page, s.postRemoveCaseLink},
+		{"GET", "/api/v1/cases/{id}/incident-reports", apiAuth, s.apiIncidentReports},
+		{"POST", "/api/v1/cases/{id}/incident-reports", apiAuth, s.apiRecordIncidentReport},
+		{"POST", "/api/v1/cases/{id}/incident-reports/{iid}/recommend", apiAuth, s.apiMandatoryRecommend},
+		{"POST", "/api/v1/cases/{id}/incident-reports/{iid}/decide", apiAuth, s.apiMandatoryDecide},
+		{"GET", "/api/v1/cases/{id}/links", apiAuth, s.apiCaseLinks},
+		{"POST", "/api/v1/cases/{id}/links", apiAuth, s.apiAddCaseLink},
+		{"DELETE", "/api/v1/cases/{id}/links/{lid}", apiAuth, s.apiRemoveCaseLink},
+
+		// Follow-up and review (followup.go)
+		{"GET", "/cases/{id}/followups", page, s.getFollowUps},
+		{"POST", "/cases/{id}/followups", page, s.postFollowUp},
+		{"GET", "/cases/{id}/reviews", page, s.getReviews},
+		{"POST", "/cases/{id}/reviews", page, s.postReview},
+		{"GET", "/api/v1/cases/{id}/followups", apiAuth, s.apiFollowUps},
+		{"POST", "/api/v1/cases/{id}/followups", apiAuth, s.apiRecordFollowUp},
+		{"GET", "/api/v1/cases/{id}/reviews", apiAuth, s.apiReviews},
+		{"POST", "/api/v1/cases/{id}/reviews", apiAuth, s.apiRecordReview},
+
+		// Closure (closure.go): the pages and API of closure, the post-closure
+		// follow-up, reopening and the age-out pathway.
+		{"GET", "/cases/{id}/closure", page, s.getClosure},
+		{"POST", "/cases/{id}/closure", page, s.postClosure},
+		{"POST", "/cases/{id}/closure/return", page, s.postClosureReturn},
+		{"POST", "/cases/{id}/closure/approve", page, s.postClosureApprove},
+		{"POST", "/cases/{id}/feedback", page, s.postFeedback},
+		{"POST", "/cases/{id}/reopen", page, s.postReopen},
+		{"POST", "/cases/{id}/age-out", page, s.postAgeOut},
+
+		{"GET", "/api/v1/cases/{id}/closure", apiAuth, s.apiClosure},
+		{"POST", "/api/v1/cases/{id}/closure", apiAuth, s.apiPropose},
+		{"POST", "/api/v1/cases/{id}/closure/return", apiAuth, s.apiClosureReturn},
+		{"POST", "/api/v1/cases/{id}/closure/approve", apiAuth, s.apiClosureApprove},
+		{"POST", "/api/v1/cases/{id}/feedback", apiAuth, s.apiFeedback},
+		{"POST", "/api/v1/cases/{id}/reopen", apiAuth, s.apiReopen},
+		{"POST", "/api/v1/cases/{id}/age-out", apiAuth, s.apiAgeOut},
+
+		// Service directory (directory.go)
+		{"GET", "/directory", page, s.getDirectory},
+		{"GET", "/directory/grid", page, s.getDirectoryGrid},
+		{"GET", "/directory/new", page, s.getDirectoryNew},
+		{"POST", "/directory", page, s.postDirectory},
+		{"GET", "/directory/export.csv", page, s.getDirectoryExport},
+		{"POST", "/directory/import", page, s.postDirectoryImport},
+		{"GET", "/directory/{sid}", page, s.getDirectoryEntry},
+		{"POST", "/directory/{sid}", page, s.postDirectoryEntry},
+		{"GET", "/api/v1/directory", apiAuth, s.apiDirectory},
+		{"POST", "/api/v1/directory", apiAuth, s.apiCreateDirectory},
+		{"GET", "/api/v1/directory/{sid}", apiAuth, s.apiDirectoryEntry},
+		{"PUT", "/api/v1/directory/{sid}", apiAuth, s.apiUpdateDirectory},
 	}
 }
 

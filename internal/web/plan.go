@@ -16,26 +16,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-func init() { areas = append(areas, (*Server).planRoutes) }
-
-func (s *Server) planRoutes() []route {
-	return []route{
-		{"GET", "/cases/{id}/plan", page, s.getPlan},
-		{"GET", "/cases/{id}/plan/edit", page, s.getPlanForm},
-		{"POST", "/cases/{id}/plan", page, s.postPlan},
-		{"POST", "/cases/{id}/plan/revise", page, s.postPlanRevise},
-		{"POST", "/cases/{id}/plans/{pid}/submit", page, s.postPlanSubmit},
-		{"POST", "/cases/{id}/plans/{pid}/approve", page, s.postPlanApprove},
-		{"POST", "/cases/{id}/plans/{pid}/return", page, s.postPlanReturn},
-		{"GET", "/api/v1/cases/{id}/plans", apiAuth, s.apiPlans},
-		{"PUT", "/api/v1/cases/{id}/plan", apiAuth, s.apiSavePlan},
-		{"POST", "/api/v1/cases/{id}/plan/revise", apiAuth, s.apiRevisePlan},
-		{"POST", "/api/v1/cases/{id}/plans/{pid}/submit", apiAuth, s.apiSubmitPlan},
-		{"POST", "/api/v1/cases/{id}/plans/{pid}/approve", apiAuth, s.apiApprovePlan},
-		{"POST", "/api/v1/cases/{id}/plans/{pid}/return", apiAuth, s.apiReturnPlan},
-	}
-}
-
 type planPage struct {
 	Page
 	Case       *cases.Case
