@@ -1,12 +1,19 @@
-// Package account administers staff accounts so that separation of duties
-// holds through it: nobody changes their own role, team or agency; an
+// Package account administers staff accounts, and the teams and agencies
+// they belong to, so that separation of duties holds through it: nobody changes their own role, team or agency; an
 // administrator never chooses or learns another person's password (new
 // accounts and resets get a single-use setup code, stored hashed, with
 // which the person sets their own); a role that reads case content, given
 // or kept through an administrator's act, takes effect only once a second
 // person approves it; and the agency's data protection officer is told of
 // every change. The web pages, the JSON API and the command line call the
-// operations here, so each rule exists once.
+// operations here (Create, Update, Reset, Unlock, Decide, AddTeam,
+// AddAgency, …), so each rule exists once, each decides access through
+// package access, and each builds its audit event through one function.
+//
+// Teams and agencies live here rather than in package org, which holds
+// the values and their validation only: adding one is an administrator's
+// act, with an operator, an access decision and an audit event, like
+// adding a user.
 package account
 
 import (
@@ -34,6 +41,8 @@ type Tx interface {
 	UserByName(ctx context.Context, username string) (*org.User, error)
 	Team(ctx context.Context, id string) (*org.Team, error)
 	AgencyExists(ctx context.Context, id string) (bool, error)
+	InsertAgency(ctx context.Context, a *org.Agency) error
+	InsertTeam(ctx context.Context, t *org.Team) error
 	InsertUser(ctx context.Context, u *org.User) error
 	UpdateUser(ctx context.Context, u *org.User) error
 	// CountRole counts the users of role r, disabled ones included.
@@ -84,13 +93,25 @@ func (o Operator) id() string {
 	return o.Actor.UserID
 }
 
-// event is an audit event made by o about user u.
-func (o Operator) event(action string, u *org.User, d Detail) audit.Event {
-	e := audit.Event{Action: action, RecordType: "user", RecordID: u.ID, AgencyID: u.AgencyID, Detail: d.String()}
+// ShellRole is the actor role of the audit events of the operator at the
+// server's shell (the store fills in the role of a signed-in actor).
+const ShellRole = "cli"
+
+// record is the audit event of an administrative act by o on the record
+// kind/id of agency, with detail d: every event of an administrator's or
+// the shell operator's act is made here, so the pages, the API and the
+// command line write the same one.
+func (o Operator) record(action, kind, id, agency string, d Detail) audit.Event {
+	e := audit.Event{Action: action, RecordType: kind, RecordID: id, AgencyID: agency, Detail: d.String()}
 	if o.Shell {
-		e.ActorRole = "cli"
+		e.ActorRole = ShellRole
 	}
 	return e
+}
+
+// event is the audit event of an act by o on the account of user u.
+func (o Operator) event(action string, u *org.User, d Detail) audit.Event {
+	return o.record(action, "user", u.ID, u.AgencyID, d)
 }
 
 // SetupValid is how long a setup code works.

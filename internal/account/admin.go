@@ -42,6 +42,18 @@ func (o Operator) mayManage(act access.Action, u *org.User) error {
 		"user", u.ID, "", u.AgencyID)
 }
 
+// MayTypePassword reports whether o, adding a user of role r, gives them a
+// password typed there and then rather than a setup code: only the shell
+// operator, and only for the deployment's first system administrator —
+// how a deployment starts.
+func MayTypePassword(ctx context.Context, tx Tx, o Operator, r org.Role) (bool, error) {
+	if !o.Shell || r != org.SystemAdmin {
+		return false, nil
+	}
+	n, err := tx.CountRole(ctx, org.SystemAdmin)
+	return n == 0, err
+}
+
 // Create adds a user made by o. The person sets their own password with the
 // setup code returned (mailed to them when mail is configured and they have
 // an address); a role that reads case content waits for approval.
@@ -89,14 +101,9 @@ func Create(ctx context.Context, tx Tx, p *profile.Profile, o Operator, in org.N
 		}
 	}
 	if opt.Password != nil {
-		// Only the shell operator starts a deployment with a password they type.
-		first := false
-		if o.Shell && in.Role == org.SystemAdmin {
-			n, err := tx.CountRole(ctx, org.SystemAdmin)
-			if err != nil {
-				return nil, err
-			}
-			first = n == 0
+		first, err := MayTypePassword(ctx, tx, o, in.Role)
+		if err != nil {
+			return nil, err
 		}
 		if !first {
 			f.Add("password", "err.password_not_yours")

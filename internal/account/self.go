@@ -99,3 +99,15 @@ func ChangePassword(ctx context.Context, tx Tx, id string, pw Password, now time
 	return u, tx.Record(ctx, audit.Event{ActorID: u.ID, AgencyID: u.AgencyID, Action: "user.password",
 		RecordType: "user", RecordID: u.ID, Detail: d.String()})
 }
+
+// Recorder is what SetupFailed needs: *store.Tx satisfies it.
+type Recorder interface {
+	Record(ctx context.Context, e audit.Event) error
+}
+
+// SetupFailed records that a setup code typed on the setup page was
+// refused (unknown, used, expired or replaced). The event names no
+// account: a code that does not work tells whose it was to nobody.
+func SetupFailed(ctx context.Context, tx Recorder) error {
+	return tx.Record(ctx, audit.Event{Action: "auth.setup_failed", RecordType: "setup"})
+}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"sort"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/account"
-	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/auth"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
@@ -97,16 +95,6 @@ func runUser(ctx context.Context, a *app, c *command, args []string) error {
 	return usagef("unknown subcommand %q: use add, reset, set-password, unlock, approve, disable, enable or list", args[0])
 }
 
-// cliEvent is an audit event of an administrative change made at the command line.
-func cliEvent(action, recordType, id, agency string, detail map[string]any) audit.Event {
-	d := ""
-	if detail != nil {
-		b, _ := json.Marshal(detail)
-		d = string(b)
-	}
-	return audit.Event{ActorRole: "cli", Action: action, RecordType: recordType, RecordID: id, AgencyID: agency, Detail: d}
-}
-
 // addPlan is what user add will write once the input checks out.
 type addPlan struct {
 	agency    *org.Agency
@@ -115,6 +103,10 @@ type addPlan struct {
 	newTeam   bool
 	user      org.NewUser
 }
+
+// newRecord is the ID of an agency or team that user add is to create:
+// account.AddAgency and account.AddTeam give the real one.
+const newRecord = "(new)"
 
 // addInput is user add's flags.
 type addInput struct {
@@ -152,7 +144,7 @@ func planAdd(ctx context.Context, tx *store.Tx, in addInput) (*addPlan, error) {
 				f = append(f, e)
 			}
 		}
-		p.agency = &org.Agency{ID: store.NewID(), Name: na.Name, Code: na.Code}
+		p.agency = &org.Agency{ID: newRecord, Name: na.Name, Code: na.Code}
 		p.newAgency = true
 	case p.agency == nil:
 		list := strings.Join(codes, ", ")
@@ -191,7 +183,7 @@ func planAdd(ctx context.Context, tx *store.Tx, in addInput) (*addPlan, error) {
 					f = append(f, e)
 				}
 			}
-			p.team = &org.Team{ID: store.NewID(), AgencyID: p.agency.ID, Name: nt.Name}
+			p.team = &org.Team{ID: newRecord, AgencyID: p.agency.ID, Name: nt.Name}
 			p.newTeam = true
 		}
 	}
@@ -227,20 +219,6 @@ func planAdd(ctx context.Context, tx *store.Tx, in addInput) (*addPlan, error) {
 	}
 	p.user = nu
 	return p, nil
-}
-
-// firstAdmin reports whether a user of role would be the deployment's
-// first system administrator: the only account given a typed password.
-func firstAdmin(ctx context.Context, db *store.DB, role string) (bool, error) {
-	if org.Role(role) != org.SystemAdmin {
-		return false, nil
-	}
-	n := 0
-	err := db.Read(ctx, func(tx *store.Tx) (err error) {
-		n, err = tx.CountRole(ctx, org.SystemAdmin)
-		return err
-	})
-	return n == 0, err
 }
 
 // userDB opens the database and loads the profile of a user command.
@@ -309,8 +287,11 @@ func runUserAdd(ctx context.Context, a *app, c *command, args []string) error {
 	}); err != nil {
 		return err
 	}
-	first, err := firstAdmin(ctx, db, in.role)
-	if err != nil {
+	var first bool
+	if err := db.Read(ctx, func(tx *store.Tx) (err error) {
+		first, err = account.MayTypePassword(ctx, tx, account.Shell, org.Role(in.role))
+		return err
+	}); err != nil {
 		return err
 	}
 	var opt account.CreateOptions
@@ -338,24 +319,17 @@ func runUserAdd(ctx context.Context, a *app, c *command, args []string) error {
 		}
 		now := a.now()
 		if p.newAgency {
-			p.agency.CreatedAt = now
-			if err := tx.InsertAgency(ctx, p.agency); err != nil {
-				return err
-			}
-			if err := tx.Record(ctx, cliEvent("agency.create", "agency", p.agency.ID, p.agency.ID, nil)); err != nil {
+			if p.agency, err = account.AddAgency(ctx, tx, account.Shell, org.NewAgency{Name: p.agency.Name, Code: p.agency.Code}, now); err != nil {
 				return err
 			}
 		}
 		if p.newTeam {
-			p.team.CreatedAt = now
-			if err := tx.InsertTeam(ctx, p.team); err != nil {
-				return err
-			}
-			if err := tx.Record(ctx, cliEvent("team.create", "team", p.team.ID, p.team.AgencyID, nil)); err != nil {
+			if p.team, err = account.AddTeam(ctx, tx, account.Shell, org.NewTeam{AgencyID: p.agency.ID, Name: p.team.Name}, now); err != nil {
 				return err
 			}
 		}
 		in := p.user
+		in.AgencyID = p.agency.ID
 		if p.team != nil {
 			in.TeamID = p.team.ID
 		}

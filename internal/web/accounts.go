@@ -130,7 +130,7 @@ func (s *Server) completeSetup(r *http.Request, rq *request, code, next, confirm
 			if err := signin.Fail(ctx, tx, a); err != nil {
 				return err
 			}
-			return tx.Record(ctx, audit.Event{Action: "auth.setup_failed", RecordType: "setup"})
+			return account.SetupFailed(ctx, tx)
 		}); err != nil {
 			return err
 		}
@@ -227,7 +227,7 @@ func (s *Server) loadAccounts(ctx context.Context, rq *request, before int64) (*
 		}
 		for _, e := range events {
 			row := accountEventRow{Event: e, ActorName: names[e.ActorID], UserName: names[e.RecordID]}
-			if e.ActorRole == "cli" {
+			if e.ActorRole == account.ShellRole {
 				row.ActorName = rq.L.T("accounts.operator")
 			}
 			d := account.ParseDetail(e.Detail)
@@ -395,12 +395,7 @@ func (s *Server) apiResetUser(w http.ResponseWriter, r *http.Request, rq *reques
 }
 
 func (s *Server) apiUnlockUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	ctx := r.Context()
-	var u *org.User
-	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		u, err = account.Unlock(ctx, tx, s.prof, account.By(rq.Actor), r.PathValue("id"), rq.Now)
-		return err
-	})
+	u, err := s.unlockUser(r.Context(), rq, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -9,30 +9,16 @@ import (
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/account"
-	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/mfa"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
 )
 
-// adminAgency is the agency whose users an administrator manages: their own,
-// or for a system administrator the one chosen (all when none).
-func adminAgency(rq *request, chosen string) string {
-	if rq.User.Role == org.SystemAdmin {
-		return chosen
-	}
-	return rq.User.AgencyID
-}
-
+// mayAdmin checks that rq may do act on the records of kind of agency
+// (account.May).
 func (s *Server) mayAdmin(rq *request, act access.Action, kind access.Kind, agency string) error {
-	if agency == "" && rq.User.Role == org.SystemAdmin {
-		agency = rq.User.AgencyID
-	}
-	if d := access.Decide(rq.Actor, act, access.Resource{Kind: kind, AgencyID: agency}); !d.Allow {
-		return errs.E(errs.Forbidden, "%s %s: %s", act, kind, d.Reason)
-	}
-	return nil
+	return account.May(rq.Actor, act, kind, agency)
 }
 
 type usersPage struct {
@@ -87,8 +73,8 @@ func (s *Server) loadUsersPage(ctx context.Context, rq *request, agency string) 
 			return err
 		}
 		teamAgency := agency
-		if teamAgency == "" && rq.User.Role != org.SystemAdmin {
-			teamAgency = rq.User.AgencyID
+		if teamAgency == "" {
+			teamAgency = account.Scope(rq.Actor, "")
 		}
 		if p.TeamList, err = tx.Teams(ctx, teamAgency); err != nil {
 			return err
@@ -98,21 +84,21 @@ func (s *Server) loadUsersPage(ctx context.Context, rq *request, agency string) 
 		}
 		return nil
 	})
-	if rq.User.Role != org.SystemAdmin {
-		var mine []org.Agency
-		for _, a := range p.Agencies {
-			if a.ID == rq.User.AgencyID {
-				mine = append(mine, a)
-			}
+	// The agencies the administrator may choose: every one for a system
+	// administrator, their own for an agency administrator.
+	var shown []org.Agency
+	for _, a := range p.Agencies {
+		if access.Decide(rq.Actor, access.View, access.Resource{Kind: access.KindAgency, AgencyID: a.ID}).Allow {
+			shown = append(shown, a)
 		}
-		p.Agencies = mine
 	}
+	p.Agencies = shown
 	return p, err
 }
 
 // getUsers lists the users an administrator manages.
 func (s *Server) getUsers(w http.ResponseWriter, r *http.Request, rq *request) error {
-	agency := adminAgency(rq, r.URL.Query().Get("agency"))
+	agency := account.Scope(rq.Actor, r.URL.Query().Get("agency"))
 	if err := s.mayAdmin(rq, access.Manage, access.KindUser, agency); err != nil {
 		return err
 	}
@@ -134,7 +120,7 @@ func (s *Server) getNewUser(w http.ResponseWriter, r *http.Request, rq *request)
 	if err := s.mayAdmin(rq, access.Create, access.KindUser, rq.User.AgencyID); err != nil {
 		return err
 	}
-	p, err := s.loadUsersPage(r.Context(), rq, adminAgency(rq, ""))
+	p, err := s.loadUsersPage(r.Context(), rq, account.Scope(rq.Actor, ""))
 	if err != nil {
 		return err
 	}
@@ -207,7 +193,7 @@ func (s *Server) postUser(w http.ResponseWriter, r *http.Request, rq *request) e
 	in := userForm(f)
 	c, failed, err := s.addUser(r.Context(), rq, in)
 	if fe, ok := fieldErrors(err); ok {
-		p, perr := s.loadUsersPage(r.Context(), rq, adminAgency(rq, ""))
+		p, perr := s.loadUsersPage(r.Context(), rq, account.Scope(rq.Actor, ""))
 		if perr != nil {
 			return perr
 		}
@@ -335,15 +321,20 @@ func (s *Server) postUnlockUser(w http.ResponseWriter, r *http.Request, rq *requ
 	if _, err := parseForm(w, r); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		_, err := account.Unlock(ctx, tx, s.prof, account.By(rq.Actor), r.PathValue("id"), rq.Now)
-		return err
-	})
-	if err != nil {
+	if _, err := s.unlockUser(r.Context(), rq, r.PathValue("id")); err != nil {
 		return s.refusedOnEdit(w, r, rq, err)
 	}
 	return redirect(w, r, "/admin/users?done=unlocked")
+}
+
+// unlockUser unlocks user id as rq (account.Unlock).
+func (s *Server) unlockUser(ctx context.Context, rq *request, id string) (*org.User, error) {
+	var u *org.User
+	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		u, err = account.Unlock(ctx, tx, s.prof, account.By(rq.Actor), id, rq.Now)
+		return err
+	})
+	return u, err
 }
 
 // readUser reads user id; the caller decides whether rq may see them.
@@ -394,7 +385,7 @@ func (p *teamsPage) AgencyName(id string) string {
 }
 
 func (s *Server) loadTeams(ctx context.Context, rq *request) (*teamsPage, error) {
-	agency := adminAgency(rq, "")
+	agency := account.Scope(rq.Actor, "")
 	p := &teamsPage{Page: s.page(rq, "teams.title", "teams"), Members: map[string]int{}}
 	p.Form.AgencyID = rq.User.AgencyID
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
@@ -429,26 +420,12 @@ func (s *Server) getTeams(w http.ResponseWriter, r *http.Request, rq *request) e
 	return s.render(w, http.StatusOK, "teams", p)
 }
 
-// addTeam validates and stores a team.
+// addTeam adds a team made by administrator rq (account.AddTeam).
 func (s *Server) addTeam(ctx context.Context, rq *request, in org.NewTeam) (*org.Team, error) {
-	if rq.User.Role != org.SystemAdmin || in.AgencyID == "" {
-		in.AgencyID = rq.User.AgencyID
-	}
-	if err := s.mayAdmin(rq, access.Create, access.KindTeam, in.AgencyID); err != nil {
-		return nil, err
-	}
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	t := &org.Team{AgencyID: in.AgencyID, Name: in.Name, CreatedAt: rq.Now}
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		if ok, err := tx.AgencyExists(ctx, in.AgencyID); err != nil || !ok {
-			return errs.Field("agency_id", "err.choose")
-		}
-		if err := tx.InsertTeam(ctx, t); err != nil {
-			return err
-		}
-		return tx.Record(ctx, audit.Event{Action: "team.create", RecordType: "team", RecordID: t.ID, AgencyID: t.AgencyID})
+	var t *org.Team
+	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		t, err = account.AddTeam(ctx, tx, account.By(rq.Actor), in, rq.Now)
+		return err
 	})
 	return t, err
 }
@@ -498,20 +475,13 @@ func (s *Server) getAgencies(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, http.StatusOK, "agencies", &p)
 }
 
-// addAgency validates and stores an agency (system administrators only).
+// addAgency adds an agency made by rq (account.AddAgency: system
+// administrators only).
 func (s *Server) addAgency(ctx context.Context, rq *request, in org.NewAgency) (*org.Agency, error) {
-	if err := s.mayAdmin(rq, access.Manage, access.KindAgency, ""); err != nil {
-		return nil, err
-	}
-	if err := in.Validate(); err != nil {
-		return nil, err
-	}
-	a := &org.Agency{Name: in.Name, Code: in.Code, CreatedAt: rq.Now}
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertAgency(ctx, a); err != nil {
-			return err
-		}
-		return tx.Record(ctx, audit.Event{Action: "agency.create", RecordType: "agency", RecordID: a.ID, AgencyID: a.ID})
+	var a *org.Agency
+	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		a, err = account.AddAgency(ctx, tx, account.By(rq.Actor), in, rq.Now)
+		return err
 	})
 	return a, err
 }

@@ -547,7 +547,7 @@ func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, rq *request) error {
-	agency := adminAgency(rq, r.URL.Query().Get("agency"))
+	agency := account.Scope(rq.Actor, r.URL.Query().Get("agency"))
 	if err := s.mayAdmin(rq, access.View, access.KindUser, agency); err != nil {
 		return err
 	}
@@ -615,7 +615,7 @@ type teamJSON struct {
 }
 
 func (s *Server) apiTeams(w http.ResponseWriter, r *http.Request, rq *request) error {
-	agency := adminAgency(rq, r.URL.Query().Get("agency"))
+	agency := account.Scope(rq.Actor, r.URL.Query().Get("agency"))
 	if err := s.mayAdmin(rq, access.View, access.KindTeam, agency); err != nil {
 		return err
 	}
