@@ -199,3 +199,26 @@ func TestScopeAndMay(t *testing.T) {
 		}
 	})
 }
+
+// TestChangeProblems: the checks of a change of one's own password, in
+// the order the page shows them.
+func TestChangeProblems(t *testing.T) {
+	owner := &org.User{Username: "ann.smith", DisplayName: "Ann Smith", Email: "ann@example.org"}
+	const old = "tangerine-ocelot-47-umbrella"
+	cases := []struct {
+		name, current, next, confirm string
+		want                         []string
+	}{
+		{"fine", old, "another-long-pass-phrase-9", "another-long-pass-phrase-9", nil},
+		{"too short", old, "short", "short", []string{"new_password=err.password_short"}},
+		{"own name", old, "annsmith2024!", "annsmith2024!", []string{"new_password=err.password_personal"}},
+		{"not confirmed", old, "another-long-pass-phrase-9", "another", []string{"confirm_password=err.password_mismatch"}},
+		{"the same", old, old, old, []string{"new_password=err.password_same"}},
+	}
+	for _, c := range cases {
+		f := account.ChangeProblems(c.current, c.next, c.confirm, owner)
+		if got := fieldCodes(f.Err()); !cmp.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

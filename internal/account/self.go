@@ -33,6 +33,23 @@ func NewPassword(p, confirm string, owner *org.User, hash func(string) (string, 
 	return Password{hash: h}, nil
 }
 
+// ChangeProblems are the field errors of a person's change of their own
+// password from current to next, confirmed as confirm: the policy (for
+// owner's names), the confirmation, and a new password that is the
+// current one. The caller checks the current password itself (through the
+// sign-in throttle) and adds its answer.
+func ChangeProblems(current, next, confirm string, owner *org.User) errs.Fields {
+	var f errs.Fields
+	if key, args := org.PasswordProblem(next, owner.Username, owner.DisplayName, owner.Email); key != "" {
+		f.Add("new_password", key, args...)
+	} else if next != confirm {
+		f.Add("confirm_password", "err.password_mismatch")
+	} else if next == current {
+		f.Add("new_password", "err.password_same")
+	}
+	return f
+}
+
 // badCode is the one answer to a setup code that does not work, whatever
 // the reason (unknown, used, expired, replaced by a newer reset).
 func badCode() error { return errs.Field("setup_code", "err.setup_code") }

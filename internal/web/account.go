@@ -126,14 +126,7 @@ func (s *Server) hashPassword(p string) (string, error) {
 // changePassword checks the current password and sets a new one; every
 // session of the user ends and every API token is revoked.
 func (s *Server) changePassword(r *http.Request, rq *request, current, next, confirm string) error {
-	var f errs.Fields
-	if key, args := org.PasswordProblem(next, rq.User.Username, rq.User.DisplayName, rq.User.Email); key != "" {
-		f.Add("new_password", key, args...)
-	} else if next != confirm {
-		f.Add("confirm_password", "err.password_mismatch")
-	} else if next == current {
-		f.Add("new_password", "err.password_same")
-	}
+	f := account.ChangeProblems(current, next, confirm, rq.User)
 	// The current password is checked through the sign-in throttle, so
 	// that a stolen session or token cannot guess it; it is checked even
 	// when the new one is refused, so that the answer tells nothing more.

@@ -15,12 +15,6 @@ import (
 	"github.com/safecase/safecase/internal/store"
 )
 
-// mayAdmin checks that rq may do act on the records of kind of agency
-// (account.May).
-func (s *Server) mayAdmin(rq *request, act access.Action, kind access.Kind, agency string) error {
-	return account.May(rq.Actor, act, kind, agency)
-}
-
 type usersPage struct {
 	Page
 	Users    []org.User
@@ -99,7 +93,7 @@ func (s *Server) loadUsersPage(ctx context.Context, rq *request, agency string) 
 // getUsers lists the users an administrator manages.
 func (s *Server) getUsers(w http.ResponseWriter, r *http.Request, rq *request) error {
 	agency := account.Scope(rq.Actor, r.URL.Query().Get("agency"))
-	if err := s.mayAdmin(rq, access.Manage, access.KindUser, agency); err != nil {
+	if err := account.May(rq.Actor, access.Manage, access.KindUser, agency); err != nil {
 		return err
 	}
 	p, err := s.loadUsersPage(r.Context(), rq, agency)
@@ -117,7 +111,7 @@ func (s *Server) getUsers(w http.ResponseWriter, r *http.Request, rq *request) e
 
 // getNewUser shows the form for adding a user.
 func (s *Server) getNewUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := s.mayAdmin(rq, access.Create, access.KindUser, rq.User.AgencyID); err != nil {
+	if err := account.May(rq.Actor, access.Create, access.KindUser, rq.User.AgencyID); err != nil {
 		return err
 	}
 	p, err := s.loadUsersPage(r.Context(), rq, account.Scope(rq.Actor, ""))
@@ -407,7 +401,7 @@ func (s *Server) loadTeams(ctx context.Context, rq *request) (*teamsPage, error)
 }
 
 func (s *Server) getTeams(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := s.mayAdmin(rq, access.Manage, access.KindTeam, rq.User.AgencyID); err != nil {
+	if err := account.May(rq.Actor, access.Manage, access.KindTeam, rq.User.AgencyID); err != nil {
 		return err
 	}
 	p, err := s.loadTeams(r.Context(), rq)
@@ -458,7 +452,7 @@ type agenciesPage struct {
 }
 
 func (s *Server) getAgencies(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := s.mayAdmin(rq, access.Manage, access.KindAgency, ""); err != nil {
+	if err := account.May(rq.Actor, access.Manage, access.KindAgency, ""); err != nil {
 		return err
 	}
 	ctx := r.Context()

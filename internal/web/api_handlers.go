@@ -548,7 +548,7 @@ func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, rq *request) error {
 	agency := account.Scope(rq.Actor, r.URL.Query().Get("agency"))
-	if err := s.mayAdmin(rq, access.View, access.KindUser, agency); err != nil {
+	if err := account.May(rq.Actor, access.View, access.KindUser, agency); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -587,7 +587,7 @@ func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	if err := s.mayAdmin(rq, access.View, access.KindUser, u.AgencyID); err != nil {
+	if err := account.May(rq.Actor, access.View, access.KindUser, u.AgencyID); err != nil {
 		return errs.E(errs.NotFound, "user %s", u.ID)
 	}
 	return ok(w, userJSON(u))
@@ -616,7 +616,7 @@ type teamJSON struct {
 
 func (s *Server) apiTeams(w http.ResponseWriter, r *http.Request, rq *request) error {
 	agency := account.Scope(rq.Actor, r.URL.Query().Get("agency"))
-	if err := s.mayAdmin(rq, access.View, access.KindTeam, agency); err != nil {
+	if err := account.May(rq.Actor, access.View, access.KindTeam, agency); err != nil {
 		return err
 	}
 	ctx := r.Context()
