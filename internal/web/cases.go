@@ -156,19 +156,8 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 		return nil, err
 	}
 	if v.CanAssign {
-		team := ""
-		if rq.User.Role == org.Supervisor {
-			team = rq.User.TeamID
-		}
-		users, err := tx.Users(ctx, c.AgencyID)
-		if err != nil {
+		if v.Workers, err = cases.Candidates(ctx, tx, rq.Actor, c.AgencyID); err != nil {
 			return nil, err
-		}
-		for _, u := range users {
-			if u.Active() && u.TeamID != "" && (u.Role == org.Caseworker || u.Role == org.Supervisor) &&
-				(team == "" || u.TeamID == team) {
-				v.Workers = append(v.Workers, u)
-			}
 		}
 	}
 	// Names of the people who acted on the case, for the history.
@@ -337,35 +326,9 @@ func registrationForm(f *form) cases.Registration {
 	}
 }
 
-// workersFor lists who rq may make a case's primary caseworker.
-func workersFor(ctx context.Context, tx *store.Tx, rq *request) ([]org.User, error) {
-	if rq.User.Role == org.Caseworker {
-		return nil, nil
-	}
-	users, err := tx.Users(ctx, rq.User.AgencyID)
-	if err != nil {
-		return nil, err
-	}
-	var out []org.User
-	for _, u := range users {
-		if u.Active() && u.TeamID != "" && (u.Role == org.Caseworker || u.Role == org.Supervisor) &&
-			(rq.User.Role != org.Supervisor || u.TeamID == rq.User.TeamID) {
-			out = append(out, u)
-		}
-	}
-	return out, nil
-}
-
-func (s *Server) mayRegister(rq *request) error {
-	if d := access.CaseWork(rq.Actor); !d.Allow {
-		return errs.E(errs.Forbidden, "register: %s", d.Reason)
-	}
-	switch rq.User.Role {
-	case org.Caseworker, org.Supervisor, org.Manager:
-		return nil
-	}
-	return errs.E(errs.Forbidden, "register: %s does not register cases", rq.User.Role)
-}
+// mayRegister refuses the registration form to whoever does not register
+// cases (cases.MayRegister).
+func (s *Server) mayRegister(rq *request) error { return cases.MayRegister(rq.Actor) }
 
 // getRegister shows the registration form, pre-filled from a screening.
 func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -378,7 +341,7 @@ func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, rq *request
 	p.Form.Type = "cp"
 	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		if p.Workers, err = workersFor(ctx, tx, rq); err != nil {
+		if p.Workers, err = cases.Candidates(ctx, tx, rq.Actor, rq.User.AgencyID); err != nil {
 			return err
 		}
 		if sid := r.URL.Query().Get("screening"); sid != "" {
@@ -443,7 +406,7 @@ func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *reques
 		p := registerPage{Page: s.page(rq, "register.title", "register"), Form: in}
 		p.Errors = fe
 		if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-			p.Workers, err = workersFor(ctx, tx, rq)
+			p.Workers, err = cases.Candidates(ctx, tx, rq.Actor, rq.User.AgencyID)
 			if err == nil && in.ScreeningID != "" {
 				p.Screening, _ = tx.Screening(ctx, in.ScreeningID)
 			}
