@@ -101,7 +101,7 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	if err != nil {
 		return nil, err
 	}
-	horizon := rq.Now.Add(s.prof.TaskHorizon.D())
+	horizon := deadline.Horizon(s.prof, rq.Now)
 	for _, d := range ds {
 		if d.Open() && d.DueAt.Before(horizon) {
 			v.Open = append(v.Open, d)

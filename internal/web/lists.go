@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
@@ -76,7 +77,7 @@ type tasksPage struct {
 	Tasks  []store.TaskRow
 	Labels listLabels
 	Views  []taskRowView
-	Later  int // open tasks due beyond the profile's task horizon
+	Later  int // open tasks due beyond the profile's task horizon (deadline.Tasks)
 }
 
 // sortTasks orders tasks the way a caseworker works them: urgent cases
@@ -106,10 +107,7 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 	p := tasksPage{Page: s.page(rq, "tasks.title", "tasks")}
 	ctx := r.Context()
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		if p.Tasks, err = tx.TasksDueBefore(ctx, access.Own, rq.User.ID, rq.Now.Add(s.prof.TaskHorizon.D()), 500); err != nil {
-			return err
-		}
-		p.Later, err = tx.CountTasksFrom(ctx, access.Own, rq.User.ID, rq.Now.Add(s.prof.TaskHorizon.D()), 1000)
+		p.Tasks, p.Later, err = deadline.Tasks[store.TaskRow](ctx, tx, s.prof, access.Own, rq.User.ID, rq.Now)
 		return err
 	})
 	if err != nil {
@@ -195,11 +193,11 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 			return err
 		}
 		p.Team = t
-		if p.Load, err = tx.TeamLoad(ctx, t.ID, rq.Now, rq.Now.Add(48*time.Hour)); err != nil {
+		if p.Load, err = tx.TeamLoad(ctx, t.ID, rq.Now, deadline.SoonUntil(rq.Now)); err != nil {
 			return err
 		}
-		// The team view lists what needs attention now: overdue and due within two days.
-		if p.Tasks, err = tx.TasksDueBefore(ctx, access.Team, t.ID, rq.Now.Add(48*time.Hour), 1000); err != nil {
+		// The team view lists what needs attention now: overdue and due soon.
+		if p.Tasks, err = tx.TasksDueBefore(ctx, access.Team, t.ID, deadline.SoonUntil(rq.Now), 1000); err != nil {
 			return err
 		}
 		for _, l := range p.Load {

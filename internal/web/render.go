@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/org"
@@ -309,13 +310,12 @@ func (p *Page) DayDate(d string) string {
 	return t.Format("2 Jan 2006")
 }
 
-// Overdue reports whether t is in the past.
-func (p *Page) Overdue(t time.Time) bool { return !t.IsZero() && p.Now.After(t) }
+// Overdue reports whether t is in the past (deadline.PastDue).
+func (p *Page) Overdue(t time.Time) bool { return deadline.PastDue(t, p.Now) }
 
-// DueSoon reports whether t falls within the next 48 hours.
-func (p *Page) DueSoon(t time.Time) bool {
-	return !t.IsZero() && !p.Now.After(t) && t.Sub(p.Now) <= 48*time.Hour
-}
+// DueSoon reports whether t falls within the due-soon window
+// (deadline.DueSoon).
+func (p *Page) DueSoon(t time.Time) bool { return deadline.DueSoon(t, p.Now) }
 
 // Due says when t falls relative to now: "in 3 days", "2 days overdue".
 func (p *Page) Due(t time.Time) string {
@@ -335,7 +335,7 @@ func (p *Page) Due(t time.Time) string {
 			return p.T("due.overdue_now")
 		}
 		return p.T("due.now")
-	case d < 48*time.Hour:
+	case d < deadline.SoonWithin:
 		n, unit = int(d/time.Hour), "hours"
 	default:
 		n, unit = int(d/(24*time.Hour)), "days"
