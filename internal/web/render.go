@@ -310,13 +310,6 @@ func (p *Page) DayDate(d string) string {
 	return t.Format("2 Jan 2006")
 }
 
-// Overdue reports whether t is in the past (deadline.PastDue).
-func (p *Page) Overdue(t time.Time) bool { return deadline.PastDue(t, p.Now) }
-
-// DueSoon reports whether t falls within the due-soon window
-// (deadline.DueSoon).
-func (p *Page) DueSoon(t time.Time) bool { return deadline.DueSoon(t, p.Now) }
-
 // Due says when t falls relative to now: "in 3 days", "2 days overdue".
 func (p *Page) Due(t time.Time) string {
 	if t.IsZero() {
@@ -335,7 +328,7 @@ func (p *Page) Due(t time.Time) string {
 			return p.T("due.overdue_now")
 		}
 		return p.T("due.now")
-	case d < deadline.SoonWithin:
+	case d < deadline.SoonWithin: // within the due-soon window, in hours
 		n, unit = int(d/time.Hour), "hours"
 	default:
 		n, unit = int(d/(24*time.Hour)), "days"
