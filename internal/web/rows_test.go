@@ -13,8 +13,12 @@ import (
 // TestRowsEscape checks that the hand-written list rows escape every value
 // that can come from a user (names, codes, profile labels).
 func TestRowsEscape(t *testing.T) {
-	p := &Page{L: i18n.MustLoad().Locale("en"), Prof: profile.Default(), Now: time.Now()}
 	evil := `<script>alert("x")</script>`
+	// A profile whose risk level is named and labelled with markup (Opt
+	// refuses, in tests, a level the profile does not have).
+	prof := *profile.Default()
+	prof.RiskLevels = append(append([]profile.Option(nil), prof.RiskLevels...), profile.Option{Key: evil, Label: evil})
+	p := &Page{L: i18n.MustLoad().Locale("en"), Prof: &prof, Now: time.Now()}
 	age := 9
 	rows := p.caseRows([]store.CaseRow{{ID: `a"b`, Code: evil, Type: "cp", RiskLevel: evil, Step: "assessment",
 		AgeYears: &age, CaseworkerName: evil, NextDueAt: time.Now().Add(time.Hour)}})
