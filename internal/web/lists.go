@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
@@ -72,12 +73,27 @@ func (s *Server) getCaseload(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, http.StatusOK, "caseload", &p)
 }
 
+// CaseTable is the caseload's table.
+func (p *caseloadPage) CaseTable() caseTable {
+	return caseTable{Labels: p.Labels, Rows: p.Views, Who: p.ShowWho, Empty: p.T("list.empty")}
+}
+
+// Pager is the caseload's pager.
+func (p *caseloadPage) Pager() pager {
+	return pager{P: &p.Page, No: p.PageNo, Next: p.HasNext, Base: "/caseload?"}
+}
+
 type tasksPage struct {
 	Page
 	Tasks  []store.TaskRow
 	Labels listLabels
 	Views  []taskRowView
 	Later  int // open tasks due beyond the profile's task horizon (deadline.Tasks)
+}
+
+// TaskTable is the tasks page's table.
+func (p *tasksPage) TaskTable() taskTable {
+	return taskTable{Labels: p.Labels, Tasks: p.Views, Empty: p.T("tasks.none")}
 }
 
 // sortTasks orders tasks the way a caseworker works them: urgent cases
@@ -134,6 +150,21 @@ type teamPage struct {
 	HasNext      bool
 	OverdueCount int
 	OpenCount    int
+}
+
+// TaskTable is the team view's table of what needs attention now.
+func (p *teamPage) TaskTable() taskTable {
+	return taskTable{Labels: p.Labels, Tasks: p.TaskViews, Who: true, Empty: p.T("tasks.none")}
+}
+
+// CaseTable is the team view's table of the team's cases.
+func (p *teamPage) CaseTable() caseTable {
+	return caseTable{Labels: p.Labels, Rows: p.Views, Who: true, Empty: p.T("list.empty")}
+}
+
+// Pager is the team view's pager.
+func (p *teamPage) Pager() pager {
+	return pager{P: &p.Page, No: p.PageNo, Next: p.HasNext, Base: "/team?team=" + url.QueryEscape(p.Team.ID) + "&"}
 }
 
 // hasTeamView refuses the roles that have no team view.

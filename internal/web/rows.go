@@ -54,6 +54,39 @@ type caseRowView struct {
 	Over            bool
 }
 
+// riskView is a risk level as the "risk" template shows it.
+type riskView struct{ Level, Label string }
+
+// RiskOf returns risk level level for the "risk" template.
+func (p *Page) RiskOf(level string) riskView { return riskView{Level: level, Label: p.Opt("risk", level)} }
+
+// caseTable is what the "casetable" template shows: the rows of a caseload,
+// their column labels, whether to show whose case each is, and what to say
+// when there is none.
+type caseTable struct {
+	Labels listLabels
+	Rows   []caseRowView
+	Who    bool
+	Empty  string
+}
+
+// taskTable is what the "tasktable" template shows.
+type taskTable struct {
+	Labels listLabels
+	Tasks  []taskRowView
+	Who    bool
+	Empty  string
+}
+
+// pager is what the "pager" template shows: page No of a list whose pages
+// are at Base + "page=N", with a next page or not.
+type pager struct {
+	P    *Page
+	No   int
+	Next bool
+	Base string
+}
+
 // listLabels are the column labels of the list tables, translated once.
 type listLabels struct {
 	Case, Risk, Flags, Step, NextDue, AgeSex, Caseworker, Urgent, Priority string
