@@ -58,7 +58,9 @@ type caseRowView struct {
 type riskView struct{ Level, Label string }
 
 // RiskOf returns risk level level for the "risk" template.
-func (p *Page) RiskOf(level string) riskView { return riskView{Level: level, Label: p.Opt("risk", level)} }
+func (p *Page) RiskOf(level string) riskView {
+	return riskView{Level: level, Label: p.Opt("risk", level)}
+}
 
 // caseTable is what the "casetable" template shows: the rows of a caseload,
 // their column labels, whether to show whose case each is, and what to say
