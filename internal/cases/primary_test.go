@@ -197,3 +197,33 @@ type screeningFails struct {
 func (f screeningFails) Screening(ctx context.Context, id string) (*intake.Screening, error) {
 	return nil, f.err
 }
+
+// TestListsOf: which caseload and which team view each role sees.
+func TestListsOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		role        org.Role
+		scope       access.Scope
+		id, team    string
+		picks, deny bool
+	}{
+		{org.Caseworker, access.Own, "u1", "", false, true},
+		{org.Supervisor, access.Own, "u1", "tA", false, false},
+		{org.Manager, access.Agency, "ag", "", true, false},
+		{org.DPOfficer, access.Own, "u1", "", false, true},
+		{org.ServiceProvider, access.Own, "u1", "", false, true},
+	}
+	for _, tt := range tests {
+		a := access.Actor{UserID: "u1", AgencyID: "ag", TeamID: "tA", Role: tt.role}
+		if scope, id := cases.Caseload(a); scope != tt.scope || id != tt.id {
+			t.Errorf("%s: caseload %s %s, want %s %s", tt.role, scope, id, tt.scope, tt.id)
+		}
+		team, picks, err := cases.TeamView(a)
+		if (err != nil) != tt.deny || (err != nil && !errors.Is(err, errs.ErrForbidden)) {
+			t.Errorf("%s: team view error %v, want denied %v", tt.role, err, tt.deny)
+		}
+		if err == nil && (team != tt.team || picks != tt.picks) {
+			t.Errorf("%s: team view %q picks %v, want %q %v", tt.role, team, picks, tt.team, tt.picks)
+		}
+	}
+}

@@ -494,12 +494,12 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 }
 
 func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := hasTeamView(rq); err != nil {
+	teamID, picks, err := cases.TeamView(rq.Actor)
+	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	teamID := rq.User.TeamID
-	if rq.User.Role == org.Manager {
+	if picks {
 		teamID = r.URL.Query().Get("team")
 	}
 	if teamID == "" {
@@ -524,7 +524,7 @@ func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 		Target  int        `json:"caseload_target"`
 		Workers []loadJSON `json:"workers"`
 	}{Max: s.prof.Caseload.Max, Target: s.prof.Caseload.Target, Workers: []loadJSON{}}
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		t, err := tx.Team(ctx, teamID)
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
@@ -35,10 +36,7 @@ const countCap = 1000
 
 // getCaseload shows the caseworker's own cases, or a manager's agency.
 func (s *Server) getCaseload(w http.ResponseWriter, r *http.Request, rq *request) error {
-	scope, id := access.Own, rq.User.ID
-	if rq.User.Role == org.Manager {
-		scope, id = access.Agency, rq.User.AgencyID
-	}
+	scope, id := cases.Caseload(rq.Actor)
 	res := access.Resource{Kind: access.KindCaseList, Scope: scope, AgencyID: rq.User.AgencyID, TeamID: rq.User.TeamID}
 	if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
 		return errs.E(errs.Forbidden, "caseload: %s", d.Reason)
@@ -167,22 +165,22 @@ func (p *teamPage) Pager() pager {
 	return pager{P: &p.Page, No: p.PageNo, Next: p.HasNext, Base: "/team?team=" + url.QueryEscape(p.Team.ID) + "&"}
 }
 
-// hasTeamView refuses the roles that have no team view.
+// hasTeamView refuses the roles that have no team view (cases.TeamView).
 func hasTeamView(rq *request) error {
-	if widest, ok := access.ListScope(rq.User.Role); !ok || widest == access.Own {
-		return errs.E(errs.Forbidden, "team view: %s has no team view", rq.User.Role)
-	}
-	return nil
+	_, _, err := cases.TeamView(rq.Actor)
+	return err
 }
 
 // teamOf returns the team whose view rq asks for — the supervisor's own, or
 // the one a manager picks (by default the agency's first) — once access
 // allows it, with the teams a manager may pick from.
 func teamOf(ctx context.Context, tx *store.Tx, r *http.Request, rq *request) (*org.Team, []org.Team, error) {
-	teamID := rq.User.TeamID
+	teamID, picks, err := cases.TeamView(rq.Actor)
+	if err != nil {
+		return nil, nil, err
+	}
 	var teams []org.Team
-	if rq.User.Role == org.Manager {
-		var err error
+	if picks {
 		if teams, err = tx.Teams(ctx, rq.User.AgencyID); err != nil {
 			return nil, nil, err
 		}
