@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -308,6 +309,18 @@ type registerPage struct {
 	Workers   []org.User
 	Screening *intake.Screening
 	Conflict  *conflictView
+}
+
+// declineBox is what the "declined" template shows: the box by field Key
+// (whose input is Target) that records the person declined to answer it.
+type declineBox struct {
+	Key, Target, Label string
+	Checked            bool
+}
+
+// DeclineBox returns the declined box of field key, whose input is target.
+func (p *registerPage) DeclineBox(key, target string) declineBox {
+	return declineBox{Key: key, Target: target, Label: p.T("form.declined"), Checked: slices.Contains(p.Form.Declined, key)}
 }
 
 // registrationForm reads the registration form.

@@ -102,3 +102,32 @@ func TestTasksPageAndAPIAgree(t *testing.T) {
 		}
 	})
 }
+
+// TestDeclineBoxes: the registration form's "declined to answer" boxes
+// (typed argument of the "declined" template) come back ticked for the
+// fields the person declined, and only those.
+func TestDeclineBoxes(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		c := e.as("caseworker")
+		v := registrationValues()
+		v.Del("contact")
+		v.Add("declined", "contact")
+		res := c.post("/cases", v)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("register: %d\n%s", res.StatusCode, res.Body)
+		}
+		page := c.get(res.location() + "/edit")
+		if page.StatusCode != http.StatusOK {
+			t.Fatalf("edit form: %d", page.StatusCode)
+		}
+		box := regexp.MustCompile(`<input type="checkbox" name="declined" value="([a-z_]+)" data-declines="f-[a-z_]+"( checked)?>`)
+		ticked := map[string]bool{}
+		for _, m := range box.FindAllStringSubmatch(page.Body, -1) {
+			ticked[m[1]] = m[2] != ""
+		}
+		want := map[string]bool{"name": false, "age": false, "sex": false, "location": false, "contact": true, "care_status": false}
+		if diff := cmp.Diff(want, ticked); diff != "" {
+			t.Errorf("declined boxes (-want +got):\n%s", diff)
+		}
+	})
+}
