@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -311,8 +312,23 @@ func decided(a access.Actor, act access.Action, s access.Section, c *Case) (*Cas
 	return c, nil
 }
 
+// MayRegister says whether actor a may open the registration form at all:
+// nil, or a Forbidden error. Caseworkers, supervisors and managers register
+// cases; Register then decides on the case itself (access.Create).
+func MayRegister(a access.Actor) error {
+	if d := access.CaseWork(a); !d.Allow {
+		return errs.E(errs.Forbidden, "register: %s", d.Reason)
+	}
+	switch a.Role {
+	case org.Caseworker, org.Supervisor, org.Manager:
+		return nil
+	}
+	return errs.E(errs.Forbidden, "register: %s does not register cases", a.Role)
+}
+
 // chooseCaseworker decides the primary caseworker of a new case registered
-// by a: caseworkers register for themselves; supervisors and managers pick.
+// by a: caseworkers register for themselves; supervisors and managers pick
+// (choosePrimary).
 func chooseCaseworker(ctx context.Context, tx Tx, a access.Actor, id string) (*org.User, error) {
 	if id == "" {
 		if a.Role != org.Caseworker {
@@ -320,18 +336,7 @@ func chooseCaseworker(ctx context.Context, tx Tx, a access.Actor, id string) (*o
 		}
 		id = a.UserID
 	}
-	if a.Role == org.Caseworker && id != a.UserID {
-		return nil, errs.Field("caseworker_id", "err.caseworker_self")
-	}
-	u, err := tx.User(ctx, id)
-	if err != nil || u.AgencyID != a.AgencyID || !u.Active() ||
-		(u.Role != org.Caseworker && u.Role != org.Supervisor) || u.TeamID == "" {
-		return nil, errs.Field("caseworker_id", "err.caseworker")
-	}
-	if a.Role == org.Supervisor && u.TeamID != a.TeamID {
-		return nil, errs.Field("caseworker_id", "err.caseworker_team")
-	}
-	return u, nil
+	return choosePrimary(ctx, tx, a, a.AgencyID, id)
 }
 
 // Register records a new case from registration form r by actor a. It stores
@@ -342,7 +347,10 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 	f := r.validate(p, local)
 	cw, err := chooseCaseworker(ctx, tx, a, r.CaseworkerID)
 	if err != nil {
-		fe, _ := errs.AsFields(err)
+		fe, ok := errs.AsFields(err)
+		if !ok {
+			return nil, err
+		}
 		f = append(f, fe...)
 	}
 	if err := f.Err(); err != nil {
@@ -359,6 +367,9 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 	}
 	if r.ScreeningID != "" {
 		s, err := tx.Screening(ctx, r.ScreeningID)
+		if err != nil && !errors.Is(err, errs.ErrNotFound) {
+			return nil, err
+		}
 		if err != nil || s.AgencyID != a.AgencyID {
 			return nil, errs.Field("screening_id", "err.screening")
 		}
@@ -372,8 +383,12 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 			return nil, errs.Field("type", "err.screening_type")
 		}
 		if s.IdentificationID != "" && r.ReferredOn == "" {
-			if ident, err := tx.Identification(ctx, s.IdentificationID); err == nil {
+			ident, err := tx.Identification(ctx, s.IdentificationID)
+			switch {
+			case err == nil:
 				referredAt = ident.SubmittedAt
+			case !errors.Is(err, errs.ErrNotFound):
+				return nil, err
 			}
 		}
 	}

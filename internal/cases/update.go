@@ -11,7 +11,6 @@ import (
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/notify"
-	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/profile"
 )
 
@@ -275,13 +274,9 @@ func Assign(ctx context.Context, tx Tx, a access.Actor, id string, version int, 
 	if err := checkVersion(ctx, tx, c, version); err != nil {
 		return nil, err
 	}
-	u, err := tx.User(ctx, caseworkerID)
-	if err != nil || u.AgencyID != c.AgencyID || !u.Active() ||
-		(u.Role != org.Caseworker && u.Role != org.Supervisor) || u.TeamID == "" {
-		return nil, errs.Field("caseworker_id", "err.caseworker")
-	}
-	if a.Role == org.Supervisor && u.TeamID != a.TeamID {
-		return nil, errs.Field("caseworker_id", "err.caseworker_team")
+	u, err := choosePrimary(ctx, tx, a, c.AgencyID, caseworkerID)
+	if err != nil {
+		return nil, err
 	}
 	if u.ID == c.CaseworkerID {
 		return c, nil

@@ -93,6 +93,15 @@ func (st *State) Latest() *Closure {
 	return nil
 }
 
+// LastReturned returns the newest decided closure when the supervisor
+// returned it (with the actions required before closing), or nil.
+func (st *State) LastReturned() *Closure {
+	if l := st.Latest(); l != nil && l.Status == Returned {
+		return l
+	}
+	return nil
+}
+
 // ShowAgeOut reports whether the page has something to say about the age-out pathway.
 func (st *State) ShowAgeOut() bool {
 	return st.Case.AgeOutPathway != "" || len(st.AgeOuts) > 0 ||

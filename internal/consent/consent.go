@@ -62,8 +62,12 @@ type Record struct {
 	Version                int
 }
 
-// Active reports whether r is a given, unwithdrawn agreement.
-func (r *Record) Active() bool { return r.Decision == Given && r.WithdrawnAt.IsZero() }
+// Active reports whether r is a given, unwithdrawn agreement: the one state
+// in which it can still be withdrawn.
+func (r *Record) Active() bool { return r.Decision == Given && !r.Withdrawn() }
+
+// Withdrawn reports whether r was withdrawn.
+func (r *Record) Withdrawn() bool { return !r.WithdrawnAt.IsZero() }
 
 // Override is a supervisor's decision to proceed without a scope's consent.
 type Override struct {
@@ -94,6 +98,10 @@ type Exclusion struct {
 	RemovedAt time.Time
 	RemovedBy string
 }
+
+// InForce reports whether the exclusion still holds (it was not removed):
+// the one state in which it can be removed.
+func (e *Exclusion) InForce() bool { return e.RemovedAt.IsZero() }
 
 // Need statuses.
 const (

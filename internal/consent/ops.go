@@ -373,7 +373,7 @@ func RemoveExclusion(ctx context.Context, tx Tx, a access.Actor, caseID, id stri
 	}
 	for i := range ex {
 		e := &ex[i]
-		if e.ID != id || !e.RemovedAt.IsZero() {
+		if e.ID != id || !e.InForce() {
 			continue
 		}
 		e.RemovedAt, e.RemovedBy = now, a.UserID

@@ -269,7 +269,7 @@ func Save(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 	switch {
 	case open == nil:
 		pl = &Plan{CaseID: c.ID, Number: last + 1, Status: Draft, CreatedBy: a.UserID, CreatedAt: now}
-	case open.Status == Submitted:
+	case open.AwaitsApproval():
 		return nil, errs.Field("plan", "err.plan_submitted")
 	case open.Version != in.Version:
 		return nil, &errs.ConflictError{Record: "plan", Version: open.Version, Current: open}
@@ -283,7 +283,7 @@ func Save(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 	pl.MeetingOn, pl.Participants, pl.ChildViews, pl.CaregiverViews, pl.Notes =
 		in.MeetingOn, in.Participants, in.ChildViews, in.CaregiverViews, in.Notes
 	pl.Objectives, pl.Actions, pl.Gaps = objs, acts, gaps
-	if pl.Status == Returned {
+	if pl.WasReturned() {
 		pl.Status = Draft
 	}
 	if pl.ID == "" {
@@ -346,7 +346,7 @@ func Submit(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	if err != nil {
 		return nil, err
 	}
-	if pl.Status != Draft {
+	if !pl.CanSubmit() {
 		return nil, errs.Field("plan", "err.plan_not_draft")
 	}
 	if len(pl.Objectives) == 0 {
@@ -379,7 +379,7 @@ func Approve(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, cas
 	if err != nil {
 		return nil, err
 	}
-	if pl.Status != Submitted {
+	if !pl.CanApprove() {
 		return nil, errs.Field("plan", "err.plan_not_submitted")
 	}
 	pl.DecidedBy, pl.DecidedAt = a.UserID, now
@@ -397,7 +397,7 @@ func Return(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	if err != nil {
 		return nil, err
 	}
-	if pl.Status != Submitted {
+	if !pl.CanApprove() {
 		return nil, errs.Field("plan", "err.plan_not_submitted")
 	}
 	comments = strings.TrimSpace(comments)

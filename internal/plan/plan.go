@@ -128,6 +128,26 @@ type Gap struct {
 // Open reports whether a plan can still be edited.
 func (p *Plan) Open() bool { return p.Status == Draft || p.Status == Returned }
 
+// CanSubmit reports whether the plan can be submitted (or, when its case
+// needs no approval, activated): a draft. A returned plan is saved again
+// first.
+func (p *Plan) CanSubmit() bool { return p.Status == Draft }
+
+// AwaitsApproval reports whether the plan waits for the supervisor's
+// decision.
+func (p *Plan) AwaitsApproval() bool { return p.Status == Submitted }
+
+// CanApprove reports whether the plan can be approved or returned: it was
+// submitted and awaits the decision.
+func (p *Plan) CanApprove() bool { return p.AwaitsApproval() }
+
+// WasReturned reports whether the supervisor sent the plan back with
+// comments and it has not been saved since.
+func (p *Plan) WasReturned() bool { return p.Status == Returned }
+
+// IsSuperseded reports whether a newer plan replaced this one once active.
+func (p *Plan) IsSuperseded() bool { return p.Status == Superseded }
+
 // Objective returns the objective with id.
 func (p *Plan) Objective(id string) *Objective {
 	for i := range p.Objectives {

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/family"
 	"github.com/safecase/safecase/internal/intake"
@@ -472,8 +472,9 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 	}
 	ctx := r.Context()
 	var tasks []store.TaskRow
+	var later int
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		tasks, err = tx.Tasks(ctx, scope, id, 1000)
+		tasks, later, err = deadline.Tasks[store.TaskRow](ctx, tx, s.prof, scope, id, rq.Now)
 		return err
 	})
 	if err != nil {
@@ -482,7 +483,8 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 	sortTasks(tasks, rq.Now)
 	out := struct {
 		Tasks []taskJSON `json:"tasks"`
-	}{Tasks: []taskJSON{}}
+		Later int        `json:"later"`
+	}{Tasks: []taskJSON{}, Later: later}
 	for _, t := range tasks {
 		out.Tasks = append(out.Tasks, taskJSON{ID: t.ID, Kind: string(t.Kind), DueAt: apiTime(t.DueAt),
 			Overdue: t.Overdue(rq.Now), CaseID: t.CaseID, CaseCode: t.CaseCode, RiskLevel: t.RiskLevel,
@@ -492,12 +494,12 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 }
 
 func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if widest, ok := access.ListScope(rq.User.Role); !ok || widest == access.Own {
-		return errs.E(errs.Forbidden, "team: %s has no team view", rq.User.Role)
+	teamID, picks, err := cases.TeamView(rq.Actor)
+	if err != nil {
+		return err
 	}
 	ctx := r.Context()
-	teamID := rq.User.TeamID
-	if rq.User.Role == org.Manager {
+	if picks {
 		teamID = r.URL.Query().Get("team")
 	}
 	if teamID == "" {
@@ -522,7 +524,7 @@ func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 		Target  int        `json:"caseload_target"`
 		Workers []loadJSON `json:"workers"`
 	}{Max: s.prof.Caseload.Max, Target: s.prof.Caseload.Target, Workers: []loadJSON{}}
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		t, err := tx.Team(ctx, teamID)
 		if err != nil {
 			return err
@@ -532,7 +534,7 @@ func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 			return errs.E(errs.NotFound, "team %s", teamID)
 		}
 		out.TeamID, out.Name = t.ID, t.Name
-		load, err := tx.TeamLoad(ctx, t.ID, rq.Now, rq.Now.Add(48*time.Hour))
+		load, err := tx.TeamLoad(ctx, t.ID, rq.Now, deadline.SoonUntil(rq.Now))
 		for _, l := range load {
 			out.Workers = append(out.Workers, loadJSON{UserID: l.UserID, Name: l.Name, Role: string(l.Role), Open: l.Open,
 				High: l.High, Urgent: l.Urgent, Priority: l.Priority, Overdue: l.Overdue, DueSoon: l.DueSoon,

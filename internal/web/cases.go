@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -101,7 +102,7 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	if err != nil {
 		return nil, err
 	}
-	horizon := rq.Now.Add(s.prof.TaskHorizon.D())
+	horizon := deadline.Horizon(s.prof, rq.Now)
 	for _, d := range ds {
 		if d.Open() && d.DueAt.Before(horizon) {
 			v.Open = append(v.Open, d)
@@ -156,19 +157,8 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 		return nil, err
 	}
 	if v.CanAssign {
-		team := ""
-		if rq.User.Role == org.Supervisor {
-			team = rq.User.TeamID
-		}
-		users, err := tx.Users(ctx, c.AgencyID)
-		if err != nil {
+		if v.Workers, err = cases.Candidates(ctx, tx, rq.Actor, c.AgencyID); err != nil {
 			return nil, err
-		}
-		for _, u := range users {
-			if u.Active() && u.TeamID != "" && (u.Role == org.Caseworker || u.Role == org.Supervisor) &&
-				(team == "" || u.TeamID == team) {
-				v.Workers = append(v.Workers, u)
-			}
 		}
 	}
 	// Names of the people who acted on the case, for the history.
@@ -321,6 +311,18 @@ type registerPage struct {
 	Conflict  *conflictView
 }
 
+// declineBox is what the "declined" template shows: the box by field Key
+// (whose input is Target) that records the person declined to answer it.
+type declineBox struct {
+	Key, Target, Label string
+	Checked            bool
+}
+
+// DeclineBox returns the declined box of field key, whose input is target.
+func (p *registerPage) DeclineBox(key, target string) declineBox {
+	return declineBox{Key: key, Target: target, Label: p.T("form.declined"), Checked: slices.Contains(p.Form.Declined, key)}
+}
+
 // registrationForm reads the registration form.
 func registrationForm(f *form) cases.Registration {
 	return cases.Registration{
@@ -337,35 +339,9 @@ func registrationForm(f *form) cases.Registration {
 	}
 }
 
-// workersFor lists who rq may make a case's primary caseworker.
-func workersFor(ctx context.Context, tx *store.Tx, rq *request) ([]org.User, error) {
-	if rq.User.Role == org.Caseworker {
-		return nil, nil
-	}
-	users, err := tx.Users(ctx, rq.User.AgencyID)
-	if err != nil {
-		return nil, err
-	}
-	var out []org.User
-	for _, u := range users {
-		if u.Active() && u.TeamID != "" && (u.Role == org.Caseworker || u.Role == org.Supervisor) &&
-			(rq.User.Role != org.Supervisor || u.TeamID == rq.User.TeamID) {
-			out = append(out, u)
-		}
-	}
-	return out, nil
-}
-
-func (s *Server) mayRegister(rq *request) error {
-	if d := access.CaseWork(rq.Actor); !d.Allow {
-		return errs.E(errs.Forbidden, "register: %s", d.Reason)
-	}
-	switch rq.User.Role {
-	case org.Caseworker, org.Supervisor, org.Manager:
-		return nil
-	}
-	return errs.E(errs.Forbidden, "register: %s does not register cases", rq.User.Role)
-}
+// mayRegister refuses the registration form to whoever does not register
+// cases (cases.MayRegister).
+func (s *Server) mayRegister(rq *request) error { return cases.MayRegister(rq.Actor) }
 
 // getRegister shows the registration form, pre-filled from a screening.
 func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -378,7 +354,7 @@ func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, rq *request
 	p.Form.Type = "cp"
 	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		if p.Workers, err = workersFor(ctx, tx, rq); err != nil {
+		if p.Workers, err = cases.Candidates(ctx, tx, rq.Actor, rq.User.AgencyID); err != nil {
 			return err
 		}
 		if sid := r.URL.Query().Get("screening"); sid != "" {
@@ -443,7 +419,7 @@ func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *reques
 		p := registerPage{Page: s.page(rq, "register.title", "register"), Form: in}
 		p.Errors = fe
 		if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-			p.Workers, err = workersFor(ctx, tx, rq)
+			p.Workers, err = cases.Candidates(ctx, tx, rq.Actor, rq.User.AgencyID)
 			if err == nil && in.ScreeningID != "" {
 				p.Screening, _ = tx.Screening(ctx, in.ScreeningID)
 			}

@@ -3,11 +3,14 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
@@ -33,10 +36,7 @@ const countCap = 1000
 
 // getCaseload shows the caseworker's own cases, or a manager's agency.
 func (s *Server) getCaseload(w http.ResponseWriter, r *http.Request, rq *request) error {
-	scope, id := access.Own, rq.User.ID
-	if rq.User.Role == org.Manager {
-		scope, id = access.Agency, rq.User.AgencyID
-	}
+	scope, id := cases.Caseload(rq.Actor)
 	res := access.Resource{Kind: access.KindCaseList, Scope: scope, AgencyID: rq.User.AgencyID, TeamID: rq.User.TeamID}
 	if d := access.Decide(rq.Actor, access.View, res); !d.Allow {
 		return errs.E(errs.Forbidden, "caseload: %s", d.Reason)
@@ -71,12 +71,27 @@ func (s *Server) getCaseload(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, http.StatusOK, "caseload", &p)
 }
 
+// CaseTable is the caseload's table.
+func (p *caseloadPage) CaseTable() caseTable {
+	return caseTable{Labels: p.Labels, Rows: p.Views, Who: p.ShowWho, Empty: p.T("list.empty")}
+}
+
+// Pager is the caseload's pager.
+func (p *caseloadPage) Pager() pager {
+	return pager{P: &p.Page, No: p.PageNo, Next: p.HasNext, Base: "/caseload?"}
+}
+
 type tasksPage struct {
 	Page
 	Tasks  []store.TaskRow
 	Labels listLabels
 	Views  []taskRowView
-	Later  int // open tasks due beyond the profile's task horizon
+	Later  int // open tasks due beyond the profile's task horizon (deadline.Tasks)
+}
+
+// TaskTable is the tasks page's table.
+func (p *tasksPage) TaskTable() taskTable {
+	return taskTable{Labels: p.Labels, Tasks: p.Views, Empty: p.T("tasks.none")}
 }
 
 // sortTasks orders tasks the way a caseworker works them: urgent cases
@@ -106,10 +121,7 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 	p := tasksPage{Page: s.page(rq, "tasks.title", "tasks")}
 	ctx := r.Context()
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		if p.Tasks, err = tx.TasksDueBefore(ctx, access.Own, rq.User.ID, rq.Now.Add(s.prof.TaskHorizon.D()), 500); err != nil {
-			return err
-		}
-		p.Later, err = tx.CountTasksFrom(ctx, access.Own, rq.User.ID, rq.Now.Add(s.prof.TaskHorizon.D()), 1000)
+		p.Tasks, p.Later, err = deadline.Tasks[store.TaskRow](ctx, tx, s.prof, access.Own, rq.User.ID, rq.Now)
 		return err
 	})
 	if err != nil {
@@ -138,22 +150,37 @@ type teamPage struct {
 	OpenCount    int
 }
 
-// hasTeamView refuses the roles that have no team view.
+// TaskTable is the team view's table of what needs attention now.
+func (p *teamPage) TaskTable() taskTable {
+	return taskTable{Labels: p.Labels, Tasks: p.TaskViews, Who: true, Empty: p.T("tasks.none")}
+}
+
+// CaseTable is the team view's table of the team's cases.
+func (p *teamPage) CaseTable() caseTable {
+	return caseTable{Labels: p.Labels, Rows: p.Views, Who: true, Empty: p.T("list.empty")}
+}
+
+// Pager is the team view's pager.
+func (p *teamPage) Pager() pager {
+	return pager{P: &p.Page, No: p.PageNo, Next: p.HasNext, Base: "/team?team=" + url.QueryEscape(p.Team.ID) + "&"}
+}
+
+// hasTeamView refuses the roles that have no team view (cases.TeamView).
 func hasTeamView(rq *request) error {
-	if widest, ok := access.ListScope(rq.User.Role); !ok || widest == access.Own {
-		return errs.E(errs.Forbidden, "team view: %s has no team view", rq.User.Role)
-	}
-	return nil
+	_, _, err := cases.TeamView(rq.Actor)
+	return err
 }
 
 // teamOf returns the team whose view rq asks for — the supervisor's own, or
 // the one a manager picks (by default the agency's first) — once access
 // allows it, with the teams a manager may pick from.
 func teamOf(ctx context.Context, tx *store.Tx, r *http.Request, rq *request) (*org.Team, []org.Team, error) {
-	teamID := rq.User.TeamID
+	teamID, picks, err := cases.TeamView(rq.Actor)
+	if err != nil {
+		return nil, nil, err
+	}
 	var teams []org.Team
-	if rq.User.Role == org.Manager {
-		var err error
+	if picks {
 		if teams, err = tx.Teams(ctx, rq.User.AgencyID); err != nil {
 			return nil, nil, err
 		}
@@ -195,11 +222,11 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 			return err
 		}
 		p.Team = t
-		if p.Load, err = tx.TeamLoad(ctx, t.ID, rq.Now, rq.Now.Add(48*time.Hour)); err != nil {
+		if p.Load, err = tx.TeamLoad(ctx, t.ID, rq.Now, deadline.SoonUntil(rq.Now)); err != nil {
 			return err
 		}
-		// The team view lists what needs attention now: overdue and due within two days.
-		if p.Tasks, err = tx.TasksDueBefore(ctx, access.Team, t.ID, rq.Now.Add(48*time.Hour), 1000); err != nil {
+		// The team view lists what needs attention now: overdue and due soon.
+		if p.Tasks, err = tx.TasksDueBefore(ctx, access.Team, t.ID, deadline.SoonUntil(rq.Now), 1000); err != nil {
 			return err
 		}
 		for _, l := range p.Load {

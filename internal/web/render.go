@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/i18n"
 	"github.com/safecase/safecase/internal/org"
@@ -191,11 +192,45 @@ func (p *Page) T(key string, args ...any) string { return p.L.T(key, args...) }
 // lang is the language the page is written in (its templates'), for renderBytes.
 func (p *Page) lang() string { return p.L.Lang }
 
-// Opt returns the label of option key of profile list.
+// strictOpt makes Opt fail loudly on a list it does not know or a key
+// missing from the profile's list, instead of printing the key. The
+// package's tests set it (strict_test.go); the binary never links package
+// testing, so it cannot ask testing.Testing().
+var strictOpt bool
+
+// Opt returns the label of option key of profile list. A key the list does
+// not hold (a record older than a profile change) prints as itself; under
+// test (strictOpt) it panics, which a template reports as an error, so that
+// a misspelt list name or a value the forms should have refused is found.
 func (p *Page) Opt(list, key string) string {
-	if key == "" {
-		return ""
+	l, err := p.optLabel(list, key)
+	if err != nil {
+		if strictOpt {
+			panic(err)
+		}
+		return key
 	}
+	return l
+}
+
+// optLabel returns the label of option key of profile list ("" for no
+// key), or the error that the list or the key is unknown.
+func (p *Page) optLabel(list, key string) (string, error) {
+	if key == "" {
+		return "", nil
+	}
+	opts, ok := p.optList(list)
+	if !ok {
+		return "", fmt.Errorf("opt: no profile list %q", list)
+	}
+	if !profile.Has(opts, key) {
+		return "", fmt.Errorf("opt: no option %q in profile list %q", key, list)
+	}
+	return profile.Label(opts, key, p.L.Lang), nil
+}
+
+// optList returns the options of the profile list Opt calls list.
+func (p *Page) optList(list string) ([]profile.Option, bool) {
 	var opts []profile.Option
 	switch list {
 	case "risk":
@@ -229,9 +264,9 @@ func (p *Page) Opt(list, key string) string {
 	case "incident":
 		opts = append(append([]profile.Option(nil), p.Prof.IncidentTypes[profile.CP]...), p.Prof.IncidentTypes[profile.GBV]...)
 	default:
-		return key
+		return nil, false
 	}
-	return profile.Label(opts, key, p.L.Lang)
+	return opts, true
 }
 
 // Scope returns the label of consent scope key.
@@ -309,14 +344,6 @@ func (p *Page) DayDate(d string) string {
 	return t.Format("2 Jan 2006")
 }
 
-// Overdue reports whether t is in the past.
-func (p *Page) Overdue(t time.Time) bool { return !t.IsZero() && p.Now.After(t) }
-
-// DueSoon reports whether t falls within the next 48 hours.
-func (p *Page) DueSoon(t time.Time) bool {
-	return !t.IsZero() && !p.Now.After(t) && t.Sub(p.Now) <= 48*time.Hour
-}
-
 // Due says when t falls relative to now: "in 3 days", "2 days overdue".
 func (p *Page) Due(t time.Time) string {
 	if t.IsZero() {
@@ -335,7 +362,7 @@ func (p *Page) Due(t time.Time) string {
 			return p.T("due.overdue_now")
 		}
 		return p.T("due.now")
-	case d < 48*time.Hour:
+	case d < deadline.SoonWithin: // within the due-soon window, in hours
 		n, unit = int(d/time.Hour), "hours"
 	default:
 		n, unit = int(d/(24*time.Hour)), "days"

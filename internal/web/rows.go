@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -15,7 +16,7 @@ import (
 // rather than looked up through template calls per cell: the lists are the
 // pages that must stay fast at a million cases.
 
-// dueView is a due date as lists show it.
+// dueView is a due date as lists and the "due" template show it.
 type dueView struct {
 	Text  string // "Due in 3 days", "2 days overdue"
 	Date  string
@@ -23,15 +24,17 @@ type dueView struct {
 	None  bool
 }
 
-func (p *Page) dueView(t time.Time) dueView {
+// DueView returns due date t as lists and the "due" template show it:
+// the one place that decides the words and the class of a due date.
+func (p *Page) DueView(t time.Time) dueView {
 	if t.IsZero() {
 		return dueView{Text: p.T("due.none"), None: true}
 	}
 	d := dueView{Text: p.Due(t), Date: p.Date(t)}
 	switch {
-	case p.Overdue(t):
+	case deadline.PastDue(t, p.Now):
 		d.Class = "overdue"
-	case p.DueSoon(t):
+	case deadline.DueSoon(t, p.Now):
 		d.Class = "soon"
 	}
 	return d
@@ -49,6 +52,41 @@ type caseRowView struct {
 	AgeSex          string
 	Worker          string
 	Over            bool
+}
+
+// riskView is a risk level as the "risk" template shows it.
+type riskView struct{ Level, Label string }
+
+// RiskOf returns risk level level for the "risk" template.
+func (p *Page) RiskOf(level string) riskView {
+	return riskView{Level: level, Label: p.Opt("risk", level)}
+}
+
+// caseTable is what the "casetable" template shows: the rows of a caseload,
+// their column labels, whether to show whose case each is, and what to say
+// when there is none.
+type caseTable struct {
+	Labels listLabels
+	Rows   []caseRowView
+	Who    bool
+	Empty  string
+}
+
+// taskTable is what the "tasktable" template shows.
+type taskTable struct {
+	Labels listLabels
+	Tasks  []taskRowView
+	Who    bool
+	Empty  string
+}
+
+// pager is what the "pager" template shows: page No of a list whose pages
+// are at Base + "page=N", with a next page or not.
+type pager struct {
+	P    *Page
+	No   int
+	Next bool
+	Base string
 }
 
 // listLabels are the column labels of the list tables, translated once.
@@ -69,7 +107,7 @@ func (p *Page) caseRows(rows []store.CaseRow) []caseRowView {
 	for i, r := range rows {
 		v := caseRowView{ID: r.ID, Code: r.Code, Type: p.T("type_short." + r.Type), Risk: r.RiskLevel,
 			RiskLabel: p.Opt("risk", r.RiskLevel), Urgent: r.Urgent, Step: p.T("step." + r.Step),
-			Due: p.dueView(r.NextDueAt), Worker: r.CaseworkerName, Over: p.Overdue(r.NextDueAt)}
+			Due: p.DueView(r.NextDueAt), Worker: r.CaseworkerName, Over: deadline.PastDue(r.NextDueAt, p.Now)}
 		if r.Priority {
 			v.Priority = p.T("care." + r.CareStatus)
 		}
@@ -105,7 +143,7 @@ func (p *Page) taskRows(tasks []store.TaskRow) []taskRowView {
 	for i, t := range tasks {
 		out[i] = taskRowView{CaseID: t.CaseID, CaseCode: t.CaseCode, Task: p.T("task." + string(t.Kind)),
 			Risk: t.RiskLevel, RiskLabel: p.Opt("risk", t.RiskLevel), Urgent: t.Urgent, Priority: t.Priority,
-			Due: p.dueView(t.DueAt), Assignee: t.AssigneeName, Over: p.Overdue(t.DueAt)}
+			Due: p.DueView(t.DueAt), Assignee: t.AssigneeName, Over: deadline.PastDue(t.DueAt, p.Now)}
 	}
 	return out
 }
