@@ -21,7 +21,7 @@ func TestGrants(t *testing.T) {
 	c.Grants = []Grant{
 		{Via: "referral", UserID: "p", Sections: []Section{Registration, Assessment}},
 		{Via: "transfer", AgencyID: "B", TeamID: "tb", Roles: []org.Role{org.Supervisor}, Sections: []Section{Registration}},
-		{Via: "break_glass", UserID: "g", Sections: []Section{Identity, Registration, Consent}, Until: now.Add(time.Hour)},
+		{Via: ViaBreakGlass, UserID: "g", Sections: []Section{Identity, Registration, Consent}, Until: now.Add(time.Hour)},
 	}
 	view := func(a Actor, c Case, s Section) bool {
 		return Decide(a, View, Resource{Kind: KindCase, Case: c, Section: s}).Allow

@@ -185,7 +185,7 @@ func Schedule(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, ca
 			continue
 		}
 		if err := tx.InsertGrant(ctx, &share.Record{CaseID: c.ID, SourceID: conf.ID, Grant: access.Grant{
-			Via: share.ViaConference, UserID: x.UserID, Sections: conf.Sections}, CreatedBy: a.UserID, CreatedAt: now}); err != nil {
+			Via: access.ViaConference, UserID: x.UserID, Sections: conf.Sections}, CreatedBy: a.UserID, CreatedAt: now}); err != nil {
 			return nil, err
 		}
 	}

@@ -197,7 +197,7 @@ func Send(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 		return nil, err
 	}
 	if r.ToAgencyID != "" {
-		g := access.Grant{Via: share.ViaReferral, UserID: r.ToUserID, Sections: secs}
+		g := access.Grant{Via: access.ViaReferral, UserID: r.ToUserID, Sections: secs}
 		if g.UserID == "" {
 			g.AgencyID, g.Roles = r.ToAgencyID, []org.Role{org.ServiceProvider}
 		}

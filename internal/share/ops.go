@@ -65,7 +65,7 @@ func BreakGlass(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 	// AgencyID records the case's agency at the time (the grant holds for
 	// the user alone): the break-glass log stays with that agency's data
 	// protection officer after a transfer.
-	g := &Record{CaseID: c.ID, Grant: access.Grant{Via: ViaBreakGlass, UserID: a.UserID, AgencyID: c.AgencyID,
+	g := &Record{CaseID: c.ID, Grant: access.Grant{Via: access.ViaBreakGlass, UserID: a.UserID, AgencyID: c.AgencyID,
 		Sections: glassSections, Until: now.Add(p.BreakGlassFor.D())}, Reason: reason, CreatedBy: a.UserID, CreatedAt: now}
 	if err := tx.InsertGrant(ctx, g); err != nil {
 		return nil, nil, err

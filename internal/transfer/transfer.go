@@ -91,7 +91,7 @@ type Tx interface {
 	CaseTransfers(ctx context.Context, caseID string) ([]Transfer, error)
 	MoveCase(ctx context.Context, c *cases.Case, agency, team, caseworker string, supervisors []string, now time.Time) error
 	CloseOpenConferences(ctx context.Context, caseID string, now time.Time) error
-	RevokeCaseGrants(ctx context.Context, caseID, via string, now time.Time) error
+	RevokeCaseGrants(ctx context.Context, caseID string, via access.Channel, now time.Time) error
 	InsertGrant(ctx context.Context, g *share.Record) error
 	RevokeGrants(ctx context.Context, source string, now time.Time) error
 	CaseGrants(ctx context.Context, caseID string) ([]access.Grant, error)
@@ -251,8 +251,8 @@ func start(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 	}
 	// Who may decide sees what the transfer shares: the receiving agency's
 	// managers, and its supervisors (of the named team, when one is named).
-	grants := []access.Grant{{Via: share.ViaTransfer, AgencyID: t.ToAgencyID, Roles: []org.Role{org.Manager},
-		Sections: t.Sections}, {Via: share.ViaTransfer, AgencyID: t.ToAgencyID, TeamID: t.ToTeamID,
+	grants := []access.Grant{{Via: access.ViaTransfer, AgencyID: t.ToAgencyID, Roles: []org.Role{org.Manager},
+		Sections: t.Sections}, {Via: access.ViaTransfer, AgencyID: t.ToAgencyID, TeamID: t.ToTeamID,
 		Roles: []org.Role{org.Supervisor}, Sections: t.Sections}}
 	for _, g := range grants {
 		if err := tx.InsertGrant(ctx, &share.Record{CaseID: c.ID, SourceID: t.ID, Grant: g, CreatedBy: a.UserID,
@@ -371,7 +371,7 @@ func approve(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *
 	if t.Kind == External {
 		// The sending agency's ways in end with the move: its break-glass
 		// readers and the conferences it called.
-		if err := tx.RevokeCaseGrants(ctx, c.ID, share.ViaBreakGlass, now); err != nil {
+		if err := tx.RevokeCaseGrants(ctx, c.ID, access.ViaBreakGlass, now); err != nil {
 			return err
 		}
 		if err := tx.CloseOpenConferences(ctx, c.ID, now); err != nil {

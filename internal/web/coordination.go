@@ -58,7 +58,7 @@ type coordPage struct {
 // apply), and what the page says of the basis is written in Go (Note), so
 // the template never reaches for a field only some kinds have.
 type shareRow struct {
-	Via        string
+	Via        access.Channel
 	SourceID   string
 	To         string // who received it, in words
 	Sections   []access.Section
@@ -196,7 +196,7 @@ func (s *Server) loadShares(ctx context.Context, tx *store.Tx, p *coordPage) err
 	for _, g := range gs {
 		// A transfer grants its sections to the receiving agency's managers
 		// and its supervisors: one share, listed once.
-		if g.Grant.Via != share.ViaBreakGlass && g.Grant.UserID == "" {
+		if g.Grant.Via != access.ViaBreakGlass && g.Grant.UserID == "" {
 			if seen[g.SourceID] {
 				continue
 			}
@@ -212,7 +212,7 @@ func (s *Server) loadShares(ctx context.Context, tx *store.Tx, p *coordPage) err
 			row.To = agencyName[g.Grant.AgencyID]
 		}
 		switch g.Grant.Via {
-		case share.ViaReferral:
+		case access.ViaReferral:
 			row.Href = "/referrals/" + g.SourceID
 			for _, r := range p.Referrals {
 				if r.ID == g.SourceID {
@@ -220,21 +220,21 @@ func (s *Server) loadShares(ctx context.Context, tx *store.Tx, p *coordPage) err
 					row.Reason, row.Approver = override(r.OverrideID)
 				}
 			}
-		case share.ViaTransfer:
+		case access.ViaTransfer:
 			row.Href = "/transfers/" + g.SourceID
 			for _, t := range p.Transfers {
 				if t.ID == g.SourceID {
 					row.Basis = t.Basis
 				}
 			}
-		case share.ViaConference:
+		case access.ViaConference:
 			row.Href = "/conferences/" + g.SourceID
 			for _, c := range p.Conferences {
 				if c.ID == g.SourceID {
 					row.Basis = c.Basis
 				}
 			}
-		case share.ViaBreakGlass:
+		case access.ViaBreakGlass:
 			row.BreakGlass, row.Basis, row.Reason, row.To = true, "break_glass", g.Reason, p.Names[g.CreatedBy]
 		}
 		switch {

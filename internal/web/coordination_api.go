@@ -203,7 +203,7 @@ func (s *Server) apiCoordination(w http.ResponseWriter, r *http.Request, rq *req
 		out.Conferences = append(out.Conferences, conferenceToJSON(&p.Conferences[i]))
 	}
 	for _, sh := range p.Shares {
-		out.Shares = append(out.Shares, shareJSON{Via: sh.Via, SourceID: sh.SourceID, To: sh.To,
+		out.Shares = append(out.Shares, shareJSON{Via: string(sh.Via), SourceID: sh.SourceID, To: sh.To,
 			Sections: nonNil(share.Names(sh.Sections)), Basis: sh.Basis, Reason: sh.Reason, Approver: sh.Approver, Ended: sh.Ended})
 	}
 	return ok(w, out)
