@@ -104,6 +104,48 @@ func (r *Referral) Party() access.Party {
 		Open: r.Open()}
 }
 
+// CanAnswer reports whether r waits for its receiver's answer (accept or
+// decline).
+func (r *Referral) CanAnswer() bool { return r.Status == Sent }
+
+// CanRecordService reports whether r waits for the service it asked for
+// (the receiver accepted it and has not recorded the service yet).
+func (r *Referral) CanRecordService() bool { return r.Status == Accepted }
+
+// CanClose reports whether the sender may record r's outcome and close it:
+// once it is answered (accepted, declined) or the service given.
+func (r *Referral) CanClose() bool {
+	return r.Status == Accepted || r.Status == Declined || r.Status == Provided
+}
+
+// CanWithdraw reports whether the sender may still withdraw r: before the
+// service is given.
+func (r *Referral) CanWithdraw() bool { return r.Status == Sent || r.Status == Accepted }
+
+// Next is what someone may do next with a referral: each step is true when
+// both the referral's state and the actor's access allow it, by the rules
+// the operations apply.
+type Next struct {
+	Answer   bool // Respond: accept or decline (the receiver)
+	Service  bool // RecordService (the receiver)
+	Close    bool // RecordOutcome: the outcome (the sender's side)
+	Withdraw bool // RecordOutcome with Withdraw (the sender's side)
+}
+
+// Outcome reports whether the sender's outcome form has anything to do:
+// close or withdraw.
+func (n Next) Outcome() bool { return n.Close || n.Withdraw }
+
+// NextFor returns what a may do next with r, a referral of case c (the zero
+// Case for a stand-alone referral).
+func (r *Referral) NextFor(a access.Actor, c access.Case) Next {
+	res := access.Resource{Kind: access.KindReferral, Case: c, Party: r.Party()}
+	respond := access.Decide(a, access.Respond, res).Allow
+	edit := access.Decide(a, access.Edit, res).Allow
+	return Next{Answer: respond && r.CanAnswer(), Service: respond && r.CanRecordService(), Close: edit && r.CanClose(),
+		Withdraw: edit && r.CanWithdraw()}
+}
+
 // Shares reports whether r shares section s.
 func (r *Referral) Shares(s access.Section) bool { return slices.Contains(r.Sections, s) }
 
@@ -154,7 +196,10 @@ func Send(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 		return nil, err
 	}
 	var f errs.Fields
-	svc := checkService(ctx, tx, p, in, now, &f)
+	svc, err := checkService(ctx, tx, p, in, now, &f)
+	if err != nil {
+		return nil, err
+	}
 	secs, ok := share.ParseSections(in.Sections)
 	if !ok {
 		f.Add("sections", "err.choose")
@@ -165,8 +210,14 @@ func Send(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 	if in.Reason == "" || len(in.Reason) > 2000 {
 		f.Add("reason", "err.required")
 	}
-	if in.ActionID != "" && !planAction(ctx, tx, c.ID, in.ActionID) {
-		f.Add("action_id", "err.choose")
+	if in.ActionID != "" {
+		found, err := planAction(ctx, tx, c.ID, in.ActionID)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			f.Add("action_id", "err.choose")
+		}
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -234,12 +285,16 @@ func shareEvent(a access.Actor, r *Referral, agency string, now time.Time) audit
 }
 
 // checkService finds the directory entry the form names and checks that it
-// may be referred to.
-func checkService(ctx context.Context, tx Tx, p *profile.Profile, in Input, now time.Time, f *errs.Fields) *directory.Service {
+// may be referred to, adding what is wrong to f. Only a missing entry is the
+// form's error; any other is returned.
+func checkService(ctx context.Context, tx Tx, p *profile.Profile, in Input, now time.Time, f *errs.Fields) (*directory.Service, error) {
 	svc, err := tx.DirectoryService(ctx, in.ServiceID)
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return nil, err
+	}
 	if err != nil || !svc.Active {
 		f.Add("service_id", "err.choose")
-		return &directory.Service{}
+		return &directory.Service{}, nil
 	}
 	if in.ServiceType != "" && !profile.Has(p.ReferralServiceTypes, in.ServiceType) {
 		f.Add("service_type", "err.choose")
@@ -247,7 +302,7 @@ func checkService(ctx context.Context, tx Tx, p *profile.Profile, in Input, now 
 	if svc.Ended(now.In(p.Location()).Format(time.DateOnly)) && !in.ConfirmEnded {
 		f.Add("service_id", "err.referral_ended", svc.ProjectEnd)
 	}
-	return svc
+	return svc, nil
 }
 
 // receiver returns the user a referral to svc names: the one the sender
@@ -264,6 +319,9 @@ func receiver(ctx context.Context, tx Tx, svc *directory.Service, chosen string)
 		return "", nil
 	}
 	u, err := tx.User(ctx, id)
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return "", err
+	}
 	if err != nil || u.AgencyID != svc.AgencyID || !u.Active() || !receiverRole(u.Role) {
 		if chosen != "" {
 			return "", errs.Field("to_user_id", "err.choose")
@@ -309,9 +367,11 @@ func receivers(ctx context.Context, tx Tx, r *Referral) ([]string, error) {
 func excluded(ctx context.Context, tx Tx, ex []consent.Exclusion, svc *directory.Service, toUser string) error {
 	names := []string{svc.Organisation, svc.FocalPoint}
 	if toUser != "" {
-		if u, err := tx.User(ctx, toUser); err == nil {
-			names = append(names, u.DisplayName)
+		u, err := tx.User(ctx, toUser)
+		if err != nil {
+			return err // receiver found toUser a moment ago
 		}
+		names = append(names, u.DisplayName)
 	}
 	if share.Excluded(ex, svc.AgencyID, names...) {
 		return errs.Field("service_id", "err.referral_excluded")
@@ -352,19 +412,20 @@ func basis(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 	return share.TellFamily(ctx, tx, p, a, c, now)
 }
 
-func planAction(ctx context.Context, tx Tx, caseID, id string) bool {
+// planAction reports whether action id is one of the case's plans'.
+func planAction(ctx context.Context, tx Tx, caseID, id string) (bool, error) {
 	ps, err := tx.Plans(ctx, caseID)
 	if err != nil {
-		return false
+		return false, err
 	}
 	for _, p := range ps {
 		for _, x := range p.Actions {
 			if x.ID == id {
-				return true
+				return true, nil
 			}
 		}
 	}
-	return false
+	return false, nil
 }
 
 // StandAlone refers a screened person who has no case (the screening found
@@ -387,7 +448,10 @@ func StandAlone(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 		return nil, errs.Field("screening", "err.referral_not_standalone")
 	}
 	var f errs.Fields
-	svc := checkService(ctx, tx, p, in, now, &f)
+	svc, err := checkService(ctx, tx, p, in, now, &f)
+	if err != nil {
+		return nil, err
+	}
 	if svc.AgencyID == "" && svc.ID != "" {
 		f.Add("service_id", "err.referral_outside")
 	}
@@ -468,7 +532,7 @@ func Respond(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id 
 	if err := checkVersion(r, in.Version); err != nil {
 		return nil, err
 	}
-	if r.Status != Sent {
+	if !r.CanAnswer() {
 		return nil, errs.Field("status", "err.referral_state")
 	}
 	in.DeclineReason = strings.TrimSpace(in.DeclineReason)
@@ -500,7 +564,7 @@ func RecordService(ctx context.Context, tx Tx, p *profile.Profile, a access.Acto
 	if err := checkVersion(r, in.Version); err != nil {
 		return nil, err
 	}
-	if r.Status != Accepted {
+	if !r.CanRecordService() {
 		return nil, errs.Field("status", "err.referral_state")
 	}
 	if n := strings.TrimSpace(in.Note); n == "" || len(n) > 2000 {
@@ -532,9 +596,9 @@ func RecordOutcome(ctx context.Context, tx Tx, p *profile.Profile, a access.Acto
 		return nil, errs.Field("outcome", "err.required")
 	}
 	switch {
-	case in.Withdraw && (r.Status == Sent || r.Status == Accepted):
+	case in.Withdraw && r.CanWithdraw():
 		r.Status = Withdrawn
-	case !in.Withdraw && (r.Status == Provided || r.Status == Declined || r.Status == Accepted):
+	case !in.Withdraw && r.CanClose():
 		r.Status = Closed
 	default:
 		return nil, errs.Field("status", "err.referral_state")

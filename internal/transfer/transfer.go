@@ -78,6 +78,36 @@ func (t *Transfer) Party() access.Party {
 		ToTeamID: t.ToTeamID, Open: t.Status == Requested}
 }
 
+// DecideAction is the access a decision on t needs: the case's supervisor
+// approves an internal transfer, the receiving agency answers an external one.
+func (t *Transfer) DecideAction() access.Action {
+	if t.Kind == Internal {
+		return access.Approve
+	}
+	return access.Respond
+}
+
+// CanDecide reports whether t, a transfer of case c, waits for its decision.
+func (t *Transfer) CanDecide(c *cases.Case) bool { return t.Status == Requested && c.Status != cases.Closed }
+
+// CanWithdraw reports whether t may still be withdrawn: before it is decided.
+func (t *Transfer) CanWithdraw() bool { return t.Status == Requested }
+
+// Next is what someone may do next with a transfer: each step is true when
+// both the transfer's state and the actor's access allow it, by the rules
+// the operations apply.
+type Next struct {
+	Decide   bool // Decide: approve (internal) or accept, or decline
+	Withdraw bool // Withdraw (the requesting side)
+}
+
+// NextFor returns what a may do next with t, a transfer of case c.
+func (t *Transfer) NextFor(a access.Actor, c *cases.Case) Next {
+	res := access.Resource{Kind: access.KindTransfer, Case: c.Ref(), Party: t.Party()}
+	return Next{Decide: t.CanDecide(c) && access.Decide(a, t.DecideAction(), res).Allow,
+		Withdraw: t.CanWithdraw() && access.Decide(a, access.Edit, res).Allow}
+}
+
 // Tx is the storage transfers need.
 type Tx interface {
 	consent.Tx
@@ -172,6 +202,9 @@ func build(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 	if t.ToAgencyID == c.AgencyID {
 		t.Kind, t.Basis = Internal, "internal"
 		u, err := tx.User(ctx, in.ToUserID)
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
 		if err != nil || u.AgencyID != c.AgencyID || !u.Active() || u.TeamID == "" || u.ID == c.CaseworkerID ||
 			(u.Role != org.Caseworker && u.Role != org.Supervisor) {
 			f.Add("to_user_id", "err.caseworker")
@@ -180,11 +213,16 @@ func build(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 		}
 	} else {
 		t.Kind = External
-		if _, err := tx.Agency(ctx, t.ToAgencyID); err != nil {
+		if _, err := tx.Agency(ctx, t.ToAgencyID); errs.KindOf(err) == errs.NotFound {
 			f.Add("to_agency_id", "err.choose")
+		} else if err != nil {
+			return nil, err
 		}
 		if in.ToTeamID != "" {
 			tm, err := tx.Team(ctx, in.ToTeamID)
+			if err != nil && errs.KindOf(err) != errs.NotFound {
+				return nil, err
+			}
 			if err != nil || tm.AgencyID != t.ToAgencyID {
 				f.Add("to_team_id", "err.choose")
 			}
@@ -316,18 +354,14 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 	if err != nil {
 		return nil, err
 	}
-	act := access.Respond
-	if t.Kind == Internal {
-		act = access.Approve
-	}
-	t, c, err := Get(ctx, tx, a, act, id)
+	t, c, err := Get(ctx, tx, a, t.DecideAction(), id)
 	if err != nil {
 		return nil, err
 	}
 	if t.Version != in.Version {
 		return nil, &errs.ConflictError{Record: "transfer", Version: t.Version, Current: t}
 	}
-	if t.Status != Requested || c.Status == cases.Closed {
+	if !t.CanDecide(c) {
 		return nil, errs.Field("status", "err.transfer_state")
 	}
 	if !in.Accept {
@@ -341,6 +375,9 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 	if t.Kind == Internal {
 		// The colleague named may have left or changed team since the request.
 		u, err := tx.User(ctx, t.ToUserID)
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
 		if err != nil || u.AgencyID != c.AgencyID || !u.Active() || u.TeamID == "" ||
 			(u.Role != org.Caseworker && u.Role != org.Supervisor) {
 			return nil, errs.Field("to_user_id", "err.caseworker")
@@ -349,6 +386,9 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 	}
 	if t.Kind == External {
 		u, err := tx.User(ctx, in.CaseworkerID)
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
 		if err != nil || u.AgencyID != a.AgencyID || !u.Active() || u.TeamID == "" ||
 			(u.Role != org.Caseworker && u.Role != org.Supervisor) || (a.Role == org.Supervisor && u.TeamID != a.TeamID) ||
 			(t.ToTeamID != "" && u.TeamID != t.ToTeamID) {
@@ -426,7 +466,7 @@ func Withdraw(ctx context.Context, tx Tx, a access.Actor, id string, version int
 	if t.Version != version {
 		return nil, &errs.ConflictError{Record: "transfer", Version: t.Version, Current: t}
 	}
-	if t.Status != Requested {
+	if !t.CanWithdraw() {
 		return nil, errs.Field("status", "err.transfer_state")
 	}
 	t.Status, t.DecidedBy, t.DecidedAt = Withdrawn, a.UserID, now
