@@ -88,7 +88,9 @@ func (t *Transfer) DecideAction() access.Action {
 }
 
 // CanDecide reports whether t, a transfer of case c, waits for its decision.
-func (t *Transfer) CanDecide(c *cases.Case) bool { return t.Status == Requested && c.Status != cases.Closed }
+func (t *Transfer) CanDecide(c *cases.Case) bool {
+	return t.Status == Requested && c.Status != cases.Closed
+}
 
 // CanWithdraw reports whether t may still be withdrawn: before it is decided.
 func (t *Transfer) CanWithdraw() bool { return t.Status == Requested }
