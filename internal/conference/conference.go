@@ -298,6 +298,51 @@ func Get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id strin
 	return conf, c, nil
 }
 
+// ReadTx is the storage Read needs.
+type ReadTx interface {
+	Tx
+	share.ReadTx
+}
+
+// Reading is a conference as someone reads it: the conference, its case,
+// and what it shares of the case with an external participant.
+type Reading struct {
+	Conference *Conference
+	Case       *cases.Case
+	Staff      bool        // the reader works on the case
+	Shared     *share.View // what the open conference shows a participant outside the case; nil for anyone else
+}
+
+// Read loads conference id for a to view. A participant outside the
+// case's scope reads the sections it shares through its grant until it
+// closes, under the read-time share rule (share.Read). The caller records
+// the reading's Event before answering.
+func Read(ctx context.Context, tx ReadTx, p *profile.Profile, a access.Actor, id string) (*Reading, error) {
+	conf, c, err := Get(ctx, tx, a, access.View, id)
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reading{Conference: conf, Case: c, Staff: access.InScope(a, c.Ref())}
+	if !rd.Staff && conf.Status != Closed {
+		src := share.Source{Via: access.ViaConference, ID: conf.ID, ConsentScope: "share_services"}
+		if rd.Shared, err = share.Read(ctx, tx, p, a, c, conf.Sections, src); err != nil {
+			return nil, err
+		}
+	}
+	return rd, nil
+}
+
+// Event returns the audit event of the reading: share.view when it showed
+// sections of the case, or else conference.view, placed with the case's
+// agency.
+func (rd *Reading) Event() audit.Event {
+	if e, ok := rd.Shared.Event(); ok {
+		return e
+	}
+	return audit.Event{Action: "conference.view", RecordType: "conference", RecordID: rd.Conference.ID,
+		CaseID: rd.Case.ID, AgencyID: rd.Case.AgencyID}
+}
+
 // ActionInput is one action item of the record.
 type ActionInput struct {
 	Description string `json:"description"`

@@ -497,23 +497,92 @@ func StandAlone(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 // Get loads referral id for a to do act on it: its sender's side (whoever
 // may see the case) or its receiver.
 func Get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id string) (*Referral, error) {
+	r, _, err := get(ctx, tx, a, act, id)
+	return r, err
+}
+
+// get is Get, returning the referred case too (nil for a stand-alone
+// referral).
+func get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id string) (*Referral, *cases.Case, error) {
 	r, err := tx.Referral(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var c *cases.Case
 	var ref access.Case
 	if r.CaseID != "" {
-		c, err := tx.Case(ctx, r.CaseID)
-		if err != nil {
-			return nil, err
+		if c, err = tx.Case(ctx, r.CaseID); err != nil {
+			return nil, nil, err
 		}
 		ref = c.Ref()
 	}
 	res := access.Resource{Kind: access.KindReferral, Case: ref, Party: r.Party()}
 	if err := access.Check(a, act, res, "referral", id, r.CaseID, r.FromAgencyID); err != nil {
+		return nil, nil, err
+	}
+	return r, c, nil
+}
+
+// ReadTx is the storage Read needs.
+type ReadTx interface {
+	Tx
+	share.ReadTx
+}
+
+// Reading is a referral as someone reads it: the referral, its case, and
+// what it shares of the case with its receiver.
+type Reading struct {
+	Referral *Referral
+	Case     *cases.Case // the referred case; nil for a stand-alone referral
+	Sender   bool        // the reader works on the case: the sending side
+	Shared   *share.View // what the open referral shows its receiver of the case; nil for anyone else
+}
+
+// Read loads referral id for a to view. Its receiver (anyone outside the
+// case's scope) reads the sections it shares through its grant while it is
+// open, under the read-time share rule (share.Read). The caller records the
+// reading's Event before answering.
+func Read(ctx context.Context, tx ReadTx, p *profile.Profile, a access.Actor, id string) (*Reading, error) {
+	r, c, err := get(ctx, tx, a, access.View, id)
+	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	rd := &Reading{Referral: r, Case: c}
+	if c == nil {
+		return rd, nil
+	}
+	rd.Sender = access.InScope(a, c.Ref())
+	if !rd.Sender && r.Open() {
+		src := share.Source{Via: access.ViaReferral, ID: r.ID, ConsentScope: ConsentScope(r.ServiceType)}
+		if rd.Shared, err = share.Read(ctx, tx, p, a, c, r.Sections, src); err != nil {
+			return nil, err
+		}
+	}
+	return rd, nil
+}
+
+// Next returns what a, who read it, may do next with the referral.
+func (rd *Reading) Next(a access.Actor) Next {
+	var ref access.Case
+	if rd.Case != nil {
+		ref = rd.Case.Ref()
+	}
+	return rd.Referral.NextFor(a, ref)
+}
+
+// Event returns the audit event of the reading: share.view when it showed
+// sections of the case, or else referral.view — the referral itself (its
+// reason, state and outcome) belongs to the case's record — placed with
+// the case's agency (the sending agency's, for a stand-alone referral).
+func (rd *Reading) Event() audit.Event {
+	if e, ok := rd.Shared.Event(); ok {
+		return e
+	}
+	r, agency := rd.Referral, rd.Referral.FromAgencyID
+	if rd.Case != nil {
+		agency = rd.Case.AgencyID
+	}
+	return audit.Event{Action: "referral.view", RecordType: "referral", RecordID: r.ID, CaseID: r.CaseID, AgencyID: agency}
 }
 
 // Answer is the receiver's answer: accept, or decline with a reason.

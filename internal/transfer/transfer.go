@@ -340,6 +340,50 @@ func Get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id strin
 	return t, c, nil
 }
 
+// ReadTx is the storage Read needs.
+type ReadTx interface {
+	Tx
+	share.ReadTx
+}
+
+// Reading is a transfer as someone reads it: the transfer, its case, and
+// what it shares of the case with the receiving agency.
+type Reading struct {
+	Transfer *Transfer
+	Case     *cases.Case
+	Shared   *share.View // what the requested transfer shows the receiving agency; nil for anyone else
+}
+
+// Read loads transfer id for a to view. The receiving agency (anyone
+// outside the case's scope) reads the sections it shares through its grant
+// while it waits for a decision, under the read-time share rule
+// (share.Read). The caller records the reading's Event before answering.
+func Read(ctx context.Context, tx ReadTx, p *profile.Profile, a access.Actor, id string) (*Reading, error) {
+	t, c, err := Get(ctx, tx, a, access.View, id)
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reading{Transfer: t, Case: c}
+	if t.Status == Requested && !access.InScope(a, c.Ref()) {
+		src := share.Source{Via: access.ViaTransfer, ID: t.ID, ConsentScope: "share_services"}
+		if rd.Shared, err = share.Read(ctx, tx, p, a, c, t.Sections, src); err != nil {
+			return nil, err
+		}
+	}
+	return rd, nil
+}
+
+// Event returns the audit event of the reading: share.view when it showed
+// sections of the case, or else transfer.view, placed with the case's
+// agency.
+func (rd *Reading) Event() audit.Event {
+	if e, ok := rd.Shared.Event(); ok {
+		return e
+	}
+	return audit.Event{Action: "transfer.view", RecordType: "transfer", RecordID: rd.Transfer.ID, CaseID: rd.Case.ID,
+		AgencyID: rd.Case.AgencyID}
+}
+
 // Decision is the answer to a transfer: accept (naming, for an external
 // transfer, the receiving caseworker) or decline with a reason.
 type Decision struct {
