@@ -52,8 +52,11 @@ func BreakGlass(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 		return nil, nil, err
 	}
 	c, err := tx.CaseByCode(ctx, code)
-	if err != nil {
+	if errs.KindOf(err) == errs.NotFound {
 		return nil, nil, errs.Field("code", "err.glass_case")
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	if d := access.Decide(a, access.Glass, access.Resource{Kind: access.KindCase, Case: c.Ref(),
 		Section: access.Registration}); !d.Allow {

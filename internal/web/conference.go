@@ -8,6 +8,7 @@ import (
 
 	"github.com/safecase/safecase/internal/conference"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -46,16 +47,29 @@ func externalParticipants(ctx context.Context, tx *store.Tx, text string) ([]str
 	}
 	var ids []string
 	for _, n := range names {
-		u, err := tx.UserByName(ctx, n)
-		if errs.KindOf(err) == errs.NotFound {
-			return nil, errs.Field("external_participants", "err.unknown_user", n)
-		}
+		id, err := userIDByName(ctx, tx, "external_participants", n)
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, u.ID)
+		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// userIDByName returns the ID of the user signing in as name, or a field
+// error naming field when there is none; any other error is returned as it
+// is.
+func userIDByName(ctx context.Context, tx interface {
+	UserByName(ctx context.Context, name string) (*org.User, error)
+}, field, name string) (string, error) {
+	u, err := tx.UserByName(ctx, name)
+	if errs.KindOf(err) == errs.NotFound {
+		return "", errs.Field(field, "err.unknown_user", name)
+	}
+	if err != nil {
+		return "", err
+	}
+	return u.ID, nil
 }
 
 // The conference page.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
@@ -28,11 +27,11 @@ func (s *Server) postTransfer(w http.ResponseWriter, r *http.Request, rq *reques
 	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
 		in = transferForm(f)
 		if name := f.str("to_username"); name != "" && in.ToUserID == "" {
-			u, err := tx.UserByName(ctx, name)
+			id, err := userIDByName(ctx, tx, "to_user_id", name)
 			if err != nil {
-				return errs.Field("to_user_id", "err.unknown_user", name)
+				return err
 			}
-			in.ToUserID = u.ID
+			in.ToUserID = id
 		}
 		_, err := transfer.Request(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
