@@ -48,3 +48,5 @@ func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
 		}
 	})
 }
+
+var _ conference.ReadTx = (*store.Tx)(nil)

@@ -87,3 +87,8 @@ func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
 		}
 	})
 }
+
+var (
+	_ referral.ReadTx  = (*store.Tx)(nil)
+	_ referral.InboxTx = (*store.Tx)(nil)
+)

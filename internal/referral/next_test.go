@@ -74,3 +74,23 @@ func TestNextFor(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleRules lists who may share under a new override and who has a
+// coordination inbox.
+func TestRoleRules(t *testing.T) {
+	for _, r := range []org.Role{org.Caseworker, org.Supervisor, org.Manager, org.ServiceProvider, org.Volunteer,
+		org.IMOfficer, org.DPOfficer, org.AgencyAdmin, org.SystemAdmin} {
+		a := access.Actor{UserID: "u", AgencyID: "A", TeamID: "t", Role: r}
+		if got, want := MayOverride(a), r == org.Supervisor; got != want {
+			t.Errorf("%s: MayOverride = %v, want %v", r, got, want)
+		}
+		inbox := r == org.Caseworker || r == org.Supervisor || r == org.Manager || r == org.ServiceProvider
+		if got := HasInbox(a) == nil; got != inbox {
+			t.Errorf("%s: has an inbox %v, want %v", r, got, inbox)
+		}
+		a.Pending = true
+		if HasInbox(a) == nil {
+			t.Errorf("%s awaiting approval has an inbox", r)
+		}
+	}
+}

@@ -342,6 +342,40 @@ func receiverRole(r org.Role) bool {
 	return false
 }
 
+// HasInbox says whether a has a coordination inbox: whoever may receive a
+// referral by name (receiverRole) and may work on cases.
+func HasInbox(a access.Actor) error {
+	if !receiverRole(a.Role) || !access.CaseWork(a).Allow {
+		return errs.E(errs.Forbidden, "coordination inbox")
+	}
+	return nil
+}
+
+// InboxTx is the storage Inbox needs.
+type InboxTx interface {
+	ReferralsTo(ctx context.Context, agency, user string, providers bool, limit int) ([]Referral, error)
+	ReferralsFrom(ctx context.Context, agency string, limit int) ([]Referral, error)
+}
+
+// Inbox lists the open referrals waiting for a — addressed to a by name,
+// or, for a service provider, to the providers of a's agency — the longest
+// waiting first, at most limit; and, for case management staff, the
+// stand-alone referrals of a's agency, the latest sentLimit.
+func Inbox(ctx context.Context, tx InboxTx, a access.Actor, limit, sentLimit int) (to, sent []Referral, err error) {
+	if err := HasInbox(a); err != nil {
+		return nil, nil, err
+	}
+	if to, err = tx.ReferralsTo(ctx, a.AgencyID, a.UserID, a.Role == org.ServiceProvider, limit); err != nil {
+		return nil, nil, err
+	}
+	if a.Role == org.Caseworker || a.Role == org.Supervisor || a.Role == org.Manager {
+		if sent, err = tx.ReferralsFrom(ctx, a.AgencyID, sentLimit); err != nil {
+			return nil, nil, err
+		}
+	}
+	return to, sent, nil
+}
+
 // receivers lists who is told of a referral: its named user, or the
 // receiving agency's active service providers.
 func receivers(ctx context.Context, tx Tx, r *Referral) ([]string, error) {
@@ -400,7 +434,7 @@ func basis(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 		return share.TellFamily(ctx, tx, p, a, c, now)
 	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" || a.Role != org.Supervisor {
+	if reason == "" || !MayOverride(a) {
 		return errs.Field("consent", "err.referral_no_consent")
 	}
 	o, err := consent.AddOverride(ctx, tx, p, a, c.ID, consent.OverrideInput{Scope: key, Basis: "best_interests",
@@ -413,6 +447,10 @@ func basis(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 }
 
 // planAction reports whether action id is one of the case's plans'.
+// MayOverride reports whether a may share under a new override of the
+// case's consent, stating a reason: a supervisor.
+func MayOverride(a access.Actor) bool { return a.Role == org.Supervisor }
+
 func planAction(ctx context.Context, tx Tx, caseID, id string) (bool, error) {
 	ps, err := tx.Plans(ctx, caseID)
 	if err != nil {

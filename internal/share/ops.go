@@ -34,6 +34,20 @@ type GlassInput struct {
 var glassSections = []access.Section{access.Identity, access.Registration, access.Family, access.Assessment,
 	access.Plan, access.Services, access.FollowUp, access.Closure}
 
+// MayBreakGlass says whether a may ask for break-glass access at all:
+// case management staff (caseworkers, supervisors, managers) who may work
+// on cases. Which case they may break into is BreakGlass's decision.
+func MayBreakGlass(a access.Actor) error {
+	if d := access.CaseWork(a); !d.Allow {
+		return errs.E(errs.Forbidden, "break-glass: %s", d.Reason)
+	}
+	switch a.Role {
+	case org.Caseworker, org.Supervisor, org.Manager:
+		return nil
+	}
+	return errs.E(errs.Forbidden, "break-glass")
+}
+
 // BreakGlass gives a time-limited read access to the case with the given
 // code, for a stated reason. The case's supervisors and its agency's data
 // protection officers are alerted, and the access is audited with the

@@ -4,7 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/org"
 )
 
 // TestExcluded writes down the matching rule of the exclusion list: an
@@ -46,5 +48,21 @@ func TestExcluded(t *testing.T) {
 				t.Errorf("Excluded(%+v, %q, %q) = %v, want %v", tt.ex, tt.agency, tt.names, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestMayBreakGlass lists who may ask for break-glass access at all.
+func TestMayBreakGlass(t *testing.T) {
+	for _, r := range []org.Role{org.Caseworker, org.Supervisor, org.Manager, org.ServiceProvider, org.Volunteer,
+		org.IMOfficer, org.DPOfficer, org.AgencyAdmin, org.SystemAdmin} {
+		a := access.Actor{UserID: "u", AgencyID: "A", TeamID: "t", Role: r}
+		want := r == org.Caseworker || r == org.Supervisor || r == org.Manager
+		if got := MayBreakGlass(a) == nil; got != want {
+			t.Errorf("%s: MayBreakGlass %v, want %v", r, got, want)
+		}
+		a.Pending = true
+		if MayBreakGlass(a) == nil {
+			t.Errorf("%s awaiting approval may break the glass", r)
+		}
 	}
 }

@@ -79,3 +79,8 @@ func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
 		}
 	})
 }
+
+var (
+	_ transfer.ReadTx  = (*store.Tx)(nil)
+	_ transfer.InboxTx = (*store.Tx)(nil)
+)

@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"testing"
+	"time"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
@@ -70,5 +71,63 @@ func TestNextFor(t *testing.T) {
 		if got := tr.NextFor(tt.a, c); got != tt.want {
 			t.Errorf("%s: NextFor = %+v, want %+v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestColleagueAndReceiver lists who may receive a case by an internal
+// transfer, and whom the receiving side of an external one may name.
+func TestColleagueAndReceiver(t *testing.T) {
+	c := &cases.Case{AgencyID: "A", TeamID: "ta", CaseworkerID: "cw"}
+	disabled := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	colleagues := []struct {
+		name string
+		u    org.User
+		want bool
+	}{
+		{"caseworker of another team", org.User{ID: "x", AgencyID: "A", TeamID: "tb", Role: org.Caseworker}, true},
+		{"supervisor", org.User{ID: "x", AgencyID: "A", TeamID: "ta", Role: org.Supervisor}, true},
+		{"the case's caseworker", org.User{ID: "cw", AgencyID: "A", TeamID: "ta", Role: org.Caseworker}, false},
+		{"no team", org.User{ID: "x", AgencyID: "A", Role: org.Caseworker}, false},
+		{"manager", org.User{ID: "x", AgencyID: "A", TeamID: "ta", Role: org.Manager}, false},
+		{"another agency", org.User{ID: "x", AgencyID: "B", TeamID: "tb", Role: org.Caseworker}, false},
+		{"disabled", org.User{ID: "x", AgencyID: "A", TeamID: "ta", Role: org.Caseworker, DisabledAt: disabled}, false},
+	}
+	for _, tt := range colleagues {
+		if got := Colleague(&tt.u, c); got != tt.want {
+			t.Errorf("Colleague: %s = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	mgr := access.Actor{UserID: "m", AgencyID: "B", Role: org.Manager}
+	sup := access.Actor{UserID: "s", AgencyID: "B", TeamID: "b1", Role: org.Supervisor}
+	anyTeam, team2 := &Transfer{}, &Transfer{ToTeamID: "b2"}
+	receivers := []struct {
+		name string
+		a    access.Actor
+		t    *Transfer
+		u    org.User
+		want bool
+	}{
+		{"manager names any team's caseworker", mgr, anyTeam, org.User{AgencyID: "B", TeamID: "b2", Role: org.Caseworker}, true},
+		{"but the team the transfer names", mgr, team2, org.User{AgencyID: "B", TeamID: "b1", Role: org.Caseworker}, false},
+		{"supervisor names their team", sup, anyTeam, org.User{AgencyID: "B", TeamID: "b1", Role: org.Supervisor}, true},
+		{"not another team", sup, anyTeam, org.User{AgencyID: "B", TeamID: "b2", Role: org.Caseworker}, false},
+		{"not a manager", mgr, anyTeam, org.User{AgencyID: "B", TeamID: "b1", Role: org.Manager}, false},
+		{"not another agency", mgr, anyTeam, org.User{AgencyID: "A", TeamID: "ta", Role: org.Caseworker}, false},
+		{"not without a team", mgr, anyTeam, org.User{AgencyID: "B", Role: org.Caseworker}, false},
+		{"not disabled", mgr, anyTeam, org.User{AgencyID: "B", TeamID: "b1", Role: org.Caseworker, DisabledAt: disabled}, false},
+	}
+	for _, tt := range receivers {
+		if got := Receiver(tt.a, tt.t, &tt.u); got != tt.want {
+			t.Errorf("Receiver: %s = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	for _, r := range []org.Role{org.Caseworker, org.Supervisor, org.Manager, org.AgencyAdmin} {
+		a := access.Actor{UserID: "u", AgencyID: "A", TeamID: "t", Role: r}
+		if got := MayBulk(a) == nil; got != (r == org.Manager) {
+			t.Errorf("%s: MayBulk %v", r, got)
+		}
+	}
+	if MayBulk(access.Actor{UserID: "u", AgencyID: "A", Role: org.Manager, Pending: true}) == nil {
+		t.Error("a manager awaiting approval may transfer a team's cases")
 	}
 }

@@ -110,6 +110,62 @@ func (t *Transfer) NextFor(a access.Actor, c *cases.Case) Next {
 		Withdraw: t.CanWithdraw() && access.Decide(a, access.Edit, res).Allow}
 }
 
+// Colleague reports whether u may receive case c by an internal transfer:
+// an active caseworker or supervisor of c's agency, in a team, who is not
+// its caseworker already.
+func Colleague(u *org.User, c *cases.Case) bool {
+	return u.AgencyID == c.AgencyID && u.Active() && u.TeamID != "" && u.ID != c.CaseworkerID &&
+		(u.Role == org.Caseworker || u.Role == org.Supervisor)
+}
+
+// Receiver reports whether a, deciding external transfer t, may name u as
+// the case's new caseworker: an active caseworker or supervisor of a's
+// agency, in a team — a's own team when a is a supervisor, and the team t
+// names, if any.
+func Receiver(a access.Actor, t *Transfer, u *org.User) bool {
+	return u.AgencyID == a.AgencyID && u.Active() && u.TeamID != "" &&
+		(u.Role == org.Caseworker || u.Role == org.Supervisor) && (a.Role != org.Supervisor || u.TeamID == a.TeamID) &&
+		(t.ToTeamID == "" || u.TeamID == t.ToTeamID)
+}
+
+// MayBulk says whether a may transfer every open case of a team at once:
+// a manager, who may work on cases.
+func MayBulk(a access.Actor) error {
+	if a.Role != org.Manager || !access.CaseWork(a).Allow {
+		return errs.E(errs.Forbidden, "bulk transfer")
+	}
+	return nil
+}
+
+// InboxTx is the storage Inbox needs.
+type InboxTx interface {
+	TransfersTo(ctx context.Context, agency, team string, limit int) ([]Transfer, error)
+}
+
+// Inbox lists the external transfers waiting for a's decision: for a
+// manager those to a's agency, for a supervisor those to a's team or to no
+// team, of the latest limit requested; nothing for anyone else.
+func Inbox(ctx context.Context, tx InboxTx, a access.Actor, limit int) ([]Transfer, error) {
+	if a.Role != org.Supervisor && a.Role != org.Manager {
+		return nil, nil
+	}
+	team := ""
+	if a.Role == org.Supervisor {
+		team = a.TeamID
+	}
+	ts, err := tx.TransfersTo(ctx, a.AgencyID, team, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []Transfer
+	for _, t := range ts {
+		if access.Decide(a, access.Respond, access.Resource{Kind: access.KindTransfer, Party: t.Party()}).Allow {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
 // Tx is the storage transfers need.
 type Tx interface {
 	consent.Tx
@@ -207,8 +263,7 @@ func build(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 		if err != nil && errs.KindOf(err) != errs.NotFound {
 			return nil, err
 		}
-		if err != nil || u.AgencyID != c.AgencyID || !u.Active() || u.TeamID == "" || u.ID == c.CaseworkerID ||
-			(u.Role != org.Caseworker && u.Role != org.Supervisor) {
+		if err != nil || !Colleague(u, c) {
 			f.Add("to_user_id", "err.caseworker")
 		} else {
 			t.ToUserID, t.ToTeamID = u.ID, u.TeamID
@@ -435,9 +490,7 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 		if err != nil && errs.KindOf(err) != errs.NotFound {
 			return nil, err
 		}
-		if err != nil || u.AgencyID != a.AgencyID || !u.Active() || u.TeamID == "" ||
-			(u.Role != org.Caseworker && u.Role != org.Supervisor) || (a.Role == org.Supervisor && u.TeamID != a.TeamID) ||
-			(t.ToTeamID != "" && u.TeamID != t.ToTeamID) {
+		if err != nil || !Receiver(a, t, u) {
 			return nil, errs.Field("caseworker_id", "err.caseworker")
 		}
 		t.ToUserID, t.ToTeamID = u.ID, u.TeamID
@@ -559,8 +612,8 @@ type BulkResult struct {
 // be transferred — no consent to share, a transfer already open, an
 // excluded agency — are skipped and listed; the others go in one batch.
 func Bulk(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseIDs []string, in BulkInput, now time.Time) (*BulkResult, error) {
-	if a.Role != org.Manager {
-		return nil, errs.E(errs.Forbidden, "bulk transfer")
+	if err := MayBulk(a); err != nil {
+		return nil, err
 	}
 	if in.ToAgencyID == "" || in.ToAgencyID == a.AgencyID {
 		return nil, errs.Field("to_agency_id", "err.choose")

@@ -6,7 +6,6 @@ import (
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/errs"
-	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -19,19 +18,8 @@ type glassPage struct {
 	In share.GlassInput
 }
 
-func mayGlass(rq *request) error {
-	if d := access.CaseWork(rq.Actor); !d.Allow {
-		return errs.E(errs.Forbidden, "break-glass: %s", d.Reason)
-	}
-	switch rq.Actor.Role {
-	case org.Caseworker, org.Supervisor, org.Manager:
-		return nil
-	}
-	return errs.E(errs.Forbidden, "break-glass")
-}
-
 func (s *Server) getBreakGlass(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := mayGlass(rq); err != nil {
+	if err := share.MayBreakGlass(rq.Actor); err != nil {
 		return err
 	}
 	p := &glassPage{Page: s.page(rq, "glass.title", "")}
@@ -40,7 +28,7 @@ func (s *Server) getBreakGlass(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (s *Server) postBreakGlass(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := mayGlass(rq); err != nil {
+	if err := share.MayBreakGlass(rq.Actor); err != nil {
 		return err
 	}
 	f, err := parseForm(w, r)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
@@ -25,8 +24,8 @@ type bulkPage struct {
 }
 
 func (s *Server) bulkPage(ctx context.Context, rq *request) (*bulkPage, error) {
-	if rq.Actor.Role != org.Manager || !access.CaseWork(rq.Actor).Allow {
-		return nil, errs.E(errs.Forbidden, "bulk transfer")
+	if err := transfer.MayBulk(rq.Actor); err != nil {
+		return nil, err
 	}
 	p := &bulkPage{Page: s.page(rq, "bulk.title", "team"), Codes: map[string]string{}}
 	err := s.db.Read(ctx, func(tx *store.Tx) error {

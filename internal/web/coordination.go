@@ -117,7 +117,7 @@ type coordPage struct {
 	Colleagues []org.User    // caseworkers of the agency, for an internal transfer
 	People     []org.User    // who may be invited to a conference
 	CanRefer   bool
-	IsSup      bool
+	IsSup      bool // may share under a new override of consent
 	Ref        referral.Input
 	Tr         transfer.Input
 	Conf       conference.Input
@@ -195,7 +195,7 @@ func (s *Server) loadCoordPage(ctx context.Context, rq *request, id string) (*co
 		p.Shares = shareRows(&p.Page, p.coordination)
 		p.CanRefer = access.Decide(rq.Actor, access.Refer, access.Resource{Kind: access.KindCase, Case: p.Case.Ref(),
 			Section: access.Services}).Allow
-		p.IsSup = rq.Actor.Role == org.Supervisor
+		p.IsSup = referral.MayOverride(rq.Actor)
 		if p.CanRefer {
 			return s.loadCoordForms(ctx, tx, rq, p)
 		}
@@ -274,7 +274,7 @@ func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, 
 		if u.ID == rq.User.ID {
 			continue
 		}
-		if (u.Role == org.Caseworker || u.Role == org.Supervisor) && u.TeamID != "" && u.ID != p.Case.CaseworkerID {
+		if transfer.Colleague(&u, p.Case) {
 			p.Colleagues = append(p.Colleagues, u)
 		}
 		p.People = append(p.People, u)

@@ -8,8 +8,6 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/conference"
-	"github.com/safecase/safecase/internal/errs"
-	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
@@ -390,7 +388,7 @@ func (s *Server) apiConferenceSignOff(w http.ResponseWriter, r *http.Request, rq
 }
 
 func (s *Server) apiBreakGlass(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := mayGlass(rq); err != nil {
+	if err := share.MayBreakGlass(rq.Actor); err != nil {
 		return err
 	}
 	var in share.GlassInput
@@ -460,8 +458,8 @@ func (s *Server) apiStandAlone(w http.ResponseWriter, r *http.Request, rq *reque
 // apiBulkTransfer requests the transfer of every open case of a team to
 // another agency (a manager, for a programme that closes).
 func (s *Server) apiBulkTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if rq.Actor.Role != org.Manager {
-		return errs.E(errs.Forbidden, "bulk transfer")
+	if err := transfer.MayBulk(rq.Actor); err != nil {
+		return err
 	}
 	var in transfer.BulkInput
 	if err := decodeJSON(w, r, &in); err != nil {

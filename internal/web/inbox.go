@@ -6,8 +6,6 @@ import (
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/conference"
-	"github.com/safecase/safecase/internal/errs"
-	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/transfer"
@@ -34,32 +32,11 @@ type inboxPage struct {
 func (s *Server) readInbox(ctx context.Context, a access.Actor) (*inbox, error) {
 	p := &inbox{}
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		if a.Role == org.SystemAdmin || a.Role == org.AgencyAdmin || a.Role == org.Volunteer || a.Role == org.IMOfficer ||
-			a.Role == org.DPOfficer || !access.CaseWork(a).Allow {
-			return errs.E(errs.Forbidden, "coordination inbox")
-		}
-		if p.Referrals, err = tx.ReferralsTo(ctx, a.AgencyID, a.UserID, a.Role == org.ServiceProvider, inboxRows); err != nil {
+		if p.Referrals, p.Sent, err = referral.Inbox(ctx, tx, a, inboxRows, 50); err != nil {
 			return err
 		}
-		if a.Role == org.Caseworker || a.Role == org.Supervisor || a.Role == org.Manager {
-			if p.Sent, err = tx.ReferralsFrom(ctx, a.AgencyID, 50); err != nil {
-				return err
-			}
-		}
-		if a.Role == org.Supervisor || a.Role == org.Manager {
-			team := ""
-			if a.Role == org.Supervisor {
-				team = a.TeamID
-			}
-			ts, err := tx.TransfersTo(ctx, a.AgencyID, team, 200)
-			if err != nil {
-				return err
-			}
-			for _, t := range ts {
-				if access.Decide(a, access.Respond, access.Resource{Kind: access.KindTransfer, Party: t.Party()}).Allow {
-					p.Transfers = append(p.Transfers, t)
-				}
-			}
+		if p.Transfers, err = transfer.Inbox(ctx, tx, a, 200); err != nil {
+			return err
 		}
 		p.Conferences, err = tx.ConferencesOf(ctx, a.UserID, 100)
 		return err

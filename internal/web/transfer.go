@@ -78,8 +78,7 @@ func (s *Server) loadTransfer(ctx context.Context, rq *request, id string) (*tra
 				return err
 			}
 			for _, u := range us {
-				if u.Active() && u.TeamID != "" && (u.Role == org.Caseworker || u.Role == org.Supervisor) &&
-					(rq.Actor.Role == org.Manager || u.TeamID == rq.Actor.TeamID) {
+				if transfer.Receiver(rq.Actor, t, &u) {
 					p.Receivers = append(p.Receivers, u)
 				}
 			}
