@@ -112,13 +112,25 @@ type Case struct {
 	Grants       []Grant // grants in force on the case (loaded for actors outside its scope)
 }
 
+// Channel is the way a grant was made: what gave someone outside a case's
+// scope their reading of it.
+type Channel string
+
+// The channels of a grant.
+const (
+	ViaReferral   Channel = "referral"    // a referral's receiver, while the referral is open
+	ViaTransfer   Channel = "transfer"    // a transfer's receiving agency, before it decides
+	ViaConference Channel = "conference"  // a conference's external participant, while it is open
+	ViaBreakGlass Channel = "break_glass" // staff of the case's agency, for a stated reason and a limited time
+)
+
 // Grant lets someone outside a case's scope read named sections of it:
 // a referral's receiver, a transfer's receiving agency before it accepts,
 // a conference's external participant, or a break-glass reader. Whoever
 // loads grants loads only those in force (not revoked, not expired, their
 // referral or conference still open).
 type Grant struct {
-	Via      string     // referral, transfer, conference or break_glass
+	Via      Channel    // how the grant was made
 	UserID   string     // one user; or else
 	AgencyID string     // the users of this agency
 	TeamID   string     // of this team, when set
@@ -157,7 +169,7 @@ func (g Grant) appliesTo(a Actor, c Case, s Section) bool {
 	if c.Closed && s == Consent {
 		return false
 	}
-	if g.Via == "break_glass" {
+	if g.Via == ViaBreakGlass {
 		return a.AgencyID == c.AgencyID
 	}
 	return !c.Closed
@@ -383,7 +395,7 @@ func decideCase(a Actor, act Action, c Case, s Section) Decision {
 		if _, in := caseScope(a, c); !in {
 			for _, g := range c.Grants {
 				if g.Holds(a) && g.Covers(s) && g.appliesTo(a, c, s) {
-					return allow("granted by " + g.Via)
+					return allow("granted by " + string(g.Via))
 				}
 			}
 		}

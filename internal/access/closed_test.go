@@ -58,7 +58,7 @@ func TestClosedCaseConsent(t *testing.T) {
 	// A break-glass reader of the agency, whose grant covers the rest of the
 	// closed file, sees neither.
 	glass := closed
-	glass.Grants = []access.Grant{{Via: "break_glass", UserID: "cwb", AgencyID: "A", Sections: access.Sections}}
+	glass.Grants = []access.Grant{{Via: access.ViaBreakGlass, UserID: "cwb", AgencyID: "A", Sections: access.Sections}}
 	for _, r := range []access.Resource{consent(glass), register(glass)} {
 		if d := access.Decide(actors["caseworker B"], access.View, r); d.Allow {
 			t.Errorf("a break-glass reader reads %s %s of a closed case: %s", r.Kind, r.Section, d.Reason)

@@ -19,9 +19,9 @@ func TestGrants(t *testing.T) {
 	glass := Actor{UserID: "g", AgencyID: "A", TeamID: "t2", Role: org.Caseworker, Now: now}
 	c := Case{ID: "c", AgencyID: "A", TeamID: "t1", CaseworkerID: "cw"}
 	c.Grants = []Grant{
-		{Via: "referral", UserID: "p", Sections: []Section{Registration, Assessment}},
-		{Via: "transfer", AgencyID: "B", TeamID: "tb", Roles: []org.Role{org.Supervisor}, Sections: []Section{Registration}},
-		{Via: "break_glass", UserID: "g", Sections: []Section{Identity, Registration, Consent}, Until: now.Add(time.Hour)},
+		{Via: ViaReferral, UserID: "p", Sections: []Section{Registration, Assessment}},
+		{Via: ViaTransfer, AgencyID: "B", TeamID: "tb", Roles: []org.Role{org.Supervisor}, Sections: []Section{Registration}},
+		{Via: ViaBreakGlass, UserID: "g", Sections: []Section{Identity, Registration, Consent}, Until: now.Add(time.Hour)},
 	}
 	view := func(a Actor, c Case, s Section) bool {
 		return Decide(a, View, Resource{Kind: KindCase, Case: c, Section: s}).Allow

@@ -16,7 +16,7 @@ func TestPendingHasNoCaseAccess(t *testing.T) {
 	now := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 	own := access.Case{ID: "c1", AgencyID: "A", TeamID: "TA", CaseworkerID: "cw"}
 	other := access.Case{ID: "c9", AgencyID: "A", TeamID: "TB", CaseworkerID: "x",
-		Grants: []access.Grant{{Via: "referral", AgencyID: "A", Roles: []org.Role{org.ServiceProvider}, Sections: access.Sections}}}
+		Grants: []access.Grant{{Via: access.ViaReferral, AgencyID: "A", Roles: []org.Role{org.ServiceProvider}, Sections: access.Sections}}}
 	party := access.Party{FromAgencyID: "B", ToAgencyID: "A", Open: true}
 	requests := []struct {
 		name string

@@ -276,7 +276,7 @@ func Get(ctx context.Context, tx interface {
 		}
 		glass := c.Grants[:0:0]
 		for _, g := range c.Grants {
-			if g.Via == "break_glass" {
+			if g.Via == access.ViaBreakGlass {
 				glass = append(glass, g)
 			}
 		}

@@ -97,6 +97,48 @@ func (c *Conference) Participant(user string) *Participant {
 	return nil
 }
 
+// Written reports whether c's record has been written (it is held or
+// closed after it was).
+func (c *Conference) Written() bool { return c.Status != Scheduled }
+
+// CanRecord reports whether c's record may be written, or written again:
+// until it closes.
+func (c *Conference) CanRecord() bool { return c.Status != Closed }
+
+// CanSignOff reports whether user may sign off c's record: a participant
+// who has not yet signed, once it is written and before it closes.
+func (c *Conference) CanSignOff(user string) bool {
+	me := c.Participant(user)
+	return c.Status == Held && me != nil && me.SignedOffAt.IsZero()
+}
+
+// SignedOff reports whether user signed off c's record.
+func (c *Conference) SignedOff(user string) bool {
+	me := c.Participant(user)
+	return me != nil && !me.SignedOffAt.IsZero()
+}
+
+// CanClose reports whether c may be closed without every sign-off: until
+// it closes (a scheduled one, whose record is not written, is called off).
+func (c *Conference) CanClose() bool { return c.Status != Closed }
+
+// Next is what someone may do next with a conference: each step is true
+// when both the conference's state and the actor's access allow it, by the
+// rules the operations apply.
+type Next struct {
+	Record  bool // Record: write (or rewrite) the record
+	SignOff bool // SignOff
+	Close   bool // Close without every sign-off, once the record is written
+}
+
+// NextFor returns what a may do next with conf, a conference of case c.
+func (conf *Conference) NextFor(a access.Actor, c *cases.Case) Next {
+	res := access.Resource{Kind: access.KindConference, Case: c.Ref(), Party: conf.Party()}
+	edit := access.Decide(a, access.Edit, res).Allow
+	return Next{Record: edit && conf.CanRecord(), Close: edit && conf.CanClose() && conf.Written(),
+		SignOff: conf.CanSignOff(a.UserID) && access.Decide(a, access.Respond, res).Allow}
+}
+
 // Tx is the storage conferences need.
 type Tx interface {
 	consent.Tx
@@ -152,6 +194,9 @@ func Schedule(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, ca
 			continue
 		}
 		u, err := tx.User(ctx, id)
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
 		if err != nil || !u.Active() || (u.Role != org.Caseworker && u.Role != org.Supervisor && u.Role != org.Manager &&
 			u.Role != org.ServiceProvider) {
 			f.Add("participants", "err.choose")
@@ -185,7 +230,7 @@ func Schedule(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, ca
 			continue
 		}
 		if err := tx.InsertGrant(ctx, &share.Record{CaseID: c.ID, SourceID: conf.ID, Grant: access.Grant{
-			Via: share.ViaConference, UserID: x.UserID, Sections: conf.Sections}, CreatedBy: a.UserID, CreatedAt: now}); err != nil {
+			Via: access.ViaConference, UserID: x.UserID, Sections: conf.Sections}, CreatedBy: a.UserID, CreatedAt: now}); err != nil {
 			return nil, err
 		}
 	}
@@ -253,6 +298,51 @@ func Get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id strin
 	return conf, c, nil
 }
 
+// ReadTx is the storage Read needs.
+type ReadTx interface {
+	Tx
+	share.ReadTx
+}
+
+// Reading is a conference as someone reads it: the conference, its case,
+// and what it shares of the case with an external participant.
+type Reading struct {
+	Conference *Conference
+	Case       *cases.Case
+	Staff      bool        // the reader works on the case
+	Shared     *share.View // what the open conference shows a participant outside the case; nil for anyone else
+}
+
+// Read loads conference id for a to view. A participant outside the
+// case's scope reads the sections it shares through its grant until it
+// closes, under the read-time share rule (share.Read). The caller records
+// the reading's Event before answering.
+func Read(ctx context.Context, tx ReadTx, p *profile.Profile, a access.Actor, id string) (*Reading, error) {
+	conf, c, err := Get(ctx, tx, a, access.View, id)
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reading{Conference: conf, Case: c, Staff: access.InScope(a, c.Ref())}
+	if !rd.Staff && conf.Status != Closed {
+		src := share.Source{Via: access.ViaConference, ID: conf.ID, ConsentScope: "share_services"}
+		if rd.Shared, err = share.Read(ctx, tx, p, a, c, conf.Sections, src); err != nil {
+			return nil, err
+		}
+	}
+	return rd, nil
+}
+
+// Event returns the audit event of the reading: share.view when it showed
+// sections of the case, or else conference.view, placed with the case's
+// agency.
+func (rd *Reading) Event() audit.Event {
+	if e, ok := rd.Shared.Event(); ok {
+		return e
+	}
+	return audit.Event{Action: "conference.view", RecordType: "conference", RecordID: rd.Conference.ID,
+		CaseID: rd.Case.ID, AgencyID: rd.Case.AgencyID}
+}
+
 // ActionInput is one action item of the record.
 type ActionInput struct {
 	Description string `json:"description"`
@@ -282,7 +372,7 @@ func Record(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 	if conf.Version != in.Version {
 		return nil, &errs.ConflictError{Record: "conference", Version: conf.Version, Current: conf}
 	}
-	if conf.Status == Closed {
+	if !conf.CanRecord() {
 		return nil, errs.Field("status", "err.conference_closed")
 	}
 	var f errs.Fields
@@ -354,11 +444,11 @@ func SignOff(ctx context.Context, tx Tx, a access.Actor, id string, version int,
 	if conf.Version != version {
 		return nil, &errs.ConflictError{Record: "conference", Version: conf.Version, Current: conf}
 	}
-	if conf.Status != Held {
-		return nil, errs.Field("status", "err.conference_not_held")
+	if conf.Status == Held && conf.SignedOff(a.UserID) {
+		return conf, nil // signed already
 	}
-	if !conf.Participant(a.UserID).SignedOffAt.IsZero() {
-		return conf, nil
+	if !conf.CanSignOff(a.UserID) {
+		return nil, errs.Field("status", "err.conference_not_held")
 	}
 	signOff(conf, a.UserID, now)
 	if !slices.ContainsFunc(conf.Participants, func(x Participant) bool { return x.SignedOffAt.IsZero() }) {
@@ -385,8 +475,8 @@ func Close(ctx context.Context, tx Tx, a access.Actor, id string, version int, n
 	if conf.Version != version {
 		return nil, &errs.ConflictError{Record: "conference", Version: conf.Version, Current: conf}
 	}
-	if conf.Status == Closed {
-		return conf, nil
+	if !conf.CanClose() {
+		return conf, nil // closed already
 	}
 	conf.Status, conf.ClosedAt = Closed, now
 	if err := tx.UpdateConference(ctx, conf); err != nil {

@@ -1936,7 +1936,7 @@ func (lc *lifeCase) sendReferral(ref *referral.Referral, responder string, respo
 	lc.event(sent, w.id, org.Caseworker, "referral.share", "referral", ref.ID, string(detail))
 	if ref.ToAgencyID != "" {
 		gr := share.Record{ID: r.id(sent), CaseID: lc.c.ID, SourceID: ref.ID, CreatedBy: w.id, CreatedAt: sent,
-			Grant: access.Grant{Via: share.ViaReferral, UserID: ref.ToUserID, Sections: ref.Sections}}
+			Grant: access.Grant{Via: access.ViaReferral, UserID: ref.ToUserID, Sections: ref.Sections}}
 		if gr.Grant.UserID == "" {
 			gr.Grant.AgencyID, gr.Grant.Roles = ref.ToAgencyID, []org.Role{org.ServiceProvider}
 		}

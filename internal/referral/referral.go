@@ -104,6 +104,48 @@ func (r *Referral) Party() access.Party {
 		Open: r.Open()}
 }
 
+// CanAnswer reports whether r waits for its receiver's answer (accept or
+// decline).
+func (r *Referral) CanAnswer() bool { return r.Status == Sent }
+
+// CanRecordService reports whether r waits for the service it asked for
+// (the receiver accepted it and has not recorded the service yet).
+func (r *Referral) CanRecordService() bool { return r.Status == Accepted }
+
+// CanClose reports whether the sender may record r's outcome and close it:
+// once it is answered (accepted, declined) or the service given.
+func (r *Referral) CanClose() bool {
+	return r.Status == Accepted || r.Status == Declined || r.Status == Provided
+}
+
+// CanWithdraw reports whether the sender may still withdraw r: before the
+// service is given.
+func (r *Referral) CanWithdraw() bool { return r.Status == Sent || r.Status == Accepted }
+
+// Next is what someone may do next with a referral: each step is true when
+// both the referral's state and the actor's access allow it, by the rules
+// the operations apply.
+type Next struct {
+	Answer   bool // Respond: accept or decline (the receiver)
+	Service  bool // RecordService (the receiver)
+	Close    bool // RecordOutcome: the outcome (the sender's side)
+	Withdraw bool // RecordOutcome with Withdraw (the sender's side)
+}
+
+// Outcome reports whether the sender's outcome form has anything to do:
+// close or withdraw.
+func (n Next) Outcome() bool { return n.Close || n.Withdraw }
+
+// NextFor returns what a may do next with r, a referral of case c (the zero
+// Case for a stand-alone referral).
+func (r *Referral) NextFor(a access.Actor, c access.Case) Next {
+	res := access.Resource{Kind: access.KindReferral, Case: c, Party: r.Party()}
+	respond := access.Decide(a, access.Respond, res).Allow
+	edit := access.Decide(a, access.Edit, res).Allow
+	return Next{Answer: respond && r.CanAnswer(), Service: respond && r.CanRecordService(), Close: edit && r.CanClose(),
+		Withdraw: edit && r.CanWithdraw()}
+}
+
 // Shares reports whether r shares section s.
 func (r *Referral) Shares(s access.Section) bool { return slices.Contains(r.Sections, s) }
 
@@ -154,7 +196,10 @@ func Send(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 		return nil, err
 	}
 	var f errs.Fields
-	svc := checkService(ctx, tx, p, in, now, &f)
+	svc, err := checkService(ctx, tx, p, in, now, &f)
+	if err != nil {
+		return nil, err
+	}
 	secs, ok := share.ParseSections(in.Sections)
 	if !ok {
 		f.Add("sections", "err.choose")
@@ -165,8 +210,14 @@ func Send(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 	if in.Reason == "" || len(in.Reason) > 2000 {
 		f.Add("reason", "err.required")
 	}
-	if in.ActionID != "" && !planAction(ctx, tx, c.ID, in.ActionID) {
-		f.Add("action_id", "err.choose")
+	if in.ActionID != "" {
+		found, err := planAction(ctx, tx, c.ID, in.ActionID)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			f.Add("action_id", "err.choose")
+		}
 	}
 	if err := f.Err(); err != nil {
 		return nil, err
@@ -197,7 +248,7 @@ func Send(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID
 		return nil, err
 	}
 	if r.ToAgencyID != "" {
-		g := access.Grant{Via: share.ViaReferral, UserID: r.ToUserID, Sections: secs}
+		g := access.Grant{Via: access.ViaReferral, UserID: r.ToUserID, Sections: secs}
 		if g.UserID == "" {
 			g.AgencyID, g.Roles = r.ToAgencyID, []org.Role{org.ServiceProvider}
 		}
@@ -234,12 +285,16 @@ func shareEvent(a access.Actor, r *Referral, agency string, now time.Time) audit
 }
 
 // checkService finds the directory entry the form names and checks that it
-// may be referred to.
-func checkService(ctx context.Context, tx Tx, p *profile.Profile, in Input, now time.Time, f *errs.Fields) *directory.Service {
+// may be referred to, adding what is wrong to f. Only a missing entry is the
+// form's error; any other is returned.
+func checkService(ctx context.Context, tx Tx, p *profile.Profile, in Input, now time.Time, f *errs.Fields) (*directory.Service, error) {
 	svc, err := tx.DirectoryService(ctx, in.ServiceID)
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return nil, err
+	}
 	if err != nil || !svc.Active {
 		f.Add("service_id", "err.choose")
-		return &directory.Service{}
+		return &directory.Service{}, nil
 	}
 	if in.ServiceType != "" && !profile.Has(p.ReferralServiceTypes, in.ServiceType) {
 		f.Add("service_type", "err.choose")
@@ -247,7 +302,7 @@ func checkService(ctx context.Context, tx Tx, p *profile.Profile, in Input, now 
 	if svc.Ended(now.In(p.Location()).Format(time.DateOnly)) && !in.ConfirmEnded {
 		f.Add("service_id", "err.referral_ended", svc.ProjectEnd)
 	}
-	return svc
+	return svc, nil
 }
 
 // receiver returns the user a referral to svc names: the one the sender
@@ -264,6 +319,9 @@ func receiver(ctx context.Context, tx Tx, svc *directory.Service, chosen string)
 		return "", nil
 	}
 	u, err := tx.User(ctx, id)
+	if err != nil && errs.KindOf(err) != errs.NotFound {
+		return "", err
+	}
 	if err != nil || u.AgencyID != svc.AgencyID || !u.Active() || !receiverRole(u.Role) {
 		if chosen != "" {
 			return "", errs.Field("to_user_id", "err.choose")
@@ -282,6 +340,40 @@ func receiverRole(r org.Role) bool {
 		return true
 	}
 	return false
+}
+
+// HasInbox says whether a has a coordination inbox: whoever may receive a
+// referral by name (receiverRole) and may work on cases.
+func HasInbox(a access.Actor) error {
+	if !receiverRole(a.Role) || !access.CaseWork(a).Allow {
+		return errs.E(errs.Forbidden, "coordination inbox")
+	}
+	return nil
+}
+
+// InboxTx is the storage Inbox needs.
+type InboxTx interface {
+	ReferralsTo(ctx context.Context, agency, user string, providers bool, limit int) ([]Referral, error)
+	ReferralsFrom(ctx context.Context, agency string, limit int) ([]Referral, error)
+}
+
+// Inbox lists the open referrals waiting for a — addressed to a by name,
+// or, for a service provider, to the providers of a's agency — the longest
+// waiting first, at most limit; and, for case management staff, the
+// stand-alone referrals of a's agency, the latest sentLimit.
+func Inbox(ctx context.Context, tx InboxTx, a access.Actor, limit, sentLimit int) (to, sent []Referral, err error) {
+	if err := HasInbox(a); err != nil {
+		return nil, nil, err
+	}
+	if to, err = tx.ReferralsTo(ctx, a.AgencyID, a.UserID, a.Role == org.ServiceProvider, limit); err != nil {
+		return nil, nil, err
+	}
+	if a.Role == org.Caseworker || a.Role == org.Supervisor || a.Role == org.Manager {
+		if sent, err = tx.ReferralsFrom(ctx, a.AgencyID, sentLimit); err != nil {
+			return nil, nil, err
+		}
+	}
+	return to, sent, nil
 }
 
 // receivers lists who is told of a referral: its named user, or the
@@ -309,9 +401,11 @@ func receivers(ctx context.Context, tx Tx, r *Referral) ([]string, error) {
 func excluded(ctx context.Context, tx Tx, ex []consent.Exclusion, svc *directory.Service, toUser string) error {
 	names := []string{svc.Organisation, svc.FocalPoint}
 	if toUser != "" {
-		if u, err := tx.User(ctx, toUser); err == nil {
-			names = append(names, u.DisplayName)
+		u, err := tx.User(ctx, toUser)
+		if err != nil {
+			return err // receiver found toUser a moment ago
 		}
+		names = append(names, u.DisplayName)
 	}
 	if share.Excluded(ex, svc.AgencyID, names...) {
 		return errs.Field("service_id", "err.referral_excluded")
@@ -340,7 +434,7 @@ func basis(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 		return share.TellFamily(ctx, tx, p, a, c, now)
 	}
 	reason = strings.TrimSpace(reason)
-	if reason == "" || a.Role != org.Supervisor {
+	if reason == "" || !MayOverride(a) {
 		return errs.Field("consent", "err.referral_no_consent")
 	}
 	o, err := consent.AddOverride(ctx, tx, p, a, c.ID, consent.OverrideInput{Scope: key, Basis: "best_interests",
@@ -352,19 +446,24 @@ func basis(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 	return share.TellFamily(ctx, tx, p, a, c, now)
 }
 
-func planAction(ctx context.Context, tx Tx, caseID, id string) bool {
+// planAction reports whether action id is one of the case's plans'.
+// MayOverride reports whether a may share under a new override of the
+// case's consent, stating a reason: a supervisor.
+func MayOverride(a access.Actor) bool { return a.Role == org.Supervisor }
+
+func planAction(ctx context.Context, tx Tx, caseID, id string) (bool, error) {
 	ps, err := tx.Plans(ctx, caseID)
 	if err != nil {
-		return false
+		return false, err
 	}
 	for _, p := range ps {
 		for _, x := range p.Actions {
 			if x.ID == id {
-				return true
+				return true, nil
 			}
 		}
 	}
-	return false
+	return false, nil
 }
 
 // StandAlone refers a screened person who has no case (the screening found
@@ -387,7 +486,10 @@ func StandAlone(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 		return nil, errs.Field("screening", "err.referral_not_standalone")
 	}
 	var f errs.Fields
-	svc := checkService(ctx, tx, p, in, now, &f)
+	svc, err := checkService(ctx, tx, p, in, now, &f)
+	if err != nil {
+		return nil, err
+	}
 	if svc.AgencyID == "" && svc.ID != "" {
 		f.Add("service_id", "err.referral_outside")
 	}
@@ -433,23 +535,92 @@ func StandAlone(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 // Get loads referral id for a to do act on it: its sender's side (whoever
 // may see the case) or its receiver.
 func Get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id string) (*Referral, error) {
+	r, _, err := get(ctx, tx, a, act, id)
+	return r, err
+}
+
+// get is Get, returning the referred case too (nil for a stand-alone
+// referral).
+func get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id string) (*Referral, *cases.Case, error) {
 	r, err := tx.Referral(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var c *cases.Case
 	var ref access.Case
 	if r.CaseID != "" {
-		c, err := tx.Case(ctx, r.CaseID)
-		if err != nil {
-			return nil, err
+		if c, err = tx.Case(ctx, r.CaseID); err != nil {
+			return nil, nil, err
 		}
 		ref = c.Ref()
 	}
 	res := access.Resource{Kind: access.KindReferral, Case: ref, Party: r.Party()}
 	if err := access.Check(a, act, res, "referral", id, r.CaseID, r.FromAgencyID); err != nil {
+		return nil, nil, err
+	}
+	return r, c, nil
+}
+
+// ReadTx is the storage Read needs.
+type ReadTx interface {
+	Tx
+	share.ReadTx
+}
+
+// Reading is a referral as someone reads it: the referral, its case, and
+// what it shares of the case with its receiver.
+type Reading struct {
+	Referral *Referral
+	Case     *cases.Case // the referred case; nil for a stand-alone referral
+	Sender   bool        // the reader works on the case: the sending side
+	Shared   *share.View // what the open referral shows its receiver of the case; nil for anyone else
+}
+
+// Read loads referral id for a to view. Its receiver (anyone outside the
+// case's scope) reads the sections it shares through its grant while it is
+// open, under the read-time share rule (share.Read). The caller records the
+// reading's Event before answering.
+func Read(ctx context.Context, tx ReadTx, p *profile.Profile, a access.Actor, id string) (*Reading, error) {
+	r, c, err := get(ctx, tx, a, access.View, id)
+	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	rd := &Reading{Referral: r, Case: c}
+	if c == nil {
+		return rd, nil
+	}
+	rd.Sender = access.InScope(a, c.Ref())
+	if !rd.Sender && r.Open() {
+		src := share.Source{Via: access.ViaReferral, ID: r.ID, ConsentScope: ConsentScope(r.ServiceType)}
+		if rd.Shared, err = share.Read(ctx, tx, p, a, c, r.Sections, src); err != nil {
+			return nil, err
+		}
+	}
+	return rd, nil
+}
+
+// Next returns what a, who read it, may do next with the referral.
+func (rd *Reading) Next(a access.Actor) Next {
+	var ref access.Case
+	if rd.Case != nil {
+		ref = rd.Case.Ref()
+	}
+	return rd.Referral.NextFor(a, ref)
+}
+
+// Event returns the audit event of the reading: share.view when it showed
+// sections of the case, or else referral.view — the referral itself (its
+// reason, state and outcome) belongs to the case's record — placed with
+// the case's agency (the sending agency's, for a stand-alone referral).
+func (rd *Reading) Event() audit.Event {
+	if e, ok := rd.Shared.Event(); ok {
+		return e
+	}
+	r, agency := rd.Referral, rd.Referral.FromAgencyID
+	if rd.Case != nil {
+		agency = rd.Case.AgencyID
+	}
+	return audit.Event{Action: "referral.view", RecordType: "referral", RecordID: r.ID, CaseID: r.CaseID, AgencyID: agency}
 }
 
 // Answer is the receiver's answer: accept, or decline with a reason.
@@ -468,7 +639,7 @@ func Respond(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id 
 	if err := checkVersion(r, in.Version); err != nil {
 		return nil, err
 	}
-	if r.Status != Sent {
+	if !r.CanAnswer() {
 		return nil, errs.Field("status", "err.referral_state")
 	}
 	in.DeclineReason = strings.TrimSpace(in.DeclineReason)
@@ -500,7 +671,7 @@ func RecordService(ctx context.Context, tx Tx, p *profile.Profile, a access.Acto
 	if err := checkVersion(r, in.Version); err != nil {
 		return nil, err
 	}
-	if r.Status != Accepted {
+	if !r.CanRecordService() {
 		return nil, errs.Field("status", "err.referral_state")
 	}
 	if n := strings.TrimSpace(in.Note); n == "" || len(n) > 2000 {
@@ -532,9 +703,9 @@ func RecordOutcome(ctx context.Context, tx Tx, p *profile.Profile, a access.Acto
 		return nil, errs.Field("outcome", "err.required")
 	}
 	switch {
-	case in.Withdraw && (r.Status == Sent || r.Status == Accepted):
+	case in.Withdraw && r.CanWithdraw():
 		r.Status = Withdrawn
-	case !in.Withdraw && (r.Status == Provided || r.Status == Declined || r.Status == Accepted):
+	case !in.Withdraw && r.CanClose():
 		r.Status = Closed
 	default:
 		return nil, errs.Field("status", "err.referral_state")

@@ -34,6 +34,20 @@ type GlassInput struct {
 var glassSections = []access.Section{access.Identity, access.Registration, access.Family, access.Assessment,
 	access.Plan, access.Services, access.FollowUp, access.Closure}
 
+// MayBreakGlass says whether a may ask for break-glass access at all:
+// case management staff (caseworkers, supervisors, managers) who may work
+// on cases. Which case they may break into is BreakGlass's decision.
+func MayBreakGlass(a access.Actor) error {
+	if d := access.CaseWork(a); !d.Allow {
+		return errs.E(errs.Forbidden, "break-glass: %s", d.Reason)
+	}
+	switch a.Role {
+	case org.Caseworker, org.Supervisor, org.Manager:
+		return nil
+	}
+	return errs.E(errs.Forbidden, "break-glass")
+}
+
 // BreakGlass gives a time-limited read access to the case with the given
 // code, for a stated reason. The case's supervisors and its agency's data
 // protection officers are alerted, and the access is audited with the
@@ -52,8 +66,11 @@ func BreakGlass(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 		return nil, nil, err
 	}
 	c, err := tx.CaseByCode(ctx, code)
-	if err != nil {
+	if errs.KindOf(err) == errs.NotFound {
 		return nil, nil, errs.Field("code", "err.glass_case")
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	if d := access.Decide(a, access.Glass, access.Resource{Kind: access.KindCase, Case: c.Ref(),
 		Section: access.Registration}); !d.Allow {
@@ -65,7 +82,7 @@ func BreakGlass(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, 
 	// AgencyID records the case's agency at the time (the grant holds for
 	// the user alone): the break-glass log stays with that agency's data
 	// protection officer after a transfer.
-	g := &Record{CaseID: c.ID, Grant: access.Grant{Via: ViaBreakGlass, UserID: a.UserID, AgencyID: c.AgencyID,
+	g := &Record{CaseID: c.ID, Grant: access.Grant{Via: access.ViaBreakGlass, UserID: a.UserID, AgencyID: c.AgencyID,
 		Sections: glassSections, Until: now.Add(p.BreakGlassFor.D())}, Reason: reason, CreatedBy: a.UserID, CreatedAt: now}
 	if err := tx.InsertGrant(ctx, g); err != nil {
 		return nil, nil, err

@@ -37,6 +37,14 @@ func Basis(st *consent.State, scope string) (string, *consent.Override) {
 
 // Excluded reports whether the family's exclusion list names agency or
 // one of names (an organisation, a person): nothing may be shared with them.
+//
+// An exclusion removed from the list (RemovedAt set) never matches. One
+// with an agency matches that agency exactly (an empty agency matches
+// nothing). One with a name matches every name that contains it as a
+// substring, ignoring case and surrounding spaces: excluding "Hope" excludes
+// "Hope Clinic" and "The Hope Centre" (the family names whom they fear, not
+// how the directory spells them), while "Hope Clinic" does not exclude
+// "Hope". A blank name, on either side, matches nothing.
 func Excluded(ex []consent.Exclusion, agency string, names ...string) bool {
 	for _, e := range ex {
 		if !e.RemovedAt.IsZero() {

@@ -12,14 +12,6 @@ import (
 	"github.com/safecase/safecase/internal/access"
 )
 
-// The ways a grant is made.
-const (
-	ViaReferral   = "referral"
-	ViaTransfer   = "transfer"
-	ViaConference = "conference"
-	ViaBreakGlass = "break_glass"
-)
-
 // Record is a grant as stored: who may read which sections of a case, and why.
 type Record struct {
 	ID        string

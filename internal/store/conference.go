@@ -203,5 +203,5 @@ func (tx *Tx) CloseOpenConferences(ctx context.Context, caseID string, now time.
 		WHERE case_id = ? AND status <> ?`, conference.Closed, ms(now), caseID, conference.Closed); err != nil {
 		return err
 	}
-	return tx.RevokeCaseGrants(ctx, caseID, share.ViaConference, now)
+	return tx.RevokeCaseGrants(ctx, caseID, access.ViaConference, now)
 }

@@ -119,7 +119,7 @@ func scanGrants(rows *sql.Rows) (out []share.Record, err error) {
 }
 
 // RevokeCaseGrants ends every grant of the case made through via at now.
-func (tx *Tx) RevokeCaseGrants(ctx context.Context, caseID, via string, now time.Time) error {
+func (tx *Tx) RevokeCaseGrants(ctx context.Context, caseID string, via access.Channel, now time.Time) error {
 	_, err := tx.exec(ctx, `UPDATE case_grants SET revoked_at = ? WHERE case_id = ? AND via = ? AND revoked_at IS NULL`,
 		ms(now), caseID, via)
 	return err

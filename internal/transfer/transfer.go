@@ -78,6 +78,94 @@ func (t *Transfer) Party() access.Party {
 		ToTeamID: t.ToTeamID, Open: t.Status == Requested}
 }
 
+// DecideAction is the access a decision on t needs: the case's supervisor
+// approves an internal transfer, the receiving agency answers an external one.
+func (t *Transfer) DecideAction() access.Action {
+	if t.Kind == Internal {
+		return access.Approve
+	}
+	return access.Respond
+}
+
+// CanDecide reports whether t, a transfer of case c, waits for its decision.
+func (t *Transfer) CanDecide(c *cases.Case) bool {
+	return t.Status == Requested && c.Status != cases.Closed
+}
+
+// CanWithdraw reports whether t may still be withdrawn: before it is decided.
+func (t *Transfer) CanWithdraw() bool { return t.Status == Requested }
+
+// Next is what someone may do next with a transfer: each step is true when
+// both the transfer's state and the actor's access allow it, by the rules
+// the operations apply.
+type Next struct {
+	Decide   bool // Decide: approve (internal) or accept, or decline
+	Withdraw bool // Withdraw (the requesting side)
+}
+
+// NextFor returns what a may do next with t, a transfer of case c.
+func (t *Transfer) NextFor(a access.Actor, c *cases.Case) Next {
+	res := access.Resource{Kind: access.KindTransfer, Case: c.Ref(), Party: t.Party()}
+	return Next{Decide: t.CanDecide(c) && access.Decide(a, t.DecideAction(), res).Allow,
+		Withdraw: t.CanWithdraw() && access.Decide(a, access.Edit, res).Allow}
+}
+
+// Colleague reports whether u may receive case c by an internal transfer:
+// an active caseworker or supervisor of c's agency, in a team, who is not
+// its caseworker already.
+func Colleague(u *org.User, c *cases.Case) bool {
+	return u.AgencyID == c.AgencyID && u.Active() && u.TeamID != "" && u.ID != c.CaseworkerID &&
+		(u.Role == org.Caseworker || u.Role == org.Supervisor)
+}
+
+// Receiver reports whether a, deciding external transfer t, may name u as
+// the case's new caseworker: an active caseworker or supervisor of a's
+// agency, in a team — a's own team when a is a supervisor, and the team t
+// names, if any.
+func Receiver(a access.Actor, t *Transfer, u *org.User) bool {
+	return u.AgencyID == a.AgencyID && u.Active() && u.TeamID != "" &&
+		(u.Role == org.Caseworker || u.Role == org.Supervisor) && (a.Role != org.Supervisor || u.TeamID == a.TeamID) &&
+		(t.ToTeamID == "" || u.TeamID == t.ToTeamID)
+}
+
+// MayBulk says whether a may transfer every open case of a team at once:
+// a manager, who may work on cases.
+func MayBulk(a access.Actor) error {
+	if a.Role != org.Manager || !access.CaseWork(a).Allow {
+		return errs.E(errs.Forbidden, "bulk transfer")
+	}
+	return nil
+}
+
+// InboxTx is the storage Inbox needs.
+type InboxTx interface {
+	TransfersTo(ctx context.Context, agency, team string, limit int) ([]Transfer, error)
+}
+
+// Inbox lists the external transfers waiting for a's decision: for a
+// manager those to a's agency, for a supervisor those to a's team or to no
+// team, of the latest limit requested; nothing for anyone else.
+func Inbox(ctx context.Context, tx InboxTx, a access.Actor, limit int) ([]Transfer, error) {
+	if a.Role != org.Supervisor && a.Role != org.Manager {
+		return nil, nil
+	}
+	team := ""
+	if a.Role == org.Supervisor {
+		team = a.TeamID
+	}
+	ts, err := tx.TransfersTo(ctx, a.AgencyID, team, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []Transfer
+	for _, t := range ts {
+		if access.Decide(a, access.Respond, access.Resource{Kind: access.KindTransfer, Party: t.Party()}).Allow {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
 // Tx is the storage transfers need.
 type Tx interface {
 	consent.Tx
@@ -91,7 +179,7 @@ type Tx interface {
 	CaseTransfers(ctx context.Context, caseID string) ([]Transfer, error)
 	MoveCase(ctx context.Context, c *cases.Case, agency, team, caseworker string, supervisors []string, now time.Time) error
 	CloseOpenConferences(ctx context.Context, caseID string, now time.Time) error
-	RevokeCaseGrants(ctx context.Context, caseID, via string, now time.Time) error
+	RevokeCaseGrants(ctx context.Context, caseID string, via access.Channel, now time.Time) error
 	InsertGrant(ctx context.Context, g *share.Record) error
 	RevokeGrants(ctx context.Context, source string, now time.Time) error
 	CaseGrants(ctx context.Context, caseID string) ([]access.Grant, error)
@@ -172,19 +260,26 @@ func build(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 	if t.ToAgencyID == c.AgencyID {
 		t.Kind, t.Basis = Internal, "internal"
 		u, err := tx.User(ctx, in.ToUserID)
-		if err != nil || u.AgencyID != c.AgencyID || !u.Active() || u.TeamID == "" || u.ID == c.CaseworkerID ||
-			(u.Role != org.Caseworker && u.Role != org.Supervisor) {
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
+		if err != nil || !Colleague(u, c) {
 			f.Add("to_user_id", "err.caseworker")
 		} else {
 			t.ToUserID, t.ToTeamID = u.ID, u.TeamID
 		}
 	} else {
 		t.Kind = External
-		if _, err := tx.Agency(ctx, t.ToAgencyID); err != nil {
+		if _, err := tx.Agency(ctx, t.ToAgencyID); errs.KindOf(err) == errs.NotFound {
 			f.Add("to_agency_id", "err.choose")
+		} else if err != nil {
+			return nil, err
 		}
 		if in.ToTeamID != "" {
 			tm, err := tx.Team(ctx, in.ToTeamID)
+			if err != nil && errs.KindOf(err) != errs.NotFound {
+				return nil, err
+			}
 			if err != nil || tm.AgencyID != t.ToAgencyID {
 				f.Add("to_team_id", "err.choose")
 			}
@@ -251,8 +346,8 @@ func start(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *ca
 	}
 	// Who may decide sees what the transfer shares: the receiving agency's
 	// managers, and its supervisors (of the named team, when one is named).
-	grants := []access.Grant{{Via: share.ViaTransfer, AgencyID: t.ToAgencyID, Roles: []org.Role{org.Manager},
-		Sections: t.Sections}, {Via: share.ViaTransfer, AgencyID: t.ToAgencyID, TeamID: t.ToTeamID,
+	grants := []access.Grant{{Via: access.ViaTransfer, AgencyID: t.ToAgencyID, Roles: []org.Role{org.Manager},
+		Sections: t.Sections}, {Via: access.ViaTransfer, AgencyID: t.ToAgencyID, TeamID: t.ToTeamID,
 		Roles: []org.Role{org.Supervisor}, Sections: t.Sections}}
 	for _, g := range grants {
 		if err := tx.InsertGrant(ctx, &share.Record{CaseID: c.ID, SourceID: t.ID, Grant: g, CreatedBy: a.UserID,
@@ -300,6 +395,50 @@ func Get(ctx context.Context, tx Tx, a access.Actor, act access.Action, id strin
 	return t, c, nil
 }
 
+// ReadTx is the storage Read needs.
+type ReadTx interface {
+	Tx
+	share.ReadTx
+}
+
+// Reading is a transfer as someone reads it: the transfer, its case, and
+// what it shares of the case with the receiving agency.
+type Reading struct {
+	Transfer *Transfer
+	Case     *cases.Case
+	Shared   *share.View // what the requested transfer shows the receiving agency; nil for anyone else
+}
+
+// Read loads transfer id for a to view. The receiving agency (anyone
+// outside the case's scope) reads the sections it shares through its grant
+// while it waits for a decision, under the read-time share rule
+// (share.Read). The caller records the reading's Event before answering.
+func Read(ctx context.Context, tx ReadTx, p *profile.Profile, a access.Actor, id string) (*Reading, error) {
+	t, c, err := Get(ctx, tx, a, access.View, id)
+	if err != nil {
+		return nil, err
+	}
+	rd := &Reading{Transfer: t, Case: c}
+	if t.Status == Requested && !access.InScope(a, c.Ref()) {
+		src := share.Source{Via: access.ViaTransfer, ID: t.ID, ConsentScope: "share_services"}
+		if rd.Shared, err = share.Read(ctx, tx, p, a, c, t.Sections, src); err != nil {
+			return nil, err
+		}
+	}
+	return rd, nil
+}
+
+// Event returns the audit event of the reading: share.view when it showed
+// sections of the case, or else transfer.view, placed with the case's
+// agency.
+func (rd *Reading) Event() audit.Event {
+	if e, ok := rd.Shared.Event(); ok {
+		return e
+	}
+	return audit.Event{Action: "transfer.view", RecordType: "transfer", RecordID: rd.Transfer.ID, CaseID: rd.Case.ID,
+		AgencyID: rd.Case.AgencyID}
+}
+
 // Decision is the answer to a transfer: accept (naming, for an external
 // transfer, the receiving caseworker) or decline with a reason.
 type Decision struct {
@@ -316,18 +455,14 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 	if err != nil {
 		return nil, err
 	}
-	act := access.Respond
-	if t.Kind == Internal {
-		act = access.Approve
-	}
-	t, c, err := Get(ctx, tx, a, act, id)
+	t, c, err := Get(ctx, tx, a, t.DecideAction(), id)
 	if err != nil {
 		return nil, err
 	}
 	if t.Version != in.Version {
 		return nil, &errs.ConflictError{Record: "transfer", Version: t.Version, Current: t}
 	}
-	if t.Status != Requested || c.Status == cases.Closed {
+	if !t.CanDecide(c) {
 		return nil, errs.Field("status", "err.transfer_state")
 	}
 	if !in.Accept {
@@ -341,6 +476,9 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 	if t.Kind == Internal {
 		// The colleague named may have left or changed team since the request.
 		u, err := tx.User(ctx, t.ToUserID)
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
 		if err != nil || u.AgencyID != c.AgencyID || !u.Active() || u.TeamID == "" ||
 			(u.Role != org.Caseworker && u.Role != org.Supervisor) {
 			return nil, errs.Field("to_user_id", "err.caseworker")
@@ -349,9 +487,10 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 	}
 	if t.Kind == External {
 		u, err := tx.User(ctx, in.CaseworkerID)
-		if err != nil || u.AgencyID != a.AgencyID || !u.Active() || u.TeamID == "" ||
-			(u.Role != org.Caseworker && u.Role != org.Supervisor) || (a.Role == org.Supervisor && u.TeamID != a.TeamID) ||
-			(t.ToTeamID != "" && u.TeamID != t.ToTeamID) {
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return nil, err
+		}
+		if err != nil || !Receiver(a, t, u) {
 			return nil, errs.Field("caseworker_id", "err.caseworker")
 		}
 		t.ToUserID, t.ToTeamID = u.ID, u.TeamID
@@ -371,7 +510,7 @@ func approve(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c *
 	if t.Kind == External {
 		// The sending agency's ways in end with the move: its break-glass
 		// readers and the conferences it called.
-		if err := tx.RevokeCaseGrants(ctx, c.ID, share.ViaBreakGlass, now); err != nil {
+		if err := tx.RevokeCaseGrants(ctx, c.ID, access.ViaBreakGlass, now); err != nil {
 			return err
 		}
 		if err := tx.CloseOpenConferences(ctx, c.ID, now); err != nil {
@@ -426,7 +565,7 @@ func Withdraw(ctx context.Context, tx Tx, a access.Actor, id string, version int
 	if t.Version != version {
 		return nil, &errs.ConflictError{Record: "transfer", Version: t.Version, Current: t}
 	}
-	if t.Status != Requested {
+	if !t.CanWithdraw() {
 		return nil, errs.Field("status", "err.transfer_state")
 	}
 	t.Status, t.DecidedBy, t.DecidedAt = Withdrawn, a.UserID, now
@@ -473,8 +612,8 @@ type BulkResult struct {
 // be transferred — no consent to share, a transfer already open, an
 // excluded agency — are skipped and listed; the others go in one batch.
 func Bulk(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseIDs []string, in BulkInput, now time.Time) (*BulkResult, error) {
-	if a.Role != org.Manager {
-		return nil, errs.E(errs.Forbidden, "bulk transfer")
+	if err := MayBulk(a); err != nil {
+		return nil, err
 	}
 	if in.ToAgencyID == "" || in.ToAgencyID == a.AgencyID {
 		return nil, errs.Field("to_agency_id", "err.choose")

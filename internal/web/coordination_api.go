@@ -5,10 +5,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/conference"
-	"github.com/safecase/safecase/internal/errs"
-	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
@@ -147,7 +146,7 @@ type sharedJSON struct {
 	FollowUps    []string          `json:"followups,omitempty"` // date and safety of each follow-up
 }
 
-func sharedToJSON(v *sharedView) *sharedJSON {
+func sharedToJSON(v *share.View) *sharedJSON {
 	if v == nil {
 		return nil
 	}
@@ -181,7 +180,13 @@ func sharedToJSON(v *sharedView) *sharedJSON {
 }
 
 func (s *Server) apiCoordination(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadCoordPage(r.Context(), rq, r.PathValue("id"))
+	ctx := r.Context()
+	var p *coordination
+	wait := noWait
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		p, wait, err = s.readCoordination(ctx, tx, rq, r.PathValue("id"))
+		return err
+	})
 	if err := errors.Join(err, wait()); err != nil {
 		return err
 	}
@@ -202,9 +207,11 @@ func (s *Server) apiCoordination(w http.ResponseWriter, r *http.Request, rq *req
 	for i := range p.Conferences {
 		out.Conferences = append(out.Conferences, conferenceToJSON(&p.Conferences[i]))
 	}
-	for _, sh := range p.Shares {
-		out.Shares = append(out.Shares, shareJSON{Via: sh.Via, SourceID: sh.SourceID, To: sh.To,
-			Sections: nonNil(share.Names(sh.Sections)), Basis: sh.Basis, Reason: sh.Reason, Approver: sh.Approver, Ended: sh.Ended})
+	for i := range p.Listed {
+		sh := &p.Listed[i]
+		out.Shares = append(out.Shares, shareJSON{Via: string(sh.Grant.Via), SourceID: sh.SourceID, To: p.shareTo(sh),
+			Sections: nonNil(share.Names(sh.Grant.Sections)), Basis: sh.Basis, Reason: sh.Reason,
+			Approver: p.Names[sh.ApproverID], Ended: sh.Ended})
 	}
 	return ok(w, out)
 }
@@ -240,11 +247,27 @@ func (s *Server) apiScheduleConference(w http.ResponseWriter, r *http.Request, r
 }
 
 func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, err := s.loadInbox(r.Context(), rq)
+	in, err := s.readInbox(r.Context(), rq.Actor)
 	if err != nil {
 		return err
 	}
-	return ok(w, inboxToJSON(rq, p))
+	return ok(w, inboxToJSON(rq, in))
+}
+
+// apiRead reads a referral, transfer or conference by read (its domain's
+// Read) and records the reading's audit event (by event) before answering.
+func apiRead[R any](s *Server, ctx context.Context, read func(ctx context.Context, tx *store.Tx) (R, error),
+	event func(R) audit.Event) (R, error) {
+	var rd R
+	wait := noWait
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		if rd, err = read(ctx, tx); err != nil {
+			return err
+		}
+		wait = s.db.AuditAsync(ctx, event(rd))
+		return nil
+	})
+	return rd, errors.Join(err, wait())
 }
 
 type referralReply struct {
@@ -253,11 +276,13 @@ type referralReply struct {
 }
 
 func (s *Server) apiReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadReferral(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	rd, err := apiRead(s, r.Context(), func(ctx context.Context, tx *store.Tx) (*referral.Reading, error) {
+		return referral.Read(ctx, tx, s.prof, rq.Actor, r.PathValue("id"))
+	}, (*referral.Reading).Event)
+	if err != nil {
 		return err
 	}
-	return ok(w, referralReply{Referral: s.referralToJSON(rq, p.R), Shared: sharedToJSON(p.Shared)})
+	return ok(w, referralReply{Referral: s.referralToJSON(rq, rd.Referral), Shared: sharedToJSON(rd.Shared)})
 }
 
 // apiReferralOp runs op on the referral named in the path and answers with it.
@@ -297,11 +322,13 @@ type transferReply struct {
 }
 
 func (s *Server) apiTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadTransfer(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	rd, err := apiRead(s, r.Context(), func(ctx context.Context, tx *store.Tx) (*transfer.Reading, error) {
+		return transfer.Read(ctx, tx, s.prof, rq.Actor, r.PathValue("id"))
+	}, (*transfer.Reading).Event)
+	if err != nil {
 		return err
 	}
-	return ok(w, transferReply{Transfer: transferToJSON(p.Tr), Shared: sharedToJSON(p.Shared)})
+	return ok(w, transferReply{Transfer: transferToJSON(rd.Transfer), Shared: sharedToJSON(rd.Shared)})
 }
 
 func (s *Server) apiTransferDecide(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -319,11 +346,13 @@ type conferenceReply struct {
 }
 
 func (s *Server) apiConference(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadConference(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	rd, err := apiRead(s, r.Context(), func(ctx context.Context, tx *store.Tx) (*conference.Reading, error) {
+		return conference.Read(ctx, tx, s.prof, rq.Actor, r.PathValue("id"))
+	}, (*conference.Reading).Event)
+	if err != nil {
 		return err
 	}
-	return ok(w, conferenceReply{Conference: conferenceToJSON(p.C), Shared: sharedToJSON(p.Shared)})
+	return ok(w, conferenceReply{Conference: conferenceToJSON(rd.Conference), Shared: sharedToJSON(rd.Shared)})
 }
 
 // apiConferenceOp runs op on the conference named in the path and answers
@@ -359,7 +388,7 @@ func (s *Server) apiConferenceSignOff(w http.ResponseWriter, r *http.Request, rq
 }
 
 func (s *Server) apiBreakGlass(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if err := mayGlass(rq); err != nil {
+	if err := share.MayBreakGlass(rq.Actor); err != nil {
 		return err
 	}
 	var in share.GlassInput
@@ -429,8 +458,8 @@ func (s *Server) apiStandAlone(w http.ResponseWriter, r *http.Request, rq *reque
 // apiBulkTransfer requests the transfer of every open case of a team to
 // another agency (a manager, for a programme that closes).
 func (s *Server) apiBulkTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if rq.Actor.Role != org.Manager {
-		return errs.E(errs.Forbidden, "bulk transfer")
+	if err := transfer.MayBulk(rq.Actor); err != nil {
+		return err
 	}
 	var in transfer.BulkInput
 	if err := decodeJSON(w, r, &in); err != nil {

@@ -42,7 +42,7 @@ type inboxJSON struct {
 	Conferences []inboxConferenceJSON `json:"conferences"`
 }
 
-func inboxToJSON(rq *request, p *inboxPage) inboxJSON {
+func inboxToJSON(rq *request, p *inbox) inboxJSON {
 	out := inboxJSON{Referrals: []inboxReferralJSON{}, Transfers: []inboxTransferJSON{}, Conferences: []inboxConferenceJSON{}}
 	for _, r := range p.Referrals {
 		out.Referrals = append(out.Referrals, inboxReferralJSON{ID: r.ID, CaseCode: r.CaseCode, Organisation: r.Organisation,

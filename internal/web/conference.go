@@ -1,0 +1,171 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/safecase/safecase/internal/conference"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/share"
+	"github.com/safecase/safecase/internal/store"
+)
+
+// Case conferences: the form on the case's coordination page and the
+// conference's own page.
+
+func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in conference.Input
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = conferenceForm(f)
+		ext := f.str("external_participants")
+		more, err := externalParticipants(ctx, tx, ext)
+		in.External = ext
+		if err != nil {
+			return err
+		}
+		in.Participants = append(in.Participants, more...)
+		_, err = conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, "/cases/%s/coordination?done=conference", s.coordFailed("conference", func(p *coordPage) { p.Conf = in }))
+}
+
+func conferenceForm(f *form) conference.Input {
+	return conference.Input{Reason: f.str("reason"), ScheduledAt: f.str("scheduled_at"), Place: f.str("place"),
+		Sections: f.list("sections"), Participants: f.list("participants")}
+}
+
+// externalParticipants reads the sign-in names of people of other agencies
+// (one per line or separated by commas) and returns their IDs, or a field
+// error naming the field when one is unknown. At most 20.
+func externalParticipants(ctx context.Context, tx *store.Tx, text string) ([]string, error) {
+	names := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' })
+	if len(names) > 20 {
+		return nil, errs.Field("external_participants", "err.too_many")
+	}
+	var ids []string
+	for _, n := range names {
+		id, err := userIDByName(ctx, tx, "external_participants", n)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// userIDByName returns the ID of the user signing in as name, or a field
+// error naming field when there is none; any other error is returned as it
+// is.
+func userIDByName(ctx context.Context, tx interface {
+	UserByName(ctx context.Context, name string) (*org.User, error)
+}, field, name string) (string, error) {
+	u, err := tx.UserByName(ctx, name)
+	if errs.KindOf(err) == errs.NotFound {
+		return "", errs.Field(field, "err.unknown_user", name)
+	}
+	if err != nil {
+		return "", err
+	}
+	return u.ID, nil
+}
+
+// The conference page.
+
+type conferencePage struct {
+	Page
+	C          *conference.Conference
+	Shared     *share.View
+	Next       conference.Next // what the reader may do next
+	Staff      bool
+	Rec        conference.RecordInput
+	ActionRows []conference.ActionInput
+}
+
+func (s *Server) loadConference(ctx context.Context, rq *request, id string) (*conferencePage, func() error, error) {
+	p := &conferencePage{Page: s.page(rq, "conference.title", "coordination")}
+	wait := noWait
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		rd, err := conference.Read(ctx, tx, s.prof, rq.Actor, id)
+		if err != nil {
+			return err
+		}
+		p.C, p.Shared, p.Staff, p.Next = rd.Conference, rd.Shared, rd.Staff, rd.Conference.NextFor(rq.Actor, rd.Case)
+		wait = s.db.AuditAsync(ctx, rd.Event())
+		return nil
+	})
+	if p.C != nil {
+		p.Rec = conference.RecordInput{Summary: p.C.Summary, Risks: p.C.Risks, Needs: p.C.Needs, Services: p.C.Services,
+			Decisions: p.C.Decisions}
+		for _, a := range p.C.Actions {
+			p.Rec.Actions = append(p.Rec.Actions, conference.ActionInput{Description: a.Description, OwnerID: a.OwnerID, DueOn: a.DueOn})
+		}
+	}
+	return p, wait, err
+}
+
+// Rows returns the action rows of the record form: those written, and
+// three empty ones.
+func (p *conferencePage) Rows() []conference.ActionInput {
+	return append(append([]conference.ActionInput(nil), p.Rec.Actions...), make([]conference.ActionInput, 3)...)
+}
+
+func (s *Server) getConference(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, wait, err := s.loadConference(r.Context(), rq, r.PathValue("id"))
+	if err := errors.Join(err, wait()); err != nil {
+		return err
+	}
+	switch d := r.URL.Query().Get("done"); d {
+	case "record", "sign", "close":
+		p.Flash = "flash.conference_" + d
+	}
+	return s.render(w, http.StatusOK, "conference", p)
+}
+
+func (s *Server) postConferenceRecord(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in conference.RecordInput
+	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = conferenceRecordForm(f)
+		_, err := conference.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, "/conferences/%s?done=record", shownAgain(s, s.loadConference, "conference", func(p *conferencePage) { p.Rec = in }))
+}
+
+// conferenceRecordForm reads the record form: the action items come as
+// rows of three parallel fields (a row with fewer parts has them empty).
+func conferenceRecordForm(f *form) conference.RecordInput {
+	in := conference.RecordInput{Version: f.version(), Summary: f.str("summary"), Risks: f.str("risks"),
+		Needs: f.str("needs"), Services: f.str("services"), Decisions: f.str("decisions")}
+	descs, owners, dues := f.v["action_description"], f.v["action_owner"], f.v["action_due"]
+	n := max(len(descs), len(owners), len(dues))
+	if n > 50 {
+		n = 50 // a conference agrees a handful of actions; a form with more is not ours
+	}
+	at := func(l []string, i int) string {
+		if i < len(l) {
+			return l[i]
+		}
+		return ""
+	}
+	for i := 0; i < n; i++ {
+		in.Actions = append(in.Actions, conference.ActionInput{Description: at(descs, i), OwnerID: at(owners, i),
+			DueOn: at(dues, i)})
+	}
+	return in
+}
+
+func (s *Server) postConferenceSignOff(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		_, err := conference.SignOff(ctx, tx, rq.Actor, id, f.version(), rq.Now)
+		return err
+	}, "/conferences/%s?done=sign", shownAgain(s, s.loadConference, "conference", func(*conferencePage) {}))
+}
+
+func (s *Server) postConferenceClose(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		_, err := conference.Close(ctx, tx, rq.Actor, id, f.version(), rq.Now)
+		return err
+	}, "/conferences/%s?done=close", shownAgain(s, s.loadConference, "conference", func(*conferencePage) {}))
+}

@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/directory"
+	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/referral"
+	"github.com/safecase/safecase/internal/share"
+	"github.com/safecase/safecase/internal/store"
+)
+
+// Referrals: the form on the case's coordination page, the stand-alone
+// referral from a screening, and the referral's own page.
+
+func referralForm(f *form) referral.Input {
+	return referral.Input{ServiceID: f.str("service_id"), ToUserID: f.str("to_user_id"), ActionID: f.str("action_id"),
+		Reason: f.str("reason"), Urgent: f.bool("urgent"), Sections: f.list("sections"),
+		OverrideReason: f.str("override_reason"), ConfirmEnded: f.bool("confirm_ended"),
+		ConsentGiver: f.str("consent_giver"), ConsentOn: f.str("consent_on")}
+}
+
+func (s *Server) postReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.Input
+	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = referralForm(f)
+		_, err := referral.Send(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, "/cases/%s/coordination?done=referral", s.coordFailed("referral", func(p *coordPage) { p.Ref = in }))
+}
+
+// Stand-alone referral from a screening.
+func (s *Server) postStandAlone(w http.ResponseWriter, r *http.Request, rq *request) error {
+	f, err := parseForm(w, r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	in := referralForm(f)
+	var ref *referral.Referral
+	err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+		ref, err = referral.StandAlone(ctx, tx, s.prof, rq.Actor, r.PathValue("id"), in, rq.Now)
+		return err
+	})
+	if fe, ok := fieldErrors(err); ok {
+		return s.renderStandAlone(w, r, rq, in, fe)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, "/referrals/"+ref.ID+"?done=sent")
+}
+
+func (s *Server) getStandAlone(w http.ResponseWriter, r *http.Request, rq *request) error {
+	ctx := r.Context()
+	if err := s.db.Read(ctx, func(tx *store.Tx) error {
+		sc, err := tx.Screening(ctx, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if !access.Decide(rq.Actor, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}).Allow {
+			return errs.E(errs.NotFound, "screening")
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return s.renderStandAlone(w, r, rq, referral.Input{ConsentOn: s.prof.Today(rq.Now)}, nil)
+}
+
+type standAlonePage struct {
+	Page
+	ScreeningID string
+	Services    []directory.Service
+	Ref         referral.Input
+}
+
+func (s *Server) renderStandAlone(w http.ResponseWriter, r *http.Request, rq *request, in referral.Input, fe errs.Fields) error {
+	p := &standAlonePage{Page: s.page(rq, "coord.standalone_title", ""), ScreeningID: r.PathValue("id"), Ref: in}
+	p.Errors = fe
+	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
+		all, err := tx.DirectoryServices(r.Context())
+		for _, svc := range all {
+			if svc.Active && svc.AgencyID != "" {
+				p.Services = append(p.Services, svc)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if fe != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.render(w, status, "standalone", p)
+}
+
+// The referral page: its state, the sections it shares (for its receiver,
+// read through the grant), and the forms of whoever acts next.
+
+type referralPage struct {
+	Page
+	R       *referral.Referral
+	Shared  *share.View
+	Names   map[string]string
+	Service *directory.Service
+	Next    referral.Next // what the reader may do next
+	Sender  bool
+	Answer  referral.Answer
+	Svc     referral.ServiceInput
+	Out     referral.OutcomeInput
+}
+
+func (s *Server) loadReferral(ctx context.Context, rq *request, id string) (*referralPage, func() error, error) {
+	p := &referralPage{Page: s.page(rq, "referral.title", "coordination")}
+	wait := noWait
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		rd, err := referral.Read(ctx, tx, s.prof, rq.Actor, id)
+		if err != nil {
+			return err
+		}
+		r := rd.Referral
+		p.R, p.Shared, p.Sender, p.Next = r, rd.Shared, rd.Sender, rd.Next(rq.Actor)
+		if p.Service, err = tx.DirectoryService(ctx, r.ServiceID); err != nil {
+			return err
+		}
+		if p.Names, err = tx.UserNames(ctx, []string{r.SentBy, r.RespondedBy, r.ToUserID}); err != nil {
+			return err
+		}
+		wait = s.db.AuditAsync(ctx, rd.Event())
+		return nil
+	})
+	return p, wait, err
+}
+
+func (s *Server) getReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
+	p, wait, err := s.loadReferral(r.Context(), rq, r.PathValue("id"))
+	if err := errors.Join(err, wait()); err != nil {
+		return err
+	}
+	switch d := r.URL.Query().Get("done"); d {
+	case "sent", "respond", "service", "outcome":
+		p.Flash = "flash.referral_" + d
+	}
+	return s.render(w, http.StatusOK, "referral", p)
+}
+
+func (s *Server) postReferralRespond(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.Answer
+	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = referral.Answer{Version: f.version(), Accept: f.str("answer") == "accept", DeclineReason: f.str("decline_reason")}
+		_, err := referral.Respond(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, "/referrals/%s?done=respond", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Answer = in }))
+}
+
+func (s *Server) postReferralService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.ServiceInput
+	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = referral.ServiceInput{Version: f.version(), Note: f.str("service_note")}
+		_, err := referral.RecordService(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, "/referrals/%s?done=service", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Svc = in }))
+}
+
+func (s *Server) postReferralOutcome(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in referral.OutcomeInput
+	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
+		in = referral.OutcomeInput{Version: f.version(), Outcome: f.str("outcome"), Withdraw: f.bool("withdraw")}
+		_, err := referral.RecordOutcome(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		return err
+	}, "/referrals/%s?done=outcome", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Out = in }))
+}
