@@ -114,8 +114,7 @@ func (t *Transfer) NextFor(a access.Actor, c *cases.Case) Next {
 // an active caseworker or supervisor of c's agency, in a team, who is not
 // its caseworker already.
 func Colleague(u *org.User, c *cases.Case) bool {
-	return u.AgencyID == c.AgencyID && u.Active() && u.TeamID != "" && u.ID != c.CaseworkerID &&
-		(u.Role == org.Caseworker || u.Role == org.Supervisor)
+	return org.MayBePrimary(u, c.AgencyID) && u.ID != c.CaseworkerID
 }
 
 // Receiver reports whether a, deciding external transfer t, may name u as
@@ -123,8 +122,7 @@ func Colleague(u *org.User, c *cases.Case) bool {
 // agency, in a team — a's own team when a is a supervisor, and the team t
 // names, if any.
 func Receiver(a access.Actor, t *Transfer, u *org.User) bool {
-	return u.AgencyID == a.AgencyID && u.Active() && u.TeamID != "" &&
-		(u.Role == org.Caseworker || u.Role == org.Supervisor) && (a.Role != org.Supervisor || u.TeamID == a.TeamID) &&
+	return org.MayBePrimary(u, a.AgencyID) && (a.Role != org.Supervisor || u.TeamID == a.TeamID) &&
 		(t.ToTeamID == "" || u.TeamID == t.ToTeamID)
 }
 
@@ -479,8 +477,7 @@ func Decide(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, id s
 		if err != nil && errs.KindOf(err) != errs.NotFound {
 			return nil, err
 		}
-		if err != nil || u.AgencyID != c.AgencyID || !u.Active() || u.TeamID == "" ||
-			(u.Role != org.Caseworker && u.Role != org.Supervisor) {
+		if err != nil || !org.MayBePrimary(u, c.AgencyID) {
 			return nil, errs.Field("to_user_id", "err.caseworker")
 		}
 		t.ToTeamID = u.TeamID
