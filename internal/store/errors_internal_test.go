@@ -1,0 +1,49 @@
+package store
+
+import "testing"
+
+func TestSplitFuncName(t *testing.T) {
+	tests := []struct{ in, recv, fn string }{
+		{"(*Tx).Case", "Tx", "Case"},
+		{"(*Tx).Case.func1", "Tx", "Case"},
+		{"(*Tx).Case.func1.2", "Tx", "Case"},
+		{"(*DB).Tx", "DB", "Tx"},
+		{"(*DB).Tx.deferwrap1", "DB", "Tx"},
+		{"storeRows.Scan", "storeRows", "Scan"},
+		{"storeRow.Err", "storeRow", "Err"},
+		{"Open", "", "Open"},
+		{"Open.func2", "", "Open"},
+		{"Open.gowrap1", "", "Open"},
+		{"oneByID[...]", "", "oneByID"},
+		{"oneByID[...].func1", "", "oneByID"},
+		{"(*cache[...]).Get", "cache", "Get"},
+		{"scanPrefix.Scan", "scanPrefix", "Scan"},
+	}
+	for _, tt := range tests {
+		recv, fn := splitFuncName(tt.in)
+		if recv != tt.recv || fn != tt.fn {
+			t.Errorf("splitFuncName(%q) = %q, %q; want %q, %q", tt.in, recv, fn, tt.recv, tt.fn)
+		}
+	}
+}
+
+// unexportedHelper fails like a store helper with no exported caller in
+// the package, e.g. a background goroutine.
+func unexportedHelper() string { return operation(1) }
+
+func unexportedRunner(done chan<- string) { done <- unexportedHelper() }
+
+func TestOperationWithoutExportedFrame(t *testing.T) {
+	// The test function is exported and in package store: it names itself.
+	if got := operation(1); got != "store.TestOperationWithoutExportedFrame" {
+		t.Errorf("operation = %q", got)
+	}
+	if got := unexportedHelper(); got != "store.TestOperationWithoutExportedFrame" {
+		t.Errorf("operation from a helper = %q", got)
+	}
+	done := make(chan string)
+	go unexportedRunner(done)
+	if got := <-done; got != "store.unexportedRunner" {
+		t.Errorf("operation in a goroutine = %q, want the outermost store function", got)
+	}
+}
