@@ -363,8 +363,10 @@ func TestDirectoryFilter(t *testing.T) {
 	}
 	ids := func(f directory.Filter) string {
 		var out []string
-		for _, s := range directory.Select(all, f) {
-			out = append(out, s.ID)
+		for i := range all {
+			if f.Match(&all[i]) {
+				out = append(out, all[i].ID)
+			}
 		}
 		return strings.Join(out, ",")
 	}
