@@ -20,6 +20,7 @@ import (
 )
 
 func TestReturn(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)
@@ -80,6 +81,7 @@ func TestReturn(t *testing.T) {
 }
 
 func TestApprove(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)
@@ -185,6 +187,7 @@ func TestApprove(t *testing.T) {
 }
 
 func TestFeedback(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup, designee := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor), fixture.Actor(o.Caseworker2)
@@ -284,6 +287,7 @@ func TestFeedback(t *testing.T) {
 }
 
 func TestReopen(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)

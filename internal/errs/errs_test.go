@@ -12,6 +12,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind     errs.Kind
 		sentinel error
@@ -60,6 +61,7 @@ func TestKinds(t *testing.T) {
 }
 
 func TestOther(t *testing.T) {
+	t.Parallel()
 	for _, err := range []error{
 		nil,
 		io.EOF,
@@ -87,6 +89,7 @@ func TestOther(t *testing.T) {
 }
 
 func TestWrap(t *testing.T) {
+	t.Parallel()
 	cause := errs.E(errs.NotFound, "case")
 	tests := []struct {
 		name string
@@ -132,6 +135,7 @@ func TestWrap(t *testing.T) {
 }
 
 func TestFields(t *testing.T) {
+	t.Parallel()
 	var f errs.Fields
 	if f.Err() != nil {
 		t.Fatalf("empty Fields.Err() = %v, want nil", f.Err())
@@ -197,6 +201,7 @@ func TestFields(t *testing.T) {
 }
 
 func TestConflictError(t *testing.T) {
+	t.Parallel()
 	err := error(&errs.ConflictError{Record: "case", Version: 4, Current: "now"})
 	if got, want := err.Error(), "case changed since it was read (now version 4)"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
@@ -215,6 +220,7 @@ func TestConflictError(t *testing.T) {
 }
 
 func TestDeniedError(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind      errs.Kind
 		isFound   bool // matches ErrNotFound
@@ -244,6 +250,7 @@ func TestDeniedError(t *testing.T) {
 // KindOf looks for field errors first, then conflicts, then denials, then
 // kinds: an error joining several reports the first of these it finds.
 func TestKindOfPrecedence(t *testing.T) {
+	t.Parallel()
 	denied := &errs.DeniedError{Record: "case", Kind: errs.Forbidden}
 	tests := []struct {
 		name string

@@ -3,6 +3,7 @@ package store
 import "testing"
 
 func TestSplitFuncName(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, recv, fn string }{
 		{"(*Tx).Case", "Tx", "Case"},
 		{"(*Tx).Case.func1", "Tx", "Case"},
@@ -34,6 +35,7 @@ func unexportedHelper() string { return operation(1) }
 func unexportedRunner(done chan<- string) { done <- unexportedHelper() }
 
 func TestOperationWithoutExportedFrame(t *testing.T) {
+	t.Parallel()
 	// The test function is exported and in package store: it names itself.
 	if got := operation(1); got != "store.TestOperationWithoutExportedFrame" {
 		t.Errorf("operation = %q", got)
