@@ -1,6 +1,7 @@
 package closure_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func TestApprove(t *testing.T) {
 			}
 		}
 		var de *errs.DeniedError
-		if _, err := approve(db, cw, c.ID, o.Supervisor.ID, now); !errorsAs(err, &de) {
+		if _, err := approve(db, cw, c.ID, o.Supervisor.ID, now); !errors.As(err, &de) {
 			t.Errorf("approve by the caseworker: %v, want a denial", err)
 		}
 		// The follow-up is never the caseworker's (L4551-4552).
