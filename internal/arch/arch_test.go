@@ -400,6 +400,90 @@ func exportedInterfaces(p pkg) ([]string, error) {
 	return names, nil
 }
 
+// standardMethods implement the standard library's interfaces (error,
+// fmt.Stringer, json.Marshaler, …): their meaning is the interface's, so
+// they need no doc comment of their own.
+var standardMethods = map[string]bool{
+	"Error": true, "Unwrap": true, "Is": true, "As": true, "String": true, "Format": true, "GoString": true,
+	"MarshalJSON": true, "UnmarshalJSON": true, "MarshalText": true, "UnmarshalText": true,
+	"ServeHTTP": true, "Scan": true, "Value": true, "Len": true, "Less": true, "Swap": true,
+}
+
+// checkExportedDocs returns one line per exported identifier of f without a
+// doc comment: a function, a method of an exported type, a type, a
+// constant or a variable (the comment of its group, or a line comment after
+// it, counts).
+func checkExportedDocs(fset *token.FileSet, f *ast.File) []string {
+	var problems []string
+	missing := func(pos token.Pos, what string) {
+		p := fset.Position(pos)
+		problems = append(problems, fmt.Sprintf("%s:%d: %s has no doc comment", p.Filename, p.Line, what))
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if !d.Name.IsExported() || d.Doc != nil {
+				continue
+			}
+			if d.Recv == nil {
+				missing(d.Pos(), "func "+d.Name.Name)
+				continue
+			}
+			recv := d.Recv.List[0].Type
+			if s, ok := recv.(*ast.StarExpr); ok {
+				recv = s.X
+			}
+			switch r := recv.(type) {
+			case *ast.IndexExpr:
+				recv = r.X
+			case *ast.IndexListExpr:
+				recv = r.X
+			}
+			if id, ok := recv.(*ast.Ident); ok && id.IsExported() && !standardMethods[d.Name.Name] {
+				missing(d.Pos(), "method "+id.Name+"."+d.Name.Name)
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch s := spec.(type) {
+				case *ast.TypeSpec:
+					if s.Name.IsExported() && s.Doc == nil && d.Doc == nil {
+						missing(s.Pos(), "type "+s.Name.Name)
+					}
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						if n.IsExported() && s.Doc == nil && d.Doc == nil && s.Comment == nil {
+							missing(n.Pos(), d.Tok.String()+" "+n.Name)
+						}
+					}
+				}
+			}
+		}
+	}
+	return problems
+}
+
+// TestExportedDocs: every exported identifier of the module has a doc
+// comment (STYLE: "Go doc comments on every exported identifier").
+func TestExportedDocs(t *testing.T) {
+	fset := token.NewFileSet()
+	n := 0
+	for _, p := range list(t) {
+		for _, name := range p.GoFiles {
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.ParseComments|parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			for _, problem := range checkExportedDocs(fset, f) {
+				t.Error(rel(p.ImportPath) + "/" + filepath.Base(problem))
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d files read", n)
+	}
+}
+
 // The checks above pass on the code as it is; these show that each fails,
 // naming the offending import, on code that breaks its rule.
 
@@ -460,6 +544,67 @@ func TestCheckBinaryFails(t *testing.T) {
 	}
 	if strings.Contains(got, "fmt") || strings.Contains(got, "links internal/store") {
 		t.Errorf("checkBinary complains about an allowed package:\n%s", got)
+	}
+}
+
+func TestCheckExportedDocsFails(t *testing.T) {
+	const src = `package p
+
+// Documented is documented.
+func Documented() {}
+
+func Bare() {}
+
+func unexported() {}
+
+// T is documented.
+type T struct{}
+
+type U int
+
+func (T) Method() {}
+
+// Documented is documented.
+func (T) Documented() {}
+
+func (T) Error() string { return "" }
+
+func (u) Method() {}
+
+type u int
+
+// Kinds are documented as a group.
+const (
+	A = 1
+	B = 2
+)
+
+const (
+	C = 3 // documented at the end of its line
+	D = 4
+)
+
+var E, f = 1, 2
+
+type G[X any] struct{}
+
+func (G[X]) Generic() {}
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "p.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(checkExportedDocs(fset, f), "\n")
+	for _, want := range []string{"p.go:6: func Bare", "type U", "method T.Method", "const D", "var E", "method G.Generic"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("checkExportedDocs does not say %q; it says:\n%s", want, got)
+		}
+	}
+	for _, unwanted := range []string{"Documented", "unexported", "type T ", "T.Error", "u.Method", "const A", "const B", "const C", " f "} {
+		if strings.Contains(got, unwanted) {
+			t.Errorf("checkExportedDocs complains about %q:\n%s", unwanted, got)
+		}
 	}
 }
 
