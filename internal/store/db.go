@@ -337,7 +337,9 @@ func (db *DB) prepareRead(q string) {
 // succeeds pays nothing) — never the query's arguments or any value read.
 // The error stays wrapped, so errors.Is(err, sql.ErrNoRows),
 // errors.Is(err, context.Canceled) and errs.KindOf see through the label.
-
+//
+// exec runs a statement in tx: through the read pool's cached statement
+// when there is one, refusing arguments the engines would not store alike.
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
 	if unstorable(args) {
 		return nil, labelled(errUnstorable)
@@ -353,6 +355,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (res sql.Result, 
 	return res, nil
 }
 
+// query runs a query in tx; arguments no engine could store find nothing.
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (storeRows, error) {
 	var rows *sql.Rows
 	var err error
@@ -369,6 +372,8 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (storeRows, erro
 	return storeRows{rows}, nil
 }
 
+// queryRow runs a query of at most one row in tx; its error, if any, comes
+// with Scan.
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) storeRow {
 	if unstorable(args) {
 		return storeRow{tx.q.QueryRowContext(ctx, findsNothing)}
@@ -396,6 +401,9 @@ type storeRow struct{ row *sql.Row }
 // Scan is (*sql.Row).Scan, its error labelled.
 func (r storeRow) Scan(dest ...any) error { return labelled(withoutValue(r.row.Scan(dest...))) }
 
+// Err is (*sql.Row).Err, its error labelled.
+func (r storeRow) Err() error { return labelled(r.row.Err()) }
+
 // withoutValue returns the error of a Scan without the value it could not
 // convert, which database/sql quotes ("converting driver.Value type string
 // ("…") to a int"): a stored value may be case content, and errors end in
@@ -413,9 +421,6 @@ func withoutValue(err error) error {
 	}
 	return err
 }
-
-// Err is (*sql.Row).Err, its error labelled.
-func (r storeRow) Err() error { return labelled(r.row.Err()) }
 
 // labelled returns err (nil for nil) wrapped with the name of the store
 // operation that is running, as operation finds it.
