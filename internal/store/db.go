@@ -425,11 +425,20 @@ func withoutValue(err error) error {
 // labelled returns err (nil for nil) wrapped with the name of the store
 // operation that is running, as operation finds it.
 func labelled(err error) error {
-	if err != nil {
-		errs.Wrap(&err, "%s", operation(3))
+	if err == nil {
+		return nil
 	}
-	return err
+	return &opError{op: operation(3), err: err}
 }
+
+// opError is an error labelled with the store operation that returned it.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
 
 // storePrefix begins the name of every function of package store.
 const storePrefix = "github.com/safecase/safecase/internal/store."
@@ -443,33 +452,49 @@ const storePrefix = "github.com/safecase/safecase/internal/store."
 // left out; a stack with no exported store function (a background
 // goroutine of the store) is named after its outermost store function.
 func operation(skip int) string {
-	var pcs [48]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(skip+1, pcs[:])])
 	var ops []string
 	outer := ""
+	// The stack is read a few frames at a time: the walk usually leaves the
+	// package within the first few.
+	var pcs [8]uintptr
+walk:
 	for {
-		f, more := frames.Next()
-		name, ok := strings.CutPrefix(f.Function, storePrefix)
-		if !ok {
+		n := runtime.Callers(skip+1, pcs[:])
+		if n == 0 {
 			break
 		}
-		recv, fn := splitFuncName(name)
-		outer = fn
-		if recv != "" {
-			outer = recv + "." + fn
+		frames := runtime.CallersFrames(pcs[:n])
+		for {
+			f, more := frames.Next()
+			name, ok := strings.CutPrefix(f.Function, storePrefix)
+			if !ok {
+				break walk
+			}
+			recv, fn := splitFuncName(name)
+			outer = fn
+			if recv != "" {
+				outer = recv + "." + fn
+			}
+			if exported(fn) && (recv == "" || exported(recv)) && (len(ops) == 0 || ops[len(ops)-1] != fn) {
+				ops = append(ops, fn)
+			}
+			if !more {
+				break
+			}
 		}
-		if exported(fn) && (recv == "" || exported(recv)) && (len(ops) == 0 || ops[len(ops)-1] != fn) {
-			ops = append(ops, fn)
-		}
-		if !more {
+		if n < len(pcs) {
 			break
 		}
+		skip += n
 	}
-	if len(ops) == 0 {
+	switch len(ops) {
+	case 0:
 		if outer == "" {
 			return "store"
 		}
 		return "store." + outer
+	case 1:
+		return "store." + ops[0]
 	}
 	slices.Reverse(ops)
 	return "store." + strings.Join(ops, ": store.")

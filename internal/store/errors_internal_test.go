@@ -1,6 +1,9 @@
 package store
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestSplitFuncName(t *testing.T) {
 	t.Parallel()
@@ -49,3 +52,43 @@ func TestOperationWithoutExportedFrame(t *testing.T) {
 		t.Errorf("operation in a goroutine = %q, want the outermost store function", got)
 	}
 }
+
+// deepHelper is n store frames deep when it asks for the operation.
+func deepHelper(n int) string {
+	if n == 0 {
+		return operation(1)
+	}
+	return deepHelper(n-1) + ""
+}
+
+// DeepForTest is an exported store function calling itself n times.
+func DeepForTest(n int) string {
+	if n == 0 {
+		return deepHelper(10)
+	}
+	return DeepForTest(n-1) + ""
+}
+
+func TestOperationDeepStack(t *testing.T) {
+	t.Parallel()
+	// More store frames than operation reads at a time.
+	if got := deepHelper(30); got != "store.TestOperationDeepStack" {
+		t.Errorf("operation 30 frames down = %q", got)
+	}
+	// An operation calling itself is named once.
+	if got := DeepForTest(12); got != "store.TestOperationDeepStack: store.DeepForTest" {
+		t.Errorf("operation in a recursive operation = %q", got)
+	}
+}
+
+// BenchmarkLabelled is the cost of labelling one error (a lookup that
+// finds nothing pays it once).
+func BenchmarkLabelled(b *testing.B) {
+	for b.Loop() {
+		if labelled(errLabelBench) == nil {
+			b.Fatal("nil")
+		}
+	}
+}
+
+var errLabelBench = errors.New("sql: no rows in result set")
