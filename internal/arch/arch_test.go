@@ -329,7 +329,7 @@ func TestTxInterfacesChecked(t *testing.T) {
 		}
 	}
 	for _, d := range declared {
-		if !checked[d] {
+		if _, ok := notStorage[d]; !ok && !checked[d] {
 			t.Errorf("internal/store/interfaces.go does not check %s: add `_ %s = (*Tx)(nil)`", d, d)
 		}
 	}
@@ -338,6 +338,12 @@ func TestTxInterfacesChecked(t *testing.T) {
 			t.Errorf("internal/store/interfaces.go checks %s, which is not an interface of a domain package", c)
 		}
 	}
+}
+
+// notStorage lists exported interfaces of domain packages that are not
+// storage, and so are not checked against the store, each with its reason.
+var notStorage = map[string]string{
+	// none yet, e.g. "mail.Sender": "an SMTP client, not storage",
 }
 
 func dirOf(pkgs []pkg, path string) string {
