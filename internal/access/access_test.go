@@ -52,6 +52,7 @@ var caseAllowed = map[string]map[string]string{
 }
 
 func TestDecideCase(t *testing.T) {
+	t.Parallel()
 	for name, a := range actors {
 		for caseName, c := range caseRefs {
 			for letter, act := range caseActions {
@@ -73,6 +74,7 @@ func TestDecideCase(t *testing.T) {
 }
 
 func TestDecideCaseUnknownSectionOrAction(t *testing.T) {
+	t.Parallel()
 	a, c := actors["supervisor"], caseRefs["own"]
 	if d := access.Decide(a, access.View, access.Resource{Kind: access.KindCase, Case: c, Section: "assessment_notes"}); d.Allow {
 		t.Error("an unknown section is allowed")
@@ -85,6 +87,7 @@ func TestDecideCaseUnknownSectionOrAction(t *testing.T) {
 }
 
 func TestDecideCaseCreate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		actor, agency, team string
 		want                bool
@@ -116,6 +119,7 @@ func TestDecideCaseCreate(t *testing.T) {
 }
 
 func TestDecideNotSignedIn(t *testing.T) {
+	t.Parallel()
 	profileRes := access.Resource{Kind: access.KindProfile}
 	for _, a := range []access.Actor{
 		{},
@@ -135,6 +139,7 @@ func TestDecideNotSignedIn(t *testing.T) {
 }
 
 func TestDecideLists(t *testing.T) {
+	t.Parallel()
 	type row struct {
 		actor  string
 		scope  access.Scope
@@ -183,6 +188,7 @@ func TestDecideLists(t *testing.T) {
 }
 
 func TestListScope(t *testing.T) {
+	t.Parallel()
 	want := map[org.Role]access.Scope{org.Caseworker: access.Own, org.Supervisor: access.Team, org.Manager: access.Agency}
 	for _, r := range org.Roles {
 		got, ok := access.ListScope(r)
@@ -194,6 +200,7 @@ func TestListScope(t *testing.T) {
 }
 
 func TestDecideIdentification(t *testing.T) {
+	t.Parallel()
 	screeners := map[string]bool{"caseworker": true, "caseworker B": true, "supervisor": true, "supervisor B": true, "manager": true}
 	for name, a := range actors {
 		t.Run(name, func(t *testing.T) {
@@ -222,6 +229,7 @@ func TestDecideIdentification(t *testing.T) {
 }
 
 func TestDecideAdmin(t *testing.T) {
+	t.Parallel()
 	type row struct {
 		actor  string
 		act    access.Action
@@ -260,6 +268,7 @@ func TestDecideAdmin(t *testing.T) {
 }
 
 func TestDecideAgency(t *testing.T) {
+	t.Parallel()
 	for name, a := range actors {
 		t.Run(name, func(t *testing.T) {
 			sys := a.Role == org.SystemAdmin
@@ -284,6 +293,7 @@ func TestDecideAgency(t *testing.T) {
 }
 
 func TestDecideAudit(t *testing.T) {
+	t.Parallel()
 	for name, a := range actors {
 		t.Run(name, func(t *testing.T) {
 			dpo := a.Role == org.DPOfficer
@@ -303,6 +313,7 @@ func TestDecideAudit(t *testing.T) {
 }
 
 func TestDecideProfileAndOwn(t *testing.T) {
+	t.Parallel()
 	for name, a := range actors {
 		t.Run(name, func(t *testing.T) {
 			for act, want := range map[access.Action]bool{access.View: true, access.Download: true, access.Edit: false, access.Manage: false} {
@@ -323,6 +334,7 @@ func TestDecideProfileAndOwn(t *testing.T) {
 }
 
 func TestMayGrantRole(t *testing.T) {
+	t.Parallel()
 	for name, a := range actors {
 		for _, r := range org.Roles {
 			var want bool

@@ -12,6 +12,7 @@ import (
 // officer of the case's agency sees only that they exist, in the consent
 // register; nobody else sees either, and nobody writes to either.
 func TestClosedCaseConsent(t *testing.T) {
+	t.Parallel()
 	closed := caseRefs["own"]
 	closed.Closed = true
 	open := caseRefs["own"]

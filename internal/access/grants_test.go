@@ -11,6 +11,7 @@ import (
 // while it holds; break-glass stays inside the case's agency; nothing but
 // break-glass opens a closed case, and no grant its consent records.
 func TestGrants(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	prov := Actor{UserID: "p", AgencyID: "B", Role: org.ServiceProvider, Now: now}
 	provB2 := Actor{UserID: "p2", AgencyID: "B", Role: org.ServiceProvider, Now: now}

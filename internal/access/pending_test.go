@@ -13,6 +13,7 @@ import (
 // and break-glass that the same role is allowed once approved, including
 // through a grant; what any signed-in person does stays open.
 func TestPendingHasNoCaseAccess(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
 	own := access.Case{ID: "c1", AgencyID: "A", TeamID: "TA", CaseworkerID: "cw"}
 	other := access.Case{ID: "c9", AgencyID: "A", TeamID: "TB", CaseworkerID: "x",
@@ -82,6 +83,7 @@ func TestPendingHasNoCaseAccess(t *testing.T) {
 // for a change they made; an agency administrator administers no system
 // administrator.
 func TestDecideAccount(t *testing.T) {
+	t.Parallel()
 	events := access.Resource{Kind: access.KindAccount, AgencyID: "A"}
 	for name, want := range map[string]bool{"manager": true, "dp officer": true, "caseworker": false, "supervisor": false,
 		"agency admin": false, "system admin": false, "other manager": false, "other dp officer": false} {

@@ -294,6 +294,7 @@ func denied(err error, kind errs.Kind) bool {
 // TestRecordRefusals: every field error names its field, a refused
 // assessment writes nothing, and version, consent and access are checked.
 func TestRecordRefusals(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		w := newWorld(t, db, o, profile.CP, profile.Medium, true)
@@ -473,6 +474,7 @@ func TestRecordRefusals(t *testing.T) {
 // case waiting for it on to case planning with that step's deadline, and
 // moves the open deadlines when it changes the risk level.
 func TestRecord(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 
@@ -685,6 +687,7 @@ func TestRecord(t *testing.T) {
 // medical-referral deadline from the earliest such incident and alerts the
 // team's supervisors; MedicalReferralMade closes it.
 func TestMedicalReferral(t *testing.T) {
+	t.Parallel()
 	window := prof.SexualViolenceWindow.D()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)

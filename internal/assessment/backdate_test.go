@@ -19,6 +19,7 @@ import (
 // follow-ups and reviews run theirs from the day they happened; one typed on
 // the day it happened runs from the moment it was recorded.
 func TestBackDatedAssessmentAnchorsCasePlan(t *testing.T) {
+	t.Parallel()
 	p, err := profile.Parse("tz.yaml", []byte("timezone: Asia/Kathmandu\n"))
 	if err != nil {
 		t.Fatal(err)

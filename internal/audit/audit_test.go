@@ -78,6 +78,7 @@ func says(v *audit.Verifier, want ...string) bool {
 }
 
 func TestChain(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		secret []byte
@@ -119,6 +120,7 @@ func TestChain(t *testing.T) {
 // written before the deployment had a key must keep verifying. (The value
 // was computed by the code before keys existed.)
 func TestUnkeyedHashUnchanged(t *testing.T) {
+	t.Parallel()
 	e := audit.Event{ID: "0190f3a0-0000-7000-8000-000000000001", At: time.Date(2024, 5, 1, 12, 30, 0, 0, time.UTC),
 		ActorID: "0190f3a0-0000-7000-8000-0000000000aa", ActorRole: "caseworker", Action: "case.view", RecordType: "case",
 		RecordID: "0190f3a0-0000-7000-8000-0000000000cc", CaseID: "0190f3a0-0000-7000-8000-0000000000cc",
@@ -132,6 +134,7 @@ func TestUnkeyedHashUnchanged(t *testing.T) {
 // TestKeyedHash: the keyed hash depends on the key, and no one without it
 // can compute it from the stored fields.
 func TestKeyedHash(t *testing.T) {
+	t.Parallel()
 	events, _, _ := chain(2)
 	e := events[1]
 	other := audit.NewChainer([]byte("another-audit-key-0123456789abcd"))
@@ -151,6 +154,7 @@ func TestKeyedHash(t *testing.T) {
 // TestHashCoversEveryField changes each field in turn: every change must
 // change both the keyed and the unkeyed hash.
 func TestHashCoversEveryField(t *testing.T) {
+	t.Parallel()
 	events, _, _ := chain(1)
 	base := events[0]
 	keyed := audit.NewChainer(key.Secret)
@@ -188,6 +192,7 @@ func TestHashCoversEveryField(t *testing.T) {
 // TestHashLengthPrefixed: moving a character from one field to the next
 // must change the hash.
 func TestHashLengthPrefixed(t *testing.T) {
+	t.Parallel()
 	a := audit.Event{Seq: 1, ActorID: "ab", ActorRole: "c", PrevHash: audit.Genesis}
 	b := audit.Event{Seq: 1, ActorID: "a", ActorRole: "bc", PrevHash: audit.Genesis}
 	if a.ComputeHash() == b.ComputeHash() || a.Content() == b.Content() {
@@ -196,6 +201,7 @@ func TestHashLengthPrefixed(t *testing.T) {
 }
 
 func TestVerifier(t *testing.T) {
+	t.Parallel()
 	type chainState struct {
 		events []audit.Event
 		head   *audit.Head
@@ -333,6 +339,7 @@ func TestVerifier(t *testing.T) {
 // TestVerifierHead: what the head says about the key, and a head that is
 // gone.
 func TestVerifierHead(t *testing.T) {
+	t.Parallel()
 	events, seq, hash := chain(3)
 	other := audit.Key{Secret: []byte("another-audit-key-0123456789abcd"), ID: "ffffffffffffffff"}
 	if v := verify(key, events, sealed(seq, hash, 1)); !v.OK() || v.KeyedFrom != 1 {
@@ -381,6 +388,7 @@ func TestVerifierHead(t *testing.T) {
 // unkeyed hashes; the chain is keyed from the head's KeyedFrom on, and the
 // unkeyed part cannot be rewritten without breaking the keyed part.
 func TestVerifierMixedChain(t *testing.T) {
+	t.Parallel()
 	old, seq, hash := chainFrom(nil, 0, audit.Genesis, 3)
 	keyed, seq, hash := chainFrom(key.Secret, seq, hash, 3)
 	events := append(old, keyed...)
@@ -411,6 +419,7 @@ func TestVerifierMixedChain(t *testing.T) {
 
 // TestVerifierFedOutOfOrder: events fed out of sequence order are reported.
 func TestVerifierFedOutOfOrder(t *testing.T) {
+	t.Parallel()
 	events, seq, hash := chain(5)
 	events[1], events[2] = events[2], events[1]
 	v := verify(key, events, sealed(seq, hash, 1))
@@ -424,6 +433,7 @@ func TestVerifierFedOutOfOrder(t *testing.T) {
 }
 
 func TestVerifierMaxProblems(t *testing.T) {
+	t.Parallel()
 	events, seq, hash := chain(10)
 	v := audit.NewVerifier(key, sealed(seq, hash, 1))
 	v.MaxProblems = 2
@@ -441,6 +451,7 @@ func TestVerifierMaxProblems(t *testing.T) {
 }
 
 func TestFill(t *testing.T) {
+	t.Parallel()
 	ctx := audit.WithMeta(context.Background(), audit.Meta{ActorID: "u1", ActorRole: "supervisor", AgencyID: "a1", IP: "10.1.1.1"})
 	if got := audit.MetaFrom(context.Background()); got != (audit.Meta{}) {
 		t.Errorf("MetaFrom(empty) = %+v", got)
@@ -462,6 +473,7 @@ func TestFill(t *testing.T) {
 // TestVerifierReportsTamperingEvents: an event in which SafeCase recorded
 // tampering it found is reported, though the chain is intact.
 func TestVerifierReportsTamperingEvents(t *testing.T) {
+	t.Parallel()
 	events, seq, hash := chain(2)
 	x := audit.Event{ID: "t", At: now, Action: audit.ActionTampering, RecordType: "audit_head", Detail: `{"found":"moved"}`}
 	x.Chain(key.Secret, seq, hash)

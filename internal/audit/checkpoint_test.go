@@ -26,6 +26,7 @@ func checkpointAt(events []audit.Event, seq int64, at time.Time) audit.Checkpoin
 }
 
 func TestCheckpointText(t *testing.T) {
+	t.Parallel()
 	events, _, _ := chain(3)
 	c := checkpointAt(events, 2, now)
 	line := c.String()
@@ -63,6 +64,7 @@ func TestCheckpointText(t *testing.T) {
 }
 
 func TestParseCheckpointErrors(t *testing.T) {
+	t.Parallel()
 	events, _, _ := chain(1)
 	good := checkpointAt(events, 1, now).String()
 	bad := map[string]string{
@@ -89,6 +91,7 @@ func TestParseCheckpointErrors(t *testing.T) {
 // TestReadCheckpoints reads a checkpoint file, and the checkpoints in a
 // log in either format among other lines.
 func TestReadCheckpoints(t *testing.T) {
+	t.Parallel()
 	events, _, _ := chain(3)
 	c1, c2 := checkpointAt(events, 1, now), checkpointAt(events, 3, now.Add(time.Minute))
 	var logs bytes.Buffer
@@ -118,6 +121,7 @@ func TestReadCheckpoints(t *testing.T) {
 // or a chain that went on differently after a rollback — and forged ones
 // are reported.
 func TestVerifierCheckpoints(t *testing.T) {
+	t.Parallel()
 	events, seq, hash := chain(6)
 	head := sealed(seq, hash, 1)
 	cp0, cp3, cp6 := checkpointAt(events, 0, now), checkpointAt(events, 3, now), checkpointAt(events, 6, now)

@@ -14,6 +14,7 @@ import (
 // own, at least 32 bits (SafeCase uses 128), stored with the hash; no two
 // hashes, of one password or of many, share one.
 func TestASVSSaltPerHash(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for i := range 50 {
 		pw := "same password"

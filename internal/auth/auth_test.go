@@ -14,6 +14,7 @@ import (
 var cheap = auth.Params{Memory: 64, Time: 1, Threads: 1}
 
 func TestPasswordRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, pw := range []string{"correct horse battery", "ünïcödé pässwörd", strings.Repeat("x", 200), ""} {
 		t.Run(fmt.Sprintf("%.20q", pw), func(t *testing.T) {
 			h, err := auth.HashPassword(pw, cheap)
@@ -39,6 +40,7 @@ func TestPasswordRoundTrip(t *testing.T) {
 }
 
 func TestHashIsSalted(t *testing.T) {
+	t.Parallel()
 	a, _ := auth.HashPassword("same password", cheap)
 	b, _ := auth.HashPassword("same password", cheap)
 	if a == b {
@@ -47,6 +49,7 @@ func TestHashIsSalted(t *testing.T) {
 }
 
 func TestDefaultParams(t *testing.T) {
+	t.Parallel()
 	h, err := auth.HashPassword("a real password", auth.DefaultParams)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +64,7 @@ func TestDefaultParams(t *testing.T) {
 }
 
 func TestMalformedHashes(t *testing.T) {
+	t.Parallel()
 	good, err := auth.HashPassword("pw", cheap)
 	if err != nil {
 		t.Fatal(err)
@@ -101,6 +105,7 @@ func TestMalformedHashes(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	tok, hash := auth.NewToken("sc_")
 	if !regexp.MustCompile(`^sc_[A-Za-z0-9_-]{43}$`).MatchString(tok) {
 		t.Errorf("token %q: want sc_ and 32 random bytes in URL-safe base64", tok)

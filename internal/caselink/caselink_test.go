@@ -71,6 +71,7 @@ func field(t *testing.T, err error) string {
 // told; a duplicate is refused in either direction; a removed link can be
 // made again.
 func TestLinks(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, other := fixture.Actor(o.Caseworker), fixture.Actor(o.CaseworkerB)

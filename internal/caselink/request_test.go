@@ -48,6 +48,7 @@ func notices(t *testing.T, db *store.DB, userID string) []notify.Notification {
 // the requester's case keeps no trace of the answer. The requester
 // withdraws a request whatever the code named.
 func TestLinkRequests(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, otherCW, otherSup := fixture.Actor(o.Caseworker), fixture.Actor(o.OtherCaseworker), fixture.Actor(o.OtherSupervisor)

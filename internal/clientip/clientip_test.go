@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseProxies(t *testing.T) {
+	t.Parallel()
 	good := map[string]string{
 		"":                                 "",
 		"127.0.0.1":                        "127.0.0.1",
@@ -43,6 +44,7 @@ func TestParseProxies(t *testing.T) {
 // chooses the address the server sees; only the entries the trusted proxies
 // appended count.
 func TestClientSpoofing(t *testing.T) {
+	t.Parallel()
 	one := MustParseProxies("10.0.0.1")
 	lan := MustParseProxies("10.0.0.0/8, ::1, 2001:db8:ffff::/48")
 	many := strings.Repeat("6.6.6.6, ", 2000) + "203.0.113.9"

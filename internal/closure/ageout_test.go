@@ -33,6 +33,7 @@ func load(t *testing.T, db *store.DB, id string, at time.Time) *closure.State {
 }
 
 func TestAgeOutPathway(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -126,6 +127,7 @@ func TestAgeOutPathway(t *testing.T) {
 // only the supervisor (and the data protection officer) see them, so the
 // caseworker and the manager get NotFound there.
 func TestClosedFileReadOnly(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		c := closed(t, db, o, o.Caseworker2)

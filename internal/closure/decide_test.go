@@ -1,6 +1,7 @@
 package closure_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 )
 
 func TestReturn(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)
@@ -80,6 +82,7 @@ func TestReturn(t *testing.T) {
 }
 
 func TestApprove(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)
@@ -107,7 +110,7 @@ func TestApprove(t *testing.T) {
 			}
 		}
 		var de *errs.DeniedError
-		if _, err := approve(db, cw, c.ID, o.Supervisor.ID, now); !errorsAs(err, &de) {
+		if _, err := approve(db, cw, c.ID, o.Supervisor.ID, now); !errors.As(err, &de) {
 			t.Errorf("approve by the caseworker: %v, want a denial", err)
 		}
 		// The follow-up is never the caseworker's (L4551-4552).
@@ -185,6 +188,7 @@ func TestApprove(t *testing.T) {
 }
 
 func TestFeedback(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup, designee := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor), fixture.Actor(o.Caseworker2)
@@ -284,6 +288,7 @@ func TestFeedback(t *testing.T) {
 }
 
 func TestReopen(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)

@@ -2,7 +2,6 @@ package closure_test
 
 import (
 	"context"
-	"errors"
 	"sort"
 	"testing"
 	"time"
@@ -172,9 +171,6 @@ func closeCase(t *testing.T, db *store.DB, o *fixture.Org, id string, followUpBy
 func gateOf(ctx context.Context, tx *store.Tx, c *cases.Case, at time.Time) error {
 	return consent.Gate(ctx, tx, prof, c, at)
 }
-
-// errorsAs is errors.As.
-var errorsAs = errors.As
 
 func deadlines(t *testing.T, db *store.DB, id string) []deadline.Deadline {
 	t.Helper()

@@ -22,6 +22,7 @@ import (
 )
 
 func TestProposeValidation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -78,6 +79,7 @@ func TestProposeValidation(t *testing.T) {
 }
 
 func TestProposeOpensApprovalAndListsGaps(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -139,6 +141,7 @@ func TestProposeOpensApprovalAndListsGaps(t *testing.T) {
 // TestCheckCountsPlanAndConsents checks the completeness check of a case
 // with consents, an assessment and an active plan with open items.
 func TestCheckCountsPlanAndConsents(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -213,6 +216,7 @@ func TestCheckCountsPlanAndConsents(t *testing.T) {
 // TestNoContactClosure checks that a GBV case closes for no contact only
 // once the survivor has not been seen for the profile's period.
 func TestNoContactClosure(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)

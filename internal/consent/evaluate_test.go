@@ -63,6 +63,7 @@ var (
 
 // TestNeedsByAge checks who must agree, by age band and case type, with no records yet.
 func TestNeedsByAge(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	caregiver := need{consent.Caregiver, consentOnly, true, consent.Missing}
 	tests := []struct {
@@ -106,6 +107,7 @@ func TestNeedsByAge(t *testing.T) {
 }
 
 func TestEvaluateRecords(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	mother := cases.Person{ID: "m", IsCaregiver: true}
 	father := cases.Person{ID: "f", IsCaregiver: true, AllegedPerpetrator: true}
@@ -205,6 +207,7 @@ func TestEvaluateRecords(t *testing.T) {
 }
 
 func TestOverrides(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	f := consent.Facts{Type: profile.CP, Age: age(8)}
 	active := consent.Override{ID: "o1", Scope: gate, Basis: "best_interests", ApprovedAt: t0}
@@ -235,6 +238,7 @@ func TestOverrides(t *testing.T) {
 }
 
 func TestAllowsAndMissingNeeds(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	f := consent.Facts{Type: profile.CP, Age: age(8)}
 	ss := consent.Evaluate(p, f, nil, nil)

@@ -78,6 +78,7 @@ func insertPerson(t *testing.T, db *store.DB, caseID string, perpetrator bool) *
 }
 
 func TestAddValidation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -128,6 +129,7 @@ func TestAddValidation(t *testing.T) {
 }
 
 func TestAddWithdrawAndGate(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -206,6 +208,7 @@ func TestAddWithdrawAndGate(t *testing.T) {
 }
 
 func TestOverride(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -291,6 +294,7 @@ func TestOverride(t *testing.T) {
 }
 
 func TestExclusions(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -352,6 +356,7 @@ func TestExclusions(t *testing.T) {
 }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		r := fixture.Registration(profile.CP)

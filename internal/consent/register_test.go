@@ -25,6 +25,7 @@ var _ consent.RegisterTx = (*store.Tx)(nil)
 // supervisor reads it; the closed case's caseworker, another agency's
 // officer and a stranger find no such case.
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup, dpo := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor), fixture.Actor(o.DPOfficer)

@@ -19,6 +19,7 @@ const (
 )
 
 func TestDue(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	// The default profile's timelines (DOMAIN.md, L1648-1674); 0 means no deadline.
 	want := map[deadline.Kind]map[string]time.Duration{
@@ -67,6 +68,7 @@ func TestDue(t *testing.T) {
 }
 
 func TestDueFollowsTheProfile(t *testing.T) {
+	t.Parallel()
 	p, err := profile.Parse("sop.yaml", []byte("timelines:\n  assessment: {high: 12h}\nurgent_response: 36h\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +82,7 @@ func TestDueFollowsTheProfile(t *testing.T) {
 }
 
 func TestFollowsRisk(t *testing.T) {
+	t.Parallel()
 	for _, k := range deadline.Kinds {
 		// The step timelines follow the risk level; the other windows do not.
 		var want bool
@@ -94,6 +97,7 @@ func TestFollowsRisk(t *testing.T) {
 }
 
 func TestRecompute(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	done := anchor.Add(2 * h)
 	ds := []deadline.Deadline{
@@ -145,6 +149,7 @@ func with(d deadline.Deadline, due time.Time) deadline.Deadline {
 }
 
 func TestNextDue(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		ds   []deadline.Deadline
@@ -170,6 +175,7 @@ func TestNextDue(t *testing.T) {
 }
 
 func TestDeadlineState(t *testing.T) {
+	t.Parallel()
 	due := anchor.Add(d)
 	open := deadline.Deadline{DueAt: due}
 	early := deadline.Deadline{DueAt: due, DoneAt: due.Add(-h)}

@@ -16,6 +16,7 @@ import (
 // users: eight valid entries, some tied to agencies and focal users, one
 // needing verification, one whose project ended; a second run adds nothing.
 func TestDemoDirectory(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		p := profile.Default()

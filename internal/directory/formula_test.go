@@ -36,6 +36,7 @@ var formulaCells = []struct{ value, cell string }{
 // trims them); a directory saved with such values exports and imports back
 // unchanged.
 func TestWriteCSVNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	var all []directory.Service
 	for _, c := range formulaCells {

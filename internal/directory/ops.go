@@ -201,14 +201,3 @@ func (f Filter) Match(s *Service) bool {
 	}
 	return true
 }
-
-// Select returns the entries of all that pass f, in their order.
-func Select(all []Service, f Filter) []Service {
-	var out []Service
-	for i := range all {
-		if f.Match(&all[i]) {
-			out = append(out, all[i])
-		}
-	}
-	return out
-}

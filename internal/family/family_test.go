@@ -85,6 +85,7 @@ func giveConsent(t *testing.T, db *store.DB, a access.Actor, caseID, giver, kind
 }
 
 func TestGateWithConsent(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -145,6 +146,7 @@ func TestGateWithConsent(t *testing.T) {
 }
 
 func TestGateWithOverride(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -164,6 +166,7 @@ func TestGateWithOverride(t *testing.T) {
 }
 
 func TestValidationAndAccess(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -202,6 +205,7 @@ func TestValidationAndAccess(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)

@@ -240,6 +240,7 @@ func timeline(tl profile.ByRisk, risk string) time.Duration {
 // the risk level's timeline in the profile; the first moves the case on to
 // the follow-up step, the next ones leave it there.
 func TestNextFollowUpByRisk(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		for _, risk := range []string{profile.High, profile.Medium, profile.Low} {
@@ -302,6 +303,7 @@ func TestNextFollowUpByRisk(t *testing.T) {
 // makes the review due at once; the family's dissatisfaction makes the
 // review due at once too.
 func TestFollowUpRiskAndDissatisfaction(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, nil, profile.Medium).withPlan()
 		at := now.Add(72 * time.Hour)
@@ -365,6 +367,7 @@ func TestFollowUpRiskAndDissatisfaction(t *testing.T) {
 // TestFollowUpProgress: progress sets each objective's status; a status left
 // empty keeps the objective's; an objective outside the active plan is refused.
 func TestFollowUpProgress(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, nil, profile.Medium).withPlan()
 		o1, o2 := w.plan.Objectives[0], w.plan.Objectives[1]
@@ -393,6 +396,7 @@ func TestFollowUpProgress(t *testing.T) {
 // TestFollowUpRefusals: the form refuses what it must, and the case's
 // version, consent and access are checked.
 func TestFollowUpRefusals(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, nil, profile.Medium).withPlan()
 		at := now.Add(time.Hour)
@@ -477,6 +481,7 @@ func TestFollowUpRefusals(t *testing.T) {
 // TestFollowUpBeforeAPlan: a follow-up before any plan is recorded but sets
 // no schedule and leaves the step.
 func TestFollowUpBeforeAPlan(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, nil, profile.Medium)
 		in := w.input()
@@ -498,6 +503,7 @@ func TestFollowUpBeforeAPlan(t *testing.T) {
 // deadline and sets the next from its day; a new risk level goes to the
 // history; ticking revise starts one draft of the plan.
 func TestReview(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		for _, risk := range []string{profile.High, profile.Low} {
@@ -569,6 +575,7 @@ func TestReview(t *testing.T) {
 // evaluated; the child's participation is described; version and access
 // are checked.
 func TestReviewRefusals(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		bare := newWorld(t, db, nil, profile.Medium)
 		c := bare.caseNow()
@@ -643,6 +650,7 @@ func TestReviewRefusals(t *testing.T) {
 // TestFollowUpUnsafeTellsSupervisor: a follow-up that finds the child unsafe
 // notifies the team's supervisors (and no one else); concerns alone do not.
 func TestFollowUpUnsafeTellsSupervisor(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, nil, profile.Medium).withPlan()
 		kinds := func(u string) map[notify.Kind]int {

@@ -125,6 +125,7 @@ func yesterday() string { return now.AddDate(0, 0, -1).Format(time.DateOnly) }
 // TestIncidentTypes: a GBV case offers exactly the six GBVIMS core types, a
 // CP case the CP taxonomy, and a type of the other taxonomy is refused.
 func TestIncidentTypes(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	var keys []string
 	for _, o := range incident.Types(p, profile.GBV) {
@@ -159,6 +160,7 @@ func TestIncidentTypes(t *testing.T) {
 // TestRecordRefusals: each refusal names its field; a closed consent gate
 // or a reader without edit access leaves nothing behind.
 func TestRecordRefusals(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, p, profile.CP)
@@ -207,6 +209,7 @@ func TestRecordRefusals(t *testing.T) {
 // supervisor decides, each refusal naming its field; the caseworker is told;
 // the audit trail holds kinds and IDs, never the reasoning.
 func TestMandatoryReport(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, p, profile.CP)
@@ -356,6 +359,7 @@ func TestMandatoryReport(t *testing.T) {
 // TestDecideNotToReport: not reporting needs the reasoning and, when the
 // family is not told, why not; nothing of an authority is kept.
 func TestDecideNotToReport(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db, p, profile.CP)
@@ -386,6 +390,7 @@ func TestDecideNotToReport(t *testing.T) {
 // TestGBVMandatory: a profile that makes rape reportable opens a report on a
 // GBV case; recent sexual violence raises the medical-referral alert.
 func TestGBVMandatory(t *testing.T) {
+	t.Parallel()
 	if incident.Mandatory(profile.Default(), "rape") {
 		t.Fatal("the default profile makes rape reportable: this test proves nothing")
 	}
@@ -425,6 +430,7 @@ func TestGBVMandatory(t *testing.T) {
 // deciding a report completes its own deadline (another pending report
 // keeps its one) and the case's next due date follows.
 func TestMandatoryDecisionDeadline(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	if p.ApprovalWithin.D() <= 0 {
 		t.Fatal("the default profile has no approval_within: this test proves nothing")

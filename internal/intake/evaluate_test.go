@@ -21,6 +21,7 @@ func yes(keys ...string) map[string]string {
 }
 
 func TestEvaluate(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	cpAll := func() map[string]string { return yes("is_child", "harmed_or_at_risk", "case_management_appropriate") }
 	set := func(m map[string]string, k, v string) map[string]string { m[k] = v; return m }
@@ -130,6 +131,7 @@ func TestEvaluate(t *testing.T) {
 // criterion leading to a referral comes before the one leading to not
 // eligible: the stricter outcome must still win.
 func TestEvaluateNotEligibleWinsInAnyOrder(t *testing.T) {
+	t.Parallel()
 	p, err := profile.Parse("sop.yaml", []byte(`eligibility:
   cp:
     - {key: first, question: "First?", if_not: standalone_referral}
@@ -159,6 +161,7 @@ func TestEvaluateNotEligibleWinsInAnyOrder(t *testing.T) {
 }
 
 func TestEvaluateErrors(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	tests := []struct {
 		name     string
@@ -200,6 +203,7 @@ func TestEvaluateErrors(t *testing.T) {
 }
 
 func TestParseAge(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want *int

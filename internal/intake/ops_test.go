@@ -61,6 +61,7 @@ func fields(err error) []string {
 }
 
 func TestSubmitIdentificationValidation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -110,6 +111,7 @@ func TestSubmitIdentificationValidation(t *testing.T) {
 }
 
 func TestSubmitIdentification(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -166,6 +168,7 @@ func cpYes() map[string]string {
 }
 
 func TestScreenValidation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -212,6 +215,7 @@ func TestScreenValidation(t *testing.T) {
 }
 
 func TestScreen(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()

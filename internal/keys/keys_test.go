@@ -34,6 +34,7 @@ func mustNew(t *testing.T, k []byte) *keys.Set {
 // info "safecase <purpose>"): a change here would make every deployment's
 // database refuse its own key file and its audit chain unverifiable.
 func TestStableDerivation(t *testing.T) {
+	t.Parallel()
 	s := mustNew(t, fixed)
 	want := map[string]string{
 		"id":             "8e154c13b6487e12",
@@ -53,6 +54,7 @@ func TestStableDerivation(t *testing.T) {
 }
 
 func TestDerive(t *testing.T) {
+	t.Parallel()
 	s := mustNew(t, fixed)
 	a1, a2 := s.Derive(keys.AuditChain), s.Derive(keys.AuditChain)
 	if !bytes.Equal(a1, a2) || len(a1) != keys.Size {
@@ -84,6 +86,7 @@ func TestDerive(t *testing.T) {
 }
 
 func TestNewRefusesWrongLength(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 16, 31, 33, 64} {
 		if _, err := keys.New(make([]byte, n), "x"); err == nil {
 			t.Errorf("a %d-byte key was accepted", n)
@@ -100,6 +103,7 @@ func TestNewRefusesWrongLength(t *testing.T) {
 
 // TestNeverPrinted: no way of printing or logging a set shows the key.
 func TestNeverPrinted(t *testing.T) {
+	t.Parallel()
 	s := mustNew(t, fixed)
 	var out []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%d", "%q"} {
@@ -124,6 +128,7 @@ func TestNeverPrinted(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	good := map[string]string{
 		"hex":            hex.EncodeToString(fixed),
 		"hex upper":      strings.ToUpper(hex.EncodeToString(fixed)),
@@ -162,6 +167,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseFile(t *testing.T) {
+	t.Parallel()
 	h := hex.EncodeToString(fixed)
 	if k, err := keys.ParseFile([]byte("# a comment\n\n" + h + "\n# more\n")); err != nil || !bytes.Equal(k, fixed) {
 		t.Errorf("ParseFile = %x, %v", k, err)
@@ -181,6 +187,7 @@ func TestParseFile(t *testing.T) {
 // TestLoadCreatesKeyFile: the first load creates the key file with rights
 // 0600 (its folder 0700); later loads read the same key.
 func TestLoadCreatesKeyFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "data", "safecase.key")
 	s, err := keys.Load(keys.Source{File: path, Create: true})
 	if err != nil {
@@ -221,6 +228,7 @@ func TestLoadCreatesKeyFile(t *testing.T) {
 // TestLoadRefusesReadableKeyFile: a key file others may read stops the
 // load, with the chmod that fixes it.
 func TestLoadRefusesReadableKeyFile(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS == "windows" {
 		t.Skip("no Unix rights on Windows")
 	}
@@ -244,6 +252,7 @@ func TestLoadRefusesReadableKeyFile(t *testing.T) {
 }
 
 func TestLoadWithoutKey(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "safecase.key")
 	_, err := keys.Load(keys.Source{File: path})
 	if !errors.Is(err, keys.ErrNoKey) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "SAFECASE_KEY") {
@@ -269,6 +278,7 @@ func TestLoadWithoutKey(t *testing.T) {
 // TestLoadFromEnv: the environment variable wins over the key file, which
 // is then neither read nor created.
 func TestLoadFromEnv(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "safecase.key")
 	s, err := keys.Load(keys.Source{Env: hex.EncodeToString(fixed), File: path, Create: true})
 	if err != nil {
@@ -288,6 +298,7 @@ func TestLoadFromEnv(t *testing.T) {
 
 // TestLoadConcurrentCreate: processes starting at once agree on one key.
 func TestLoadConcurrentCreate(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "safecase.key")
 	const n = 8
 	ids := make([]string, n)

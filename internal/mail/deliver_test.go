@@ -123,6 +123,7 @@ func bodyText(t *testing.T, r received) (netmail.Header, string) {
 // user's address, with the kind's words and the link but nothing of the
 // case; users without an address, and disabled users, get nothing.
 func TestDeliver(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		srv := startSMTPD(t, nil)
 		o := fixture.New(t, db)
@@ -198,6 +199,7 @@ func TestDeliver(t *testing.T) {
 // attempt and its error; it is not retried before its backoff, and a later
 // pass delivers it. After MaxAttempts failures the row is given up.
 func TestDeliverRetries(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		srv := startSMTPD(t, nil)
 		o := fixture.New(t, db)
@@ -272,6 +274,7 @@ func TestDeliverRetries(t *testing.T) {
 // at the first mail (the others keep their attempts), and a pass once the
 // server is back delivers everything.
 func TestDeliverServerDown(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		srv := startSMTPD(t, nil)
 		addr := srv.Addr
@@ -314,6 +317,7 @@ func TestDeliverServerDown(t *testing.T) {
 // restarted process mails what was created since e-mail was on, and
 // nothing older than MaxAge; a user disabled after queuing is not mailed.
 func TestDeliverOnlyNewNotifications(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		srv := startSMTPD(t, nil)
 		o := fixture.New(t, db)
@@ -380,6 +384,7 @@ func TestDeliverOnlyNewNotifications(t *testing.T) {
 // TestDeliverRefusesHeaderInjection: an address with a line break (stored
 // by whatever means) never reaches the server; the row records the refusal.
 func TestDeliverRefusesHeaderInjection(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		srv := startSMTPD(t, nil)
 		o := fixture.New(t, db)
@@ -408,6 +413,7 @@ func TestDeliverRefusesHeaderInjection(t *testing.T) {
 // TestSenderTLSAndAuth: with STARTTLS offered, the sender encrypts and then
 // authenticates with PLAIN; RequireTLS refuses a server that does not offer it.
 func TestSenderTLSAndAuth(t *testing.T) {
+	t.Parallel()
 	serverTLS, pool := selfSigned(t)
 	srv := startSMTPD(t, serverTLS)
 	msg := must(mail.Compose(mail.Message{From: "noreply@example.org", To: "cw@example.org", Subject: "s", Body: "b"}))

@@ -61,6 +61,7 @@ func checkWellFormed(t *testing.T, msg []byte) *netmail.Message {
 }
 
 func TestCompose(t *testing.T) {
+	t.Parallel()
 	cat := i18n.MustLoad()
 	subject, body := Notification(cat, notify.ReferralReceived, "https://safecase.example.org/")
 	date := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
@@ -123,6 +124,7 @@ func TestCompose(t *testing.T) {
 // TestNotificationHasNoCaseContent: the text of every kind is the
 // catalog's (no placeholder left), and the mail is built from the kind alone.
 func TestNotificationHasNoCaseContent(t *testing.T) {
+	t.Parallel()
 	cat := i18n.MustLoad()
 	for _, k := range notify.Kinds {
 		subject, body := Notification(cat, k, "https://x.example.org")
@@ -142,6 +144,7 @@ func TestNotificationHasNoCaseContent(t *testing.T) {
 }
 
 func TestComposeRefusesHeaderInjection(t *testing.T) {
+	t.Parallel()
 	ok := Message{From: "noreply@example.org", To: "amina@example.org", Subject: "s", Body: "b"}
 	bad := []Message{
 		{From: ok.From, To: "amina@example.org\r\nBcc: eve@example.org"},
@@ -174,6 +177,7 @@ func TestComposeRefusesHeaderInjection(t *testing.T) {
 }
 
 func TestCheckBaseURL(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://safecase.example.org":      "https://safecase.example.org",
 		"https://safecase.example.org/":     "https://safecase.example.org",
@@ -193,6 +197,7 @@ func TestCheckBaseURL(t *testing.T) {
 }
 
 func TestPlainAuthOnlyOverTLSOrLocally(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		host      string
 		encrypted bool
@@ -214,6 +219,7 @@ func TestPlainAuthOnlyOverTLSOrLocally(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	d := &Deliverer{Backoff: time.Minute}
 	want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute}
 	for i, w := range want {
@@ -227,6 +233,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestCleanError(t *testing.T) {
+	t.Parallel()
 	got := cleanError(errors.New("451 4.3.0 try\r\nlater\x00" + strings.Repeat("é", 400)))
 	if strings.ContainsAny(got, "\r\n\x00") || len(got) > 300 || !strings.HasPrefix(got, "451 4.3.0 try  later") {
 		t.Errorf("cleanError = %q", got)
@@ -267,6 +274,7 @@ func FuzzCompose(f *testing.F) {
 // TestRevealingKindsStayVague: a mail never says sexual violence, unsafe or
 // an incident to report happened; the notifications page does.
 func TestRevealingKindsStayVague(t *testing.T) {
+	t.Parallel()
 	cat := i18n.MustLoad()
 	for _, k := range []notify.Kind{notify.MedicalReferral, notify.Unsafe, notify.ClosedConcerns, notify.MandatoryReport, notify.Urgent} {
 		_, body := Notification(cat, k, "https://safecase.example.org")

@@ -11,6 +11,7 @@ import (
 // TestSendSetup: the setup mail goes to the person at once, carries the
 // link and says only that an account is ready to be set up.
 func TestSendSetup(t *testing.T) {
+	t.Parallel()
 	srv := startSMTPD(t, nil)
 	s, err := mail.NewSender(mail.Config{Addr: srv.Addr, From: "SafeCase <noreply@example.org>", BaseURL: baseURL})
 	noErr(t, err, "NewSender")

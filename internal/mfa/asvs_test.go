@@ -18,6 +18,7 @@ import (
 // passkey or answering a second step with one, gets a challenge of at least
 // 64 bits (go-webauthn makes 256) that no other ceremony had.
 func TestASVSPasskeyChallenges(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		rp := relyingParty(t)

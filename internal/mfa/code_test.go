@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseCode(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in   string
 		kind CodeKind
@@ -50,6 +51,7 @@ func TestParseCode(t *testing.T) {
 // TestDigitRanges checks what digitValue relies on: every range of decimal
 // digits in Unicode's table starts at a zero and holds whole runs of ten.
 func TestDigitRanges(t *testing.T) {
+	t.Parallel()
 	check := func(lo, hi, stride uint32) {
 		if stride != 1 || (hi-lo+1)%10 != 0 {
 			t.Errorf("Nd range %U..%U stride %d is not whole runs of ten", lo, hi, stride)
@@ -69,6 +71,7 @@ func TestDigitRanges(t *testing.T) {
 }
 
 func TestRecoveryCodes(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for range 200 {
 		c := newRecoveryCode()

@@ -28,6 +28,7 @@ func relyingParty(t testing.TB) *mfa.RelyingParty {
 }
 
 func TestNewRelyingParty(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://safecase.example.org":     "safecase.example.org https://safecase.example.org",
 		"https://SafeCase.Example.org/":    "safecase.example.org https://safecase.example.org",
@@ -108,6 +109,7 @@ func passkeys(t *testing.T, db *store.DB, u *org.User) []mfa.Passkey {
 // and name; it answers the second step, once per challenge; a sign count
 // that goes back is refused; a response made for another site is refused.
 func TestPasskeyCeremonies(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker
@@ -316,6 +318,7 @@ func TestPasskeyCeremonies(t *testing.T) {
 // password) only with user verification; the ceremony answers once; a
 // disabled account or an unknown passkey does not sign in.
 func TestPasskeyAlone(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		sup := o.Supervisor
@@ -409,6 +412,7 @@ func TestPasskeyAlone(t *testing.T) {
 // the last factor of a role that need not use one takes the recovery codes
 // with it; only one's own passkeys are touched.
 func TestRemoveFactors(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, vol := o.Caseworker, o.Volunteer
@@ -491,6 +495,7 @@ func TestRemoveFactors(t *testing.T) {
 // passkey: someone who knows the password cannot lock its owner out, and
 // failed passkey answers do not count towards the lock.
 func TestLockSparesPasskeys(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker

@@ -16,6 +16,7 @@ import (
 // it was (the same key and QR code, for a person who mistyped the code),
 // only to its owner, and not once it is confirmed or has expired.
 func TestPendingTOTP(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		a := fixture.Actor(o.Caseworker)
@@ -78,6 +79,7 @@ func TestPendingTOTP(t *testing.T) {
 // TestResetAtShell: the shell operator's reset removes every factor of the
 // user and records mfa.reset as the shell's (no actor), naming what went.
 func TestResetAtShell(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		enrol(t, db, o.SystemAdmin)

@@ -17,6 +17,7 @@ import (
 // many recovery codes race for it, and spends one; racing wrong answers
 // are all counted.
 func TestRacingAnswers(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker

@@ -18,6 +18,7 @@ import (
 // typed; using one is audited with the count left; a new set replaces the
 // old one; the codes are stored only hashed.
 func TestRecoveryCodesSignIn(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker
@@ -126,6 +127,7 @@ func TestRecoveryCodesSignIn(t *testing.T) {
 // an agency administrator not a system administrator, nobody themselves;
 // a refused reset changes nothing.
 func TestReset(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker

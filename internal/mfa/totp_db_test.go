@@ -22,6 +22,7 @@ import (
 // sealed, and completes only with a valid code; the first factor comes
 // with ten recovery codes; the code that confirmed cannot then sign in.
 func TestTOTPEnrolment(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker
@@ -150,6 +151,7 @@ func TestTOTPEnrolment(t *testing.T) {
 // working until the new one is confirmed, then stops; the recovery codes
 // held stay valid and no new set is issued.
 func TestTOTPReplace(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker
@@ -196,6 +198,7 @@ func TestTOTPReplace(t *testing.T) {
 // skew, once; a code (a time step) used once is refused after, as is any
 // earlier one; the pending sign-in is used up by the code that succeeds.
 func TestSignInTOTP(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker
@@ -273,6 +276,7 @@ func TestSignInTOTP(t *testing.T) {
 // ten wrong answers within the window over several sign-ins is refused
 // until it ends.
 func TestPendingSignIn(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker
@@ -379,6 +383,7 @@ func TestPendingSignIn(t *testing.T) {
 // TestStartSignInNeedsAFactor: a pending sign-in is only for someone with a
 // factor; a disabled account's pending sign-in is gone.
 func TestStartSignInNeedsAFactor(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		err := db.Tx(ctx, func(tx *store.Tx) error {

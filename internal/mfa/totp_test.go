@@ -34,6 +34,7 @@ func code(t *testing.T, secret []byte, when time.Time) string {
 // TestRFC6238 checks the code generation against the RFC's test vectors
 // (SHA-1, the last six of its eight digits).
 func TestRFC6238(t *testing.T) {
+	t.Parallel()
 	for unix, want := range map[int64]string{59: "287082", 1111111109: "081804", 1111111111: "050471",
 		1234567890: "005924", 2000000000: "279037", 20000000000: "353130"} {
 		got, err := codeAt(secret, Step(time.Unix(unix, 0)))
@@ -46,6 +47,7 @@ func TestRFC6238(t *testing.T) {
 // TestMatchStep: a code made by an app at a given time is accepted within
 // one step either side of the server's clock, and not two steps away.
 func TestMatchStep(t *testing.T) {
+	t.Parallel()
 	cur := Step(at)
 	for _, tt := range []struct {
 		name   string
@@ -78,6 +80,7 @@ func TestMatchStep(t *testing.T) {
 }
 
 func TestStep(t *testing.T) {
+	t.Parallel()
 	for unix, want := range map[int64]int64{0: 0, 29: 0, 30: 1, 59: 1, 60: 2, -1: -1, -30: -1, -31: -2} {
 		if got := Step(time.Unix(unix, 0)); got != want {
 			t.Errorf("Step(%d) = %d, want %d", unix, got, want)
@@ -86,6 +89,7 @@ func TestStep(t *testing.T) {
 }
 
 func TestSealer(t *testing.T) {
+	t.Parallel()
 	if _, err := NewSealer(make([]byte, 16)); err == nil {
 		t.Error("a 16-byte key is accepted")
 	}
@@ -127,6 +131,7 @@ func TestSealer(t *testing.T) {
 }
 
 func TestGroups(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"": "", "ABC": "ABC", "ABCD": "ABCD", "ABCDEFGHIJ": "ABCD EFGH IJ"} {
 		if got := groups(in); got != want {
 			t.Errorf("groups(%q) = %q, want %q", in, got, want)
@@ -137,6 +142,7 @@ func TestGroups(t *testing.T) {
 // TestPolicy: who must set up a second factor, and when signing in takes a
 // second step, by role, profile and what is set up.
 func TestPolicy(t *testing.T) {
+	t.Parallel()
 	def := profile.Default()
 	admins, err := profile.Parse("sop.yaml", []byte("second_factor_roles: [system_admin]\n"))
 	if err != nil {
@@ -175,6 +181,7 @@ func TestPolicy(t *testing.T) {
 }
 
 func TestThrottle(t *testing.T) {
+	t.Parallel()
 	var th Throttle
 	for i := range UserFailures - 1 { // the first at the window's start
 		th = th.fail(at.Add(time.Duration(i) * time.Minute))

@@ -23,6 +23,7 @@ var (
 // TestNotify: Send tells each user once, never the actor; Supervisors tells
 // the active supervisors of the team and nobody else.
 func TestNotify(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		c := fixture.Register(t, db, fixture.Actor(o.Caseworker), fixture.Registration(profile.CP), now)
@@ -132,6 +133,7 @@ func TestNotify(t *testing.T) {
 
 // TestKinds: every kind is listed once.
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	seen := map[notify.Kind]bool{}
 	for _, k := range notify.Kinds {
 		if k == "" || seen[k] {

@@ -259,6 +259,7 @@ func conflict(err error) bool {
 // to one of them and is SMART; errors name their field; nothing is written
 // on refusal; edits are versioned; one plan is prepared at a time.
 func TestSave(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		bare := newWorld(t, db, o)
@@ -448,6 +449,7 @@ func checkActive(t *testing.T, w *world, risk string, by *org.User, anchor time.
 // comments; at the others it is active at once. Activation moves the case to
 // implementation and opens its deadlines by the profile's timelines.
 func TestSubmit(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		for _, level := range prof.RiskLevels {
@@ -612,6 +614,7 @@ func TestSubmit(t *testing.T) {
 // implementation and reschedules the review, leaving the first action and
 // the follow-up as they are.
 func TestRevise(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		if prof.NeedsPlanApproval(profile.Low) {
@@ -718,6 +721,7 @@ func TestRevise(t *testing.T) {
 // TestActiveOfInPreparation: the active plan and the one in preparation
 // (draft, returned or submitted) among a case's plans.
 func TestActiveOfInPreparation(t *testing.T) {
+	t.Parallel()
 	mk := func(statuses ...string) []plan.Plan {
 		var ps []plan.Plan
 		for i, s := range statuses {

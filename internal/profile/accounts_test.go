@@ -12,6 +12,7 @@ import (
 )
 
 func TestAccountKeys(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	if p.RoleApprovalBy != profile.ApprovalByManager {
 		t.Errorf("role_approval_by = %q, want manager", p.RoleApprovalBy)

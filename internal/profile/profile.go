@@ -18,9 +18,6 @@ import (
 //go:embed default.yaml
 var defaultYAML []byte
 
-// DefaultYAML returns the embedded default profile, for operators to copy.
-func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
-
 // Risk levels, in order of severity.
 const (
 	High   = "high"

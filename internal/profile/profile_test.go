@@ -26,6 +26,7 @@ const (
 )
 
 func TestDefaultLoads(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	if p.Source == "" {
 		t.Error("default profile has no Source")
@@ -96,6 +97,7 @@ var brokenWant = map[string]struct {
 }
 
 func TestBrokenProfiles(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("testdata", "broken", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +146,7 @@ func TestBrokenProfiles(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "nope.yaml")
 	_, err := profile.Load(path)
 	if err == nil || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), path) {
@@ -152,6 +155,7 @@ func TestLoadMissingFile(t *testing.T) {
 }
 
 func TestOverrideChangesOnlyNamedKeys(t *testing.T) {
+	t.Parallel()
 	const sop = `name: Test SOP
 timelines:
   assessment:
@@ -202,6 +206,7 @@ registration_number: true
 }
 
 func TestOverrideTimezone(t *testing.T) {
+	t.Parallel()
 	p, err := profile.Parse("tz.yaml", []byte("timezone: Africa/Nairobi\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -224,6 +229,7 @@ func TestOverrideTimezone(t *testing.T) {
 }
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	good := []struct {
 		in   string
 		want time.Duration
@@ -254,6 +260,7 @@ func TestParseDuration(t *testing.T) {
 }
 
 func TestDurationString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		d    time.Duration
 		want string
@@ -277,6 +284,7 @@ func TestDurationString(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	if !profile.Has(p.RiskLevels, profile.High) || profile.Has(p.RiskLevels, "severe") {
 		t.Error("Has does not tell known from unknown risk levels")

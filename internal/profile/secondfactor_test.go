@@ -13,6 +13,7 @@ import (
 // content or administers accounts must use a second factor, and the two
 // roles that read no case content need not.
 func TestSecondFactorRolesDefault(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	want := map[org.Role]bool{
 		org.Caseworker: true, org.Supervisor: true, org.Manager: true, org.ServiceProvider: true,
@@ -35,6 +36,7 @@ func TestSecondFactorRolesDefault(t *testing.T) {
 // TestSecondFactorRolesOverride: a deployment's list replaces the default
 // one whole, and may be empty.
 func TestSecondFactorRolesOverride(t *testing.T) {
+	t.Parallel()
 	p, err := profile.Parse("sop.yaml", []byte("second_factor_roles: [system_admin, agency_admin]\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +58,7 @@ func TestSecondFactorRolesOverride(t *testing.T) {
 // TestSecondFactorRolesBroken: a misspelt or repeated role stops start-up
 // with the file, the line and the key.
 func TestSecondFactorRolesBroken(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, yaml, want string
 	}{

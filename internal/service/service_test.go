@@ -224,6 +224,7 @@ var roles = []struct {
 // optionally linked to an open action of the active plan (which it moves on
 // or completes); the first one meets the first-action deadline.
 func TestGive(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		w := newWorld(t, db, o)
@@ -362,6 +363,7 @@ func TestGive(t *testing.T) {
 // the emergency fund pays within the profile's cap, purposes and criteria,
 // in its currency, in cents.
 func TestSafetyPlanAndFund(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 

@@ -49,6 +49,7 @@ var cells = []struct{ value, cell string }{
 }
 
 func TestNeutraliseAndRestore(t *testing.T) {
+	t.Parallel()
 	for _, c := range cells {
 		if got := sheet.Neutralise(c.value); got != c.cell {
 			t.Errorf("Neutralise(%q) = %q, want %q", c.value, got, c.cell)
@@ -68,6 +69,7 @@ func TestNeutraliseAndRestore(t *testing.T) {
 // TestWriterReader writes the cells to a real CSV file: each is written
 // neutralised, and reading the file back gives the values.
 func TestWriterReader(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	w := sheet.NewWriter(&buf)
 	var row []string
@@ -116,6 +118,7 @@ func TestWriterReader(t *testing.T) {
 // every CSV SafeCase writes or reads goes through Writer and Reader, so no
 // cell escapes neutralising.
 func TestOnlySheetWritesCSV(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
 	n := 0

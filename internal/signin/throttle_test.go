@@ -57,6 +57,7 @@ func (c *counts) try(user, addr string, now time.Time, right bool) time.Duration
 }
 
 func TestDelay(t *testing.T) {
+	t.Parallel()
 	p := DefaultPolicy
 	want := []time.Duration{0, 0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
 	for i, w := range want {
@@ -75,6 +76,7 @@ func TestDelay(t *testing.T) {
 // TestPairDelaysGrow: a few failures are free; then each next attempt of
 // the pair waits twice as long as the last, up to the cap; a success ends it.
 func TestPairDelaysGrow(t *testing.T) {
+	t.Parallel()
 	c := newCounts()
 	now := t0
 	var waits []time.Duration
@@ -113,6 +115,7 @@ func TestPairDelaysGrow(t *testing.T) {
 // addresses, an address it signs in from is not slowed down, and a pair
 // that has not failed always gets its attempt.
 func TestOwnerNeverHeldBack(t *testing.T) {
+	t.Parallel()
 	c := newCounts()
 	now := t0
 	c.try("amina", "198.51.100.10", now, true) // her office
@@ -154,6 +157,7 @@ func TestOwnerNeverHeldBack(t *testing.T) {
 // TestSprayingSlowsOnlyUnknownNames: many usernames failing from one
 // address slow down there the names that do not sign in from it.
 func TestSprayingSlowsOnlyUnknownNames(t *testing.T) {
+	t.Parallel()
 	c := newCounts()
 	now := t0
 	const office = "198.51.100.20"
@@ -195,6 +199,7 @@ func TestSprayingSlowsOnlyUnknownNames(t *testing.T) {
 
 // TestRefund: a success gives back what its attempt counted, and no more.
 func TestRefund(t *testing.T) {
+	t.Parallel()
 	p := DefaultPolicy
 	st := State{Username: "amina", Address: "192.0.2.1", Account: Account{Failures: 4, LastFailure: t0}, Addr: Address{Names: 2, LastFailure: t0}}
 	counted, c := p.Count(st, t0)
@@ -219,6 +224,7 @@ func TestRefund(t *testing.T) {
 // TestCountsAreForgotten: a day without a failure forgets a count; a
 // known address stops being known after KnownFor.
 func TestCountsAreForgotten(t *testing.T) {
+	t.Parallel()
 	c := newCounts()
 	now := t0
 	for i := 0; i < 20; i++ {
@@ -243,6 +249,7 @@ func TestCountsAreForgotten(t *testing.T) {
 }
 
 func TestAddressKey(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"192.0.2.7":                "192.0.2.7",
 		"::ffff:192.0.2.7":         "192.0.2.7",
@@ -260,6 +267,7 @@ func TestAddressKey(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	if got := Normalize("  Amina "); got != "amina" {
 		t.Errorf("Normalize = %q", got)
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestProblem(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]string{
 		"":                 "",
 		"Amal":             "",

@@ -13,6 +13,7 @@ import (
 // maximum (90 days from the migration) and every session an opaque public
 // ID of its own, on both engines.
 func TestMigration0006(t *testing.T) {
+	t.Parallel()
 	for _, eng := range testdb.Engines(t) {
 		t.Run(eng, func(t *testing.T) {
 			ctx := context.Background()

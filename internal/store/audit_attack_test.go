@@ -39,6 +39,7 @@ func rewriteUnkeyed(t *testing.T, db *store.DB, events []audit.Event, from int64
 // TestAuditAttacks: what an insider with write access to the database
 // (and not the key) does to hide what they did, each caught by VerifyAudit.
 func TestAuditAttacks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		attack func(t *testing.T, db *store.DB, events []audit.Event)

@@ -83,6 +83,7 @@ func has(v *audit.Verifier, want ...string) bool {
 // TestAuditChainIsKeyed: events are hashed with the key, not with the
 // public SHA-256, and the head is sealed with it.
 func TestAuditChainIsKeyed(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		record(t, db, 1, 3)
 		if err := db.Audit(ctx, event(4)); err != nil {
@@ -111,6 +112,7 @@ func TestAuditChainIsKeyed(t *testing.T) {
 // whole chain with SHA-256, so that it looks like a chain from before
 // keys; the deployment, which has a key, reports it.
 func TestAuditHeadReset(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		record(t, db, 1, 4)
 		events := allEvents(t, db)
@@ -136,6 +138,7 @@ func TestAuditHeadReset(t *testing.T) {
 // verification, which still checks every event, and by every write, which
 // is refused — never as an SQL error.
 func TestAuditHeadMissing(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		record(t, db, 1, 3)
 		if err := db.ExecRaw(ctx, "DELETE FROM audit_head"); err != nil {
@@ -171,6 +174,7 @@ func TestAuditHeadMissing(t *testing.T) {
 // last events deleted and the head restored from a copy taken then) leaves
 // a consistent chain; the checkpoints taken since catch it.
 func TestAuditRollback(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		record(t, db, 1, 3)
 		old, err := db.AuditHead(ctx) // the insider's copy
@@ -231,6 +235,7 @@ func TestAuditRollback(t *testing.T) {
 // TestAuditCheckpointRefusesMovedHead: no checkpoint vouches for a head
 // that does not match its MAC.
 func TestAuditCheckpointRefusesMovedHead(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		record(t, db, 1, 3)
 		if err := db.ExecRaw(ctx, "DELETE FROM audit_events WHERE seq = 3"); err != nil {
@@ -248,6 +253,7 @@ func TestAuditCheckpointRefusesMovedHead(t *testing.T) {
 // TestAuditWrongKey: a process with another key, or none, writes nothing
 // to a keyed chain and cannot verify it.
 func TestAuditWrongKey(t *testing.T) {
+	t.Parallel()
 	eachURL(t, func(t *testing.T, url string) {
 		db := openURL(t, url, 0)
 		db.UseKeys(testdb.Keys())
@@ -308,6 +314,7 @@ func appendOld(t *testing.T, db *store.DB, seq int64, hash string, n int) (int64
 // on, the point where it was keyed is a checkpoint, and the unkeyed part
 // cannot be rewritten unnoticed.
 func TestAuditPreKeyDatabase(t *testing.T) {
+	t.Parallel()
 	eachURL(t, func(t *testing.T, url string) {
 		db := openURL(t, url, 5) // the release before keys
 		seq, hash := appendOld(t, db, 0, audit.Genesis, 4)
@@ -362,6 +369,7 @@ func TestAuditPreKeyDatabase(t *testing.T) {
 // chain without one keys it from that event on, in the same transaction,
 // and a process without a key can no longer append.
 func TestAuditKeyedOnFirstWrite(t *testing.T) {
+	t.Parallel()
 	eachURL(t, func(t *testing.T, url string) {
 		keyless := openURL(t, url, 0)
 		record(t, keyless, 1, 2)
@@ -390,6 +398,7 @@ func TestAuditKeyedOnFirstWrite(t *testing.T) {
 // what it found as an event of the keyed chain, which verification keeps
 // reporting, and goes on.
 func TestAuditTamperingRecorded(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, sql, found string
 	}{
@@ -449,6 +458,7 @@ func TestAuditTamperingRecorded(t *testing.T) {
 // refuses a chain keyed with another key, and records tampering it finds
 // with the head when each of its transactions begins.
 func TestBulkAuditKeyed(t *testing.T) {
+	t.Parallel()
 	eachURL(t, func(t *testing.T, url string) {
 		db := openURL(t, url, 0)
 		db.UseKeys(testdb.Keys())

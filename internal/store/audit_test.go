@@ -52,6 +52,7 @@ func allEvents(t *testing.T, db *store.DB) []audit.Event {
 // TestAuditChain writes events every way the store offers, many at once,
 // and verifies the chain.
 func TestAuditChain(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		verifyOK(t, db, 0)
 		n := 0
@@ -134,6 +135,7 @@ func TestAuditChain(t *testing.T) {
 
 // TestAuditMeta: events carry the request's actor and address.
 func TestAuditMeta(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		mctx := audit.WithMeta(ctx, audit.Meta{ActorID: o.DPOfficer.ID, ActorRole: string(org.DPOfficer), AgencyID: o.Agency.ID, IP: "192.0.2.7"})
@@ -163,6 +165,7 @@ func TestAuditMeta(t *testing.T) {
 // TestAuditTamper changes the stored chain behind the store's back, one way
 // per fresh database, and expects VerifyAudit to say where.
 func TestAuditTamper(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		sql     []string
@@ -223,6 +226,7 @@ func TestAuditTamper(t *testing.T) {
 // TestTxRollsBack: a transaction that fails writes nothing, its audit
 // events included; one that succeeds writes everything.
 func TestTxRollsBack(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		boom := errors.New("boom")
 		ran := false

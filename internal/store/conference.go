@@ -144,7 +144,7 @@ func (tx *Tx) ConferencesOf(ctx context.Context, user string, limit int) ([]conf
 	return scanConferences(rows)
 }
 
-func scanConferences(rows *sql.Rows) (out []conference.Conference, err error) {
+func scanConferences(rows storeRows) (out []conference.Conference, err error) {
 	defer rows.Close()
 	for rows.Next() {
 		var c conference.Conference

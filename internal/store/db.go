@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -209,12 +211,12 @@ type Tx struct {
 func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
 	sqlTx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return fmt.Errorf("store.Tx: begin: %w", err)
 	}
 	tx := &Tx{q: sqlTx, sqlTx: sqlTx, pool: db.w, db: db, writable: true}
 	if err := fn(tx); err != nil {
 		if rb := sqlTx.Rollback(); rb != nil && !errors.Is(rb, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rb))
+			return errors.Join(err, fmt.Errorf("store.Tx: rollback: %w", rb))
 		}
 		return err
 	}
@@ -223,7 +225,7 @@ func (db *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("store.Tx: commit: %w", err)
 	}
 	for _, f := range tx.after {
 		f()
@@ -239,7 +241,7 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 	}
 	sqlTx, err := db.r.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
+		return fmt.Errorf("store.Read: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
 	return fn(&Tx{q: sqlTx, sqlTx: sqlTx, pool: db.r, db: db})
@@ -326,35 +328,208 @@ func (db *DB) prepareRead(q string) {
 	db.rStmts.Store(q, st)
 }
 
-func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+// The store's errors name the store operation that failed ("store.Case:
+// …"), so that a 5xx log line says which query to look at. exec, query and
+// queryRow label the errors they return, and the rows and row they return
+// label the errors of Scan and Err, so the methods that run SQL need no
+// code of their own for it. A label is the name of the exported store
+// method running (found on the stack, on the error path only: a query that
+// succeeds pays nothing) — never the query's arguments or any value read.
+// The error stays wrapped, so errors.Is(err, sql.ErrNoRows),
+// errors.Is(err, context.Canceled) and errs.KindOf see through the label.
+//
+// exec runs a statement in tx: through the read pool's cached statement
+// when there is one, refusing arguments the engines would not store alike.
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (res sql.Result, err error) {
 	if unstorable(args) {
-		return nil, errUnstorable
+		return nil, labelled(errUnstorable)
 	}
 	if st := tx.stmt(ctx, q); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = tx.q.ExecContext(ctx, tx.db.rebind(q), args...)
 	}
-	return tx.q.ExecContext(ctx, tx.db.rebind(q), args...)
+	if err != nil {
+		return nil, labelled(err)
+	}
+	return res, nil
 }
 
-func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+// query runs a query in tx; arguments no engine could store find nothing.
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (storeRows, error) {
+	var rows *sql.Rows
+	var err error
 	if unstorable(args) {
-		return tx.q.QueryContext(ctx, findsNothing)
+		rows, err = tx.q.QueryContext(ctx, findsNothing)
+	} else if st := tx.stmt(ctx, q); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.q.QueryContext(ctx, tx.db.rebind(q), args...)
 	}
-	if st := tx.stmt(ctx, q); st != nil {
-		return st.QueryContext(ctx, args...)
+	if err != nil {
+		return storeRows{}, labelled(err)
 	}
-	return tx.q.QueryContext(ctx, tx.db.rebind(q), args...)
+	return storeRows{rows}, nil
 }
 
-func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+// queryRow runs a query of at most one row in tx; its error, if any, comes
+// with Scan.
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) storeRow {
 	if unstorable(args) {
-		return tx.q.QueryRowContext(ctx, findsNothing)
+		return storeRow{tx.q.QueryRowContext(ctx, findsNothing)}
 	}
 	if st := tx.stmt(ctx, q); st != nil {
-		return st.QueryRowContext(ctx, args...)
+		return storeRow{st.QueryRowContext(ctx, args...)}
 	}
-	return tx.q.QueryRowContext(ctx, tx.db.rebind(q), args...)
+	return storeRow{tx.q.QueryRowContext(ctx, tx.db.rebind(q), args...)}
 }
+
+// storeRows is the result of query: *sql.Rows whose Scan and Err label
+// their errors with the store operation.
+type storeRows struct{ *sql.Rows }
+
+// Scan is (*sql.Rows).Scan, its error labelled.
+func (r storeRows) Scan(dest ...any) error { return labelled(withoutValue(r.Rows.Scan(dest...))) }
+
+// Err is (*sql.Rows).Err, its error labelled.
+func (r storeRows) Err() error { return labelled(r.Rows.Err()) }
+
+// storeRow is the result of queryRow: *sql.Row whose Scan and Err label
+// their errors (sql.ErrNoRows included) with the store operation.
+type storeRow struct{ row *sql.Row }
+
+// Scan is (*sql.Row).Scan, its error labelled.
+func (r storeRow) Scan(dest ...any) error { return labelled(withoutValue(r.row.Scan(dest...))) }
+
+// Err is (*sql.Row).Err, its error labelled.
+func (r storeRow) Err() error { return labelled(r.row.Err()) }
+
+// withoutValue returns the error of a Scan without the value it could not
+// convert, which database/sql quotes ("converting driver.Value type string
+// ("…") to a int"): a stored value may be case content, and errors end in
+// logs. The column's name stays.
+func withoutValue(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "sql: Scan error on column index ") {
+		return err
+	}
+	if i := strings.Index(msg, ": converting "); i >= 0 {
+		return errors.New(msg[:i] + ": the stored value does not convert to the destination's type (value not shown)")
+	}
+	return err
+}
+
+// labelled returns err (nil for nil) wrapped with the name of the store
+// operation that is running, as operation finds it.
+func labelled(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &opError{op: operation(3), err: err}
+}
+
+// opError is an error labelled with the store operation that returned it.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+// storePrefix begins the name of every function of package store.
+const storePrefix = "github.com/safecase/safecase/internal/store."
+
+// operation names the store operation running in the caller of the caller
+// of its caller (skip counts as runtime.Callers does): the exported store
+// functions and methods on the stack, outermost first, up to the first
+// frame outside the package — "store.Case", or "store.SetRisk: store.Case"
+// when one operation failed inside another. Unexported helpers, closures
+// inside a method (named after it) and the methods of unexported types are
+// left out; a stack with no exported store function (a background
+// goroutine of the store) is named after its outermost store function.
+func operation(skip int) string {
+	var ops []string
+	outer := ""
+	// The stack is read a few frames at a time: the walk usually leaves the
+	// package within the first few.
+	var pcs [8]uintptr
+walk:
+	for {
+		n := runtime.Callers(skip+1, pcs[:])
+		if n == 0 {
+			break
+		}
+		frames := runtime.CallersFrames(pcs[:n])
+		for {
+			f, more := frames.Next()
+			name, ok := strings.CutPrefix(f.Function, storePrefix)
+			if !ok {
+				break walk
+			}
+			recv, fn := splitFuncName(name)
+			outer = fn
+			if recv != "" {
+				outer = recv + "." + fn
+			}
+			if exported(fn) && (recv == "" || exported(recv)) && (len(ops) == 0 || ops[len(ops)-1] != fn) {
+				ops = append(ops, fn)
+			}
+			if !more {
+				break
+			}
+		}
+		if n < len(pcs) {
+			break
+		}
+		skip += n
+	}
+	switch len(ops) {
+	case 0:
+		if outer == "" {
+			return "store"
+		}
+		return "store." + outer
+	case 1:
+		return "store." + ops[0]
+	}
+	slices.Reverse(ops)
+	return "store." + strings.Join(ops, ": store.")
+}
+
+// splitFuncName splits the name of a function of package store, as the
+// runtime spells it after the package path, into its receiver type (empty
+// for a function) and its name, dropping pointers, type arguments and the
+// suffixes of closures: "(*Tx).Case.func1" is ("Tx", "Case"),
+// "storeRows.Scan" is ("storeRows", "Scan"), "Open.func2.1" is ("", "Open"),
+// "oneByID[...]" is ("", "oneByID").
+func splitFuncName(name string) (recv, fn string) {
+	if rest, ok := strings.CutPrefix(name, "("); ok {
+		r, after, _ := strings.Cut(rest, ").")
+		recv, name = strings.TrimPrefix(r, "*"), after
+	}
+	parts := strings.Split(name, ".")
+	fn = parts[0]
+	if recv == "" && len(parts) > 1 && !closureSuffix(parts[1]) {
+		recv, fn = parts[0], parts[1] // a method with a value receiver
+	}
+	recv, _, _ = strings.Cut(recv, "[")
+	fn, _, _ = strings.Cut(fn, "[")
+	return recv, fn
+}
+
+// closureSuffix reports whether s is how the runtime names a closure, a
+// deferred or a go statement's call inside a function: func1, 2, deferwrap1, gowrap1.
+func closureSuffix(s string) bool {
+	s = strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(s, "func"), "deferwrap"), "gowrap"), "0123456789")
+	return s == ""
+}
+
+// exported reports whether name is exported.
+func exported(name string) bool { return name != "" && name[0] >= 'A' && name[0] <= 'Z' }
 
 // queryStrings runs a query of one text column and returns its values in
 // the order of the rows.
@@ -384,7 +559,7 @@ func (tx *Tx) execOne(ctx context.Context, what, q string, args ...any) error {
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return err
+		return labelled(err)
 	}
 	if n == 0 {
 		return errs.E(errs.NotFound, "%s", what)
@@ -456,7 +631,7 @@ func fromNullInt(v sql.NullInt64) *int {
 // oneByID runs q (which ends in "WHERE x.id = ?") for id and returns the
 // only record scan reads from it, or NotFound naming what; a malformed ID is
 // not found either.
-func oneByID[T any](ctx context.Context, tx *Tx, what, q, id string, scan func(*sql.Rows) ([]T, error)) (*T, error) {
+func oneByID[T any](ctx context.Context, tx *Tx, what, q, id string, scan func(storeRows) ([]T, error)) (*T, error) {
 	if badID(id) {
 		return nil, errs.E(errs.NotFound, "%s", what)
 	}

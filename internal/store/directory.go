@@ -69,7 +69,7 @@ func (tx *Tx) DirectoryServices(ctx context.Context) ([]directory.Service, error
 	return scanDirectory(rows)
 }
 
-func scanDirectory(rows *sql.Rows) (out []directory.Service, err error) {
+func scanDirectory(rows storeRows) (out []directory.Service, err error) {
 	defer rows.Close()
 	for rows.Next() {
 		var s directory.Service

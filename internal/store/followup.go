@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/followup"
 )
 
@@ -27,7 +26,6 @@ func (tx *Tx) InsertFollowUp(ctx context.Context, f *followup.FollowUp) error {
 // level in force once it was recorded, read from the risk history (where a
 // follow-up's re-check writes any change).
 func (tx *Tx) FollowUps(ctx context.Context, caseID string) (out []followup.FollowUp, err error) {
-	defer errs.Wrap(&err, "store.FollowUps(%s)", caseID)
 	rows, err := tx.query(ctx, `SELECT f.id, f.case_id, f.plan_id, f.mode, f.contacts, f.happened_on, f.seen, f.safety,
 		f.safety_notes, f.progress, f.new_needs, f.dissatisfied, f.notes, f.recorded_by, f.created_at,
 		COALESCE((SELECT r.to_level FROM risk_changes r WHERE r.case_id = f.case_id AND r.changed_at <= f.created_at
@@ -74,7 +72,6 @@ func (tx *Tx) InsertReview(ctx context.Context, r *followup.Review) error {
 
 // Reviews returns a case's reviews, newest first.
 func (tx *Tx) Reviews(ctx context.Context, caseID string) (out []followup.Review, err error) {
-	defer errs.Wrap(&err, "store.Reviews(%s)", caseID)
 	rows, err := tx.query(ctx, `SELECT id, case_id, plan_id, reviewed_on, trigger, objectives, child_participated,
 		participation, plan_changes, risk_level, recorded_by, created_at
 		FROM reviews WHERE case_id = ? ORDER BY reviewed_on DESC, created_at DESC, id DESC`, caseID)

@@ -87,7 +87,7 @@ func (tx *Tx) BreakGlassSince(ctx context.Context, agency string, since time.Tim
 	return scanGrants(rows)
 }
 
-func scanGrants(rows *sql.Rows) (out []share.Record, err error) {
+func scanGrants(rows storeRows) (out []share.Record, err error) {
 	defer rows.Close()
 	for rows.Next() {
 		var g share.Record

@@ -74,7 +74,6 @@ func (tx *Tx) Incident(ctx context.Context, caseID, id string) (*incident.Incide
 // Incidents returns the incidents of case caseID with their mandatory
 // reports, the latest first (by the day it happened, then as recorded).
 func (tx *Tx) Incidents(ctx context.Context, caseID string) (out []incident.Incident, err error) {
-	defer errs.Wrap(&err, "store.Incidents(%s)", caseID)
 	rows, err := tx.query(ctx, "SELECT "+incidentCols+` WHERE i.case_id = ?
 		ORDER BY i.happened_on DESC, i.recorded_at DESC, i.id DESC`, caseID)
 	if err != nil {
@@ -189,7 +188,6 @@ func (tx *Tx) ActiveLinkBetween(ctx context.Context, a, b string) (bool, error) 
 // caseworker's name and agency's name (and, never shown, what an access
 // decision needs).
 func (tx *Tx) CaseLinks(ctx context.Context, caseID string) (out []caselink.View, err error) {
-	defer errs.Wrap(&err, "store.CaseLinks(%s)", caseID)
 	const cols = `l.id, l.relation, l.created_by, l.created_at, o.id, o.code, o.case_type, o.agency_id,
 		o.team_id, o.caseworker_id, o.status, o.follow_up_by, u.display_name, g.name`
 	const join = ` JOIN users u ON u.id = o.caseworker_id JOIN agencies g ON g.id = o.agency_id`

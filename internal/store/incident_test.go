@@ -17,6 +17,7 @@ import (
 // report keeps the recommendation and its reasoning apart; a stale update is
 // a conflict; malformed and unknown IDs answer "not found" on both engines.
 func TestIncidentStorage(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := fixture.New(t, db)

@@ -3,30 +3,59 @@ package store
 import (
 	"github.com/safecase/safecase/internal/account"
 	"github.com/safecase/safecase/internal/assessment"
+	"github.com/safecase/safecase/internal/caselink"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/closure"
+	"github.com/safecase/safecase/internal/conference"
 	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/family"
 	"github.com/safecase/safecase/internal/followup"
+	"github.com/safecase/safecase/internal/incident"
 	"github.com/safecase/safecase/internal/intake"
+	"github.com/safecase/safecase/internal/mail"
 	"github.com/safecase/safecase/internal/mfa"
+	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/plan"
+	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/service"
+	"github.com/safecase/safecase/internal/share"
+	"github.com/safecase/safecase/internal/signin"
+	"github.com/safecase/safecase/internal/transfer"
 )
 
-// The domain packages' storage interfaces, satisfied by *Tx.
+// The domain packages' storage interfaces, satisfied by *Tx (mail's outbox
+// by *DB): every interface a domain package declares is listed here, so
+// that a method missing from the store fails the build of the store, not of
+// whichever handler first calls the operation. (TestTxInterfacesChecked in
+// internal/arch fails for a domain Tx interface missing from this list.)
 var (
-	_ cases.Tx   = (*Tx)(nil)
-	_ consent.Tx = (*Tx)(nil)
-	_ family.Tx  = (*Tx)(nil)
-	_ intake.Tx  = (*Tx)(nil)
+	_ cases.Tx           = (*Tx)(nil)
+	_ cases.Granter      = (*Tx)(nil)
+	_ consent.Tx         = (*Tx)(nil)
+	_ consent.RegisterTx = (*Tx)(nil)
+	_ family.Tx          = (*Tx)(nil)
+	_ intake.Tx          = (*Tx)(nil)
 
 	_ assessment.Tx = (*Tx)(nil)
 	_ plan.Tx       = (*Tx)(nil)
 	_ closure.Tx    = (*Tx)(nil)
 	_ service.Tx    = (*Tx)(nil)
 	_ followup.Tx   = (*Tx)(nil)
+	_ notify.Tx     = (*Tx)(nil)
 
-	_ mfa.Tx     = (*Tx)(nil)
-	_ account.Tx = (*Tx)(nil)
+	_ incident.Tx   = (*Tx)(nil)
+	_ caselink.Tx   = (*Tx)(nil)
+	_ share.Tx      = (*Tx)(nil)
+	_ referral.Tx   = (*Tx)(nil)
+	_ transfer.Tx   = (*Tx)(nil)
+	_ conference.Tx = (*Tx)(nil)
+	_ directory.Tx  = (*Tx)(nil)
+
+	_ mfa.Tx        = (*Tx)(nil)
+	_ account.Tx    = (*Tx)(nil)
+	_ signin.Tx     = (*Tx)(nil)
+	_ signin.ReadTx = (*Tx)(nil)
+
+	_ mail.Outbox = (*DB)(nil) // each of its methods is its own transaction
 )

@@ -85,7 +85,6 @@ func (tx *Tx) WaitingLinkRequest(ctx context.Context, caseID, code string) (bool
 // requester sees them (caselink.Request.Sent: a declined one still waits),
 // oldest first.
 func (tx *Tx) LinkRequestsFrom(ctx context.Context, caseID string) (out []caselink.Request, err error) {
-	defer errs.Wrap(&err, "store.LinkRequestsFrom(%s)", caseID)
 	rows, err := tx.query(ctx, "SELECT "+linkRequestCols+` FROM case_link_requests WHERE case_id = ? AND status IN (?, ?)
 		ORDER BY requested_at, id`, caseID, caselink.Requested, caselink.Declined)
 	if err != nil {
@@ -105,7 +104,6 @@ func (tx *Tx) LinkRequestsFrom(ctx context.Context, caseID string) (out []caseli
 // LinkRequestsTo returns the waiting requests to link case caseID, oldest
 // first, each with only what its receiver needs to decide.
 func (tx *Tx) LinkRequestsTo(ctx context.Context, caseID string) (out []caselink.Incoming, err error) {
-	defer errs.Wrap(&err, "store.LinkRequestsTo(%s)", caseID)
 	rows, err := tx.query(ctx, `SELECT r.id, r.relation, r.requested_at, r.version, u.display_name, g.name, c.case_type
 		FROM case_link_requests r JOIN cases c ON c.id = r.case_id JOIN agencies g ON g.id = c.agency_id
 		JOIN users u ON u.id = r.requested_by

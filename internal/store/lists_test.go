@@ -21,6 +21,7 @@ import (
 var now = fixture.Now
 
 func TestUpdateCaseConflict(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		c := fixture.Register(t, db, fixture.Actor(o.Caseworker), fixture.Registration(profile.CP), now)
@@ -71,6 +72,7 @@ func TestUpdateCaseConflict(t *testing.T) {
 }
 
 func TestUpdateUserConflict(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		stale := *o.Caseworker
@@ -120,6 +122,7 @@ func caseload(t *testing.T, db *store.DB, o *fixture.Org) (want []string, teamB 
 }
 
 func TestCaseload(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		want, teamB := caseload(t, db, o)
@@ -205,6 +208,7 @@ func TestCaseload(t *testing.T) {
 }
 
 func TestTasksAndTeamLoad(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		caseload(t, db, o)
@@ -306,6 +310,7 @@ func TestTasksAndTeamLoad(t *testing.T) {
 // TestTeamLoadFormerMember: a case of the team held by someone who left it
 // still shows, under that person's name.
 func TestTeamLoadFormerMember(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		fixture.Register(t, db, fixture.Actor(o.Caseworker2), fixture.Registration(profile.CP), now)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/safecase/safecase/internal/errs"
@@ -140,7 +141,7 @@ func (tx *Tx) DeleteRecoveryCodes(ctx context.Context, userID string) (int64, er
 const passkeyCols = `id, user_id, credential_id, public_key, attestation_type, transports, aaguid, sign_count,
 	user_verified, backup_eligible, backup_state, attachment, name, created_at, last_used_at`
 
-func scanPasskeys(rows *sql.Rows) ([]mfa.Passkey, error) {
+func scanPasskeys(rows storeRows) ([]mfa.Passkey, error) {
 	defer rows.Close()
 	var out []mfa.Passkey
 	for rows.Next() {
@@ -359,7 +360,7 @@ func (tx *Tx) MFAThrottle(ctx context.Context, userID string) (mfa.Throttle, err
 		q += " FOR UPDATE"
 	}
 	err := tx.queryRow(ctx, q, userID).Scan(&start, &t.Failures, &locked)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return t, nil
 	}
 	t.WindowStart, t.LockedUntil = fromMS(start), fromNullMS(locked)

@@ -20,6 +20,7 @@ import (
 // touch a row once; expired records are swept; the status counts what is
 // set up; deleting a user's factors leaves other users' alone.
 func TestMFAStorage(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		u, other := o.Caseworker.ID, o.Supervisor.ID
@@ -315,6 +316,7 @@ func TestMFAStorage(t *testing.T) {
 // TestMFAStatusOneQuery: the status is read in a read-only transaction (the
 // web layer asks for it on sign-in and for the enrolment gate).
 func TestMFAStatusOneQuery(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		fixture.Read(t, db, func(tx *store.Tx) error {

@@ -13,6 +13,7 @@ import (
 // passkey, no for nothing, an app awaiting its first code or recovery codes
 // alone, and never for another user's factor.
 func TestHasSecondFactor(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		has := func(id string) bool {

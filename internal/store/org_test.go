@@ -17,6 +17,7 @@ import (
 )
 
 func TestOrgQueries(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		fixture.Read(t, db, func(tx *store.Tx) error {
@@ -69,6 +70,7 @@ func TestOrgQueries(t *testing.T) {
 }
 
 func TestSessionsAndTokens(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		_, h1 := auth.NewToken("")

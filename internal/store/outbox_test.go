@@ -18,6 +18,7 @@ import (
 // first with their recipient; a claim succeeds once; sent and given-up
 // rows are never due again.
 func TestOutbox(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := fixture.New(t, db)

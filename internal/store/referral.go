@@ -96,7 +96,7 @@ func (tx *Tx) ReferralsFrom(ctx context.Context, agency string, limit int) ([]re
 	return scanReferrals(rows)
 }
 
-func scanReferrals(rows *sql.Rows) (out []referral.Referral, err error) {
+func scanReferrals(rows storeRows) (out []referral.Referral, err error) {
 	defer rows.Close()
 	for rows.Next() {
 		var r referral.Referral

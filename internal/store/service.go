@@ -90,7 +90,7 @@ func (tx *Tx) InsertDisbursement(ctx context.Context, d *service.Disbursement) e
 
 const fundCols = `id, case_id, agency_id, team_id, amount_cents, currency, purpose, criteria, paid_on, notes, recorded_by, created_at`
 
-func scanDisbursements(rows *sql.Rows) ([]service.Disbursement, error) {
+func scanDisbursements(rows storeRows) ([]service.Disbursement, error) {
 	defer rows.Close()
 	var out []service.Disbursement
 	for rows.Next() {

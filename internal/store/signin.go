@@ -6,7 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/signin"
 )
 
@@ -18,7 +17,6 @@ var _ signin.Tx = (*Tx)(nil)
 // that two attempts never wait for each other in a circle) until the
 // transaction ends; SQLite has one writer at a time anyway.
 func (tx *Tx) SignInState(ctx context.Context, username, address string, lock bool) (st signin.State, err error) {
-	defer errs.Wrap(&err, "store.SignInState")
 	st.Username, st.Address = username, address
 	if lock && tx.db.pg {
 		for _, k := range []string{"signin user " + username, "signin address " + address} {
@@ -63,7 +61,6 @@ func (tx *Tx) SignInState(ctx context.Context, username, address string, lock bo
 
 // SaveSignInState stores the counts of st; a count back to nothing is deleted.
 func (tx *Tx) SaveSignInState(ctx context.Context, st signin.State) (err error) {
-	defer errs.Wrap(&err, "store.SaveSignInState")
 	if st.Pair == (signin.Pair{}) {
 		_, err = tx.exec(ctx, "DELETE FROM signin_pairs WHERE username = ? AND address = ?", st.Username, st.Address)
 	} else {
@@ -98,7 +95,6 @@ func (tx *Tx) SaveSignInState(ctx context.Context, st signin.State) (err error) 
 
 // SignInSucceeded records that username signed in from address at at.
 func (tx *Tx) SignInSucceeded(ctx context.Context, username, address string, at time.Time) (err error) {
-	defer errs.Wrap(&err, "store.SignInSucceeded")
 	_, err = tx.exec(ctx, `INSERT INTO signin_known (username, address, last_success_at) VALUES (?, ?, ?)
 		ON CONFLICT (username, address) DO UPDATE SET last_success_at = excluded.last_success_at`, username, address, ms(at))
 	return err
@@ -106,7 +102,6 @@ func (tx *Tx) SignInSucceeded(ctx context.Context, username, address string, at 
 
 // InsertSignInFailure stores failed sign-in f, giving it an ID.
 func (tx *Tx) InsertSignInFailure(ctx context.Context, f signin.Failure) (err error) {
-	defer errs.Wrap(&err, "store.InsertSignInFailure")
 	if f.ID == "" {
 		f.ID = NewID()
 	}
@@ -118,7 +113,6 @@ func (tx *Tx) InsertSignInFailure(ctx context.Context, f signin.Failure) (err er
 // SignInFailures sums up the failed sign-ins of user since since, by
 // address, the most recent first, at most limit addresses.
 func (tx *Tx) SignInFailures(ctx context.Context, userID string, since time.Time, limit int) (out []signin.FailureGroup, err error) {
-	defer errs.Wrap(&err, "store.SignInFailures")
 	if badID(userID) {
 		return nil, nil
 	}
@@ -144,7 +138,6 @@ func (tx *Tx) SignInFailures(ctx context.Context, userID string, since time.Time
 // at every address and its account-wide count (an administrator's
 // "unlock"). The list of failed sign-ins stays.
 func (tx *Tx) ClearSignInThrottles(ctx context.Context, username string) (err error) {
-	defer errs.Wrap(&err, "store.ClearSignInThrottles")
 	if _, err := tx.exec(ctx, "DELETE FROM signin_pairs WHERE username = ?", username); err != nil {
 		return err
 	}
@@ -155,7 +148,6 @@ func (tx *Tx) ClearSignInThrottles(ctx context.Context, username string) (err er
 // PruneSignIn deletes the counts quiet for p.Memory(), the addresses not used
 // for p.KnownFor and the failed sign-ins older than p.ListFor, at now.
 func (tx *Tx) PruneSignIn(ctx context.Context, p signin.Policy, now time.Time) (err error) {
-	defer errs.Wrap(&err, "store.PruneSignIn")
 	quiet := ms(now.Add(-p.Memory()))
 	for _, q := range []struct {
 		sql    string

@@ -24,6 +24,7 @@ func readSignIn(t *testing.T, db *store.DB, user, addr string) signin.State {
 }
 
 func TestSignInStateStore(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		if got := readSignIn(t, db, "amina", "192.0.2.1"); got != (signin.State{Username: "amina", Address: "192.0.2.1"}) {
 			t.Errorf("nothing stored: %+v", got)
@@ -75,6 +76,7 @@ func TestSignInStateStore(t *testing.T) {
 }
 
 func TestSignInFailuresStore(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := o.Caseworker
@@ -145,6 +147,7 @@ func TestSignInFailuresStore(t *testing.T) {
 }
 
 func TestClearSignInThrottles(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		slowed := signin.Pair{Failures: 9, LastFailure: now, NextAt: now.Add(time.Minute)}
 		fixture.In(t, db, func(tx *store.Tx) error {
@@ -180,6 +183,7 @@ func TestClearSignInThrottles(t *testing.T) {
 // attempt is counted before the password is known, the failure is listed
 // and audited, and a success gives the count back.
 func TestSignInOperations(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := signin.DefaultPolicy
@@ -267,6 +271,7 @@ func TestSignInOperations(t *testing.T) {
 // counted, but the typed text is kept neither in the list of failures nor
 // in the audit trail; a real account's failure is listed under its name.
 func TestUnknownUsernameNotKept(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		for _, name := range []string{"my secret passphrase 42", o.Caseworker.Username} {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestRebind(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"SELECT 1", "SELECT 1"},
 		{"a = ? AND b = ?", "a = $1 AND b = $2"},
@@ -26,6 +27,7 @@ func TestRebind(t *testing.T) {
 
 // TestSchemasMatch proves both engines end with the same tables and columns.
 func TestSchemasMatch(t *testing.T) {
+	t.Parallel()
 	engines := testdb.Engines(t)
 	if len(engines) < 2 {
 		t.Log("PostgreSQL not available: comparing SQLite with itself only")
@@ -50,6 +52,7 @@ func TestSchemasMatch(t *testing.T) {
 }
 
 func TestMigrateTwiceIsNoop(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		applied, err := db.Migrate(context.Background())
 		if err != nil {

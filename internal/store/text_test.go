@@ -19,6 +19,7 @@ import (
 // nothing; a lookup by such a text finds nothing on both engines (nothing
 // stored can hold one), where PostgreSQL failed and aborted the transaction.
 func TestUnstorableText(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	testdb.Each(t, func(t *testing.T, db *store.DB) {

@@ -14,6 +14,7 @@ import (
 // TestCaseChanges: the changes of a case, newest first, without its reads
 // and denials, however many reads there are; through the partial index.
 func TestCaseChanges(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		at := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)

@@ -86,7 +86,7 @@ func (tx *Tx) TransfersTo(ctx context.Context, agency, team string, limit int) (
 	return scanTransfers(rows)
 }
 
-func scanTransfers(rows *sql.Rows) (out []transfer.Transfer, err error) {
+func scanTransfers(rows storeRows) (out []transfer.Transfer, err error) {
 	defer rows.Close()
 	for rows.Next() {
 		var t transfer.Transfer

@@ -107,11 +107,23 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 			rq.MustEnrol, err = s.mustEnrol(ctx, tx, u)
 			return err
 		})
+		// Only a token the store does not know (or knows as expired or
+		// revoked) is refused as such; a failing database is a failure.
+		if err != nil && errs.KindOf(err) != errs.NotFound {
+			return err
+		}
 		if err != nil || !u.Active() {
 			return errs.E(errs.Unauthenticated, "unknown, expired or revoked API token")
 		}
 		if rq.Now.Sub(t.LastUsedAt) > time.Minute {
-			s.db.Tx(ctx, func(tx *store.Tx) error { return tx.TouchToken(ctx, t.ID, rq.Now) })
+			// The time of last use is bookkeeping shown with the owner's
+			// tokens; the read above has checked the token. A failure to
+			// record it does not refuse the request (the next one tries
+			// again) but is logged, naming the token's record, never the
+			// token.
+			if err := s.db.Tx(ctx, func(tx *store.Tx) error { return tx.TouchToken(ctx, t.ID, rq.Now) }); err != nil && ctx.Err() == nil {
+				s.log.Error("recording an API token's last use", "token_id", t.ID, "user_id", u.ID, "err", err)
+			}
 		}
 		rq.setUser(u)
 		return nil
@@ -148,7 +160,14 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	idle := rq.Now.Sub(sess.LastSeenAt) > s.cfg.Policy.IdleTimeout
 	if idle || rq.Now.After(sess.ExpiresAt) || !u.Active() {
-		s.db.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ctx, id) })
+		// The session is refused by the check above whatever happens to
+		// its row: a row left behind stays idle or expired, and is deleted
+		// again at its next use. So a failed deletion does not fail the
+		// request; it is logged, naming the user, never the session's
+		// token or its hash.
+		if err := s.db.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteSession(ctx, id) }); err != nil && ctx.Err() == nil {
+			s.log.Error("deleting an ended session", "user_id", u.ID, "err", err)
+		}
 		s.clearCookie(w)
 		return errs.E(errs.Unauthenticated, "session expired")
 	}
