@@ -369,7 +369,11 @@ func checkedInterfaces(file string) (map[string]bool, error) {
 		}
 		for _, s := range g.Specs {
 			vs := s.(*ast.ValueSpec)
-			if sel, ok := vs.Type.(*ast.SelectorExpr); ok && len(vs.Names) == 1 && vs.Names[0].Name == "_" {
+			typ := vs.Type
+			if ix, ok := typ.(*ast.IndexExpr); ok { // a generic interface, instantiated
+				typ = ix.X
+			}
+			if sel, ok := typ.(*ast.SelectorExpr); ok && len(vs.Names) == 1 && vs.Names[0].Name == "_" {
 				if x, ok := sel.X.(*ast.Ident); ok {
 					out[x.Name+"."+sel.Sel.Name] = true
 				}

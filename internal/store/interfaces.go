@@ -8,6 +8,7 @@ import (
 	"github.com/safecase/safecase/internal/closure"
 	"github.com/safecase/safecase/internal/conference"
 	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/family"
 	"github.com/safecase/safecase/internal/followup"
@@ -52,10 +53,20 @@ var (
 	_ conference.Tx = (*Tx)(nil)
 	_ directory.Tx  = (*Tx)(nil)
 
-	_ mfa.Tx        = (*Tx)(nil)
-	_ account.Tx    = (*Tx)(nil)
-	_ signin.Tx     = (*Tx)(nil)
-	_ signin.ReadTx = (*Tx)(nil)
+	_ share.ReadTx             = (*Tx)(nil)
+	_ share.ListTx             = (*Tx)(nil)
+	_ referral.ReadTx          = (*Tx)(nil)
+	_ referral.InboxTx         = (*Tx)(nil)
+	_ transfer.ReadTx          = (*Tx)(nil)
+	_ transfer.InboxTx         = (*Tx)(nil)
+	_ conference.ReadTx        = (*Tx)(nil)
+	_ deadline.Lister[TaskRow] = (*Tx)(nil) // the tasks list (deadline.Tasks)
+
+	_ mfa.Tx           = (*Tx)(nil)
+	_ account.Tx       = (*Tx)(nil)
+	_ account.Recorder = (*Tx)(nil)
+	_ signin.Tx        = (*Tx)(nil)
+	_ signin.ReadTx    = (*Tx)(nil)
 
 	_ mail.Outbox = (*DB)(nil) // each of its methods is its own transaction
 )
