@@ -19,7 +19,7 @@ import (
 )
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return ok(w, userJSON(rq.User))
+	return jsonOK(w, userJSON(rq.User))
 }
 
 // apiProfile returns the context profile in force (it is not confidential).
@@ -27,7 +27,7 @@ func (s *Server) apiProfile(w http.ResponseWriter, r *http.Request, rq *request)
 	if d := access.Decide(rq.Actor, access.View, access.Resource{Kind: access.KindProfile}); !d.Allow {
 		return errs.E(errs.Forbidden, "profile: %s", d.Reason)
 	}
-	return ok(w, s.prof)
+	return jsonOK(w, s.prof)
 }
 
 // apiCases lists a caseload: scope own, team or agency (default: the widest the role has).
@@ -89,7 +89,7 @@ func (s *Server) apiCases(w http.ResponseWriter, r *http.Request, rq *request) e
 	for _, row := range rows {
 		out.Cases = append(out.Cases, caseRowToJSON(row))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -324,7 +324,7 @@ func (s *Server) apiFamily(w http.ResponseWriter, r *http.Request, rq *request) 
 	for i := range people {
 		out.Family = append(out.Family, personToJSON(&people[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiAddPerson(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -364,7 +364,7 @@ func (s *Server) apiUpdatePerson(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	return ok(w, personToJSON(x))
+	return jsonOK(w, personToJSON(x))
 }
 
 func (s *Server) apiRemovePerson(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -401,7 +401,7 @@ func (s *Server) apiIdentifications(w http.ResponseWriter, r *http.Request, rq *
 	for i := range items {
 		out.Identifications = append(out.Identifications, identificationToJSON(&items[i], true))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiIdentify(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -451,7 +451,7 @@ func (s *Server) apiScreening(w http.ResponseWriter, r *http.Request, rq *reques
 	if err := errors.Join(err, wait()); err != nil {
 		return err
 	}
-	return ok(w, screeningToJSON(sc))
+	return jsonOK(w, screeningToJSON(sc))
 }
 
 func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -728,7 +728,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err := s.db.Audit(ctx, audit.Event{Action: "audit.view", RecordType: "audit"}); err != nil {
 		return err
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 type tokenJSON struct {
@@ -761,7 +761,7 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, rq *request) 
 	for i := range toks {
 		out.Tokens = append(out.Tokens, tokenToJSON(&toks[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiAddToken(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -99,7 +99,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, rq *request) e
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		f, ff, ferr := s.auditQuery(ctx, tx, rq, q)
 		p.Filter = ff
-		if fe, ok := fieldErrors(ferr); ok {
+		if fe, ok := errs.AsFields(ferr); ok {
 			p.Errors = fe
 			return nil
 		}

@@ -160,5 +160,5 @@ func (s *Server) apiConsentRegister(w http.ResponseWriter, r *http.Request, rq *
 		}
 		out.Entries = append(out.Entries, j)
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }

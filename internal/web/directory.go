@@ -313,7 +313,7 @@ func (s *Server) postDirectory(w http.ResponseWriter, r *http.Request, rq *reque
 	if err == nil {
 		return redirect(w, r, "/directory/"+e.ID+"?done=created")
 	}
-	fe, ok := fieldErrors(err)
+	fe, ok := errs.AsFields(err)
 	if !ok {
 		return err
 	}
@@ -402,7 +402,7 @@ func (s *Server) postDirectoryEntry(w http.ResponseWriter, r *http.Request, rq *
 	if err == nil {
 		return redirect(w, r, "/directory/"+id+"?done=saved")
 	}
-	fe, isFields := fieldErrors(err)
+	fe, isFields := errs.AsFields(err)
 	var ce *errs.ConflictError
 	isConflict := errors.As(err, &ce)
 	if !isFields && !isConflict {
@@ -507,7 +507,7 @@ func (s *Server) postDirectoryImport(w http.ResponseWriter, r *http.Request, rq 
 		return redirect(w, r, "/directory?done=imported&created="+strconv.Itoa(res.Created)+
 			"&updated="+strconv.Itoa(res.Updated)+"&unchanged="+strconv.Itoa(res.Unchanged))
 	}
-	fe, ok := fieldErrors(err)
+	fe, ok := errs.AsFields(err)
 	if !ok {
 		return err
 	}
@@ -583,7 +583,7 @@ func (s *Server) apiDirectory(w http.ResponseWriter, r *http.Request, rq *reques
 			out.Services = append(out.Services, directoryToJSON(&d.Entries[i]))
 		}
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiDirectoryEntry(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -594,7 +594,7 @@ func (s *Server) apiDirectoryEntry(w http.ResponseWriter, r *http.Request, rq *r
 	if err := directory.Decide(rq.Actor, access.View, e.AgencyID, e.ID); err != nil {
 		return err
 	}
-	return ok(w, directoryToJSON(e))
+	return jsonOK(w, directoryToJSON(e))
 }
 
 func (s *Server) apiCreateDirectory(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -639,5 +639,5 @@ func (s *Server) apiUpdateDirectory(w http.ResponseWriter, r *http.Request, rq *
 	if err != nil {
 		return err
 	}
-	return ok(w, directoryToJSON(v))
+	return jsonOK(w, directoryToJSON(v))
 }

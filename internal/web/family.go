@@ -92,7 +92,7 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, rq *request) 
 }
 
 func (s *Server) familyFailed(w http.ResponseWriter, r *http.Request, rq *request, pid string, in family.Input, version int, err error) error {
-	fe, ok := fieldErrors(err)
+	fe, ok := errs.AsFields(err)
 	conflict := errs.KindOf(err) == errs.Conflict
 	if !ok && !conflict {
 		return err

@@ -258,7 +258,7 @@ func (s *Server) postFollowUp(w http.ResponseWriter, r *http.Request, rq *reques
 // (422), or with a notice that the case changed since it was opened (409).
 // It reports false for any other error.
 func fuFormFailure(err error) (int, errs.Fields, bool) {
-	if fe, ok := fieldErrors(err); ok {
+	if fe, ok := errs.AsFields(err); ok {
 		return http.StatusUnprocessableEntity, fe, true
 	}
 	if errs.KindOf(err) == errs.Conflict {
@@ -502,7 +502,7 @@ func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request, rq *reques
 	for i := range a.FollowUps {
 		out.FollowUps = append(out.FollowUps, followUpToJSON(&a.FollowUps[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -533,7 +533,7 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request, rq *request)
 	for i := range a.Reviews {
 		out.Reviews = append(out.Reviews, reviewToJSON(&a.Reviews[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiRecordReview(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -432,7 +432,7 @@ func (s *Server) postRemoveCaseLink(w http.ResponseWriter, r *http.Request, rq *
 }
 
 func (s *Server) caseLinkFailed(w http.ResponseWriter, r *http.Request, rq *request, err error, in caselink.Input) error {
-	fe, ok := fieldErrors(err)
+	fe, ok := errs.AsFields(err)
 	status := http.StatusUnprocessableEntity
 	if errs.KindOf(err) == errs.Conflict {
 		fe, ok, status = errs.Fields{{Field: "request", Msg: "err.stale"}}, true, http.StatusConflict
@@ -530,7 +530,7 @@ func (s *Server) apiIncidentReports(w http.ResponseWriter, r *http.Request, rq *
 	for i := range a.Incidents {
 		out.Incidents = append(out.Incidents, incidentToJSON(&a.Incidents[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiRecordIncidentReport(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -548,7 +548,7 @@ func (s *Server) apiMandatoryRecommend(w http.ResponseWriter, r *http.Request, r
 	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
 		rep, err = incident.Recommend(ctx, tx, rq.Actor, id, r.PathValue("iid"), in, rq.Now)
 		return err
-	}, func(string) error { return ok(w, mandatoryReportToJSON(rep)) })
+	}, func(string) error { return jsonOK(w, mandatoryReportToJSON(rep)) })
 }
 
 func (s *Server) apiMandatoryDecide(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -557,7 +557,7 @@ func (s *Server) apiMandatoryDecide(w http.ResponseWriter, r *http.Request, rq *
 	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
 		rep, err = incident.Decide(ctx, tx, s.prof, rq.Actor, id, r.PathValue("iid"), in, rq.Now)
 		return err
-	}, func(string) error { return ok(w, mandatoryReportToJSON(rep)) })
+	}, func(string) error { return jsonOK(w, mandatoryReportToJSON(rep)) })
 }
 
 // caseLinkJSON is a link as the API shows it: of the other case only its code,

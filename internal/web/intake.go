@@ -79,7 +79,7 @@ func (s *Server) postIdentify(w http.ResponseWriter, r *http.Request, rq *reques
 	if perr != nil {
 		return perr
 	}
-	if fe, ok := fieldErrors(f.merge(err)); ok {
+	if fe, ok := errs.AsFields(f.merge(err)); ok {
 		p.Errors, p.Form = fe, in
 		return s.render(w, http.StatusUnprocessableEntity, "identify", p)
 	}
@@ -199,7 +199,7 @@ func (s *Server) postScreen(w http.ResponseWriter, r *http.Request, rq *request)
 		sc, err = intake.Screen(ctx, tx, s.prof, rq.Actor, in, rq.Now)
 		return err
 	})
-	if fe, ok := fieldErrors(f.merge(err)); ok {
+	if fe, ok := errs.AsFields(f.merge(err)); ok {
 		p, perr := s.screenPage(r, rq, in.IdentificationID)
 		if perr != nil {
 			return perr
