@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -116,20 +115,14 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request, rq *request
 func (s *Server) apiCaseReply(w http.ResponseWriter, r *http.Request, rq *request, id string, status int, auditRead bool) error {
 	ctx := r.Context()
 	var v *caseView
-	var wait func() error
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		v, err = s.loadCaseView(ctx, tx, rq, id)
 		if err == nil && auditRead {
-			wait = s.db.AuditAsync(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
+			rq.auditRead(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
 				CaseID: v.Case.ID, AgencyID: v.Case.AgencyID})
 		}
 		return err
 	})
-	if wait != nil {
-		if aerr := wait(); aerr != nil {
-			return aerr
-		}
-	}
 	if err != nil {
 		return err
 	}
@@ -241,10 +234,8 @@ func (s *Server) apiConsentReply(w http.ResponseWriter, r *http.Request, rq *req
 		return err
 	}
 	if r.Method == http.MethodGet {
-		if err := s.db.Audit(ctx, audit.Event{Action: "consent.view", RecordType: "case", RecordID: st.Case.ID,
-			CaseID: st.Case.ID, AgencyID: st.Case.AgencyID}); err != nil {
-			return err
-		}
+		rq.auditRead(ctx, audit.Event{Action: "consent.view", RecordType: "case", RecordID: st.Case.ID,
+			CaseID: st.Case.ID, AgencyID: st.Case.AgencyID})
 	}
 	return writeJSON(w, status, consentStateToJSON(st))
 }
@@ -314,10 +305,8 @@ func (s *Server) apiFamily(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(ctx, audit.Event{Action: "family.view", RecordType: "case", RecordID: c.ID, CaseID: c.ID,
-		AgencyID: c.AgencyID}); err != nil {
-		return err
-	}
+	rq.auditRead(ctx, audit.Event{Action: "family.view", RecordType: "case", RecordID: c.ID, CaseID: c.ID,
+		AgencyID: c.AgencyID})
 	out := struct {
 		Family []personJSON `json:"family"`
 	}{Family: []personJSON{}}
@@ -392,9 +381,7 @@ func (s *Server) apiIdentifications(w http.ResponseWriter, r *http.Request, rq *
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(ctx, audit.Event{Action: "identification.list", RecordType: "identification"}); err != nil {
-		return err
-	}
+	rq.auditRead(ctx, audit.Event{Action: "identification.list", RecordType: "identification"})
 	out := struct {
 		Identifications []identificationJSON `json:"identifications"`
 	}{Identifications: []identificationJSON{}}
@@ -436,7 +423,6 @@ func (s *Server) apiScreen(w http.ResponseWriter, r *http.Request, rq *request) 
 func (s *Server) apiScreening(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	var sc *intake.Screening
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if sc, err = tx.Screening(ctx, r.PathValue("id")); err != nil {
 			return err
@@ -444,11 +430,11 @@ func (s *Server) apiScreening(w http.ResponseWriter, r *http.Request, rq *reques
 		if d := access.Decide(rq.Actor, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}); !d.Allow {
 			return &errs.DeniedError{Record: "screening", ID: sc.ID, AgencyID: sc.AgencyID, Reason: d.Reason, Kind: errs.NotFound}
 		}
-		wait = s.db.AuditAsync(ctx, audit.Event{Action: "screening.view", RecordType: "screening", RecordID: sc.ID,
+		rq.auditRead(ctx, audit.Event{Action: "screening.view", RecordType: "screening", RecordID: sc.ID,
 			AgencyID: sc.AgencyID, CaseID: sc.CaseID})
 		return nil
 	})
-	if err := errors.Join(err, wait()); err != nil {
+	if err != nil {
 		return err
 	}
 	return jsonOK(w, screeningToJSON(sc))
@@ -725,9 +711,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(ctx, audit.Event{Action: "audit.view", RecordType: "audit"}); err != nil {
-		return err
-	}
+	rq.auditRead(ctx, audit.Event{Action: "audit.view", RecordType: "audit"})
 	return jsonOK(w, out)
 }
 
