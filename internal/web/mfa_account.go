@@ -464,15 +464,15 @@ func (s *Server) postFinishPasskey(w http.ResponseWriter, r *http.Request, rq *r
 
 // postRenamePasskey renames one of one's passkeys.
 func (s *Server) postRenamePasskey(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		return mfa.RenamePasskey(ctx, tx, rq.Actor, r.PathValue("id"), f.raw("name"), rq.Now)
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			return mfa.RenamePasskey(ctx, tx, rq.Actor, r.PathValue("id"), f.raw("name"), rq.Now)
+		},
+		Next: to("/account/second-factor?done=renamed"),
+		Again: func(fe errs.Fields, status int) error {
+			return s.showSecondFactor(w, r, rq, status, fe, nil)
+		},
 	})
-	return s.factorChanged(w, r, rq, err, "renamed")
 }
 
 // postRemovePasskey removes one of one's passkeys, after the password.
