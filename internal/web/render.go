@@ -2,9 +2,9 @@ package web
 
 import (
 	"bytes"
-	"errors"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
