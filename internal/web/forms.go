@@ -133,19 +133,21 @@ func redirect(w http.ResponseWriter, r *http.Request, url string) error {
 // formPost is what a page's POST handler says about its form; postForm does
 // the rest. This is the one shape of a POST handler of a page.
 //
-// Why this shape: of the three the handlers grew (the higher-order caseForm
-// and subjectForm, the inline "parse, f.merge, Tx, fieldErrors, show again"
-// of postRegister and the follow-up pages, and service-style helpers that
-// hand a handler a half-decided error), the higher-order one was the only
-// one in which a reader sees the three things that differ between forms —
-// the operation, where success goes, the page shown again — and nothing
-// else. But it still left each failure callback to sort errors into 422,
-// 409 and "return as is", and that sorting had been written eleven times
-// with small differences (a conflict shown as a field error in one place, a
-// dropped form parse error in another). formPost keeps the higher-order
-// shape and moves the sorting, the form's own parse errors and the
-// transaction into postForm, with named fields so that a call reads top to
-// bottom: Op, Next, Again.
+// Why this shape: of the three the handlers grew — the higher-order
+// caseForm/subjectForm/shownAgain, the inline "parseForm, f.merge, Tx,
+// fieldErrors, render 422" of postRegister and the follow-up, incident and
+// family pages, and the per-page failure helpers each handler handed its
+// error to (consentFailed, closureFailed, servicesFailed, planFailed, …) —
+// the higher-order one was the only one in which a reader sees just the
+// three things that differ between forms: the operation, where success
+// goes, the page shown again. It still left each failure callback to sort
+// errors into 422, 409 and "return as is", and that sorting was written
+// about a dozen times with small differences (a conflict answered as an
+// error page in one place and as the form again in another; a form's own
+// parse errors merged in one place and dropped in another). formPost keeps
+// the higher-order shape and moves the sorting, the form's parse errors and
+// the transaction into postForm, with named fields, so that a handler reads
+// top to bottom: Op, Next, Again.
 type formPost struct {
 	// Op reads the form and runs the domain operation, in one transaction.
 	// The form's own parse errors (a number that is not one) are merged
@@ -159,8 +161,6 @@ type formPost struct {
 	// fe are the field errors and status 422, or the stale-version error
 	// and status 409. Nil: those errors are answered like any other.
 	Again func(fe errs.Fields, status int) error
-	// Own lists the fields whose text their reader checks (see readForm).
-	Own []string
 }
 
 // to is a formPost.Next that goes to url.
@@ -172,7 +172,7 @@ func to(url string) func() string { return func() string { return url } }
 // with the errors and what was typed (422), on a version conflict show it
 // again with the stale error (409); any other error is returned as it is.
 func (s *Server) postForm(w http.ResponseWriter, r *http.Request, p formPost) error {
-	f, err := readForm(w, r, p.Own...)
+	f, err := parseForm(w, r)
 	if err != nil {
 		return err
 	}
