@@ -167,8 +167,13 @@ func queryInt(r *http.Request, name string, def int) int {
 // created answers a POST that created something.
 func created(w http.ResponseWriter, v any) error { return writeJSON(w, http.StatusCreated, v) }
 
-// ok answers a request with v.
-func ok(w http.ResponseWriter, v any) error { return writeJSON(w, http.StatusOK, v) }
+// jsonOK answers a request with v as JSON, status 200.
+func jsonOK(w http.ResponseWriter, v any) error { return writeJSON(w, http.StatusOK, v) }
+
+// ok is the old name of jsonOK.
+//
+// Deprecated: use jsonOK; remove once no file calls ok.
+func ok(w http.ResponseWriter, v any) error { return jsonOK(w, v) }
 
 // versionOf requires a positive version in an edit body.
 func versionOf(v int) error {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/safecase/safecase/internal/access"
@@ -19,7 +18,7 @@ import (
 )
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return ok(w, userJSON(rq.User))
+	return jsonOK(w, userJSON(rq.User))
 }
 
 // apiProfile returns the context profile in force (it is not confidential).
@@ -27,7 +26,7 @@ func (s *Server) apiProfile(w http.ResponseWriter, r *http.Request, rq *request)
 	if d := access.Decide(rq.Actor, access.View, access.Resource{Kind: access.KindProfile}); !d.Allow {
 		return errs.E(errs.Forbidden, "profile: %s", d.Reason)
 	}
-	return ok(w, s.prof)
+	return jsonOK(w, s.prof)
 }
 
 // apiCases lists a caseload: scope own, team or agency (default: the widest the role has).
@@ -89,7 +88,7 @@ func (s *Server) apiCases(w http.ResponseWriter, r *http.Request, rq *request) e
 	for _, row := range rows {
 		out.Cases = append(out.Cases, caseRowToJSON(row))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -116,20 +115,14 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request, rq *request
 func (s *Server) apiCaseReply(w http.ResponseWriter, r *http.Request, rq *request, id string, status int, auditRead bool) error {
 	ctx := r.Context()
 	var v *caseView
-	var wait func() error
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		v, err = s.loadCaseView(ctx, tx, rq, id)
 		if err == nil && auditRead {
-			wait = s.db.AuditAsync(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
+			rq.auditRead(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
 				CaseID: v.Case.ID, AgencyID: v.Case.AgencyID})
 		}
 		return err
 	})
-	if wait != nil {
-		if aerr := wait(); aerr != nil {
-			return aerr
-		}
-	}
 	if err != nil {
 		return err
 	}
@@ -241,10 +234,8 @@ func (s *Server) apiConsentReply(w http.ResponseWriter, r *http.Request, rq *req
 		return err
 	}
 	if r.Method == http.MethodGet {
-		if err := s.db.Audit(ctx, audit.Event{Action: "consent.view", RecordType: "case", RecordID: st.Case.ID,
-			CaseID: st.Case.ID, AgencyID: st.Case.AgencyID}); err != nil {
-			return err
-		}
+		rq.auditRead(ctx, audit.Event{Action: "consent.view", RecordType: "case", RecordID: st.Case.ID,
+			CaseID: st.Case.ID, AgencyID: st.Case.AgencyID})
 	}
 	return writeJSON(w, status, consentStateToJSON(st))
 }
@@ -314,17 +305,15 @@ func (s *Server) apiFamily(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(ctx, audit.Event{Action: "family.view", RecordType: "case", RecordID: c.ID, CaseID: c.ID,
-		AgencyID: c.AgencyID}); err != nil {
-		return err
-	}
+	rq.auditRead(ctx, audit.Event{Action: "family.view", RecordType: "case", RecordID: c.ID, CaseID: c.ID,
+		AgencyID: c.AgencyID})
 	out := struct {
 		Family []personJSON `json:"family"`
 	}{Family: []personJSON{}}
 	for i := range people {
 		out.Family = append(out.Family, personToJSON(&people[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiAddPerson(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -364,7 +353,7 @@ func (s *Server) apiUpdatePerson(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	return ok(w, personToJSON(x))
+	return jsonOK(w, personToJSON(x))
 }
 
 func (s *Server) apiRemovePerson(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -392,16 +381,14 @@ func (s *Server) apiIdentifications(w http.ResponseWriter, r *http.Request, rq *
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(ctx, audit.Event{Action: "identification.list", RecordType: "identification"}); err != nil {
-		return err
-	}
+	rq.auditRead(ctx, audit.Event{Action: "identification.list", RecordType: "identification"})
 	out := struct {
 		Identifications []identificationJSON `json:"identifications"`
 	}{Identifications: []identificationJSON{}}
 	for i := range items {
 		out.Identifications = append(out.Identifications, identificationToJSON(&items[i], true))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiIdentify(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -436,7 +423,6 @@ func (s *Server) apiScreen(w http.ResponseWriter, r *http.Request, rq *request) 
 func (s *Server) apiScreening(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	var sc *intake.Screening
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if sc, err = tx.Screening(ctx, r.PathValue("id")); err != nil {
 			return err
@@ -444,14 +430,14 @@ func (s *Server) apiScreening(w http.ResponseWriter, r *http.Request, rq *reques
 		if d := access.Decide(rq.Actor, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}); !d.Allow {
 			return &errs.DeniedError{Record: "screening", ID: sc.ID, AgencyID: sc.AgencyID, Reason: d.Reason, Kind: errs.NotFound}
 		}
-		wait = s.db.AuditAsync(ctx, audit.Event{Action: "screening.view", RecordType: "screening", RecordID: sc.ID,
+		rq.auditRead(ctx, audit.Event{Action: "screening.view", RecordType: "screening", RecordID: sc.ID,
 			AgencyID: sc.AgencyID, CaseID: sc.CaseID})
 		return nil
 	})
-	if err := errors.Join(err, wait()); err != nil {
+	if err != nil {
 		return err
 	}
-	return ok(w, screeningToJSON(sc))
+	return jsonOK(w, screeningToJSON(sc))
 }
 
 func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -727,10 +713,8 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(ctx, audit.Event{Action: "audit.view", RecordType: "audit"}); err != nil {
-		return err
-	}
-	return ok(w, out)
+	rq.auditRead(ctx, audit.Event{Action: "audit.view", RecordType: "audit"})
+	return jsonOK(w, out)
 }
 
 type tokenJSON struct {
@@ -763,7 +747,7 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, rq *request) 
 	for i := range toks {
 		out.Tokens = append(out.Tokens, tokenToJSON(&toks[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiAddToken(w http.ResponseWriter, r *http.Request, rq *request) error {

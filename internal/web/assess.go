@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,11 +52,9 @@ func medicalAlertOf(ds []deadline.Deadline) *medicalAlert {
 	return nil
 }
 
-// loadAssessments reads the assessment page of case id and queues the audit
-// event of the read; the caller waits for it.
-func (s *Server) loadAssessments(ctx context.Context, rq *request, id string) (*assessmentsPage, func() error, error) {
+// loadAssessments reads the assessment page of case id and audits the read.
+func (s *Server) loadAssessments(ctx context.Context, rq *request, id string) (*assessmentsPage, error) {
 	p := &assessmentsPage{Page: s.page(rq, "assessments.title", "")}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		c, err := cases.Get(ctx, tx, rq.Actor, access.View, access.Assessment, id)
 		if err != nil {
@@ -90,16 +87,16 @@ func (s *Server) loadAssessments(ctx context.Context, rq *request, id string) (*
 		if p.Names, err = tx.UserNames(ctx, ids); err != nil {
 			return err
 		}
-		wait = s.db.AuditAsync(ctx, audit.Event{Action: "assessment.view", RecordType: "case", RecordID: c.ID,
+		rq.auditRead(ctx, audit.Event{Action: "assessment.view", RecordType: "case", RecordID: c.ID,
 			CaseID: c.ID, AgencyID: c.AgencyID})
 		return nil
 	})
-	return p, wait, err
+	return p, err
 }
 
 func (s *Server) getAssessments(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadAssessments(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadAssessments(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	switch r.URL.Query().Get("done") {
@@ -133,14 +130,7 @@ func rowsOf(v string, min int) int {
 func (s *Server) getNewAssessment(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	p := &assessmentFormPage{Page: s.page(rq, "assessment.title", "")}
-	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		p.Case, err = cases.Get(ctx, tx, rq.Actor, access.Edit, access.Assessment, r.PathValue("id"))
-		return err
-	})
-	if err == nil {
-		err = s.auditForm(ctx, "assessment.view", p.Case)
-	}
-	if err != nil {
+	if err := s.loadFormCase(ctx, rq, r.PathValue("id"), access.Assessment, "assessment.view", &p.Case); err != nil {
 		return err
 	}
 	p.Form = assessment.Input{Kind: assessment.Initial, AssessedOn: s.prof.Today(rq.Now), InterviewedChild: true,
@@ -155,9 +145,22 @@ func (s *Server) getNewAssessment(w http.ResponseWriter, r *http.Request, rq *re
 // auditForm records that a form of case c was shown (its code, its risk
 // level, the needs it plans for): a read of the case like its pages, with
 // action, the form named in the detail.
-func (s *Server) auditForm(ctx context.Context, action string, c *cases.Case) error {
-	return s.db.Audit(ctx, audit.Event{Action: action, RecordType: "case", RecordID: c.ID, CaseID: c.ID,
+func auditForm(ctx context.Context, rq *request, action string, c *cases.Case) {
+	rq.auditRead(ctx, audit.Event{Action: action, RecordType: "case", RecordID: c.ID, CaseID: c.ID,
 		AgencyID: c.AgencyID, Detail: `{"page":"form"}`})
+}
+
+// loadFormCase reads case id into *c for a form that edits its section,
+// and audits the read as a form of action (see auditForm).
+func (s *Server) loadFormCase(ctx context.Context, rq *request, id string, section access.Section, action string, c **cases.Case) error {
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		*c, err = cases.Get(ctx, tx, rq.Actor, access.Edit, section, id)
+		return err
+	})
+	if err == nil {
+		auditForm(ctx, rq, action, *c)
+	}
+	return err
 }
 
 // assessmentForm reads the assessment form with its repeated rows.
@@ -188,74 +191,75 @@ func threatRow(f *form, k string) assessment.ThreatInput {
 }
 
 func (s *Server) postAssessment(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in, threats, needs := assessmentForm(f)
 	id := r.PathValue("id")
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		_, err := assessment.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
+	var in assessment.Input
+	var threats, needs int
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in, threats, needs = assessmentForm(f)
+			_, err := assessment.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next: to("/cases/" + id + "?done=assessed"),
+		Again: func(fe errs.Fields, status int) error {
+			ctx := r.Context()
+			p := &assessmentFormPage{Page: s.page(rq, "assessment.title", ""), Form: in, Threats: threats, Needs: needs}
+			if err := s.loadFormCase(ctx, rq, id, access.Assessment, "assessment.view", &p.Case); err != nil {
+				return err
+			}
+			p.Errors = fe
+			if status == http.StatusConflict {
+				p.Form.Version = p.Case.Version
+			}
+			return s.render(w, status, "assessment_form", p)
+		},
 	})
-	if err == nil {
-		return redirect(w, r, "/cases/"+id+"?done=assessed")
+}
+
+// assessmentsAgain shows the assessments page of case id again with the
+// errors of one of its forms, refilled by fill.
+func (s *Server) assessmentsAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*assessmentsPage)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadAssessments(r.Context(), rq, id)
+		if err != nil {
+			return err
+		}
+		p.Errors = fe
+		fill(p)
+		return s.render(w, status, "assessments", p)
 	}
-	fe, ok := fieldErrors(err)
-	conflict := errs.KindOf(err) == errs.Conflict
-	if !ok && !conflict {
-		return err
-	}
-	p := &assessmentFormPage{Page: s.page(rq, "assessment.title", ""), Form: in, Threats: threats, Needs: needs}
-	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		p.Case, err = cases.Get(ctx, tx, rq.Actor, access.Edit, access.Assessment, id)
-		return err
-	}); err != nil {
-		return err
-	}
-	if err := s.auditForm(ctx, "assessment.view", p.Case); err != nil {
-		return err
-	}
-	p.Errors = fe
-	status := http.StatusUnprocessableEntity
-	if conflict {
-		p.Errors, p.Form.Version, status = staleErrors(), p.Case.Version, http.StatusConflict
-	}
-	return s.render(w, status, "assessment_form", p)
 }
 
 func (s *Server) postIncident(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in assessment.ThreatInput
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = threatRow(f, "incident_")
-		_, err := assessment.RecordIncident(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/assessments?done=incident", func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-		fe, ok := fieldErrors(err)
-		if !ok {
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = threatRow(f, "incident_")
+			_, err := assessment.RecordIncident(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
-		}
-		p, wait, lerr := s.loadAssessments(r.Context(), rq, id)
-		if err := errors.Join(lerr, wait()); err != nil {
-			return err
-		}
-		p.Errors, p.Incident = fe, in
-		return s.render(w, http.StatusUnprocessableEntity, "assessments", p)
+		},
+		Next:  to("/cases/" + id + "/assessments?done=incident"),
+		Again: s.assessmentsAgain(w, r, rq, id, func(p *assessmentsPage) { p.Incident = in }),
 	})
 }
 
 func (s *Server) postMedicalReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		return assessment.MedicalReferralMade(ctx, tx, rq.Actor, id, rq.Now)
-	}, "/cases/%s/assessments?done=medical", s.caseFormFailed)
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			return assessment.MedicalReferralMade(ctx, tx, rq.Actor, id, rq.Now)
+		},
+		Next:  to("/cases/" + id + "/assessments?done=medical"),
+		Again: s.caseAgain(w, r, rq, id),
+	})
 }
 
 // API
 
 func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadAssessments(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadAssessments(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	out := struct {
@@ -272,7 +276,7 @@ func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request, rq *requ
 	if p.Medical != nil {
 		out.Medical = &medicalJSON{Since: apiTime(p.Medical.Since), Due: apiTime(p.Medical.Due), HoursLeft: p.Medical.HoursLeft(rq.Now)}
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiRecordAssessment(w http.ResponseWriter, r *http.Request, rq *request) error {

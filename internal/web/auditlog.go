@@ -99,7 +99,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, rq *request) e
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		f, ff, ferr := s.auditQuery(ctx, tx, rq, q)
 		p.Filter = ff
-		if fe, ok := fieldErrors(ferr); ok {
+		if fe, ok := errs.AsFields(ferr); ok {
 			p.Errors = fe
 			return nil
 		}
@@ -139,9 +139,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, rq *request) e
 	q.Del("before")
 	p.Query = q.Encode()
 	// Reading the audit trail is itself audited.
-	if err := s.db.Audit(ctx, audit.Event{Action: "audit.view", RecordType: "audit"}); err != nil {
-		return err
-	}
+	rq.auditRead(ctx, audit.Event{Action: "audit.view", RecordType: "audit"})
 	status := http.StatusOK
 	if len(p.Errors) > 0 {
 		status = http.StatusUnprocessableEntity

@@ -100,7 +100,7 @@ func (p *closurePage) DaysSince(date string) int {
 	return int(p.Now.Sub(t) / (24 * time.Hour))
 }
 
-// loadClosurePage reads the closure page of case id.
+// loadClosurePage reads the closure page of case id and audits the read.
 func (s *Server) loadClosurePage(r *http.Request, rq *request, id string) (*closurePage, error) {
 	ctx := r.Context()
 	p := &closurePage{Page: s.page(rq, "closure.title", "")}
@@ -153,12 +153,10 @@ func (s *Server) loadClosurePage(r *http.Request, rq *request, id string) (*clos
 		p.Names, err = tx.UserNames(ctx, ids)
 		return err
 	})
+	if err == nil {
+		rq.auditRead(ctx, closureViewEvent(p.Case))
+	}
 	return p, err
-}
-
-// auditClosureView records that rq read the closure page of c.
-func (s *Server) auditClosureView(ctx context.Context, c *cases.Case) error {
-	return s.db.Audit(ctx, closureViewEvent(c))
 }
 
 func closureViewEvent(c *cases.Case) audit.Event {
@@ -171,44 +169,23 @@ func (s *Server) getClosure(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	wait := s.db.AuditAsync(r.Context(), closureViewEvent(p.Case))
 	switch done := r.URL.Query().Get("done"); done {
 	case "proposed", "returned", "approved", "feedback", "reopened", "age_out":
 		p.Flash = "flash.closure_" + done
 	}
-	b, err := s.renderBytes("closure", p)
-	if aerr := wait(); aerr != nil {
-		return aerr
-	}
-	if err != nil {
-		return err
-	}
-	return writeHTML(w, http.StatusOK, b)
+	return s.render(w, http.StatusOK, "closure", p)
 }
 
-// closureFailed shows the closure page again with what went wrong in one
-// of its forms and what was typed there; a stale version is a conflict.
-func (s *Server) closureFailed(fill func(*closurePage)) func(http.ResponseWriter, *http.Request, *request, string, error) error {
-	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-		fe, isFields := fieldErrors(err)
-		isConflict := errs.KindOf(err) == errs.Conflict
-		if !isFields && !isConflict {
+// closureAgain shows the closure page of case id again with what went
+// wrong in one of its forms and what was typed there, refilled by fill.
+func (s *Server) closureAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*closurePage)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadClosurePage(r, rq, id)
+		if err != nil {
 			return err
-		}
-		p, lerr := s.loadClosurePage(r, rq, id)
-		if lerr != nil {
-			return lerr
 		}
 		p.Errors = fe
-		status := http.StatusUnprocessableEntity
-		if isConflict {
-			p.Errors = errs.Fields{{Field: "version", Msg: "err.stale"}}
-			status = http.StatusConflict
-		}
 		fill(p)
-		if err := s.auditClosureView(r.Context(), p.Case); err != nil {
-			return err
-		}
 		return s.render(w, status, "closure", p)
 	}
 }
@@ -230,57 +207,87 @@ func (s *Server) closureFeedbackForm(f *form) closure.FeedbackInput {
 }
 
 func (s *Server) postClosure(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in closure.ProposeInput
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = closureProposeForm(f)
-		_, err := closure.Propose(ctx, tx, s.prof, rq.Actor, id, f.version(), in, rq.Now)
-		return f.merge(err)
-	}, "/cases/%s/closure?done=proposed", s.closureFailed(func(p *closurePage) { p.Propose = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = closureProposeForm(f)
+			_, err := closure.Propose(ctx, tx, s.prof, rq.Actor, id, f.version(), in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/closure?done=proposed"),
+		Again: s.closureAgain(w, r, rq, id, func(p *closurePage) { p.Propose = in }),
+	})
 }
 
 func (s *Server) postClosureReturn(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var actions string
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		actions = f.str("required_actions")
-		_, err := closure.Return(ctx, tx, rq.Actor, id, f.version(), actions, rq.Now)
-		return f.merge(err)
-	}, "/cases/%s/closure?done=returned", s.closureFailed(func(p *closurePage) { p.RequiredActions = actions }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			actions = f.str("required_actions")
+			_, err := closure.Return(ctx, tx, rq.Actor, id, f.version(), actions, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/closure?done=returned"),
+		Again: s.closureAgain(w, r, rq, id, func(p *closurePage) { p.RequiredActions = actions }),
+	})
 }
 
 func (s *Server) postClosureApprove(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var who string
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		who = f.str("follow_up_by")
-		_, err := closure.Approve(ctx, tx, s.prof, rq.Actor, id, f.version(), who, rq.Now)
-		return f.merge(err)
-	}, "/cases/%s/closure?done=approved", s.closureFailed(func(p *closurePage) { p.FollowUpBy = who }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			who = f.str("follow_up_by")
+			_, err := closure.Approve(ctx, tx, s.prof, rq.Actor, id, f.version(), who, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/closure?done=approved"),
+		Again: s.closureAgain(w, r, rq, id, func(p *closurePage) { p.FollowUpBy = who }),
+	})
 }
 
 func (s *Server) postFeedback(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in closure.FeedbackInput
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = s.closureFeedbackForm(f)
-		_, err := closure.RecordFeedback(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return f.merge(err)
-	}, "/cases/%s/closure?done=feedback", s.closureFailed(func(p *closurePage) { p.Feedback = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = s.closureFeedbackForm(f)
+			_, err := closure.RecordFeedback(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/closure?done=feedback"),
+		Again: s.closureAgain(w, r, rq, id, func(p *closurePage) { p.Feedback = in }),
+	})
 }
 
 func (s *Server) postReopen(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var reason string
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		reason = f.str("reopen_reason")
-		_, err := closure.Reopen(ctx, tx, s.prof, rq.Actor, id, f.version(), reason, rq.Now)
-		return f.merge(err)
-	}, "/cases/%s/closure?done=reopened", s.closureFailed(func(p *closurePage) { p.ReopenReason = reason }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			reason = f.str("reopen_reason")
+			_, err := closure.Reopen(ctx, tx, s.prof, rq.Actor, id, f.version(), reason, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/closure?done=reopened"),
+		Again: s.closureAgain(w, r, rq, id, func(p *closurePage) { p.ReopenReason = reason }),
+	})
 }
 
 func (s *Server) postAgeOut(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var pathway, note string
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		pathway, note = f.str("pathway"), f.str("pathway_note")
-		_, err := closure.RecordAgeOut(ctx, tx, s.prof, rq.Actor, id, f.version(), pathway, note, rq.Now)
-		return f.merge(err)
-	}, "/cases/%s/closure?done=age_out", s.closureFailed(func(p *closurePage) { p.Pathway, p.PathwayNote = pathway, note }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			pathway, note = f.str("pathway"), f.str("pathway_note")
+			_, err := closure.RecordAgeOut(ctx, tx, s.prof, rq.Actor, id, f.version(), pathway, note, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/closure?done=age_out"),
+		Again: s.closureAgain(w, r, rq, id, func(p *closurePage) { p.Pathway, p.PathwayNote = pathway, note }),
+	})
 }
 
 // The JSON API of closure. The shapes are documented in openapi/closure.json.
@@ -436,9 +443,7 @@ func (s *Server) apiClosureReply(w http.ResponseWriter, r *http.Request, rq *req
 		return err
 	}
 	if audited {
-		if err := s.auditClosureView(ctx, st.Case); err != nil {
-			return err
-		}
+		rq.auditRead(ctx, closureViewEvent(st.Case))
 	}
 	return writeJSON(w, status, closureStateToJSON(st, rq.Now))
 }

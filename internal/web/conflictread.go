@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
@@ -14,7 +15,7 @@ import (
 // answer to err would show (the record as it is now), or "" when it shows
 // none of a case file.
 func conflictCase(err error) (ce *errs.ConflictError, caseID, section string) {
-	if !errorsAs(err, &ce) {
+	if !errors.As(err, &ce) {
 		return nil, "", ""
 	}
 	switch v := ce.Current.(type) {

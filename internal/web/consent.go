@@ -8,6 +8,7 @@ import (
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
+	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -45,7 +46,7 @@ func (p *consentPage) Person(id string) *cases.Person {
 	return nil
 }
 
-// loadConsentPage reads the consent page of case id.
+// loadConsentPage reads the consent page of case id and audits the read.
 func (s *Server) loadConsentPage(r *http.Request, rq *request, id string) (*consentPage, error) {
 	ctx := r.Context()
 	p := &consentPage{Page: s.page(rq, "consent.title", ""), Names: map[string]string{}}
@@ -85,6 +86,10 @@ func (s *Server) loadConsentPage(r *http.Request, rq *request, id string) (*cons
 		}
 		return nil
 	})
+	if err == nil {
+		rq.auditRead(ctx, audit.Event{Action: "consent.view", RecordType: "case", RecordID: p.Case.ID,
+			CaseID: p.Case.ID, AgencyID: p.Case.AgencyID})
+	}
 	return p, err
 }
 
@@ -95,40 +100,25 @@ func (s *Server) getConsent(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	wait := s.db.AuditAsync(ctx, audit.Event{Action: "consent.view", RecordType: "case", RecordID: p.Case.ID,
-		CaseID: p.Case.ID, AgencyID: p.Case.AgencyID})
 	switch r.URL.Query().Get("done") {
 	case "recorded", "withdrawn", "override", "revoked", "excluded", "removed":
 		p.Flash = "flash.consent_" + r.URL.Query().Get("done")
 	}
-	b, err := s.renderBytes("consent", p)
-	if aerr := wait(); aerr != nil {
-		return aerr
-	}
-	if err != nil {
-		return err
-	}
-	return writeHTML(w, http.StatusOK, b)
+	return s.render(w, http.StatusOK, "consent", p)
 }
 
-// consentFailed shows the consent page again with the errors of one of its forms.
-func (s *Server) consentFailed(w http.ResponseWriter, r *http.Request, rq *request, id string, err error, fill func(*consentPage)) error {
-	fe, ok := fieldErrors(err)
-	if !ok {
-		return err
+// consentAgain shows the consent page of case id again with the errors of
+// one of its forms, refilled by fill.
+func (s *Server) consentAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*consentPage)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadConsentPage(r, rq, id)
+		if err != nil {
+			return err
+		}
+		p.Errors = fe
+		fill(p)
+		return s.render(w, status, "consent", p)
 	}
-	p, lerr := s.loadConsentPage(r, rq, id)
-	if lerr != nil {
-		return lerr
-	}
-	p.Errors = fe
-	fill(p)
-	if err := s.db.Audit(r.Context(), audit.Event{Action: "consent.view", RecordType: "case", RecordID: p.Case.ID,
-		CaseID: p.Case.ID, AgencyID: p.Case.AgencyID}); err != nil {
-		return err
-	}
-	return s.render(w, http.StatusUnprocessableEntity, "consent", p)
 }
 
 func consentForm(f *form) consent.Input {
@@ -137,56 +127,78 @@ func consentForm(f *form) consent.Input {
 		ToldMandatoryReporting: f.bool("told_mandatory_reporting"), Notes: f.str("notes")}
 }
 
-// consentFailedWith shows the consent page again with the errors of a form,
-// refilled by fill.
-func (s *Server) consentFailedWith(fill func(*consentPage)) func(http.ResponseWriter, *http.Request, *request, string, error) error {
-	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-		return s.consentFailed(w, r, rq, id, err, fill)
-	}
-}
-
 func (s *Server) postConsent(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in consent.Input
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = consentForm(f)
-		_, err := consent.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/consent?done=recorded", s.consentFailedWith(func(p *consentPage) { p.Form = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = consentForm(f)
+			_, err := consent.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/consent?done=recorded"),
+		Again: s.consentAgain(w, r, rq, id, func(p *consentPage) { p.Form = in }),
+	})
 }
 
 func (s *Server) postWithdraw(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := consent.Withdraw(ctx, tx, rq.Actor, id, r.PathValue("cid"), f.version(), f.str("withdrawal_reason"), rq.Now)
-		return err
-	}, "/cases/%s/consent?done=withdrawn", s.consentFailedWith(func(*consentPage) {}))
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := consent.Withdraw(ctx, tx, rq.Actor, id, r.PathValue("cid"), f.version(), f.str("withdrawal_reason"), rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/consent?done=withdrawn"),
+		Again: s.consentAgain(w, r, rq, id, func(*consentPage) {}),
+	})
 }
 
 func (s *Server) postOverride(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in consent.OverrideInput
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = consent.OverrideInput{Scope: f.str("scope"), Basis: f.str("basis"), Reason: f.str("reason")}
-		_, err := consent.AddOverride(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/consent?done=override", s.consentFailedWith(func(p *consentPage) { p.Override = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = consent.OverrideInput{Scope: f.str("scope"), Basis: f.str("basis"), Reason: f.str("reason")}
+			_, err := consent.AddOverride(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/consent?done=override"),
+		Again: s.consentAgain(w, r, rq, id, func(p *consentPage) { p.Override = in }),
+	})
 }
 
 func (s *Server) postRevokeOverride(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		return consent.RevokeOverride(ctx, tx, rq.Actor, id, r.PathValue("oid"), rq.Now)
-	}, "/cases/%s/consent?done=revoked", s.consentFailedWith(func(*consentPage) {}))
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			return consent.RevokeOverride(ctx, tx, rq.Actor, id, r.PathValue("oid"), rq.Now)
+		},
+		Next:  to("/cases/" + id + "/consent?done=revoked"),
+		Again: s.consentAgain(w, r, rq, id, func(*consentPage) {}),
+	})
 }
 
 func (s *Server) postExclusion(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in consent.ExclusionInput
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = consent.ExclusionInput{Kind: f.str("kind"), AgencyID: f.str("agency_id"), Name: f.str("name"), Reason: f.str("reason")}
-		_, err := consent.AddExclusion(ctx, tx, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/consent?done=excluded", s.consentFailedWith(func(p *consentPage) { p.Exclusion = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = consent.ExclusionInput{Kind: f.str("kind"), AgencyID: f.str("agency_id"), Name: f.str("name"), Reason: f.str("reason")}
+			_, err := consent.AddExclusion(ctx, tx, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/consent?done=excluded"),
+		Again: s.consentAgain(w, r, rq, id, func(p *consentPage) { p.Exclusion = in }),
+	})
 }
 
 func (s *Server) postRemoveExclusion(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		return consent.RemoveExclusion(ctx, tx, rq.Actor, id, r.PathValue("eid"), rq.Now)
-	}, "/cases/%s/consent?done=removed", s.consentFailedWith(func(*consentPage) {}))
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			return consent.RemoveExclusion(ctx, tx, rq.Actor, id, r.PathValue("eid"), rq.Now)
+		},
+		Next:  to("/cases/" + id + "/consent?done=removed"),
+		Again: s.consentAgain(w, r, rq, id, func(*consentPage) {}),
+	})
 }

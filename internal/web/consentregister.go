@@ -93,7 +93,6 @@ type consentRegisterPage struct {
 // read (consent_register.view); the page is sent once the event is durable.
 func (s *Server) loadConsentRegister(ctx context.Context, rq *request, id string) (*consentRegisterPage, error) {
 	p := &consentRegisterPage{Page: s.page(rq, "consent_register.title", "consent_register")}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if p.Register, err = consent.ReadRegister(ctx, tx, rq.Actor, id); err != nil {
 			return err
@@ -106,11 +105,11 @@ func (s *Server) loadConsentRegister(ctx context.Context, rq *request, id string
 			return err
 		}
 		c := p.Register.Case
-		wait = s.db.AuditAsync(ctx, audit.Event{Action: "consent_register.view", RecordType: "case", RecordID: c.ID,
+		rq.auditRead(ctx, audit.Event{Action: "consent_register.view", RecordType: "case", RecordID: c.ID,
 			CaseID: c.ID, AgencyID: c.AgencyID})
 		return nil
 	})
-	if err := errors.Join(err, wait()); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -160,5 +159,5 @@ func (s *Server) apiConsentRegister(w http.ResponseWriter, r *http.Request, rq *
 		}
 		out.Entries = append(out.Entries, j)
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }

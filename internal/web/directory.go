@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -286,43 +285,37 @@ func (s *Server) getDirectoryNew(w http.ResponseWriter, r *http.Request, rq *req
 	return s.render(w, http.StatusOK, "directory_form", p)
 }
 
-// postDirectory adds an entry.
+// postDirectory adds an entry. A form that did not read saves nothing: its
+// errors are shown with the others, to those who may add the entry.
 func (s *Server) postDirectory(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := directory.Decide(rq.Actor, access.Create, "", ""); err != nil {
 		return err // refused before reading anything
 	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := dirForm(f)
-	ctx := r.Context()
+	var in directory.Input
 	var e *directory.Service
-	if len(f.errs) > 0 {
-		err = directory.Decide(rq.Actor, access.Create, in.AgencyID, "")
-		if err == nil {
-			rest := in
-			err = f.merge(directory.Check(s.prof, &rest, s.prof.Today(rq.Now)).Err())
-		}
-	} else {
-		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) (err error) {
+			in = dirForm(f)
+			if len(f.errs) > 0 {
+				if err := directory.Decide(rq.Actor, access.Create, in.AgencyID, ""); err != nil {
+					return err
+				}
+				rest := in
+				return directory.Check(s.prof, &rest, s.prof.Today(rq.Now)).Err()
+			}
 			e, err = directory.Create(ctx, tx, s.prof, rq.Actor, in, rq.Now)
 			return err
-		})
-	}
-	if err == nil {
-		return redirect(w, r, "/directory/"+e.ID+"?done=created")
-	}
-	fe, ok := fieldErrors(err)
-	if !ok {
-		return err
-	}
-	p, perr := s.newDirForm(ctx, rq, "directory.new_title", in)
-	if perr != nil {
-		return perr
-	}
-	p.CanEdit, p.Errors = true, fe
-	return s.render(w, http.StatusUnprocessableEntity, "directory_form", p)
+		},
+		Next: func() string { return "/directory/" + e.ID + "?done=created" },
+		Again: func(fe errs.Fields, status int) error {
+			p, err := s.newDirForm(r.Context(), rq, "directory.new_title", in)
+			if err != nil {
+				return err
+			}
+			p.CanEdit, p.Errors = true, fe
+			return s.render(w, status, "directory_form", p)
+		},
+	})
 }
 
 // loadDirEntry reads entry id with its names.
@@ -376,58 +369,50 @@ func (s *Server) getDirectoryEntry(w http.ResponseWriter, r *http.Request, rq *r
 // the form was opened, the form comes back with what they typed, the
 // saved version's differences, and the saved version number.
 func (s *Server) postDirectoryEntry(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := dirForm(f)
-	id, ctx := r.PathValue("sid"), r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		if len(f.errs) == 0 {
-			_, err := directory.Update(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-			return err
-		}
-		// The form did not read: show its errors with the others, to those
-		// who may edit the entry; save nothing.
-		cur, err := tx.DirectoryService(ctx, id)
-		if err != nil {
-			return err
-		}
-		if err := directory.Decide(rq.Actor, access.Edit, cur.AgencyID, cur.ID); err != nil {
-			return err
-		}
-		rest := in
-		return f.merge(directory.Check(s.prof, &rest, s.prof.Today(rq.Now)).Err())
+	id := r.PathValue("sid")
+	var in directory.Input
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = dirForm(f)
+			if len(f.errs) == 0 {
+				_, err := directory.Update(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+				return err
+			}
+			// The form did not read: show its errors with the others, to
+			// those who may edit the entry; save nothing.
+			cur, err := tx.DirectoryService(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := directory.Decide(rq.Actor, access.Edit, cur.AgencyID, cur.ID); err != nil {
+				return err
+			}
+			rest := in
+			return directory.Check(s.prof, &rest, s.prof.Today(rq.Now)).Err()
+		},
+		Next: to("/directory/" + id + "?done=saved"),
+		Again: func(fe errs.Fields, status int) error {
+			ctx := r.Context()
+			e, err := s.loadDirEntry(ctx, rq, id)
+			if err != nil {
+				return err
+			}
+			p, err := s.newDirForm(ctx, rq, "directory.entry_title", in)
+			if err != nil {
+				return err
+			}
+			p.Entry, p.CanEdit, p.Errors = e, true, fe
+			if status == http.StatusConflict {
+				theirs := directory.InputOf(&e.Service)
+				yours := in
+				yours.Version = theirs.Version
+				p.Conflict = s.conflict(ctx, rq, "", e.UpdatedAt, yours, theirs)
+				p.Form.Version = e.Version // saving again saves over the version now stored
+				p.Errors = errs.Fields{{Field: "version", Msg: "err.directory_stale"}}
+			}
+			return s.render(w, status, "directory_form", p)
+		},
 	})
-	if err == nil {
-		return redirect(w, r, "/directory/"+id+"?done=saved")
-	}
-	fe, isFields := fieldErrors(err)
-	var ce *errs.ConflictError
-	isConflict := errors.As(err, &ce)
-	if !isFields && !isConflict {
-		return err
-	}
-	e, lerr := s.loadDirEntry(ctx, rq, id)
-	if lerr != nil {
-		return lerr
-	}
-	p, perr := s.newDirForm(ctx, rq, "directory.entry_title", in)
-	if perr != nil {
-		return perr
-	}
-	p.Entry, p.CanEdit, p.Errors = e, true, fe
-	status := http.StatusUnprocessableEntity
-	if isConflict {
-		theirs := directory.InputOf(&e.Service)
-		yours := in
-		yours.Version = theirs.Version
-		p.Conflict = s.conflict(ctx, rq, "", e.UpdatedAt, yours, theirs)
-		p.Form.Version = e.Version // saving again saves over the version now stored
-		p.Errors = errs.Fields{{Field: "version", Msg: "err.directory_stale"}}
-		status = http.StatusConflict
-	}
-	return s.render(w, status, "directory_form", p)
 }
 
 // Export and import
@@ -489,7 +474,9 @@ func importText(w http.ResponseWriter, r *http.Request) (string, error) {
 	return text, nil
 }
 
-// postDirectoryImport imports a directory file, all or nothing.
+// postDirectoryImport imports a directory file, all or nothing. It is not a
+// formPost: what it reads is an uploaded file (or pasted text whose bad
+// bytes the import names by row and column), not a form.
 func (s *Server) postDirectoryImport(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := directory.Decide(rq.Actor, access.Manage, "", ""); err != nil {
 		return err
@@ -507,7 +494,7 @@ func (s *Server) postDirectoryImport(w http.ResponseWriter, r *http.Request, rq 
 		return redirect(w, r, "/directory?done=imported&created="+strconv.Itoa(res.Created)+
 			"&updated="+strconv.Itoa(res.Updated)+"&unchanged="+strconv.Itoa(res.Unchanged))
 	}
-	fe, ok := fieldErrors(err)
+	fe, ok := errs.AsFields(err)
 	if !ok {
 		return err
 	}
@@ -583,7 +570,7 @@ func (s *Server) apiDirectory(w http.ResponseWriter, r *http.Request, rq *reques
 			out.Services = append(out.Services, directoryToJSON(&d.Entries[i]))
 		}
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiDirectoryEntry(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -594,7 +581,7 @@ func (s *Server) apiDirectoryEntry(w http.ResponseWriter, r *http.Request, rq *r
 	if err := directory.Decide(rq.Actor, access.View, e.AgencyID, e.ID); err != nil {
 		return err
 	}
-	return ok(w, directoryToJSON(e))
+	return jsonOK(w, directoryToJSON(e))
 }
 
 func (s *Server) apiCreateDirectory(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -639,5 +626,5 @@ func (s *Server) apiUpdateDirectory(w http.ResponseWriter, r *http.Request, rq *
 	if err != nil {
 		return err
 	}
-	return ok(w, directoryToJSON(v))
+	return jsonOK(w, directoryToJSON(v))
 }

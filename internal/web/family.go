@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/safecase/safecase/internal/access"
@@ -65,7 +66,7 @@ func (s *Server) loadFamily(r *http.Request, rq *request, id, pid string) (*fami
 		return nil
 	})
 	if err == nil {
-		err = s.db.Audit(ctx, audit.Event{Action: "family.view", RecordType: "case", RecordID: p.Case.ID,
+		rq.auditRead(ctx, audit.Event{Action: "family.view", RecordType: "case", RecordID: p.Case.ID,
 			CaseID: p.Case.ID, AgencyID: p.Case.AgencyID})
 	}
 	return p, err
@@ -91,79 +92,61 @@ func (s *Server) getPerson(w http.ResponseWriter, r *http.Request, rq *request) 
 	return s.render(w, http.StatusOK, "family", p)
 }
 
-func (s *Server) familyFailed(w http.ResponseWriter, r *http.Request, rq *request, pid string, in family.Input, version int, err error) error {
-	fe, ok := fieldErrors(err)
-	conflict := errs.KindOf(err) == errs.Conflict
-	if !ok && !conflict {
-		return err
+// familyAgain shows the family page of case id again, with the form of
+// person pid ("" for a new one) holding what was typed (*in, read once the
+// form ran) and its version; a stale form shows the person as they are now.
+func (s *Server) familyAgain(w http.ResponseWriter, r *http.Request, rq *request, id, pid string, in *family.Input, version *int) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadFamily(r, rq, id, pid)
+		if err != nil {
+			return err
+		}
+		p.Errors, p.Form = fe, *in
+		if status == http.StatusConflict {
+			p.Form = inputOf(p.Person)
+		} else if *version > 0 {
+			p.Version = *version
+		}
+		return s.render(w, status, "family", p)
 	}
-	p, lerr := s.loadFamily(r, rq, r.PathValue("id"), pid)
-	if lerr != nil {
-		return lerr
-	}
-	p.Errors, p.Form = fe, in
-	status := http.StatusUnprocessableEntity
-	if conflict {
-		p.Errors = errs.Fields{{Field: "version", Msg: "err.stale"}}
-		p.Form = inputOf(p.Person)
-		status = http.StatusConflict
-	} else if version > 0 {
-		p.Version = version
-	}
-	return s.render(w, status, "family", p)
 }
 
 func (s *Server) postFamily(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id, in := r.PathValue("id"), familyForm(f)
-	ctx := r.Context()
-	err = f.merge(nil)
-	if err == nil {
-		err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	id := r.PathValue("id")
+	var in family.Input
+	var version int
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = familyForm(f)
 			_, err := family.Add(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
-		})
-	}
-	if err != nil {
-		return s.familyFailed(w, r, rq, "", in, 0, err)
-	}
-	return redirect(w, r, "/cases/"+id+"/family?done=added")
+		},
+		Next:  to("/cases/" + id + "/family?done=added"),
+		Again: s.familyAgain(w, r, rq, id, "", &in, &version),
+	})
 }
 
 func (s *Server) postPerson(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id, pid, in := r.PathValue("id"), r.PathValue("pid"), familyForm(f)
-	ctx := r.Context()
-	err = f.merge(nil)
-	if err == nil {
-		err = s.db.Tx(ctx, func(tx *store.Tx) error {
-			_, err := family.Update(ctx, tx, s.prof, rq.Actor, id, pid, f.version(), in, rq.Now)
+	id, pid := r.PathValue("id"), r.PathValue("pid")
+	var in family.Input
+	var version int
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in, version = familyForm(f), f.version()
+			_, err := family.Update(ctx, tx, s.prof, rq.Actor, id, pid, version, in, rq.Now)
 			return err
-		})
-	}
-	if err != nil {
-		return s.familyFailed(w, r, rq, pid, in, f.version(), err)
-	}
-	return redirect(w, r, "/cases/"+id+"/family?done=updated")
+		},
+		Next:  to("/cases/" + id + "/family?done=updated"),
+		Again: s.familyAgain(w, r, rq, id, pid, &in, &version),
+	})
 }
 
 func (s *Server) postRemovePerson(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, err := parseForm(w, r); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		return family.Remove(ctx, tx, rq.Actor, id, r.PathValue("pid"), rq.Now)
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			return family.Remove(ctx, tx, rq.Actor, id, r.PathValue("pid"), rq.Now)
+		},
+		Next: to("/cases/" + id + "/family?done=removed"),
 	})
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/cases/"+id+"/family?done=removed")
 }

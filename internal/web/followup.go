@@ -145,8 +145,8 @@ func (p *reviewsPage) Every() string {
 
 // auditFollowupView records that rq read the area of a (action followup.view or
 // review.view); it is called after the read transaction.
-func (s *Server) auditFollowupView(ctx context.Context, a *followupArea, action string) func() error {
-	return s.db.AuditAsync(ctx, audit.Event{Action: action, RecordType: "case", RecordID: a.Case.ID,
+func auditFollowupView(ctx context.Context, rq *request, a *followupArea, action string) {
+	rq.auditRead(ctx, audit.Event{Action: action, RecordType: "case", RecordID: a.Case.ID,
 		CaseID: a.Case.ID, AgencyID: a.Case.AgencyID})
 }
 
@@ -183,19 +183,12 @@ func (s *Server) getFollowUps(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	wait := s.auditFollowupView(ctx, a, "followup.view")
+	auditFollowupView(ctx, rq, a, "followup.view")
 	p := s.newFollowUpsPage(rq, a)
 	if r.URL.Query().Get("done") == "recorded" {
 		p.Flash = "flash.followup_recorded"
 	}
-	b, err := s.renderBytes("followups", p)
-	if aerr := wait(); aerr != nil {
-		return aerr
-	}
-	if err != nil {
-		return err
-	}
-	return writeHTML(w, http.StatusOK, b)
+	return s.render(w, http.StatusOK, "followups", p)
 }
 
 // fuMaxRows caps the repeated rows read from a form.
@@ -221,50 +214,29 @@ func followupForm(f *form) followup.Input {
 }
 
 func (s *Server) postFollowUp(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := followupForm(f)
-	id, ctx := r.PathValue("id"), r.Context()
-	if err = f.merge(nil); err == nil {
-		err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	id := r.PathValue("id")
+	var in followup.Input
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = followupForm(f)
 			_, err := followup.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
-		})
-	}
-	if err == nil {
-		return redirect(w, r, "/cases/"+id+"/followups?done=recorded")
-	}
-	status, fe, ok := fuFormFailure(err)
-	if !ok {
-		return err
-	}
-	a, err := s.loadFollowupArea(ctx, rq, id, true, false)
-	if err != nil {
-		return err
-	}
-	p := s.newFollowUpsPage(rq, a)
-	p.Errors = fe
-	in.Version = a.Case.Version // the form is sent again on the case as it is now
-	p.Form = in
-	if err := s.auditFollowupView(ctx, a, "followup.view")(); err != nil {
-		return err
-	}
-	return s.render(w, status, "followups", p)
-}
-
-// fuFormFailure says how a failed form is shown again: with its field errors
-// (422), or with a notice that the case changed since it was opened (409).
-// It reports false for any other error.
-func fuFormFailure(err error) (int, errs.Fields, bool) {
-	if fe, ok := fieldErrors(err); ok {
-		return http.StatusUnprocessableEntity, fe, true
-	}
-	if errs.KindOf(err) == errs.Conflict {
-		return http.StatusConflict, staleErrors(), true
-	}
-	return 0, nil, false
+		},
+		Next: to("/cases/" + id + "/followups?done=recorded"),
+		Again: func(fe errs.Fields, status int) error {
+			ctx := r.Context()
+			a, err := s.loadFollowupArea(ctx, rq, id, true, false)
+			if err != nil {
+				return err
+			}
+			auditFollowupView(ctx, rq, a, "followup.view")
+			p := s.newFollowUpsPage(rq, a)
+			p.Errors = fe
+			in.Version = a.Case.Version // the form is sent again on the case as it is now
+			p.Form = in
+			return s.render(w, status, "followups", p)
+		},
+	})
 }
 
 // Review pages
@@ -299,20 +271,13 @@ func (s *Server) getReviews(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	wait := s.auditFollowupView(ctx, a, "review.view")
+	auditFollowupView(ctx, rq, a, "review.view")
 	p := s.newReviewsPage(rq, a)
 	switch r.URL.Query().Get("done") {
 	case "recorded", "revised":
 		p.Flash = "flash.review_" + r.URL.Query().Get("done")
 	}
-	b, err := s.renderBytes("reviews", p)
-	if aerr := wait(); aerr != nil {
-		return aerr
-	}
-	if err != nil {
-		return err
-	}
-	return writeHTML(w, http.StatusOK, b)
+	return s.render(w, http.StatusOK, "reviews", p)
 }
 
 // caseReviewForm reads the review form; evaluation rows are
@@ -335,42 +300,35 @@ func caseReviewForm(f *form) followup.ReviewInput {
 }
 
 func (s *Server) postReview(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := caseReviewForm(f)
-	id, ctx := r.PathValue("id"), r.Context()
+	id := r.PathValue("id")
+	var in followup.ReviewInput
 	var rv *followup.Review
-	if err = f.merge(nil); err == nil {
-		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) (err error) {
+			in = caseReviewForm(f)
 			rv, err = followup.RecordReview(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
-		})
-	}
-	if err == nil {
-		done := "recorded"
-		if rv.RevisionID != "" {
-			done = "revised"
-		}
-		return redirect(w, r, "/cases/"+id+"/reviews?done="+done)
-	}
-	status, fe, ok := fuFormFailure(err)
-	if !ok {
-		return err
-	}
-	a, err := s.loadFollowupArea(ctx, rq, id, false, true)
-	if err != nil {
-		return err
-	}
-	p := s.newReviewsPage(rq, a)
-	p.Errors = fe
-	in.Version = a.Case.Version // the form is sent again on the case as it is now
-	p.Form = in
-	if err := s.auditFollowupView(ctx, a, "review.view")(); err != nil {
-		return err
-	}
-	return s.render(w, status, "reviews", p)
+		},
+		Next: func() string {
+			if rv.RevisionID != "" {
+				return "/cases/" + id + "/reviews?done=revised"
+			}
+			return "/cases/" + id + "/reviews?done=recorded"
+		},
+		Again: func(fe errs.Fields, status int) error {
+			ctx := r.Context()
+			a, err := s.loadFollowupArea(ctx, rq, id, false, true)
+			if err != nil {
+				return err
+			}
+			auditFollowupView(ctx, rq, a, "review.view")
+			p := s.newReviewsPage(rq, a)
+			p.Errors = fe
+			in.Version = a.Case.Version // the form is sent again on the case as it is now
+			p.Form = in
+			return s.render(w, status, "reviews", p)
+		},
+	})
 }
 
 // API
@@ -489,9 +447,7 @@ func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	if err := s.auditFollowupView(ctx, a, "followup.view")(); err != nil {
-		return err
-	}
+	auditFollowupView(ctx, rq, a, "followup.view")
 	out := struct {
 		fuAreaJSON
 		NextFollowUp *string        `json:"next_follow_up_due"`
@@ -502,7 +458,7 @@ func (s *Server) apiFollowUps(w http.ResponseWriter, r *http.Request, rq *reques
 	for i := range a.FollowUps {
 		out.FollowUps = append(out.FollowUps, followUpToJSON(&a.FollowUps[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiRecordFollowUp(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -522,9 +478,7 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request, rq *request)
 	if err != nil {
 		return err
 	}
-	if err := s.auditFollowupView(ctx, a, "review.view")(); err != nil {
-		return err
-	}
+	auditFollowupView(ctx, rq, a, "review.view")
 	out := struct {
 		fuAreaJSON
 		NextReview *string      `json:"next_review_due"`
@@ -533,7 +487,7 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request, rq *request)
 	for i := range a.Reviews {
 		out.Reviews = append(out.Reviews, reviewToJSON(&a.Reviews[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiRecordReview(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -34,9 +33,9 @@ type servicesPage struct {
 	AmountIn string
 }
 
-func (s *Server) loadServices(ctx context.Context, rq *request, id string) (*servicesPage, func() error, error) {
+// loadServices reads the services page of case id and audits the read.
+func (s *Server) loadServices(ctx context.Context, rq *request, id string) (*servicesPage, error) {
 	p := &servicesPage{Page: s.page(rq, "services.title", "")}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		c, err := cases.Get(ctx, tx, rq.Actor, access.View, access.Services, id)
 		if err != nil {
@@ -78,12 +77,12 @@ func (s *Server) loadServices(ctx context.Context, rq *request, id string) (*ser
 		if p.Names, err = tx.UserNames(ctx, ids); err != nil {
 			return err
 		}
-		wait = s.db.AuditAsync(ctx, audit.Event{Action: "service.view", RecordType: "case", RecordID: c.ID,
+		rq.auditRead(ctx, audit.Event{Action: "service.view", RecordType: "case", RecordID: c.ID,
 			CaseID: c.ID, AgencyID: c.AgencyID})
 		return nil
 	})
 	p.Service.GivenOn, p.Money.PaidOn = s.prof.Today(rq.Now), s.prof.Today(rq.Now)
-	return p, wait, err
+	return p, err
 }
 
 // ActionLabel names action id for the services list.
@@ -97,8 +96,8 @@ func (p *servicesPage) ActionLabel(id string) string {
 }
 
 func (s *Server) getServices(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadServices(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadServices(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	switch d := r.URL.Query().Get("done"); d {
@@ -108,59 +107,71 @@ func (s *Server) getServices(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, http.StatusOK, "services", p)
 }
 
-// servicesFailed shows the page again with the errors of one of its forms.
-func (s *Server) servicesFailed(fill func(*servicesPage)) func(http.ResponseWriter, *http.Request, *request, string, error) error {
-	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-		fe, ok := fieldErrors(err)
-		if !ok {
-			return err
-		}
-		p, wait, lerr := s.loadServices(r.Context(), rq, id)
-		if err := errors.Join(lerr, wait()); err != nil {
+// servicesAgain shows the services page of case id again with the errors
+// of one of its forms, refilled by fill.
+func (s *Server) servicesAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*servicesPage)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadServices(r.Context(), rq, id)
+		if err != nil {
 			return err
 		}
 		p.Errors = fe
 		fill(p)
-		return s.render(w, http.StatusUnprocessableEntity, "services", p)
+		return s.render(w, status, "services", p)
 	}
 }
 
 func (s *Server) postService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in service.ServiceInput
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = service.ServiceInput{ServiceType: f.str("service_type"), GivenOn: f.str("given_on"),
-			Description: f.str("description"), ActionID: f.str("action_id"), CompletesAction: f.bool("completes_action")}
-		_, err := service.Give(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/services?done=service", s.servicesFailed(func(p *servicesPage) { p.Service = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = service.ServiceInput{ServiceType: f.str("service_type"), GivenOn: f.str("given_on"),
+				Description: f.str("description"), ActionID: f.str("action_id"), CompletesAction: f.bool("completes_action")}
+			_, err := service.Give(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/services?done=service"),
+		Again: s.servicesAgain(w, r, rq, id, func(p *servicesPage) { p.Service = in }),
+	})
 }
 
 func (s *Server) postSafetyPlan(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in service.SafetyInput
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = service.SafetyInput{Concern: f.str("concern"), CurrentStrategies: f.str("current_strategies"),
-			Unsafe: f.str("unsafe"), Avoidance: f.str("avoidance"), Emergency: f.str("emergency"),
-			Resources: f.str("resources"), ReviewOn: f.str("review_on")}
-		_, err := service.SaveSafetyPlan(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/services?done=safety", s.servicesFailed(func(p *servicesPage) { p.Plan = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = service.SafetyInput{Concern: f.str("concern"), CurrentStrategies: f.str("current_strategies"),
+				Unsafe: f.str("unsafe"), Avoidance: f.str("avoidance"), Emergency: f.str("emergency"),
+				Resources: f.str("resources"), ReviewOn: f.str("review_on")}
+			_, err := service.SaveSafetyPlan(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/services?done=safety"),
+		Again: s.servicesAgain(w, r, rq, id, func(p *servicesPage) { p.Plan = in }),
+	})
 }
 
 func (s *Server) postFund(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in service.FundInput
 	var amount string
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		amount = f.str("amount")
-		in = service.FundInput{Purpose: f.str("purpose"), Criteria: f.list("criteria"), PaidOn: f.str("paid_on"),
-			Notes: f.str("notes")}
-		v, err := strconv.ParseFloat(amount, 64)
-		if err != nil && amount != "" {
-			return errs.Field("amount", "err.amount")
-		}
-		in.Amount = v
-		_, err = service.Disburse(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/services?done=fund", s.servicesFailed(func(p *servicesPage) { p.Money, p.AmountIn = in, amount }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			amount = f.str("amount")
+			in = service.FundInput{Purpose: f.str("purpose"), Criteria: f.list("criteria"), PaidOn: f.str("paid_on"),
+				Notes: f.str("notes")}
+			v, err := strconv.ParseFloat(amount, 64)
+			if err != nil && amount != "" {
+				return errs.Field("amount", "err.amount")
+			}
+			in.Amount = v
+			_, err = service.Disburse(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/services?done=fund"),
+		Again: s.servicesAgain(w, r, rq, id, func(p *servicesPage) { p.Money, p.AmountIn = in, amount }),
+	})
 }
 
 // fundMonth is one month of a team's emergency fund payments.
@@ -290,8 +301,8 @@ func fundToJSON(d *service.Disbursement) fundJSON {
 }
 
 func (s *Server) apiServices(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadServices(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadServices(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	out := struct {
@@ -311,7 +322,7 @@ func (s *Server) apiServices(w http.ResponseWriter, r *http.Request, rq *request
 	for i := range p.Fund {
 		out.Fund = append(out.Fund, fundToJSON(&p.Fund[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiGiveService(w http.ResponseWriter, r *http.Request, rq *request) error {

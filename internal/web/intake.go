@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -68,6 +67,10 @@ func (s *Server) newIdentification(ctx context.Context, rq *request, in intake.N
 	}
 }
 
+// postIdentify submits an identification. It is not a formPost: it answers with a thank-you page showing the new
+// reference (not a redirect, so that the reference is shown once and never
+// put in a URL), and it retries its transaction when the random reference
+// was taken.
 func (s *Server) postIdentify(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -79,7 +82,7 @@ func (s *Server) postIdentify(w http.ResponseWriter, r *http.Request, rq *reques
 	if perr != nil {
 		return perr
 	}
-	if fe, ok := fieldErrors(f.merge(err)); ok {
+	if fe, ok := errs.AsFields(f.merge(err)); ok {
 		p.Errors, p.Form = fe, in
 		return s.render(w, http.StatusUnprocessableEntity, "identify", p)
 	}
@@ -161,7 +164,7 @@ func (s *Server) screenPage(r *http.Request, rq *request, identID string) (*scre
 		return nil
 	})
 	if err == nil && p.Ident != nil {
-		err = s.db.Audit(ctx, audit.Event{Action: "identification.view", RecordType: "identification",
+		rq.auditRead(ctx, audit.Event{Action: "identification.view", RecordType: "identification",
 			RecordID: p.Ident.ID, AgencyID: p.Ident.AgencyID})
 	}
 	return p, err
@@ -188,29 +191,24 @@ func screeningForm(f *form, p *profile.Profile) intake.ScreeningInput {
 }
 
 func (s *Server) postScreen(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := screeningForm(f, s.prof)
-	ctx := r.Context()
+	var in intake.ScreeningInput
 	var sc *intake.Screening
-	err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		sc, err = intake.Screen(ctx, tx, s.prof, rq.Actor, in, rq.Now)
-		return err
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) (err error) {
+			in = screeningForm(f, s.prof)
+			sc, err = intake.Screen(ctx, tx, s.prof, rq.Actor, in, rq.Now)
+			return err
+		},
+		Next: func() string { return "/screenings/" + sc.ID },
+		Again: func(fe errs.Fields, status int) error {
+			p, err := s.screenPage(r, rq, in.IdentificationID)
+			if err != nil {
+				return err
+			}
+			p.Errors, p.Form = fe, in
+			return s.render(w, status, "screen", p)
+		},
 	})
-	if fe, ok := fieldErrors(f.merge(err)); ok {
-		p, perr := s.screenPage(r, rq, in.IdentificationID)
-		if perr != nil {
-			return perr
-		}
-		p.Errors, p.Form = fe, in
-		return s.render(w, http.StatusUnprocessableEntity, "screen", p)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/screenings/"+sc.ID)
 }
 
 type screeningPage struct {
@@ -236,7 +234,6 @@ func (p *screeningPage) Question(key string) string {
 func (s *Server) getScreening(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	p := screeningPage{Page: s.page(rq, "screening.title", "screen")}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		sc, err := tx.Screening(ctx, r.PathValue("id"))
 		if err != nil {
@@ -246,11 +243,11 @@ func (s *Server) getScreening(w http.ResponseWriter, r *http.Request, rq *reques
 			return &errs.DeniedError{Record: "screening", ID: sc.ID, AgencyID: sc.AgencyID, Reason: d.Reason, Kind: errs.NotFound}
 		}
 		p.S, p.Criteria = sc, s.prof.Eligibility[sc.CaseType]
-		wait = s.db.AuditAsync(ctx, audit.Event{Action: "screening.view", RecordType: "screening", RecordID: sc.ID,
+		rq.auditRead(ctx, audit.Event{Action: "screening.view", RecordType: "screening", RecordID: sc.ID,
 			AgencyID: sc.AgencyID, CaseID: sc.CaseID})
 		return nil
 	})
-	if err := errors.Join(err, wait()); err != nil {
+	if err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "screening", &p)

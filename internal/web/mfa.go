@@ -220,7 +220,7 @@ func (s *Server) postSecondStep(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	status := http.StatusUnprocessableEntity
-	if fe, ok := fieldErrors(out.Refused); ok {
+	if fe, ok := errs.AsFields(out.Refused); ok {
 		// Shown at the field the code was typed in.
 		to := "app_code"
 		if f.raw("form") == "recovery" {

@@ -85,7 +85,7 @@ func (s *Server) loadSecondFactor(ctx context.Context, rq *request) (*secondFact
 // showSecondFactor renders the page with status and the errors of err, or
 // returns err when it is not a refusal to show there.
 func (s *Server) showSecondFactor(w http.ResponseWriter, r *http.Request, rq *request, status int, err error, keep func(*secondFactorPage)) error {
-	fe, ok := fieldErrors(err)
+	fe, ok := errs.AsFields(err)
 	if err != nil && !ok {
 		return err
 	}
@@ -227,7 +227,7 @@ func (s *Server) reconfirm(w http.ResponseWriter, r *http.Request, rq *request, 
 			return false, nil
 		}
 		var ok bool
-		if fe, ok = fieldErrors(err); !ok {
+		if fe, ok = errs.AsFields(err); !ok {
 			return true, err
 		}
 		status = http.StatusUnprocessableEntity
@@ -300,14 +300,14 @@ func (s *Server) postConfirmTOTP(w http.ResponseWriter, r *http.Request, rq *req
 		codes, err = mfa.ConfirmTOTP(ctx, tx, s.second.sealer, rq.Actor, f.raw("code"), rq.Now)
 		return err
 	})
-	if fe, ok := fieldErrors(err); ok {
+	if fe, ok := errs.AsFields(err); ok {
 		// Asked again with the same QR code, unless the set-up is gone.
 		var en *mfa.Enrolment
 		perr := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 			en, err = mfa.PendingTOTP(ctx, tx, s.second.sealer, rq.Actor, rq.Now)
 			return err
 		})
-		if gone, ok := fieldErrors(perr); ok {
+		if gone, ok := errs.AsFields(perr); ok {
 			return s.showSecondFactor(w, r, rq, http.StatusUnprocessableEntity, renameField(gone, "code", "totp"), nil)
 		}
 		if perr != nil {
@@ -447,7 +447,7 @@ func (s *Server) postFinishPasskey(w http.ResponseWriter, r *http.Request, rq *r
 		return err
 	})
 	if errs.KindOf(err) == errs.Invalid {
-		if fe, ok := fieldErrors(err); ok && fe.Has("passkey") {
+		if fe, ok := errs.AsFields(err); ok && fe.Has("passkey") {
 			s.dropCookie(w, s.ceremonyCookie())
 		}
 		return s.showSecondFactor(w, r, rq, http.StatusUnprocessableEntity, err, func(p *secondFactorPage) { p.Name = f.str("name") })
@@ -464,15 +464,15 @@ func (s *Server) postFinishPasskey(w http.ResponseWriter, r *http.Request, rq *r
 
 // postRenamePasskey renames one of one's passkeys.
 func (s *Server) postRenamePasskey(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		return mfa.RenamePasskey(ctx, tx, rq.Actor, r.PathValue("id"), f.raw("name"), rq.Now)
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			return mfa.RenamePasskey(ctx, tx, rq.Actor, r.PathValue("id"), f.raw("name"), rq.Now)
+		},
+		Next: to("/account/second-factor?done=renamed"),
+		Again: func(fe errs.Fields, status int) error {
+			return s.showSecondFactor(w, r, rq, status, fe, nil)
+		},
 	})
-	return s.factorChanged(w, r, rq, err, "renamed")
 }
 
 // postRemovePasskey removes one of one's passkeys, after the password.
@@ -529,7 +529,7 @@ func (s *Server) apiSecondFactor(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	return ok(w, secondFactorJSON{Required: s.prof.RequiresSecondFactor(rq.User.Role), TOTP: st.TOTP,
+	return jsonOK(w, secondFactorJSON{Required: s.prof.RequiresSecondFactor(rq.User.Role), TOTP: st.TOTP,
 		Passkeys: st.Passkeys, RecoveryCodesLeft: st.RecoveryLeft, TOTPOffered: s.second.sealer != nil,
 		PasskeysOffered: s.second.rp != nil})
 }

@@ -2,13 +2,18 @@ package web
 
 import (
 	"compress/gzip"
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/safecase/safecase/internal/audit"
 )
 
 // securityHeaders sets the headers every response carries: a strict
@@ -168,4 +173,112 @@ func gzipped(next http.Handler) http.Handler {
 		defer g.close()
 		next.ServeHTTP(g, r)
 	})
+}
+
+// readAudits collects the audit events of the reads one request makes.
+// Each event's durable write starts when the read is made (see
+// request.auditRead), so the page's other queries and its rendering
+// overlap with the write; the response waits for all of them before its
+// first byte (auditedWriter), and again after the handler returns
+// (serveAudited). A read that could not be audited is never shown: the
+// request answers 500 instead.
+type readAudits struct {
+	start   func(context.Context, audit.Event) func() error // store.DB.AuditAsync
+	mu      sync.Mutex
+	pending []func() error
+	err     error // the first event that failed; sticky
+}
+
+// add starts the durable write of e.
+func (a *readAudits) add(ctx context.Context, e audit.Event) {
+	if a.start == nil {
+		a.fail(errors.New("audit read: no audit trail on this request"))
+		return
+	}
+	wait := a.start(ctx, e)
+	a.mu.Lock()
+	a.pending = append(a.pending, wait)
+	a.mu.Unlock()
+}
+
+func (a *readAudits) fail(err error) {
+	a.mu.Lock()
+	if a.err == nil {
+		a.err = err
+	}
+	a.mu.Unlock()
+}
+
+// flush waits until every event started so far is durable, and returns the
+// error of the first that failed (now or before).
+func (a *readAudits) flush() error {
+	a.mu.Lock()
+	pending := a.pending
+	a.pending = nil
+	a.mu.Unlock()
+	for _, wait := range pending {
+		if err := wait(); err != nil {
+			a.fail(err)
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+// auditedWriter holds a response until the audit events of the request's
+// reads are durable: its first WriteHeader or Write flushes them, and if
+// one failed nothing is sent (serveAudited answers 500 instead).
+type auditedWriter struct {
+	http.ResponseWriter
+	reads   *readAudits
+	started bool  // the handler began its response
+	err     error // the audit failure that held it back
+}
+
+func (w *auditedWriter) begin() error {
+	if !w.started {
+		w.started = true
+		w.err = w.reads.flush()
+	}
+	return w.err
+}
+
+func (w *auditedWriter) WriteHeader(code int) {
+	if w.begin() != nil {
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *auditedWriter) Write(b []byte) (int, error) {
+	if err := w.begin(); err != nil {
+		return 0, err
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *auditedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// serveAudited runs h behind an auditedWriter, then flushes the request's
+// read audits once more (a handler may read and answer nothing, or fail
+// after reading). A failed audit replaces whatever h answered with a 500:
+// the headers h set are dropped and the page is not sent. An event started
+// after the response went out can only be logged.
+func (s *Server) serveAudited(w http.ResponseWriter, r *http.Request, rq *request, h handler) {
+	header := w.Header().Clone()
+	aw := &auditedWriter{ResponseWriter: w, reads: &rq.reads}
+	err := h(aw, r, rq)
+	if aerr := rq.reads.flush(); aerr != nil {
+		if aw.started && aw.err == nil {
+			s.log.Error("read audited after its response was sent", "method", r.Method, "path", r.URL.Path, "err", aerr)
+			return
+		}
+		maps.DeleteFunc(w.Header(), func(string, []string) bool { return true })
+		maps.Copy(w.Header(), header)
+		err = aerr
+	}
+	if err != nil {
+		s.fail(w, r, rq, err)
+	}
 }

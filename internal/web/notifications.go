@@ -93,7 +93,7 @@ func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request, rq *re
 		out.Notifications = append(out.Notifications, notificationJSON{ID: n.ID, Kind: string(n.Kind), CaseID: n.CaseID,
 			CaseCode: n.CaseCode, ActorID: n.ActorID, CreatedAt: apiTime(n.CreatedAt), ReadAt: apiTime(n.ReadAt)})
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiNotificationsRead(w http.ResponseWriter, r *http.Request, rq *request) error {

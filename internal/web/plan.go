@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,9 +49,10 @@ func (p *planPage) ObjectiveNo(pl *plan.Plan, id string) int {
 // NeedsApproval reports whether the case's plans need the supervisor.
 func (p *planPage) NeedsApproval() bool { return p.Prof.NeedsPlanApproval(p.Case.RiskLevel) }
 
-func (s *Server) loadPlanPage(ctx context.Context, rq *request, id string, act access.Action) (*planPage, func() error, error) {
+// loadPlanPage reads the plan page of case id (rq needing act on its plan)
+// and audits the read.
+func (s *Server) loadPlanPage(ctx context.Context, rq *request, id string, act access.Action) (*planPage, error) {
 	p := &planPage{Page: s.page(rq, "plan.title", "")}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		c, err := cases.Get(ctx, tx, rq.Actor, act, access.Plan, id)
 		if err != nil {
@@ -76,16 +76,16 @@ func (s *Server) loadPlanPage(ctx context.Context, rq *request, id string, act a
 		if p.Names, err = tx.UserNames(ctx, ids); err != nil {
 			return err
 		}
-		wait = s.db.AuditAsync(ctx, audit.Event{Action: "plan.view", RecordType: "case", RecordID: c.ID,
+		rq.auditRead(ctx, audit.Event{Action: "plan.view", RecordType: "case", RecordID: c.ID,
 			CaseID: c.ID, AgencyID: c.AgencyID})
 		return nil
 	})
-	return p, wait, err
+	return p, err
 }
 
 func (s *Server) getPlan(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadPlanPage(r.Context(), rq, r.PathValue("id"), access.View)
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadPlanPage(r.Context(), rq, r.PathValue("id"), access.View)
+	if err != nil {
 		return err
 	}
 	switch d := r.URL.Query().Get("done"); d {
@@ -189,7 +189,7 @@ func (s *Server) planForm(ctx context.Context, rq *request, id string, q func(st
 	})
 	if err == nil {
 		// The form shows the case's needs and the plan in preparation.
-		err = s.auditForm(ctx, "plan.view", p.Case)
+		auditForm(ctx, rq, "plan.view", p.Case)
 	}
 	p.Objectives = max(rowsOf(q("objectives"), 3), len(p.Form.Objectives)+1)
 	p.Actions = max(rowsOf(q("actions"), 4), len(p.Form.Actions)+1)
@@ -233,104 +233,99 @@ func planFormInput(f *form) plan.Input {
 }
 
 func (s *Server) postPlan(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := planFormInput(f)
 	id := r.PathValue("id")
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		_, err := plan.Save(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
+	var in plan.Input
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = planFormInput(f)
+			_, err := plan.Save(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next: to("/cases/" + id + "/plan?done=saved"),
+		Again: func(fe errs.Fields, status int) error {
+			p, err := s.planForm(r.Context(), rq, id, func(string) string { return "" })
+			if err != nil {
+				return err
+			}
+			// A stale form is not refilled: the plan as it is now is shown.
+			if p.Errors = fe; status != http.StatusConflict {
+				p.Form = in
+			}
+			p.Objectives, p.Actions = max(p.Objectives, len(in.Objectives)), max(p.Actions, len(in.Actions))
+			p.Gaps, p.Parts = max(p.Gaps, len(in.Gaps)), max(p.Parts, len(in.Participants))
+			return s.render(w, status, "plan_form", p)
+		},
 	})
-	if err == nil {
-		return redirect(w, r, "/cases/"+id+"/plan?done=saved")
-	}
-	fe, isFields := fieldErrors(err)
-	conflict := errs.KindOf(err) == errs.Conflict
-	if !isFields && !conflict {
-		return err
-	}
-	p, perr := s.planForm(ctx, rq, id, func(string) string { return "" })
-	if perr != nil {
-		return perr
-	}
-	status := http.StatusConflict
-	if isFields {
-		p.Form, status = in, http.StatusUnprocessableEntity
-		p.Errors = fe
-	} else {
-		p.Errors = staleErrors()
-	}
-	p.Objectives, p.Actions = max(p.Objectives, len(in.Objectives)), max(p.Actions, len(in.Actions))
-	p.Gaps, p.Parts = max(p.Gaps, len(in.Gaps)), max(p.Parts, len(in.Participants))
-	return s.render(w, status, "plan_form", p)
 }
 
-// planFailed shows the plan page again with the errors of one of its forms.
-func (s *Server) planFailed(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-	fe, isFields := fieldErrors(err)
-	conflict := errs.KindOf(err) == errs.Conflict
-	if !isFields && !conflict {
-		return err
+// planAgain shows the plan page of case id again with the errors of one of
+// its forms (and the return comments typed).
+func (s *Server) planAgain(w http.ResponseWriter, r *http.Request, rq *request, id string) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadPlanPage(r.Context(), rq, id, access.View)
+		if err != nil {
+			return err
+		}
+		p.Errors = fe
+		if r.PostForm != nil {
+			p.Return = r.PostForm.Get("return_comments")
+		}
+		return s.render(w, status, "plan", p)
 	}
-	p, wait, lerr := s.loadPlanPage(r.Context(), rq, id, access.View)
-	if err := errors.Join(lerr, wait()); err != nil {
-		return err
-	}
-	p.Errors = fe
-	status := http.StatusUnprocessableEntity
-	if conflict {
-		p.Errors, status = staleErrors(), http.StatusConflict
-	}
-	if r.PostForm != nil {
-		p.Return = r.PostForm.Get("return_comments")
-	}
-	return s.render(w, status, "plan", p)
 }
 
 func (s *Server) postPlanRevise(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := plan.Revise(ctx, tx, s.prof, rq.Actor, id, rq.Now)
-		return err
-	}, "/cases/%s/plan/edit", s.planFailed)
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := plan.Revise(ctx, tx, s.prof, rq.Actor, id, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/plan/edit"),
+		Again: s.planAgain(w, r, rq, id),
+	})
 }
 
 func (s *Server) postPlanSubmit(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
 	id := r.PathValue("id")
-	ctx := r.Context()
 	var pl *plan.Plan
-	err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		pl, err = plan.Submit(ctx, tx, s.prof, rq.Actor, id, r.PathValue("pid"), f.version(), rq.Now)
-		return err
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) (err error) {
+			pl, err = plan.Submit(ctx, tx, s.prof, rq.Actor, id, r.PathValue("pid"), f.version(), rq.Now)
+			return err
+		},
+		Next: func() string {
+			if pl.Status == plan.Active {
+				return "/cases/" + id + "/plan?done=active" // no approval needed at this risk level
+			}
+			return "/cases/" + id + "/plan?done=submitted"
+		},
+		Again: s.planAgain(w, r, rq, id),
 	})
-	if err != nil {
-		return s.planFailed(w, r, rq, id, err)
-	}
-	done := "submitted"
-	if pl.Status == plan.Active {
-		done = "active" // no approval needed at this risk level
-	}
-	return redirect(w, r, "/cases/"+id+"/plan?done="+done)
 }
 
 func (s *Server) postPlanApprove(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := plan.Approve(ctx, tx, s.prof, rq.Actor, id, r.PathValue("pid"), f.version(), rq.Now)
-		return err
-	}, "/cases/%s/plan?done=approved", s.planFailed)
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := plan.Approve(ctx, tx, s.prof, rq.Actor, id, r.PathValue("pid"), f.version(), rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/plan?done=approved"),
+		Again: s.planAgain(w, r, rq, id),
+	})
 }
 
 func (s *Server) postPlanReturn(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := plan.Return(ctx, tx, s.prof, rq.Actor, id, r.PathValue("pid"), f.version(), f.str("return_comments"), rq.Now)
-		return err
-	}, "/cases/%s/plan?done=returned", s.planFailed)
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := plan.Return(ctx, tx, s.prof, rq.Actor, id, r.PathValue("pid"), f.version(), f.str("return_comments"), rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/plan?done=returned"),
+		Again: s.planAgain(w, r, rq, id),
+	})
 }
 
 // API
@@ -408,8 +403,8 @@ func planToJSON(pl *plan.Plan) planJSON {
 }
 
 func (s *Server) apiPlans(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadPlanPage(r.Context(), rq, r.PathValue("id"), access.View)
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadPlanPage(r.Context(), rq, r.PathValue("id"), access.View)
+	if err != nil {
 		return err
 	}
 	out := struct {
@@ -418,7 +413,7 @@ func (s *Server) apiPlans(w http.ResponseWriter, r *http.Request, rq *request) e
 	for i := range p.Plans {
 		out.Plans = append(out.Plans, planToJSON(&p.Plans[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 // planReply answers with the plan as it is now.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -546,11 +547,11 @@ func (s *Server) apiError(w http.ResponseWriter, rq *request, status int, err er
 	}
 	body := apiErrorBody{Code: code, Message: rq.L.T("api." + code)}
 	var g *gate
-	if errorsAs(err, &g) {
+	if errors.As(err, &g) {
 		body.Code, body.Message = g.code, rq.L.T(g.message)
 	}
 	var rf *refusal
-	if errorsAs(err, &rf) {
+	if errors.As(err, &rf) {
 		body.Code, body.Message = rf.code, rq.L.T(rf.message)
 	}
 	if fe, ok := errs.AsFields(err); ok {
@@ -560,7 +561,7 @@ func (s *Server) apiError(w http.ResponseWriter, rq *request, status int, err er
 		}
 	}
 	var ce *errs.ConflictError
-	if errorsAs(err, &ce) {
+	if errors.As(err, &ce) {
 		body.Current = apiCurrent(ce)
 	}
 	writeJSON(w, status, apiError{Error: body})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -48,7 +49,16 @@ type request struct {
 	// MustEnrol: the user's role must use a second factor and they have
 	// none yet (the gate second_factor_required holds).
 	MustEnrol bool
+	// reads collects the audit events of the reads the request makes; the
+	// response waits until they are durable (see auditRead).
+	reads readAudits
 }
+
+// auditRead records e, a read of case content, in the audit trail: its
+// durable write starts now, and the response is held until it is done (a
+// read that cannot be audited answers 500, never the page). Loaders call it
+// where they read, instead of returning a wait function.
+func (rq *request) auditRead(ctx context.Context, e audit.Event) { rq.reads.add(ctx, e) }
 
 // cookieName is the session cookie's name; the __Host- prefix binds it to
 // this host, over HTTPS, for the whole site.
@@ -61,7 +71,8 @@ func (s *Server) cookieName() string {
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rq := &request{Now: s.now(), API: rt.auth == apiAuth, L: s.cat.Locale(s.prof.Languages[0])}
+		rq := &request{Now: s.now(), API: rt.auth == apiAuth, L: s.cat.Locale(s.prof.Languages[0]),
+			reads: readAudits{start: s.db.AuditAsync}}
 		if rt.auth != public {
 			if err := s.authenticate(w, r, rq); err != nil {
 				s.fail(w, r, rq, err)
@@ -84,9 +95,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.fail(w, r, rq, err)
 			return
 		}
-		if err := rt.h(w, r, rq); err != nil {
-			s.fail(w, r, rq, err)
-		}
+		s.serveAudited(w, r, rq, rt.h)
 	})
 }
 
