@@ -208,6 +208,15 @@ type WorkerLoad struct {
 	DueSoon  int
 }
 
+// teamLoadQuery counts the open cases of a team (its arguments: the team
+// and the open status) by caseworker, risk and flags: one range of the
+// index cases_team_load, which holds every column it reads.
+const teamLoadQuery = `SELECT caseworker_id, COUNT(*),
+	SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN urgent THEN 1 ELSE 0 END),
+	SUM(CASE WHEN priority THEN 1 ELSE 0 END)
+	FROM cases WHERE team_id = ? AND status = ? GROUP BY caseworker_id`
+
 // TeamLoad returns, for every member of team, their open cases by risk and
 // urgency and their overdue and due-soon deadlines at now.
 func (tx *Tx) TeamLoad(ctx context.Context, team string, now, soon time.Time) ([]WorkerLoad, error) {
@@ -231,11 +240,7 @@ func (tx *Tx) TeamLoad(ctx context.Context, team string, now, soon time.Time) ([
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = tx.query(ctx, `SELECT caseworker_id, COUNT(*),
-		SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN urgent THEN 1 ELSE 0 END),
-		SUM(CASE WHEN priority THEN 1 ELSE 0 END)
-		FROM cases WHERE team_id = ? AND status = ? GROUP BY caseworker_id`, team, cases.Open)
+	rows, err = tx.query(ctx, teamLoadQuery, team, cases.Open)
 	if err != nil {
 		return nil, err
 	}

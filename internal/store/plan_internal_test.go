@@ -10,7 +10,8 @@ import (
 // TestPageQueriesUseTheirIndexes checks, on SQLite, that the queries
 // migration 0011 made indexes for read those indexes and sort nothing:
 // without them the provider's inbox sorted every open referral of the
-// agency and the coordination page read every user of the agency. (SQLite
+// agency, the coordination page read every user of the agency and the team
+// view read each of the team's open cases from the table. (SQLite
 // has no statistics here, as in a deployment, so its plans depend on the
 // schema alone; PostgreSQL's depend on its statistics and are not checked.)
 func TestPageQueriesUseTheirIndexes(t *testing.T) {
@@ -38,6 +39,8 @@ func TestPageQueriesUseTheirIndexes(t *testing.T) {
 			"SEARCH users USING COVERING INDEX users_staff_team (team_id=? AND agency_id=? AND disabled_at=?)",
 			"SEARCH users USING COVERING INDEX users_staff_agency (agency_id=? AND role=? AND disabled_at=?)",
 		}, 1}, // the team's half comes in order; the union is sorted, as few rows as the page lists
+		{"TeamLoad", teamLoadQuery, []any{"t", "open"},
+			[]string{"SEARCH cases USING COVERING INDEX cases_team_load (team_id=? AND status=?)"}, 0},
 	} {
 		rows, err := db.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, c.args...)
 		if err != nil {

@@ -20,3 +20,10 @@ CREATE INDEX referrals_open_to ON referrals (to_agency_id, sent_at, id)
 -- planner, which has no statistics, cannot prefer those.
 CREATE INDEX users_staff_team ON users (team_id, agency_id, disabled_at, display_name, id, role);
 CREATE INDEX users_staff_agency ON users (agency_id, role, disabled_at, display_name, id, team_id);
+
+-- The supervisor's team view counts each member's open cases by risk and
+-- flags (store.Tx.TeamLoad). cases_team (0001) found the team's open cases
+-- but each was then read from the table, 1,000,000 rows at 1M cases, and
+-- the counts sorted by caseworker: this index holds every column the
+-- count reads, grouped by caseworker already.
+CREATE INDEX cases_team_load ON cases (team_id, status, caseworker_id, risk_level, urgent, priority);
