@@ -11,7 +11,7 @@ import (
 // migration 0011 made indexes for read those indexes and sort nothing:
 // without them the provider's inbox sorted every open referral of the
 // agency, the coordination page read every user of the agency and the team
-// view read each of the team's open cases from the table. (SQLite
+// view read each of the team's open cases and deadlines from the table. (SQLite
 // has no statistics here, as in a deployment, so its plans depend on the
 // schema alone; PostgreSQL's depend on its statistics and are not checked.)
 func TestPageQueriesUseTheirIndexes(t *testing.T) {
@@ -41,6 +41,10 @@ func TestPageQueriesUseTheirIndexes(t *testing.T) {
 		}, 1}, // the team's half comes in order; the union is sorted, as few rows as the page lists
 		{"TeamLoad", teamLoadQuery, []any{"t", "open"},
 			[]string{"SEARCH cases USING COVERING INDEX cases_team_load (team_id=? AND status=?)"}, 0},
+		{"TeamLoad's deadlines", teamDueQuery, []any{1, "t", 2},
+			[]string{"SEARCH deadlines USING COVERING INDEX deadlines_team_open (team_id=? AND due_at<?)"}, 1}, // GROUP BY
+		{"TasksDueBefore, a team", tasksQuery("d.team_id"), []any{"t", 2, 1000},
+			[]string{"SEARCH d USING COVERING INDEX deadlines_team_open (team_id=? AND due_at<?)"}, 0},
 	} {
 		rows, err := db.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, c.args...)
 		if err != nil {
