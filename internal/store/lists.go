@@ -157,10 +157,7 @@ func (tx *Tx) TasksDueBefore(ctx context.Context, scope access.Scope, id string,
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	rows, err := tx.query(ctx, `SELECT d.id, d.kind, d.anchor_at, d.due_at, c.id, c.code, c.risk_level, c.urgent,
-		c.priority, d.assignee_id, u.display_name
-		FROM deadlines d JOIN cases c ON c.id = d.case_id JOIN users u ON u.id = d.assignee_id
-		WHERE `+col+` = ? AND d.done_at IS NULL AND d.due_at < ? ORDER BY d.due_at, d.id LIMIT ?`, id, dueBefore(before), limit)
+	rows, err := tx.query(ctx, tasksQuery(col), id, dueBefore(before), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +175,16 @@ func (tx *Tx) TasksDueBefore(ctx context.Context, scope access.Scope, id string,
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// tasksQuery is TasksDueBefore's query for the deadlines whose column col
+// (d.assignee_id or d.team_id) is its first argument; then the time they
+// are due before and the limit.
+func tasksQuery(col string) string {
+	return `SELECT d.id, d.kind, d.anchor_at, d.due_at, c.id, c.code, c.risk_level, c.urgent,
+		c.priority, d.assignee_id, u.display_name
+		FROM deadlines d JOIN cases c ON c.id = d.case_id JOIN users u ON u.id = d.assignee_id
+		WHERE ` + col + ` = ? AND d.done_at IS NULL AND d.due_at < ? ORDER BY d.due_at, d.id LIMIT ?`
 }
 
 // CountTasksFrom counts the open deadlines of scope id due at or after from
@@ -208,6 +215,22 @@ type WorkerLoad struct {
 	DueSoon  int
 }
 
+// teamLoadQuery counts the open cases of a team (its arguments: the team
+// and the open status) by caseworker, risk and flags: one range of the
+// index cases_team_load, which holds every column it reads.
+const teamLoadQuery = `SELECT caseworker_id, COUNT(*),
+	SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN urgent THEN 1 ELSE 0 END),
+	SUM(CASE WHEN priority THEN 1 ELSE 0 END)
+	FROM cases WHERE team_id = ? AND status = ? GROUP BY caseworker_id`
+
+// teamDueQuery counts the open deadlines of a team due before a time (its
+// arguments: now, the team and that time) by assignee, and those overdue:
+// one range of the index deadlines_team_open, which holds every column it
+// reads.
+const teamDueQuery = `SELECT assignee_id, SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END), COUNT(*)
+	FROM deadlines WHERE team_id = ? AND done_at IS NULL AND due_at < ? GROUP BY assignee_id`
+
 // TeamLoad returns, for every member of team, their open cases by risk and
 // urgency and their overdue and due-soon deadlines at now.
 func (tx *Tx) TeamLoad(ctx context.Context, team string, now, soon time.Time) ([]WorkerLoad, error) {
@@ -231,11 +254,7 @@ func (tx *Tx) TeamLoad(ctx context.Context, team string, now, soon time.Time) ([
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = tx.query(ctx, `SELECT caseworker_id, COUNT(*),
-		SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN urgent THEN 1 ELSE 0 END),
-		SUM(CASE WHEN priority THEN 1 ELSE 0 END)
-		FROM cases WHERE team_id = ? AND status = ? GROUP BY caseworker_id`, team, cases.Open)
+	rows, err = tx.query(ctx, teamLoadQuery, team, cases.Open)
 	if err != nil {
 		return nil, err
 	}
@@ -259,9 +278,7 @@ func (tx *Tx) TeamLoad(ctx context.Context, team string, now, soon time.Time) ([
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = tx.query(ctx, `SELECT assignee_id, SUM(CASE WHEN due_at < ? THEN 1 ELSE 0 END), COUNT(*)
-		FROM deadlines WHERE team_id = ? AND done_at IS NULL AND due_at < ? GROUP BY assignee_id`,
-		ms(now), team, ms(soon))
+	rows, err = tx.query(ctx, teamDueQuery, ms(now), team, ms(soon))
 	if err != nil {
 		return nil, err
 	}

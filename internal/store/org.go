@@ -419,6 +419,15 @@ func (tx *Tx) TouchToken(ctx context.Context, id string, now time.Time) error {
 	return err
 }
 
+// staffNearQuery is StaffNear's query: its arguments are the team, the
+// agency twice and the two roles.
+const staffNearQuery = `SELECT id, display_name, role, team_id FROM users
+	WHERE team_id = ? AND agency_id = ? AND disabled_at IS NULL
+	UNION
+	SELECT id, display_name, role, team_id FROM users
+	WHERE agency_id = ? AND role IN (?, ?) AND disabled_at IS NULL
+	ORDER BY display_name, id`
+
 // RevokeToken revokes user's token id.
 func (tx *Tx) RevokeToken(ctx context.Context, userID, id string, now time.Time) error {
 	return tx.execOne(ctx, "token "+id, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
@@ -428,10 +437,11 @@ func (tx *Tx) RevokeToken(ctx context.Context, userID, id string, now time.Time)
 // StaffNear returns the active users of agency in team, and its supervisors
 // and managers: who a case's forms offer by name (the rest of a large
 // agency is named by sign-in name). Only the columns a form needs are read.
+// The two halves are two ranges of indexes that hold every column read
+// here (users_staff_team, users_staff_agency), rather than every user of
+// the agency (1,280 at 1M cases) read from the table and filtered.
 func (tx *Tx) StaffNear(ctx context.Context, agency, team string) ([]org.User, error) {
-	rows, err := tx.query(ctx, `SELECT id, display_name, role, team_id FROM users
-		WHERE agency_id = ? AND disabled_at IS NULL AND (team_id = ? OR role IN (?, ?)) ORDER BY display_name, id`,
-		agency, team, string(org.Supervisor), string(org.Manager))
+	rows, err := tx.query(ctx, staffNearQuery, team, agency, agency, string(org.Supervisor), string(org.Manager))
 	if err != nil {
 		return nil, err
 	}

@@ -70,20 +70,33 @@ func (tx *Tx) CaseReferrals(ctx context.Context, caseID string) ([]referral.Refe
 	return scanReferrals(rows)
 }
 
+// openReferral is the WHERE term of an open referral, written with the
+// states as literals: the partial index referrals_open_to (migration 0011)
+// has the same term, and an engine uses a partial index only for a query
+// whose WHERE clause implies the index's, which bound parameters cannot.
+const openReferral = `r.status IN ('` + referral.Sent + `', '` + referral.Accepted + `', '` + referral.Provided + `')`
+
 // ReferralsTo returns the open referrals addressed to agency — to user by
 // name, or to nobody by name when providers is true — oldest first (the
-// longest waiting at the top), at most limit.
+// longest waiting at the top), at most limit. It reads the agency's open
+// referrals in the order it lists them (referrals_open_to) and stops at
+// limit, instead of sorting every open referral of the agency.
 func (tx *Tx) ReferralsTo(ctx context.Context, agency, user string, providers bool, limit int) ([]referral.Referral, error) {
-	q := `SELECT ` + referralCols + referralFrom + ` WHERE r.to_agency_id = ? AND r.status IN (?, ?, ?) AND (r.to_user_id = ?`
-	if providers {
-		q += ` OR r.to_user_id IS NULL`
-	}
-	rows, err := tx.query(ctx, q+`) ORDER BY r.sent_at, r.id LIMIT ?`, agency, referral.Sent, referral.Accepted,
-		referral.Provided, user, limit)
+	rows, err := tx.query(ctx, referralsToQuery(providers), agency, user, limit)
 	if err != nil {
 		return nil, err
 	}
 	return scanReferrals(rows)
+}
+
+// referralsToQuery is ReferralsTo's query: its arguments are the agency, the
+// user and the limit.
+func referralsToQuery(providers bool) string {
+	q := `SELECT ` + referralCols + referralFrom + ` WHERE r.to_agency_id = ? AND ` + openReferral + ` AND (r.to_user_id = ?`
+	if providers {
+		q += ` OR r.to_user_id IS NULL`
+	}
+	return q + `) ORDER BY r.sent_at, r.id LIMIT ?`
 }
 
 // ReferralsFrom returns the stand-alone referrals sent by agency, newest first.
