@@ -120,6 +120,7 @@ func setup(db *store.DB, code string, pw account.Password, at time.Time) error {
 // their password once with it, within a day; case access waits for a
 // manager, and the data protection officer is told.
 func TestCreateAndSetup(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		admin := account.By(fixture.Actor(o.AgencyAdmin))
@@ -194,6 +195,7 @@ func TestCreateAndSetup(t *testing.T) {
 // is no agency field at all); an agency administrator never edits a
 // system administrator nor makes one.
 func TestNoOwnRoleTeamOrAgency(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		update := func(by *org.User, id string, e account.Edit) error {
@@ -240,6 +242,7 @@ func TestNoOwnRoleTeamOrAgency(t *testing.T) {
 // TestRoleChange: a role that reads case content waits for approval; the
 // tokens die; the audit has old and new; the DPO is told.
 func TestRoleChange(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		fixture.In(t, db, func(tx *store.Tx) error {
@@ -288,6 +291,7 @@ func TestRoleChange(t *testing.T) {
 // profile says so), not the person, not another agency's manager; a
 // decided approval is not decided again.
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		c := create(t, db, account.By(fixture.Actor(o.AgencyAdmin)), org.NewUser{Username: "sup.new", DisplayName: "New Sup",
@@ -379,6 +383,7 @@ func TestDecide(t *testing.T) {
 // unlock makes case access wait again too; both leave a notice for the
 // person naming who acted.
 func TestResetAndUnlock(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		fixture.In(t, db, func(tx *store.Tx) error {
@@ -465,6 +470,7 @@ func TestResetAndUnlock(t *testing.T) {
 // TestFirstAdminPassword: only the shell operator, only for the first
 // system administrator, types a password; nobody else chooses one.
 func TestFirstAdminPassword(t *testing.T) {
+	t.Parallel()
 	t.Run("later", func(t *testing.T) { testFirstAdminLater(t) })
 	t.Run("first", func(t *testing.T) { testFirstAdmin(t) })
 }
@@ -516,6 +522,7 @@ func testFirstAdmin(t *testing.T) {
 }
 
 func TestNormalizeCode(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"ABCD-EFGH-JKMN-PQRS-TVWX-YZ23":      "ABCDEFGHJKMNPQRSTVWXYZ23",
 		" abcd efgh jkmn pqrs tvwx yz23 ":    "ABCDEFGHJKMNPQRSTVWXYZ23",
@@ -550,6 +557,7 @@ func FuzzNormalizeCode(f *testing.F) {
 }
 
 func TestFormatCode(t *testing.T) {
+	t.Parallel()
 	if got := account.FormatCode(" abcdefghjkmnpqrstvwxyz23"); got != "ABCD-EFGH-JKMN-PQRS-TVWX-YZ23" {
 		t.Errorf("FormatCode = %q", got)
 	}
@@ -561,6 +569,7 @@ func TestFormatCode(t *testing.T) {
 // TestNewPasswordOwnNames: a new password is checked with its owner's own
 // names (the policy refuses a password built on them).
 func TestNewPasswordOwnNames(t *testing.T) {
+	t.Parallel()
 	amina := &org.User{Username: "amina", DisplayName: "Amina Yusuf"}
 	if _, err := account.NewPassword("amina.yusuf2024", "amina.yusuf2024", amina, hash); !slices.Contains(fieldCodes(err), "new_password=err.password_personal") {
 		t.Errorf("a password of her own names: %v", err)

@@ -49,6 +49,7 @@ func openApproval(t *testing.T, db *store.DB, agency, user string) string {
 // caseworker she tried to approve reads no case. Under role_approval_by:
 // manager a new officer takes effect at once, as before.
 func TestOneAdministratorMakesNoApprover(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		dpoProf := *prof
@@ -147,6 +148,7 @@ func TestOneAdministratorMakesNoApprover(t *testing.T) {
 // registers of closed cases alone. The officer's role waits for a
 // manager's approval like a role that reads case content.
 func TestOneAdministratorMakesNoOfficer(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		admin := account.By(fixture.Actor(o.AgencyAdmin))
@@ -180,6 +182,7 @@ func TestOneAdministratorMakesNoOfficer(t *testing.T) {
 // of an agency under role_approval_by: dp_officer (nobody else can), and
 // only while no approved officer could.
 func TestApproveAtShellApprover(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		dpoProf := *prof

@@ -39,6 +39,7 @@ func addAgency(db *store.DB, o account.Operator, in org.NewAgency) (*org.Agency,
 // the shell to any; nobody else at all. An unknown agency is a field
 // error; the event is team.create about the team, in its agency.
 func TestAddTeam(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		admin := account.By(fixture.Actor(o.AgencyAdmin))
@@ -88,6 +89,7 @@ func TestAddTeam(t *testing.T) {
 // agency; its code is upper-cased and unique; the event is agency.create
 // about the agency, in it.
 func TestAddAgency(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		a, err := addAgency(db, account.By(fixture.Actor(o.SystemAdmin)), org.NewAgency{Name: " New Aid ", Code: "na"})
@@ -132,6 +134,7 @@ func (f failingAgencies) AgencyExists(context.Context, string) (bool, error) { r
 // is returned as it is (a 5xx), never as "choose a valid agency"; only an
 // agency that does not exist is the field error.
 func TestAgencyLookupErrorsAreNotFieldErrors(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		down := errors.New("connection lost")
@@ -164,6 +167,7 @@ func TestAgencyLookupErrorsAreNotFieldErrors(t *testing.T) {
 // TestScopeAndMay: a system administrator administers the agency chosen
 // (all when none), anyone else their own; May decides through access.
 func TestScopeAndMay(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		sys, admin, mgr := fixture.Actor(o.SystemAdmin), fixture.Actor(o.AgencyAdmin), fixture.Actor(o.Manager)
@@ -203,6 +207,7 @@ func TestScopeAndMay(t *testing.T) {
 // TestChangeProblems: the checks of a change of one's own password, in
 // the order the page shows them.
 func TestChangeProblems(t *testing.T) {
+	t.Parallel()
 	owner := &org.User{Username: "ann.smith", DisplayName: "Ann Smith", Email: "ann@example.org"}
 	const old = "tangerine-ocelot-47-umbrella"
 	cases := []struct {

@@ -54,6 +54,7 @@ func mfaStatus(t *testing.T, db *store.DB, id string) mfa.Status {
 // in its own transaction (a refused reset removes nothing), records
 // mfa.reset and says so in user.reset's detail; the shell may do it too.
 func TestResetSecondFactor(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		for _, u := range []*org.User{o.Caseworker, o.SystemAdmin, o.AgencyAdmin, o.OtherCaseworker} {

@@ -32,6 +32,7 @@ func FuzzLooksLikeCode(f *testing.F) {
 }
 
 func TestNewCodesLookLikeCodes(t *testing.T) {
+	t.Parallel()
 	for range 200 {
 		if c := cases.NewCode("C"); !cases.LooksLikeCode(c) {
 			t.Fatalf("NewCode made %q", c)

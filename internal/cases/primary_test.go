@@ -79,6 +79,7 @@ func TestMayChoose(t *testing.T) {
 // TestCandidates: the choice the forms offer is MayChoose applied to the
 // agency's people.
 func TestCandidates(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		tests := []struct {
@@ -131,6 +132,7 @@ func (f failing) Screening(ctx context.Context, id string) (*intake.Screening, e
 // TestReadFailuresAreNotFieldErrors: only a missing user or screening is
 // the form's mistake (422); a failure to read them is returned as it is.
 func TestReadFailuresAreNotFieldErrors(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		c := fixture.Register(t, db, fixture.Actor(o.Caseworker), fixture.Registration(profile.CP), now)

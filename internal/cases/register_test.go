@@ -110,6 +110,7 @@ func fieldCodes(err error) []string {
 }
 
 func TestRegisterValidation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -197,6 +198,7 @@ func TestRegisterValidation(t *testing.T) {
 
 // TestRegisterDeclined: every required field may be answered by "declined to answer".
 func TestRegisterDeclined(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -244,6 +246,7 @@ func TestRegisterDeclined(t *testing.T) {
 }
 
 func TestRegisterDeadlines(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -309,6 +312,7 @@ func with(d deadline.Deadline, k deadline.Kind, anchor, due time.Time) deadline.
 // deadlines from the day it was registered, and one from a screened
 // identification from the moment the identification came in.
 func TestRegisterAnchors(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -362,6 +366,7 @@ func TestRegisterAnchors(t *testing.T) {
 }
 
 func TestRegisterCase(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -414,6 +419,7 @@ func TestRegisterCase(t *testing.T) {
 }
 
 func TestRegisterPriority(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		for status, want := range map[string]bool{cases.Accompanied: false, cases.Separated: true, cases.Unaccompanied: true} {
@@ -428,6 +434,7 @@ func TestRegisterPriority(t *testing.T) {
 }
 
 func TestRegisterWho(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		tests := []struct {

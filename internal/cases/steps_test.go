@@ -71,6 +71,7 @@ func inCase(t *testing.T, db *store.DB, id string, fn func(tx *store.Tx, c *case
 // packages build on, on medium-risk cases registered at now, and moving a
 // case back a step and the age-out task (one database per engine).
 func TestStepHelpers(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
@@ -385,6 +386,7 @@ func testMoveStep(t *testing.T, db *store.DB, o *fixture.Org) {
 // TestAdultOn: the 18th birthday (the profile's adult age) from the date of
 // birth, or estimated from the age at registration.
 func TestAdultOn(t *testing.T) {
+	t.Parallel()
 	p := profile.Default()
 	p16, err := profile.Parse("adult16.yaml", []byte("adult_age: 16\n"))
 	if err != nil {

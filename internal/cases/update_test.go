@@ -41,6 +41,7 @@ func byKind(ds []deadline.Deadline, k deadline.Kind) []deadline.Deadline {
 }
 
 func TestChangeRisk(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -120,6 +121,7 @@ func TestChangeRisk(t *testing.T) {
 }
 
 func TestChangeRiskKeepsUrgentDeadline(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -143,6 +145,7 @@ func TestChangeRiskKeepsUrgentDeadline(t *testing.T) {
 }
 
 func TestSetUrgent(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -194,6 +197,7 @@ func TestSetUrgent(t *testing.T) {
 }
 
 func TestAssign(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		c := fixture.Register(t, db, fixture.Actor(o.Caseworker), fixture.Registration(profile.CP), now)
@@ -269,6 +273,7 @@ func TestAssign(t *testing.T) {
 // TestStaleVersion: every edit on a version that is no longer current is
 // refused with a ConflictError carrying the case as it is now.
 func TestStaleVersion(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -319,6 +324,7 @@ func TestStaleVersion(t *testing.T) {
 // TestInvisibleCaseIsNotFound: a case the actor may not see answers exactly
 // like a missing one; one they may see but not change is forbidden.
 func TestInvisibleCaseIsNotFound(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -380,6 +386,7 @@ func TestInvisibleCaseIsNotFound(t *testing.T) {
 }
 
 func TestChangedFields(t *testing.T) {
+	t.Parallel()
 	c := &cases.Case{Type: profile.CP, Sex: "female", Declined: []string{}, Concerns: []string{"neglect"}}
 	id := &cases.Identity{GivenName: "Amina"}
 	before := cases.FormOf(c, id, "")
@@ -406,6 +413,7 @@ func TestChangedFields(t *testing.T) {
 }
 
 func TestUpdateRegistration(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()

@@ -46,6 +46,7 @@ func sees(t *testing.T, db *store.DB, a access.Actor, caseID string, s access.Se
 }
 
 func TestConference(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -114,6 +115,7 @@ func TestConference(t *testing.T) {
 }
 
 func TestBreakGlass(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()

@@ -26,6 +26,7 @@ func (b broken) User(ctx context.Context, id string) (*org.User, error) { return
 // participant answers with that failure, not with "choose a valid value":
 // only a missing participant is the form's error.
 func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)

@@ -13,6 +13,7 @@ import (
 // allows: the rules Record, SignOff and Close apply and the conference page
 // offers.
 func TestStatePredicates(t *testing.T) {
+	t.Parallel()
 	signed := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		status                 string
@@ -49,6 +50,7 @@ func TestStatePredicates(t *testing.T) {
 // writes the record and closes it once written; a participant signs off
 // what is written; an external participant never edits.
 func TestNextFor(t *testing.T) {
+	t.Parallel()
 	c := &cases.Case{ID: "c", AgencyID: "A", TeamID: "ta", CaseworkerID: "cw", Status: "open"}
 	closedCase := *c
 	closedCase.Status = cases.Closed

@@ -12,6 +12,7 @@ import (
 // written in any script, with spaces, punctuation and emoji, and needs no
 // particular kind of character.
 func TestASVSAnyPrintableCharacter(t *testing.T) {
+	t.Parallel()
 	for _, pw := range []string{
 		"🐱🐶🐭🐹🐰🦊🐻🐼🐨🐯🦁🐮",                 // emoji only
 		"قطة تحت شجرة الزيتون",         // Arabic, with spaces

@@ -22,6 +22,7 @@ func fields(err error) []string {
 }
 
 func TestRoles(t *testing.T) {
+	t.Parallel()
 	for _, r := range org.Roles {
 		if !r.Valid() {
 			t.Errorf("%s is not valid", r)
@@ -38,6 +39,7 @@ func TestRoles(t *testing.T) {
 }
 
 func TestNewUserValidate(t *testing.T) {
+	t.Parallel()
 	teamA := &org.Team{ID: "ta", AgencyID: "a"}
 	teamB := &org.Team{ID: "tb", AgencyID: "b"}
 	valid := func() org.NewUser {
@@ -77,6 +79,7 @@ func TestNewUserValidate(t *testing.T) {
 }
 
 func TestNewUserNormalize(t *testing.T) {
+	t.Parallel()
 	n := org.NewUser{Username: "  Amina.K ", DisplayName: " Amina K ", Email: " a@b.org "}
 	n.Normalize()
 	if n.Username != "amina.k" || n.DisplayName != "Amina K" || n.Email != "a@b.org" {
@@ -85,6 +88,7 @@ func TestNewUserNormalize(t *testing.T) {
 }
 
 func TestNewTeamAndAgencyValidate(t *testing.T) {
+	t.Parallel()
 	team := org.NewTeam{AgencyID: "a", Name: "  North  "}
 	if err := team.Validate(); err != nil || team.Name != "North" {
 		t.Errorf("team: %v, name %q", err, team.Name)
@@ -106,6 +110,7 @@ func TestNewTeamAndAgencyValidate(t *testing.T) {
 }
 
 func TestUserActive(t *testing.T) {
+	t.Parallel()
 	u := org.User{}
 	if !u.Active() {
 		t.Error("a new user is not active")

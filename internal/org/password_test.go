@@ -27,6 +27,7 @@ var longStrong = func() string {
 var amina = []string{"amina", "Amina Yusuf", "amina.yusuf@example.org"}
 
 func TestPasswordProblem(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		password string
 		want     string

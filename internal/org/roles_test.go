@@ -7,6 +7,7 @@ import (
 )
 
 func TestReadsCases(t *testing.T) {
+	t.Parallel()
 	want := map[org.Role]bool{org.Caseworker: true, org.Supervisor: true, org.Manager: true, org.ServiceProvider: true}
 	for _, r := range org.Roles {
 		if r.ReadsCases() != want[r] {

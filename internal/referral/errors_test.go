@@ -56,6 +56,7 @@ func finished(t *testing.T, db *store.DB) *store.Tx {
 // service, the receiver or the plan answers with that failure, not with
 // "choose a valid value": only a missing record is the form's error.
 func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		w.giveConsent(t)

@@ -11,6 +11,7 @@ import (
 // allows: the rules Respond, RecordService and RecordOutcome apply and the
 // referral page offers.
 func TestStatePredicates(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status                           string
 		answer, service, close, withdraw bool
@@ -40,6 +41,7 @@ func TestStatePredicates(t *testing.T) {
 // caseworker closes or withdraws, and nobody does anything on a closed case
 // but what a closed file allows.
 func TestNextFor(t *testing.T) {
+	t.Parallel()
 	c := access.Case{ID: "c", AgencyID: "A", TeamID: "ta", CaseworkerID: "cw"}
 	closedCase := c
 	closedCase.Closed = true
@@ -78,6 +80,7 @@ func TestNextFor(t *testing.T) {
 // TestRoleRules lists who may share under a new override and who has a
 // coordination inbox.
 func TestRoleRules(t *testing.T) {
+	t.Parallel()
 	for _, r := range []org.Role{org.Caseworker, org.Supervisor, org.Manager, org.ServiceProvider, org.Volunteer,
 		org.IMOfficer, org.DPOfficer, org.AgencyAdmin, org.SystemAdmin} {
 		a := access.Actor{UserID: "u", AgencyID: "A", TeamID: "t", Role: r}

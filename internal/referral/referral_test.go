@@ -104,6 +104,7 @@ func (w *world) canSee(t *testing.T, a access.Actor, s access.Section) bool {
 }
 
 func TestReferralLifecycle(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		in := referral.Input{ServiceID: w.svc.ID, Reason: "needs clinical care", Sections: []string{"registration", "assessment"}}
@@ -225,6 +226,7 @@ func TestReferralLifecycle(t *testing.T) {
 }
 
 func TestReferralRefusals(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		w.giveConsent(t)
@@ -273,6 +275,7 @@ func TestReferralRefusals(t *testing.T) {
 }
 
 func TestReferralOverride(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		in := referral.Input{ServiceID: w.svc.ID, Reason: "care", Sections: []string{"registration"},
@@ -300,6 +303,7 @@ func TestReferralOverride(t *testing.T) {
 // an override closes only once the family was told; the closed case's
 // referral shares nothing more.
 func TestCloseAfterTellingTheFamily(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		p := profile.Default()
@@ -350,6 +354,7 @@ func TestCloseAfterTellingTheFamily(t *testing.T) {
 // TestResponseDeadlinePerReferral: answering one referral completes its own
 // response deadline; another referral still waiting keeps its.
 func TestResponseDeadlinePerReferral(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		w.giveConsent(t)

@@ -29,6 +29,7 @@ func (b broken) CaseByCode(ctx context.Context, code string) (*cases.Case, error
 // answers with that failure, not "no such case": only a missing case is
 // the form's error.
 func TestBreakGlassStorageError(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		c := fixture.Register(t, db, fixture.Actor(o.Caseworker), fixture.Registration(profile.CP), fixture.Now)

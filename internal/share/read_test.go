@@ -29,6 +29,7 @@ var (
 // nothing once the share's consent scope is not given or the receiver is
 // excluded; each read that shows something has its share.view event.
 func TestRead(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()

@@ -13,6 +13,7 @@ import (
 // agency by its ID, a name as a substring of the names given, ignoring case
 // and spaces around it; removed exclusions and blank names never match.
 func TestExcluded(t *testing.T) {
+	t.Parallel()
 	removed := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
@@ -53,6 +54,7 @@ func TestExcluded(t *testing.T) {
 
 // TestMayBreakGlass lists who may ask for break-glass access at all.
 func TestMayBreakGlass(t *testing.T) {
+	t.Parallel()
 	for _, r := range []org.Role{org.Caseworker, org.Supervisor, org.Manager, org.ServiceProvider, org.Volunteer,
 		org.IMOfficer, org.DPOfficer, org.AgencyAdmin, org.SystemAdmin} {
 		a := access.Actor{UserID: "u", AgencyID: "A", TeamID: "t", Role: r}

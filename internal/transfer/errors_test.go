@@ -46,6 +46,7 @@ func (b broken) Team(ctx context.Context, id string) (*org.Team, error) {
 // caseworker, the receiving agency or its team answers with that failure,
 // not with "choose a valid value": only a missing record is the form's error.
 func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)

@@ -13,6 +13,7 @@ import (
 // be decided and withdrawn: the rules Decide and Withdraw apply and the
 // transfer page offers.
 func TestStatePredicates(t *testing.T) {
+	t.Parallel()
 	open := &cases.Case{Status: "open"}
 	closed := &cases.Case{Status: cases.Closed}
 	tests := []struct {
@@ -44,6 +45,7 @@ func TestStatePredicates(t *testing.T) {
 // approves an internal transfer, the receiving agency's manager decides an
 // external one, the caseworker withdraws either while it waits.
 func TestNextFor(t *testing.T) {
+	t.Parallel()
 	c := &cases.Case{ID: "c", AgencyID: "A", TeamID: "ta", CaseworkerID: "cw", Status: "open"}
 	cw := access.Actor{UserID: "cw", AgencyID: "A", TeamID: "ta", Role: org.Caseworker}
 	sup := access.Actor{UserID: "sup", AgencyID: "A", TeamID: "ta", Role: org.Supervisor}
@@ -77,6 +79,7 @@ func TestNextFor(t *testing.T) {
 // TestColleagueAndReceiver lists who may receive a case by an internal
 // transfer, and whom the receiving side of an external one may name.
 func TestColleagueAndReceiver(t *testing.T) {
+	t.Parallel()
 	c := &cases.Case{AgencyID: "A", TeamID: "ta", CaseworkerID: "cw"}
 	disabled := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	colleagues := []struct {

@@ -51,6 +51,7 @@ func sees(t *testing.T, db *store.DB, a access.Actor, caseID string, s access.Se
 }
 
 func TestExternalTransfer(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
@@ -149,6 +150,7 @@ func TestExternalTransfer(t *testing.T) {
 }
 
 func TestInternalTransfer(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)
@@ -201,6 +203,7 @@ func hasField(err error, f string) bool {
 // agency at once; a case without consent to share stays and is listed;
 // a caseworker may not run it.
 func TestBulkTransfer(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()
@@ -264,6 +267,7 @@ func TestBulkTransfer(t *testing.T) {
 // TestTransferEndsSendersWaysIn: an accepted external transfer ends the
 // sending agency's break-glass access and closes the conferences it called.
 func TestTransferEndsSendersWaysIn(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := fixture.New(t, db)
 		p := profile.Default()

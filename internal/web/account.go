@@ -131,7 +131,7 @@ func (s *Server) changePassword(r *http.Request, rq *request, current, next, con
 	// that a stolen session or token cannot guess it; it is checked even
 	// when the new one is refused, so that the answer tells nothing more.
 	if err := s.ownPassword(r, rq, "current_password", current); err != nil {
-		fe, ok := fieldErrors(err)
+		fe, ok := errs.AsFields(err)
 		if !ok {
 			return err
 		}
@@ -150,13 +150,19 @@ func (s *Server) changePassword(r *http.Request, rq *request, current, next, con
 	})
 }
 
+// postPassword changes the user's own password.
+//
+// Not a formPost: the current password is counted by the sign-in throttle
+// in a transaction that commits although the form is refused, the new one
+// is hashed outside any transaction (changePassword), and success gives
+// this browser a new session cookie.
 func (s *Server) postPassword(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
 		return err
 	}
 	err = s.changePassword(r, rq, f.raw("current_password"), f.raw("new_password"), f.raw("confirm_password"))
-	if fe, ok := fieldErrors(err); ok {
+	if fe, ok := errs.AsFields(err); ok {
 		p, perr := s.loadAccount(r.Context(), rq)
 		if perr != nil {
 			return perr
@@ -213,6 +219,10 @@ func (s *Server) addToken(ctx context.Context, rq *request, name string, days in
 	return tok, t, err
 }
 
+// postToken creates a personal API token.
+//
+// Not a formPost: success shows the token this once on the account page
+// (no redirect).
 func (s *Server) postToken(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -229,7 +239,7 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request, rq *request) 
 	if perr != nil {
 		return perr
 	}
-	if fe, ok := fieldErrors(err); ok {
+	if fe, ok := errs.AsFields(err); ok {
 		p.Errors, p.Days = fe, f.str("days")
 		return s.render(w, http.StatusUnprocessableEntity, "account", p)
 	}
@@ -241,23 +251,27 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request, rq *request) 
 	return s.render(w, http.StatusOK, "account", p)
 }
 
+// revokeToken revokes rq's user's API token id, in its own transaction.
 func (s *Server) revokeToken(ctx context.Context, rq *request, id string) error {
-	return s.db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.RevokeToken(ctx, rq.User.ID, id, rq.Now); err != nil {
-			return err
-		}
-		return tx.Record(ctx, audit.Event{Action: "token.revoke", RecordType: "api_token", RecordID: id})
-	})
+	return s.db.Tx(ctx, func(tx *store.Tx) error { return revokeTokenIn(ctx, tx, rq, id) })
 }
 
+// revokeTokenIn revokes rq's user's API token id in tx, and records it.
+func revokeTokenIn(ctx context.Context, tx *store.Tx, rq *request, id string) error {
+	if err := tx.RevokeToken(ctx, rq.User.ID, id, rq.Now); err != nil {
+		return err
+	}
+	return tx.Record(ctx, audit.Event{Action: "token.revoke", RecordType: "api_token", RecordID: id})
+}
+
+// postRevokeToken revokes one of the user's API tokens. Its form has no
+// fields and no page to show again: a refusal is answered as it is.
 func (s *Server) postRevokeToken(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, err := parseForm(w, r); err != nil {
-		return err
-	}
-	if err := s.revokeToken(r.Context(), rq, r.PathValue("id")); err != nil {
-		return err
-	}
-	return redirect(w, r, "/account?done=revoked")
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op:   func(ctx context.Context, tx *store.Tx, f *form) error { return revokeTokenIn(ctx, tx, rq, id) },
+		Next: to("/account?done=revoked"),
+	})
 }
 
 // endSession ends rq's user's session with public ID id, and reports
@@ -274,6 +288,9 @@ func (s *Server) endSession(ctx context.Context, rq *request, id string) (curren
 }
 
 // postEndSession ends one of the user's sessions: that browser is signed out.
+//
+// Not a formPost: ending this browser's own session clears its cookie, like
+// postLogout.
 func (s *Server) postEndSession(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if _, err := parseForm(w, r); err != nil {
 		return err

@@ -61,6 +61,10 @@ const setupThrottleName = "#setup-code"
 
 // postSetup sets the password of the account the code is for. Wrong codes
 // count against the address like failed sign-ins, and lock it out for a while.
+//
+// Not a formPost: like the sign-in steps, a wrong code is counted in a
+// transaction that commits although the form is refused, and the password
+// is hashed between transactions (completeSetup).
 func (s *Server) postSetup(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -76,7 +80,7 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request, rq *request) 
 		return err
 	}
 	p := &setupPage{Page: s.page(rq, "setup.title", ""), Code: account.FormatCode(code)}
-	if fe, ok := fieldErrors(err); ok {
+	if fe, ok := errs.AsFields(err); ok {
 		p.Errors = fe
 		if fe.Has("setup_code") {
 			p.Code = ""
@@ -308,17 +312,21 @@ func (s *Server) decideApproval(ctx context.Context, rq *request, id string, app
 	return a, err
 }
 
+// postDecide approves or refuses approval {id}. Its form has no fields and
+// no page to show again: a refusal is answered as it is.
 func (s *Server) postDecide(w http.ResponseWriter, r *http.Request, rq *request, approve bool) error {
-	if _, err := parseForm(w, r); err != nil {
-		return err
-	}
-	if _, err := s.decideApproval(r.Context(), rq, r.PathValue("id"), approve); err != nil {
-		return err
-	}
+	id := r.PathValue("id")
+	next := "/accounts?done=refused"
 	if approve {
-		return redirect(w, r, "/accounts?done=approved")
+		next = "/accounts?done=approved"
 	}
-	return redirect(w, r, "/accounts?done=refused")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := account.Decide(ctx, tx, s.prof, rq.Actor, id, approve, rq.Now)
+			return err
+		},
+		Next: to(next),
+	})
 }
 
 func (s *Server) postApprove(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -391,7 +399,7 @@ func (s *Server) apiResetUser(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	return ok(w, s.withSetup(u, iss, failed))
+	return jsonOK(w, s.withSetup(u, iss, failed))
 }
 
 func (s *Server) apiUnlockUser(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -399,7 +407,7 @@ func (s *Server) apiUnlockUser(w http.ResponseWriter, r *http.Request, rq *reque
 	if err != nil {
 		return err
 	}
-	return ok(w, userJSON(u))
+	return jsonOK(w, userJSON(u))
 }
 
 type approvalJSON struct {
@@ -435,7 +443,7 @@ func (s *Server) apiApprovals(w http.ResponseWriter, r *http.Request, rq *reques
 	for i := range p.Approvals {
 		out.Approvals = append(out.Approvals, approvalToJSON(&p.Approvals[i].Approval, p.Approvals[i].MayDecide))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request, rq *request, approve bool) error {
@@ -443,7 +451,7 @@ func (s *Server) apiDecide(w http.ResponseWriter, r *http.Request, rq *request, 
 	if err != nil {
 		return err
 	}
-	return ok(w, approvalToJSON(a, false))
+	return jsonOK(w, approvalToJSON(a, false))
 }
 
 func (s *Server) apiApprove(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -485,7 +493,7 @@ func (s *Server) apiAccountEvents(w http.ResponseWriter, r *http.Request, rq *re
 			ActorName: e.ActorName, ActorRole: e.ActorRole, Action: e.Action, UserID: e.RecordID, UserName: e.UserName,
 			Changes: ch})
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 type sessionJSON struct {
@@ -515,7 +523,7 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request, rq *request
 			CreatedAt: apiTime(x.CreatedAt), LastSeenAt: apiTime(x.LastSeenAt), ExpiresAt: apiTime(x.ExpiresAt),
 			Current: x.Current})
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiEndSession(w http.ResponseWriter, r *http.Request, rq *request) error {

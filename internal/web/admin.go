@@ -179,6 +179,9 @@ func userForm(f *form) org.NewUser {
 }
 
 // postUser adds a user, who sets their own password with a setup code.
+//
+// Not a formPost: success shows the setup code this once (no redirect),
+// and the setup mail goes after the commit (addUser).
 func (s *Server) postUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -186,7 +189,7 @@ func (s *Server) postUser(w http.ResponseWriter, r *http.Request, rq *request) e
 	}
 	in := userForm(f)
 	c, failed, err := s.addUser(r.Context(), rq, in)
-	if fe, ok := fieldErrors(err); ok {
+	if fe, ok := errs.AsFields(err); ok {
 		p, perr := s.loadUsersPage(r.Context(), rq, account.Scope(rq.Actor, ""))
 		if perr != nil {
 			return perr
@@ -239,44 +242,51 @@ func (s *Server) editUser(ctx context.Context, rq *request, id string, e account
 	return u, err
 }
 
+// postEditUser saves an administrator's changes to user {id}.
 func (s *Server) postEditUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
+	id := r.PathValue("id")
+	var name, email, team string
+	var role org.Role
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			name, email, team = f.str("display_name"), f.str("email"), f.str("team_id")
+			role = org.Role(f.str("role"))
+			disabled := f.bool("disabled")
+			e := account.Edit{DisplayName: &name, Email: &email, TeamID: &team, Role: &role, Disabled: &disabled, Version: f.version()}
+			_, err := account.Update(ctx, tx, s.prof, account.By(rq.Actor), id, e, rq.Now)
+			return err
+		},
+		Next: to("/admin/users?done=saved"),
+		Again: s.userAgain(w, r, rq, id, func(u *org.User) {
+			// Keep what the administrator typed.
+			u.DisplayName, u.Email, u.TeamID, u.Role = name, email, team, role
+		}),
+	})
+}
+
+// userAgain is a formPost.Again that shows the edit page of user id again
+// with the errors of one of its forms; fill puts back what was typed, on a
+// copy of the user as stored (not on a version conflict: the page then
+// shows the user as saved since).
+func (s *Server) userAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*org.User)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		ctx := r.Context()
+		cur, err := s.readUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		p, err := s.loadUsersPage(ctx, rq, cur.AgencyID)
+		if err != nil {
+			return err
+		}
+		p.Title, p.Edit, p.Errors = "users.edit_title", cur, fe
+		if status != http.StatusConflict && fill != nil {
+			edited := *cur
+			fill(&edited)
+			p.Edit = &edited
+		}
+		return s.render(w, status, "user_edit", p)
 	}
-	name, email, team := f.str("display_name"), f.str("email"), f.str("team_id")
-	role := org.Role(f.str("role"))
-	disabled := f.bool("disabled")
-	e := account.Edit{DisplayName: &name, Email: &email, TeamID: &team, Role: &role, Disabled: &disabled, Version: f.version()}
-	u, err := s.editUser(r.Context(), rq, r.PathValue("id"), e)
-	if err == nil {
-		return redirect(w, r, "/admin/users?done=saved")
-	}
-	fe, ok := fieldErrors(err)
-	conflict := errs.KindOf(err) == errs.Conflict
-	if !ok && !conflict {
-		return err
-	}
-	ctx := r.Context()
-	cur, err := s.readUser(ctx, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	p, perr := s.loadUsersPage(ctx, rq, cur.AgencyID)
-	if perr != nil {
-		return perr
-	}
-	p.Title, p.Edit, p.Errors = "users.edit_title", cur, fe
-	status := http.StatusUnprocessableEntity
-	if conflict {
-		p.Errors, status = errs.Fields{{Field: "version", Msg: "err.stale"}}, http.StatusConflict
-	} else if u == nil {
-		// Keep what the administrator typed.
-		edited := *cur
-		edited.DisplayName, edited.Email, edited.TeamID, edited.Role = name, email, team, role
-		p.Edit = &edited
-	}
-	return s.render(w, status, "user_edit", p)
 }
 
 // resetUser resets user id (account.Reset), and their second factor too
@@ -297,6 +307,9 @@ func (s *Server) resetUser(ctx context.Context, rq *request, id string, secondFa
 
 // postResetUser resets an account: the person sets a new password with a
 // setup code; their case access waits for approval again.
+//
+// Not a formPost: success shows the new setup code this once (no
+// redirect), and the setup mail goes after the commit (resetUser).
 func (s *Server) postResetUser(w http.ResponseWriter, r *http.Request, rq *request) error {
 	f, err := parseForm(w, r)
 	if err != nil {
@@ -312,13 +325,15 @@ func (s *Server) postResetUser(w http.ResponseWriter, r *http.Request, rq *reque
 
 // postUnlockUser unlocks an account locked by failed sign-ins.
 func (s *Server) postUnlockUser(w http.ResponseWriter, r *http.Request, rq *request) error {
-	if _, err := parseForm(w, r); err != nil {
-		return err
-	}
-	if _, err := s.unlockUser(r.Context(), rq, r.PathValue("id")); err != nil {
-		return s.refusedOnEdit(w, r, rq, err)
-	}
-	return redirect(w, r, "/admin/users?done=unlocked")
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := account.Unlock(ctx, tx, s.prof, account.By(rq.Actor), id, rq.Now)
+			return err
+		},
+		Next:  to("/admin/users?done=unlocked"),
+		Again: s.userAgain(w, r, rq, id, nil),
+	})
 }
 
 // unlockUser unlocks user id as rq (account.Unlock).
@@ -341,23 +356,13 @@ func (s *Server) readUser(ctx context.Context, id string) (u *org.User, err erro
 }
 
 // refusedOnEdit shows the edit page of the user of r with the field errors
-// of err (a reset or unlock refused), or returns err.
+// of err (a reset refused), or returns err.
 func (s *Server) refusedOnEdit(w http.ResponseWriter, r *http.Request, rq *request, err error) error {
-	fe, ok := fieldErrors(err)
+	fe, ok := errs.AsFields(err)
 	if !ok {
 		return err
 	}
-	ctx := r.Context()
-	u, err := s.readUser(ctx, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	p, err := s.loadUsersPage(ctx, rq, u.AgencyID)
-	if err != nil {
-		return err
-	}
-	p.Title, p.Edit, p.Errors = "users.edit_title", u, fe
-	return s.render(w, http.StatusUnprocessableEntity, "user_edit", p)
+	return s.userAgain(w, r, rq, r.PathValue("id"), nil)(fe, http.StatusUnprocessableEntity)
 }
 
 type teamsPage struct {
@@ -424,25 +429,25 @@ func (s *Server) addTeam(ctx context.Context, rq *request, in org.NewTeam) (*org
 	return t, err
 }
 
+// postTeam adds a team.
 func (s *Server) postTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := org.NewTeam{AgencyID: f.str("agency_id"), Name: f.str("name")}
-	_, err = s.addTeam(r.Context(), rq, in)
-	if fe, ok := fieldErrors(err); ok {
-		p, perr := s.loadTeams(r.Context(), rq)
-		if perr != nil {
-			return perr
-		}
-		p.Errors, p.Form = fe, in
-		return s.render(w, http.StatusUnprocessableEntity, "teams", p)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/admin/teams?done=added")
+	var in org.NewTeam
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = org.NewTeam{AgencyID: f.str("agency_id"), Name: f.str("name")}
+			_, err := account.AddTeam(ctx, tx, account.By(rq.Actor), in, rq.Now)
+			return err
+		},
+		Next: to("/admin/teams?done=added"),
+		Again: func(fe errs.Fields, status int) error {
+			p, err := s.loadTeams(r.Context(), rq)
+			if err != nil {
+				return err
+			}
+			p.Errors, p.Form = fe, in
+			return s.render(w, status, "teams", p)
+		},
+	})
 }
 
 type agenciesPage struct {
@@ -480,27 +485,27 @@ func (s *Server) addAgency(ctx context.Context, rq *request, in org.NewAgency) (
 	return a, err
 }
 
+// postAgency adds an agency.
 func (s *Server) postAgency(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := org.NewAgency{Name: f.str("name"), Code: f.str("code")}
-	_, err = s.addAgency(r.Context(), rq, in)
-	if fe, ok := fieldErrors(err); ok {
-		ctx := r.Context()
-		p := agenciesPage{Page: s.page(rq, "agencies.title", "agencies"), Form: in}
-		p.Errors = fe
-		if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-			p.Agencies, err = tx.Agencies(ctx)
+	var in org.NewAgency
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = org.NewAgency{Name: f.str("name"), Code: f.str("code")}
+			_, err := account.AddAgency(ctx, tx, account.By(rq.Actor), in, rq.Now)
 			return err
-		}); err != nil {
-			return err
-		}
-		return s.render(w, http.StatusUnprocessableEntity, "agencies", &p)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/admin/agencies?done=added")
+		},
+		Next: to("/admin/agencies?done=added"),
+		Again: func(fe errs.Fields, status int) error {
+			ctx := r.Context()
+			p := agenciesPage{Page: s.page(rq, "agencies.title", "agencies"), Form: in}
+			p.Errors = fe
+			if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+				p.Agencies, err = tx.Agencies(ctx)
+				return err
+			}); err != nil {
+				return err
+			}
+			return s.render(w, status, "agencies", &p)
+		},
+	})
 }

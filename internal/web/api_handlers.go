@@ -476,7 +476,7 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 			Overdue: t.Overdue(rq.Now), CaseID: t.CaseID, CaseCode: t.CaseCode, RiskLevel: t.RiskLevel,
 			Urgent: t.Urgent, Priority: t.Priority, AssigneeID: t.AssigneeID})
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -531,7 +531,7 @@ func (s *Server) apiTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -553,7 +553,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, rq *request) e
 	for i := range users {
 		out.Users = append(out.Users, userJSON(&users[i]))
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiAddUser(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -578,7 +578,7 @@ func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, rq *request) er
 	if err := account.May(rq.Actor, access.View, access.KindUser, u.AgencyID); err != nil {
 		return errs.E(errs.NotFound, "user %s", u.ID)
 	}
-	return ok(w, userJSON(u))
+	return jsonOK(w, userJSON(u))
 }
 
 func (s *Server) apiEditUser(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -593,7 +593,7 @@ func (s *Server) apiEditUser(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	return ok(w, userJSON(u))
+	return jsonOK(w, userJSON(u))
 }
 
 type teamJSON struct {
@@ -621,7 +621,7 @@ func (s *Server) apiTeams(w http.ResponseWriter, r *http.Request, rq *request) e
 	for _, t := range teams {
 		out.Teams = append(out.Teams, teamJSON{ID: t.ID, AgencyID: t.AgencyID, Name: t.Name})
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiAddTeam(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -659,7 +659,7 @@ func (s *Server) apiAgencies(w http.ResponseWriter, r *http.Request, rq *request
 	for _, a := range agencies {
 		out.Agencies = append(out.Agencies, agencyJSON{ID: a.ID, Name: a.Name, Code: a.Code})
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiAddAgency(w http.ResponseWriter, r *http.Request, rq *request) error {

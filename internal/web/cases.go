@@ -263,39 +263,53 @@ type casePage struct {
 }
 
 // getCase shows the case page. Reading a case is audited; the page is sent
-// only once its audit event is durable.
+// only once its audit event is durable (the request's read-audit collector).
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, rq *request) error {
-	ctx := r.Context()
+	p, err := s.loadCasePage(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	// Whatever was just done says so, if there is a message for it.
+	if done := r.URL.Query().Get("done"); done != "" && rq.L.Has("flash."+done) {
+		p.Flash = "flash." + done
+	}
+	return s.render(w, http.StatusOK, "case", p)
+}
+
+// loadCasePage reads the case page of case id and audits the read.
+func (s *Server) loadCasePage(ctx context.Context, rq *request, id string) (*casePage, error) {
 	var v *caseView
-	var wait func() error
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		v, err = s.loadCaseView(ctx, tx, rq, r.PathValue("id"))
+		v, err = s.loadCaseView(ctx, tx, rq, id)
 		if err == nil {
-			wait = s.db.AuditAsync(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
+			rq.auditRead(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
 				CaseID: v.Case.ID, AgencyID: v.Case.AgencyID})
 		}
 		return err
 	})
 	if err != nil {
-		if wait != nil {
-			wait()
-		}
-		return err
+		return nil, err
 	}
-	p := casePage{Page: s.page(rq, "case.title", ""), caseView: v}
+	p := &casePage{Page: s.page(rq, "case.title", ""), caseView: v}
 	p.words()
-	// Whatever was just done says so, if there is a message for it.
-	if done := r.URL.Query().Get("done"); done != "" && rq.L.Has("flash."+done) {
-		p.Flash = "flash." + done
+	return p, nil
+}
+
+// caseAgain is a formPost.Again that shows the case page of case id again
+// with the errors of a small form on it or posted from another page that
+// lands on it (risk, urgency, assignment, step), the risk form refilled.
+func (s *Server) caseAgain(w http.ResponseWriter, r *http.Request, rq *request, id string) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadCasePage(r.Context(), rq, id)
+		if err != nil {
+			return err
+		}
+		p.Errors = fe
+		if r.PostForm != nil {
+			p.RiskForm.Level, p.RiskForm.Reason = r.PostForm.Get("risk_level"), r.PostForm.Get("risk_reason")
+		}
+		return s.render(w, status, "case", p)
 	}
-	b, err := s.renderBytes("case", &p)
-	if aerr := wait(); aerr != nil {
-		return aerr
-	}
-	if err != nil {
-		return err
-	}
-	return writeHTML(w, http.StatusOK, b)
 }
 
 // registerPage is the registration form, new or edit.
@@ -352,48 +366,49 @@ func (s *Server) getRegister(w http.ResponseWriter, r *http.Request, rq *request
 	p := registerPage{Page: s.page(rq, "register.title", "register")}
 	p.Form.RegisteredOn = s.prof.Today(rq.Now)
 	p.Form.Type = "cp"
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if p.Workers, err = cases.Candidates(ctx, tx, rq.Actor, rq.User.AgencyID); err != nil {
 			return err
 		}
 		if sid := r.URL.Query().Get("screening"); sid != "" {
-			wait, err = s.prefillFromScreening(ctx, tx, rq, sid, &p)
+			err = s.prefillFromScreening(ctx, tx, rq, sid, &p)
 		}
 		return err
 	})
-	if err := errors.Join(err, wait()); err != nil {
+	if err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "register", &p)
 }
 
 // prefillFromScreening fills the registration form from screening sid and
-// its identification. It returns the wait of the audit event of reading the
-// identification.
-func (s *Server) prefillFromScreening(ctx context.Context, tx *store.Tx, rq *request, sid string, p *registerPage) (func() error, error) {
+// its identification, and audits the read of the identification.
+func (s *Server) prefillFromScreening(ctx context.Context, tx *store.Tx, rq *request, sid string, p *registerPage) error {
 	sc, err := tx.Screening(ctx, sid)
 	if err != nil || sc.AgencyID != rq.User.AgencyID {
-		return noWait, errs.E(errs.NotFound, "screening %s", sid)
+		return errs.E(errs.NotFound, "screening %s", sid)
 	}
 	p.Screening = sc
 	p.Form.ScreeningID, p.Form.Type, p.Form.Age = sc.ID, sc.CaseType, sc.AgeYears
 	if sc.IdentificationID != "" {
 		ident, err := tx.Identification(ctx, sc.IdentificationID)
 		if err != nil {
-			return noWait, err
+			return err
 		}
 		p.Form.GivenName, p.Form.Location, p.Form.Contact = ident.Name, ident.Location, ident.Contact
 		p.Form.Sex, p.Form.Concerns, p.Form.Urgent, p.Form.Source = ident.Sex, ident.Concerns, ident.Urgent, ident.Source
 		p.Form.ReferredOn = ident.SubmittedAt.In(s.prof.Location()).Format("2006-01-02")
 		// The form shows what the identification said about the person: a read.
-		return s.db.AuditAsync(ctx, audit.Event{Action: "identification.view", RecordType: "identification",
-			RecordID: ident.ID, AgencyID: ident.AgencyID}), nil
+		rq.auditRead(ctx, audit.Event{Action: "identification.view", RecordType: "identification",
+			RecordID: ident.ID, AgencyID: ident.AgencyID})
 	}
-	return noWait, nil
+	return nil
 }
 
 // noWait is the wait of no audit event.
+//
+// Deprecated: loaders audit through rq.auditRead; delete once the
+// coordination files no longer use it.
 func noWait() error { return nil }
 
 // postRegister registers a new case.
@@ -401,45 +416,37 @@ func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *reques
 	if err := s.mayRegister(rq); err != nil {
 		return err
 	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := registrationForm(f)
-	ctx := r.Context()
+	var in cases.Registration
 	var c *cases.Case
-	err = f.merge(nil)
-	if err == nil {
-		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) (err error) {
+			in = registrationForm(f)
 			c, err = cases.Register(ctx, tx, s.prof, rq.Actor, in, func() string { return cases.NewCode("C") }, rq.Now)
 			return err
-		})
-	}
-	if fe, ok := fieldErrors(err); ok {
-		p := registerPage{Page: s.page(rq, "register.title", "register"), Form: in}
-		p.Errors = fe
-		if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-			p.Workers, err = cases.Candidates(ctx, tx, rq.Actor, rq.User.AgencyID)
-			if err == nil && in.ScreeningID != "" {
-				p.Screening, _ = tx.Screening(ctx, in.ScreeningID)
+		},
+		Next: func() string { return "/cases/" + c.ID + "?done=registered" },
+		Again: func(fe errs.Fields, status int) error {
+			ctx := r.Context()
+			p := registerPage{Page: s.page(rq, "register.title", "register"), Form: in}
+			p.Errors = fe
+			if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+				p.Workers, err = cases.Candidates(ctx, tx, rq.Actor, rq.User.AgencyID)
+				if err == nil && in.ScreeningID != "" {
+					p.Screening, _ = tx.Screening(ctx, in.ScreeningID)
+				}
+				return err
+			}); err != nil {
+				return err
 			}
-			return err
-		}); err != nil {
-			return err
-		}
-		return s.render(w, http.StatusUnprocessableEntity, "register", &p)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/cases/"+c.ID+"?done=registered")
+			return s.render(w, status, "register", &p)
+		},
+	})
 }
 
 // getEditCase shows the registration form of an existing case.
 func (s *Server) getEditCase(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	p := registerPage{Page: s.page(rq, "edit.title", ""), Edit: true}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		c, err := cases.Get(ctx, tx, rq.Actor, access.Edit, access.Registration, r.PathValue("id"))
 		if err != nil {
@@ -450,11 +457,11 @@ func (s *Server) getEditCase(w http.ResponseWriter, r *http.Request, rq *request
 			return err
 		}
 		p.Form, p.CaseID, p.Code, p.Version = cases.FormOf(c, id, ""), c.ID, c.Code, c.Version
-		wait = s.db.AuditAsync(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: c.ID,
+		rq.auditRead(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: c.ID,
 			CaseID: c.ID, AgencyID: c.AgencyID, Detail: `{"page":"edit"}`})
 		return nil
 	})
-	if err := errors.Join(err, wait()); err != nil {
+	if err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "register", &p)
@@ -463,125 +470,102 @@ func (s *Server) getEditCase(w http.ResponseWriter, r *http.Request, rq *request
 // postEditCase saves an edited registration; an edit made on a stale
 // version is refused with what changed.
 func (s *Server) postEditCase(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := registrationForm(f)
 	id := r.PathValue("id")
-	ctx := r.Context()
-	var c *cases.Case
-	err = f.merge(nil)
-	if err == nil {
-		err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-			c, err = cases.UpdateRegistration(ctx, tx, s.prof, rq.Actor, id, f.version(), in, rq.Now)
-			return err
-		})
-	}
-	if err == nil {
-		return redirect(w, r, "/cases/"+c.ID+"?done=updated")
-	}
-	p := registerPage{Page: s.page(rq, "edit.title", ""), Edit: true, Form: in, CaseID: id, Version: f.version()}
+	var in cases.Registration
+	var version int
 	var ce *errs.ConflictError
-	switch fe, ok := fieldErrors(err); {
-	case ok:
-		p.Errors = fe
-	case errorsAs(err, &ce):
-		snap, _ := ce.Current.(cases.Snapshot)
-		if snap.Case == nil {
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in, version = registrationForm(f), f.version()
+			_, err := cases.UpdateRegistration(ctx, tx, s.prof, rq.Actor, id, version, in, rq.Now)
+			errors.As(err, &ce)
 			return err
-		}
-		// The conflict shows the saved record: a read.
-		if aerr := s.db.Audit(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: snap.Case.ID,
-			CaseID: snap.Case.ID, AgencyID: snap.Case.AgencyID, Detail: `{"page":"conflict"}`}); aerr != nil {
-			return aerr
-		}
-		cur := cases.FormOf(snap.Case, snap.Identity, "")
-		p.Conflict = s.conflict(ctx, rq, snap.Case.UpdatedBy, snap.Case.UpdatedAt, in, cur)
-		p.Version = snap.Case.Version
-	default:
-		return err
-	}
-	if p.Code == "" {
-		s.db.Read(ctx, func(tx *store.Tx) error {
-			if c, err := tx.Case(ctx, id); err == nil {
-				p.Code = c.Code
+		},
+		Next: to("/cases/" + id + "?done=updated"),
+		Again: func(fe errs.Fields, status int) error {
+			ctx := r.Context()
+			p := registerPage{Page: s.page(rq, "edit.title", ""), Edit: true, Form: in, CaseID: id, Version: version}
+			p.Errors = fe
+			if status == http.StatusConflict {
+				var snap cases.Snapshot
+				if ce != nil {
+					snap, _ = ce.Current.(cases.Snapshot)
+				}
+				if snap.Case == nil {
+					if ce != nil {
+						return ce
+					}
+					return &errs.ConflictError{Record: "case"}
+				}
+				// The conflict shows the saved record: a read.
+				rq.auditRead(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: snap.Case.ID,
+					CaseID: snap.Case.ID, AgencyID: snap.Case.AgencyID, Detail: `{"page":"conflict"}`})
+				cur := cases.FormOf(snap.Case, snap.Identity, "")
+				p.Errors = nil
+				p.Conflict = s.conflict(ctx, rq, snap.Case.UpdatedBy, snap.Case.UpdatedAt, in, cur)
+				p.Version = snap.Case.Version
 			}
-			return nil
-		})
-	}
-	status := http.StatusUnprocessableEntity
-	if p.Conflict != nil {
-		status = http.StatusConflict
-	}
-	return s.render(w, status, "register", &p)
+			s.db.Read(ctx, func(tx *store.Tx) error {
+				if c, err := tx.Case(ctx, id); err == nil {
+					p.Code = c.Code
+				}
+				return nil
+			})
+			return s.render(w, status, "register", &p)
+		},
+	})
 }
 
 // postRisk changes the risk level with a reason.
 func (s *Server) postRisk(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := cases.ChangeRisk(ctx, tx, s.prof, rq.Actor, id, f.version(), f.str("risk_level"), f.str("risk_reason"), rq.Now)
-		return err
-	}, "/cases/%s?done=risk", s.caseFormFailed)
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := cases.ChangeRisk(ctx, tx, s.prof, rq.Actor, id, f.version(), f.str("risk_level"), f.str("risk_reason"), rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "?done=risk"),
+		Again: s.caseAgain(w, r, rq, id),
+	})
 }
 
 // postUrgent raises or lowers the urgent flag.
 func (s *Server) postUrgent(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := cases.SetUrgent(ctx, tx, s.prof, rq.Actor, id, f.version(), f.bool("urgent"), f.str("urgent_needs"), rq.Now)
-		return err
-	}, "/cases/%s?done=urgent", s.caseFormFailed)
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := cases.SetUrgent(ctx, tx, s.prof, rq.Actor, id, f.version(), f.bool("urgent"), f.str("urgent_needs"), rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "?done=urgent"),
+		Again: s.caseAgain(w, r, rq, id),
+	})
 }
 
 // postAssign changes the primary caseworker.
 func (s *Server) postAssign(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := cases.Assign(ctx, tx, rq.Actor, id, f.version(), f.str("caseworker_id"), rq.Now)
-		return err
-	}, "/cases/%s?done=assigned", s.caseFormFailed)
-}
-
-// caseFormFailed shows the case page again with the errors of a small form
-// on it (risk, urgency, assignment), or with a conflict notice.
-func (s *Server) caseFormFailed(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-	fe, isFields := fieldErrors(err)
-	isConflict := errs.KindOf(err) == errs.Conflict
-	if !isFields && !isConflict {
-		return err
-	}
-	ctx := r.Context()
-	var v *caseView
-	if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		v, err = s.loadCaseView(ctx, tx, rq, id)
-		return err
-	}); err != nil {
-		return err
-	}
-	p := casePage{Page: s.page(rq, "case.title", ""), caseView: v}
-	p.words()
-	p.Errors = fe
-	status := http.StatusUnprocessableEntity
-	if isConflict {
-		p.Errors = errs.Fields{{Field: "version", Msg: "err.stale"}}
-		status = http.StatusConflict
-	}
-	if r.PostForm != nil {
-		p.RiskForm.Level, p.RiskForm.Reason = r.PostForm.Get("risk_level"), r.PostForm.Get("risk_reason")
-	}
-	// The page shows case content: its reading is audited like any view.
-	if err := s.db.Audit(ctx, audit.Event{Action: "case.view", RecordType: "case", RecordID: v.Case.ID,
-		CaseID: v.Case.ID, AgencyID: v.Case.AgencyID}); err != nil {
-		return err
-	}
-	return s.render(w, status, "case", &p)
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := cases.Assign(ctx, tx, rq.Actor, id, f.version(), f.str("caseworker_id"), rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "?done=assigned"),
+		Again: s.caseAgain(w, r, rq, id),
+	})
 }
 
 // postStep sends a case back to assessment or case planning, with a reason.
 func (s *Server) postStep(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := cases.MoveStep(ctx, tx, s.prof, rq.Actor, id, f.version(), f.str("step"), f.str("step_reason"), rq.Now)
-		return err
-	}, "/cases/%s?done=step", s.caseFormFailed)
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := cases.MoveStep(ctx, tx, s.prof, rq.Actor, id, f.version(), f.str("step"), f.str("step_reason"), rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "?done=step"),
+		Again: s.caseAgain(w, r, rq, id),
+	})
 }
 
 func (s *Server) apiStep(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -221,19 +221,3 @@ func (s *Server) caseForm(w http.ResponseWriter, r *http.Request, rq *request, o
 // staleErrors is the error shown when a form was filled on a version of the
 // case that has changed since.
 func staleErrors() errs.Fields { return errs.Fields{{Field: "version", Msg: "err.stale"}} }
-
-// caseAgain is a formPost.Again that shows the case page of case id again
-// (with the risk form refilled), for the small forms posted from other
-// pages that land on it.
-//
-// TODO(lead): when cases.go moves to postForm, give the case page its own
-// Again there and drop this bridge to caseFormFailed.
-func (s *Server) caseAgain(w http.ResponseWriter, r *http.Request, rq *request, id string) func(errs.Fields, int) error {
-	return func(fe errs.Fields, status int) error {
-		var err error = fe
-		if status == http.StatusConflict {
-			err = &errs.ConflictError{Record: "case"}
-		}
-		return s.caseFormFailed(w, r, rq, id, err)
-	}
-}
