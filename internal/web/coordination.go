@@ -160,7 +160,9 @@ func (p *coordPage) Checked(chosen []string, s access.Section) bool {
 // (written once in Go rather than through a dozen template calls each).
 type serviceOption struct{ ID, Label string }
 
-// serviceOptions labels the active entries of the directory for p's reader.
+// serviceOptions labels the active entries of the directory for p's reader
+// (all as store.Tx.DirectoryServiceOptions reads them: the fields of the
+// label, and Active).
 func serviceOptions(p *Page, all []directory.Service) []serviceOption {
 	today := p.Now.In(p.Prof.Location()).Format("2006-01-02")
 	var out []serviceOption
@@ -235,7 +237,7 @@ func shareRows(p *Page, co *coordination) []shareRow {
 
 // loadCoordForms reads what the referral, transfer and conference forms offer.
 func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, p *coordPage) error {
-	all, err := tx.DirectoryServices(ctx)
+	all, err := tx.DirectoryServiceOptions(ctx) // only what the labels read
 	if err != nil {
 		return err
 	}
