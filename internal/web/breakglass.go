@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/safecase/safecase/internal/access"
@@ -31,29 +32,28 @@ func (s *Server) postBreakGlass(w http.ResponseWriter, r *http.Request, rq *requ
 	if err := share.MayBreakGlass(rq.Actor); err != nil {
 		return err
 	}
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	in := share.GlassInput{Code: f.str("code"), Reason: f.str("reason")}
+	var in share.GlassInput
 	var c *cases.Case
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		_, c, err = share.BreakGlass(ctx, tx, s.prof, rq.Actor, in, rq.Now)
-		return err
+	var opErr error
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = share.GlassInput{Code: f.str("code"), Reason: f.str("reason")}
+			_, c, opErr = share.BreakGlass(ctx, tx, s.prof, rq.Actor, in, rq.Now)
+			return opErr
+		},
+		Next: func() string { return "/cases/" + c.ID + "?done=glass" },
+		Again: func(fe errs.Fields, status int) error {
+			if status == http.StatusConflict {
+				return opErr // the form has no version: a conflict is answered as it is
+			}
+			if c != nil && fe.Has("code") { // the case is already theirs: no need to break in
+				return redirect(w, r, "/cases/"+c.ID)
+			}
+			p := &glassPage{Page: s.page(rq, "glass.title", ""), In: in}
+			p.Errors = fe
+			return s.render(w, status, "glass", p)
+		},
 	})
-	if fe, ok := fieldErrors(err); ok {
-		if c != nil && fe.Has("code") { // the case is already theirs: no need to break in
-			return redirect(w, r, "/cases/"+c.ID)
-		}
-		p := &glassPage{Page: s.page(rq, "glass.title", ""), In: in}
-		p.Errors = fe
-		return s.render(w, http.StatusUnprocessableEntity, "glass", p)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/cases/"+c.ID+"?done=glass")
 }
 
 type glassLogPage struct {

@@ -53,6 +53,8 @@ func (s *Server) getBulkTransfer(w http.ResponseWriter, r *http.Request, rq *req
 	return s.render(w, http.StatusOK, "bulk_transfer", p)
 }
 
+// postBulkTransfer is not a formPost: it answers with the page of what it
+// did (the cases requested and skipped, by code) rather than a redirect.
 func (s *Server) postBulkTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	p, err := s.bulkPage(ctx, rq)
@@ -65,7 +67,7 @@ func (s *Server) postBulkTransfer(w http.ResponseWriter, r *http.Request, rq *re
 	}
 	p.In = transfer.BulkInput{TeamID: f.str("team_id"), Input: transferForm(f)}
 	res, codes, err := s.bulkTransfer(ctx, rq, p.In)
-	if fe, ok := fieldErrors(err); ok {
+	if fe, ok := errs.AsFields(err); ok {
 		p.Errors = fe
 		return s.render(w, http.StatusUnprocessableEntity, "bulk_transfer", p)
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -17,19 +16,24 @@ import (
 // conference's own page.
 
 func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in conference.Input
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = conferenceForm(f)
-		ext := f.str("external_participants")
-		more, err := externalParticipants(ctx, tx, ext)
-		in.External = ext
-		if err != nil {
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = conferenceForm(f)
+			ext := f.str("external_participants")
+			more, err := externalParticipants(ctx, tx, ext)
+			in.External = ext
+			if err != nil {
+				return err
+			}
+			in.Participants = append(in.Participants, more...)
+			_, err = conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
-		}
-		in.Participants = append(in.Participants, more...)
-		_, err = conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/coordination?done=conference", s.coordFailed("conference", func(p *coordPage) { p.Conf = in }))
+		},
+		Next:  to("/cases/" + id + "/coordination?done=conference"),
+		Again: s.coordAgain(w, r, rq, id, "conference", func(p *coordPage) { p.Conf = in }),
+	})
 }
 
 func conferenceForm(f *form) conference.Input {
@@ -84,16 +88,15 @@ type conferencePage struct {
 	ActionRows []conference.ActionInput
 }
 
-func (s *Server) loadConference(ctx context.Context, rq *request, id string) (*conferencePage, func() error, error) {
+func (s *Server) loadConference(ctx context.Context, rq *request, id string) (*conferencePage, error) {
 	p := &conferencePage{Page: s.page(rq, "conference.title", "coordination")}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		rd, err := conference.Read(ctx, tx, s.prof, rq.Actor, id)
 		if err != nil {
 			return err
 		}
 		p.C, p.Shared, p.Staff, p.Next = rd.Conference, rd.Shared, rd.Staff, rd.Conference.NextFor(rq.Actor, rd.Case)
-		wait = s.db.AuditAsync(ctx, rd.Event())
+		rq.auditRead(ctx, rd.Event())
 		return nil
 	})
 	if p.C != nil {
@@ -103,7 +106,21 @@ func (s *Server) loadConference(ctx context.Context, rq *request, id string) (*c
 			p.Rec.Actions = append(p.Rec.Actions, conference.ActionInput{Description: a.Description, OwnerID: a.OwnerID, DueOn: a.DueOn})
 		}
 	}
-	return p, wait, err
+	return p, err
+}
+
+// conferenceAgain shows the page of conference id again with the errors of
+// a form and, by fill, what was typed.
+func (s *Server) conferenceAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*conferencePage)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadConference(r.Context(), rq, id)
+		if err != nil {
+			return err
+		}
+		p.Errors = fe
+		fill(p)
+		return s.render(w, status, "conference", p)
+	}
 }
 
 // Rows returns the action rows of the record form: those written, and
@@ -113,8 +130,8 @@ func (p *conferencePage) Rows() []conference.ActionInput {
 }
 
 func (s *Server) getConference(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadConference(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadConference(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	switch d := r.URL.Query().Get("done"); d {
@@ -125,12 +142,17 @@ func (s *Server) getConference(w http.ResponseWriter, r *http.Request, rq *reque
 }
 
 func (s *Server) postConferenceRecord(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in conference.RecordInput
-	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = conferenceRecordForm(f)
-		_, err := conference.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/conferences/%s?done=record", shownAgain(s, s.loadConference, "conference", func(p *conferencePage) { p.Rec = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = conferenceRecordForm(f)
+			_, err := conference.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/conferences/" + id + "?done=record"),
+		Again: s.conferenceAgain(w, r, rq, id, func(p *conferencePage) { p.Rec = in }),
+	})
 }
 
 // conferenceRecordForm reads the record form: the action items come as
@@ -157,15 +179,25 @@ func conferenceRecordForm(f *form) conference.RecordInput {
 }
 
 func (s *Server) postConferenceSignOff(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := conference.SignOff(ctx, tx, rq.Actor, id, f.version(), rq.Now)
-		return err
-	}, "/conferences/%s?done=sign", shownAgain(s, s.loadConference, "conference", func(*conferencePage) {}))
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := conference.SignOff(ctx, tx, rq.Actor, id, f.version(), rq.Now)
+			return err
+		},
+		Next:  to("/conferences/" + id + "?done=sign"),
+		Again: s.conferenceAgain(w, r, rq, id, func(*conferencePage) {}),
+	})
 }
 
 func (s *Server) postConferenceClose(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := conference.Close(ctx, tx, rq.Actor, id, f.version(), rq.Now)
-		return err
-	}, "/conferences/%s?done=close", shownAgain(s, s.loadConference, "conference", func(*conferencePage) {}))
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := conference.Close(ctx, tx, rq.Actor, id, f.version(), rq.Now)
+			return err
+		},
+		Next:  to("/conferences/" + id + "?done=close"),
+		Again: s.conferenceAgain(w, r, rq, id, func(*conferencePage) {}),
+	})
 }

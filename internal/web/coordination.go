@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 
@@ -53,21 +52,21 @@ func (co *coordination) shareTo(l *share.Listed) string {
 }
 
 // readCoordination reads the coordination of case id for rq's actor, and
-// starts the audit of the read.
-func (s *Server) readCoordination(ctx context.Context, tx *store.Tx, rq *request, id string) (*coordination, func() error, error) {
+// audits the read (through the request's collector).
+func (s *Server) readCoordination(ctx context.Context, tx *store.Tx, rq *request, id string) (*coordination, error) {
 	c, err := cases.Get(ctx, tx, rq.Actor, access.View, access.Consent, id)
 	if err != nil {
-		return nil, noWait, err
+		return nil, err
 	}
 	co := &coordination{Case: c}
 	if co.Referrals, err = tx.CaseReferrals(ctx, c.ID); err != nil {
-		return nil, noWait, err
+		return nil, err
 	}
 	if co.Transfers, err = tx.CaseTransfers(ctx, c.ID); err != nil {
-		return nil, noWait, err
+		return nil, err
 	}
 	if co.Conferences, err = tx.CaseConferences(ctx, c.ID); err != nil {
-		return nil, noWait, err
+		return nil, err
 	}
 	made := map[string]share.Made{}
 	for _, r := range co.Referrals {
@@ -80,18 +79,18 @@ func (s *Server) readCoordination(ctx context.Context, tx *store.Tx, rq *request
 		made[x.ID] = share.Made{Basis: x.Basis}
 	}
 	if co.Listed, err = share.List(ctx, tx, c.ID, made, rq.Now); err != nil {
-		return nil, noWait, err
+		return nil, err
 	}
 	var ids []string
 	for _, l := range co.Listed {
 		ids = append(ids, l.Grant.UserID, l.CreatedBy, l.ApproverID)
 	}
 	if co.Names, err = tx.UserNames(ctx, ids); err != nil {
-		return nil, noWait, err
+		return nil, err
 	}
 	agencies, err := tx.Agencies(ctx)
 	if err != nil {
-		return nil, noWait, err
+		return nil, err
 	}
 	co.AgencyNames = map[string]string{}
 	for _, a := range agencies {
@@ -99,12 +98,12 @@ func (s *Server) readCoordination(ctx context.Context, tx *store.Tx, rq *request
 	}
 	ds, err := tx.CaseDeadlines(ctx, c.ID)
 	if err != nil {
-		return nil, noWait, err
+		return nil, err
 	}
 	co.TellFamily = slices.ContainsFunc(ds, func(d deadline.Deadline) bool { return d.Kind == deadline.TellFamily && d.Open() })
-	wait := s.db.AuditAsync(ctx, audit.Event{Action: "coordination.view", RecordType: "case", RecordID: c.ID,
+	rq.auditRead(ctx, audit.Event{Action: "coordination.view", RecordType: "case", RecordID: c.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID})
-	return co, wait, nil
+	return co, nil
 }
 
 type coordPage struct {
@@ -161,7 +160,9 @@ func (p *coordPage) Checked(chosen []string, s access.Section) bool {
 // (written once in Go rather than through a dozen template calls each).
 type serviceOption struct{ ID, Label string }
 
-// serviceOptions labels the active entries of the directory for p's reader.
+// serviceOptions labels the active entries of the directory for p's reader
+// (all as store.Tx.DirectoryServiceOptions reads them: the fields of the
+// label, and Active).
 func serviceOptions(p *Page, all []directory.Service) []serviceOption {
 	today := p.Now.In(p.Prof.Location()).Format("2006-01-02")
 	var out []serviceOption
@@ -185,11 +186,10 @@ func serviceOptions(p *Page, all []directory.Service) []serviceOption {
 	return out
 }
 
-func (s *Server) loadCoordPage(ctx context.Context, rq *request, id string) (*coordPage, func() error, error) {
+func (s *Server) loadCoordPage(ctx context.Context, rq *request, id string) (*coordPage, error) {
 	p := &coordPage{Page: s.page(rq, "coord.title", ""), coordination: &coordination{}}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		if p.coordination, wait, err = s.readCoordination(ctx, tx, rq, id); err != nil {
+		if p.coordination, err = s.readCoordination(ctx, tx, rq, id); err != nil {
 			return err
 		}
 		p.Shares = shareRows(&p.Page, p.coordination)
@@ -202,7 +202,7 @@ func (s *Server) loadCoordPage(ctx context.Context, rq *request, id string) (*co
 		return nil
 	})
 	p.Told.ToldOn = s.prof.Today(rq.Now)
-	return p, wait, err
+	return p, err
 }
 
 // shareRows writes the shares of co in p's reader's words.
@@ -237,7 +237,7 @@ func shareRows(p *Page, co *coordination) []shareRow {
 
 // loadCoordForms reads what the referral, transfer and conference forms offer.
 func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, p *coordPage) error {
-	all, err := tx.DirectoryServices(ctx)
+	all, err := tx.DirectoryServiceOptions(ctx) // only what the labels read
 	if err != nil {
 		return err
 	}
@@ -283,8 +283,8 @@ func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, 
 }
 
 func (s *Server) getCoordination(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadCoordPage(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadCoordPage(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	switch d := r.URL.Query().Get("done"); d {
@@ -294,67 +294,30 @@ func (s *Server) getCoordination(w http.ResponseWriter, r *http.Request, rq *req
 	return s.render(w, http.StatusOK, "coordination", p)
 }
 
-// coordFailed shows the coordination page again with one form's errors.
-func (s *Server) coordFailed(open string, fill func(*coordPage)) func(http.ResponseWriter, *http.Request, *request, string, error) error {
-	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-		fe, isFields := fieldErrors(err)
-		conflict := errs.KindOf(err) == errs.Conflict
-		if !isFields && !conflict {
+// coordAgain shows the coordination page of case id again with the errors
+// of one form (open names it, to show it open) and, by fill, what was
+// typed in it.
+func (s *Server) coordAgain(w http.ResponseWriter, r *http.Request, rq *request, id, open string, fill func(*coordPage)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadCoordPage(r.Context(), rq, id)
+		if err != nil {
 			return err
 		}
-		p, wait, lerr := s.loadCoordPage(r.Context(), rq, id)
-		if err := errors.Join(lerr, wait()); err != nil {
-			return err
-		}
-		status := http.StatusUnprocessableEntity
-		p.Errors = fe
-		if conflict {
-			p.Errors, status = staleErrors(), http.StatusConflict
-		}
-		p.Open = open
+		p.Errors, p.Open = fe, open
 		fill(p)
 		return s.render(w, status, "coordination", p)
 	}
 }
 
 func (s *Server) postFamilyTold(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in share.ToldInput
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = share.ToldInput{ToldOn: f.str("told_on"), ToldTo: f.str("told_to")}
-		return share.FamilyTold(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-	}, "/cases/%s/coordination?done=told", s.coordFailed("told", func(p *coordPage) { p.Told = in }))
-}
-
-// subjectForm runs op on the record named in the path (a referral,
-// transfer or conference), then redirects to next (a format with the ID) or
-// shows the record's page again with the errors.
-func (s *Server) subjectForm(w http.ResponseWriter, r *http.Request, rq *request,
-	op func(ctx context.Context, tx *store.Tx, f *form, id string) error, next string,
-	failed func(w http.ResponseWriter, r *http.Request, rq *request, id string, fe errs.Fields, status int) error) error {
-	return s.caseForm(w, r, rq, op, next, func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-		fe, isFields := fieldErrors(err)
-		if errs.KindOf(err) == errs.Conflict {
-			return failed(w, r, rq, id, staleErrors(), http.StatusConflict)
-		}
-		if !isFields {
-			return err
-		}
-		return failed(w, r, rq, id, fe, http.StatusUnprocessableEntity)
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = share.ToldInput{ToldOn: f.str("told_on"), ToldTo: f.str("told_to")}
+			return share.FamilyTold(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+		},
+		Next:  to("/cases/" + id + "/coordination?done=told"),
+		Again: s.coordAgain(w, r, rq, id, "told", func(p *coordPage) { p.Told = in }),
 	})
-}
-
-// shownAgain returns what subjectForm does with a refused form: the page of
-// the record (load, template name) again, with the errors and, by fill,
-// what the user typed.
-func shownAgain[P interface{ setErrors(errs.Fields) }](s *Server, load func(context.Context, *request, string) (P, func() error, error),
-	name string, fill func(P)) func(http.ResponseWriter, *http.Request, *request, string, errs.Fields, int) error {
-	return func(w http.ResponseWriter, r *http.Request, rq *request, id string, fe errs.Fields, status int) error {
-		p, wait, err := load(r.Context(), rq, id)
-		if err := errors.Join(err, wait()); err != nil {
-			return err
-		}
-		p.setErrors(fe)
-		fill(p)
-		return s.render(w, status, name, p)
-	}
 }

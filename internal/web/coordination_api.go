@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/safecase/safecase/internal/audit"
@@ -182,12 +181,11 @@ func sharedToJSON(v *share.View) *sharedJSON {
 func (s *Server) apiCoordination(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	var p *coordination
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		p, wait, err = s.readCoordination(ctx, tx, rq, r.PathValue("id"))
+		p, err = s.readCoordination(ctx, tx, rq, r.PathValue("id"))
 		return err
 	})
-	if err := errors.Join(err, wait()); err != nil {
+	if err != nil {
 		return err
 	}
 	out := struct {
@@ -213,7 +211,7 @@ func (s *Server) apiCoordination(w http.ResponseWriter, r *http.Request, rq *req
 			Sections: nonNil(share.Names(sh.Grant.Sections)), Basis: sh.Basis, Reason: sh.Reason,
 			Approver: p.Names[sh.ApproverID], Ended: sh.Ended})
 	}
-	return ok(w, out)
+	return jsonOK(w, out)
 }
 
 func (s *Server) apiSendReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -251,23 +249,23 @@ func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	return ok(w, inboxToJSON(rq, in))
+	return jsonOK(w, inboxToJSON(rq, in))
 }
 
 // apiRead reads a referral, transfer or conference by read (its domain's
-// Read) and records the reading's audit event (by event) before answering.
-func apiRead[R any](s *Server, ctx context.Context, read func(ctx context.Context, tx *store.Tx) (R, error),
+// Read) and audits the reading (by event) through rq's collector, which
+// holds the answer until the event is durable.
+func apiRead[R any](s *Server, ctx context.Context, rq *request, read func(ctx context.Context, tx *store.Tx) (R, error),
 	event func(R) audit.Event) (R, error) {
 	var rd R
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if rd, err = read(ctx, tx); err != nil {
 			return err
 		}
-		wait = s.db.AuditAsync(ctx, event(rd))
+		rq.auditRead(ctx, event(rd))
 		return nil
 	})
-	return rd, errors.Join(err, wait())
+	return rd, err
 }
 
 type referralReply struct {
@@ -276,13 +274,13 @@ type referralReply struct {
 }
 
 func (s *Server) apiReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rd, err := apiRead(s, r.Context(), func(ctx context.Context, tx *store.Tx) (*referral.Reading, error) {
+	rd, err := apiRead(s, r.Context(), rq, func(ctx context.Context, tx *store.Tx) (*referral.Reading, error) {
 		return referral.Read(ctx, tx, s.prof, rq.Actor, r.PathValue("id"))
 	}, (*referral.Reading).Event)
 	if err != nil {
 		return err
 	}
-	return ok(w, referralReply{Referral: s.referralToJSON(rq, rd.Referral), Shared: sharedToJSON(rd.Shared)})
+	return jsonOK(w, referralReply{Referral: s.referralToJSON(rq, rd.Referral), Shared: sharedToJSON(rd.Shared)})
 }
 
 // apiReferralOp runs op on the referral named in the path and answers with it.
@@ -292,7 +290,7 @@ func (s *Server) apiReferralOp(w http.ResponseWriter, r *http.Request, rq *reque
 	return s.apiCaseOp(w, r, in, version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
 		ref, err = op(ctx, tx, id)
 		return err
-	}, func(string) error { return ok(w, s.referralToJSON(rq, ref)) })
+	}, func(string) error { return jsonOK(w, s.referralToJSON(rq, ref)) })
 }
 
 func (s *Server) apiReferralRespond(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -322,13 +320,13 @@ type transferReply struct {
 }
 
 func (s *Server) apiTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rd, err := apiRead(s, r.Context(), func(ctx context.Context, tx *store.Tx) (*transfer.Reading, error) {
+	rd, err := apiRead(s, r.Context(), rq, func(ctx context.Context, tx *store.Tx) (*transfer.Reading, error) {
 		return transfer.Read(ctx, tx, s.prof, rq.Actor, r.PathValue("id"))
 	}, (*transfer.Reading).Event)
 	if err != nil {
 		return err
 	}
-	return ok(w, transferReply{Transfer: transferToJSON(rd.Transfer), Shared: sharedToJSON(rd.Shared)})
+	return jsonOK(w, transferReply{Transfer: transferToJSON(rd.Transfer), Shared: sharedToJSON(rd.Shared)})
 }
 
 func (s *Server) apiTransferDecide(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -337,7 +335,7 @@ func (s *Server) apiTransferDecide(w http.ResponseWriter, r *http.Request, rq *r
 	return s.apiCaseOp(w, r, &in, &in.Version, func(ctx context.Context, tx *store.Tx, id string) (err error) {
 		t, err = transfer.Decide(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 		return err
-	}, func(string) error { return ok(w, transferToJSON(t)) })
+	}, func(string) error { return jsonOK(w, transferToJSON(t)) })
 }
 
 type conferenceReply struct {
@@ -346,13 +344,13 @@ type conferenceReply struct {
 }
 
 func (s *Server) apiConference(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rd, err := apiRead(s, r.Context(), func(ctx context.Context, tx *store.Tx) (*conference.Reading, error) {
+	rd, err := apiRead(s, r.Context(), rq, func(ctx context.Context, tx *store.Tx) (*conference.Reading, error) {
 		return conference.Read(ctx, tx, s.prof, rq.Actor, r.PathValue("id"))
 	}, (*conference.Reading).Event)
 	if err != nil {
 		return err
 	}
-	return ok(w, conferenceReply{Conference: conferenceToJSON(rd.Conference), Shared: sharedToJSON(rd.Shared)})
+	return jsonOK(w, conferenceReply{Conference: conferenceToJSON(rd.Conference), Shared: sharedToJSON(rd.Shared)})
 }
 
 // apiConferenceOp runs op on the conference named in the path and answers
@@ -366,7 +364,7 @@ func (s *Server) apiConferenceOp(w http.ResponseWriter, r *http.Request, in any,
 		}
 		c, err = tx.Conference(ctx, id)
 		return err
-	}, func(string) error { return ok(w, conferenceToJSON(c)) })
+	}, func(string) error { return jsonOK(w, conferenceToJSON(c)) })
 }
 
 func (s *Server) apiConferenceRecord(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -423,7 +421,7 @@ func (s *Server) apiTransferWithdraw(w http.ResponseWriter, r *http.Request, rq 
 		}
 		t, err = tx.Transfer(ctx, id)
 		return err
-	}, func(string) error { return ok(w, transferToJSON(t)) })
+	}, func(string) error { return jsonOK(w, transferToJSON(t)) })
 }
 
 func (s *Server) apiConferenceClose(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -415,22 +415,6 @@ func (s *Server) caseLinksAgain(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 }
 
-// caseLinkFailed shows the links page again after a refused form.
-//
-// Deprecated: write a formPost with Again: caseLinksAgain (linkrequests.go
-// still calls this until it moves to postForm).
-func (s *Server) caseLinkFailed(w http.ResponseWriter, r *http.Request, rq *request, err error, in caselink.Input) error {
-	fe, ok := errs.AsFields(err)
-	status := http.StatusUnprocessableEntity
-	if errs.KindOf(err) == errs.Conflict {
-		ok, status = true, http.StatusConflict
-	}
-	if !ok {
-		return err
-	}
-	return s.caseLinksAgain(w, r, rq, r.PathValue("id"), &in)(fe, status)
-}
-
 // API
 
 type mandatoryReportJSON struct {

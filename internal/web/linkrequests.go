@@ -35,10 +35,13 @@ var (
 // postLinkAnswer runs answer from the links page, then shows it again
 // with done, or with the errors.
 func (s *Server) postLinkAnswer(w http.ResponseWriter, r *http.Request, rq *request, answer linkAnswer, done string) error {
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		return answer(ctx, tx, rq, id, r.PathValue("rid"), f.version())
-	}, "/cases/%s/links?done="+done, func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error {
-		return s.caseLinkFailed(w, r, rq, err, caselink.Input{})
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			return answer(ctx, tx, rq, id, r.PathValue("rid"), f.version())
+		},
+		Next:  to("/cases/" + id + "/links?done=" + done),
+		Again: s.caseLinksAgain(w, r, rq, id, &caselink.Input{}),
 	})
 }
 

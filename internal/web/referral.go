@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/safecase/safecase/internal/access"
@@ -24,34 +23,38 @@ func referralForm(f *form) referral.Input {
 }
 
 func (s *Server) postReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in referral.Input
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = referralForm(f)
-		_, err := referral.Send(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/coordination?done=referral", s.coordFailed("referral", func(p *coordPage) { p.Ref = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = referralForm(f)
+			_, err := referral.Send(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/coordination?done=referral"),
+		Again: s.coordAgain(w, r, rq, id, "referral", func(p *coordPage) { p.Ref = in }),
+	})
 }
 
 // Stand-alone referral from a screening.
 func (s *Server) postStandAlone(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	in := referralForm(f)
+	var in referral.Input
 	var ref *referral.Referral
-	err = s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		ref, err = referral.StandAlone(ctx, tx, s.prof, rq.Actor, r.PathValue("id"), in, rq.Now)
-		return err
+	var opErr error
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = referralForm(f)
+			ref, opErr = referral.StandAlone(ctx, tx, s.prof, rq.Actor, r.PathValue("id"), in, rq.Now)
+			return opErr
+		},
+		Next: func() string { return "/referrals/" + ref.ID + "?done=sent" },
+		Again: func(fe errs.Fields, status int) error {
+			if status == http.StatusConflict {
+				return opErr // the form has no version: a conflict is answered as it is
+			}
+			return s.renderStandAlone(w, r, rq, in, fe, status)
+		},
 	})
-	if fe, ok := fieldErrors(err); ok {
-		return s.renderStandAlone(w, r, rq, in, fe)
-	}
-	if err != nil {
-		return err
-	}
-	return redirect(w, r, "/referrals/"+ref.ID+"?done=sent")
 }
 
 func (s *Server) getStandAlone(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -68,7 +71,7 @@ func (s *Server) getStandAlone(w http.ResponseWriter, r *http.Request, rq *reque
 	}); err != nil {
 		return err
 	}
-	return s.renderStandAlone(w, r, rq, referral.Input{ConsentOn: s.prof.Today(rq.Now)}, nil)
+	return s.renderStandAlone(w, r, rq, referral.Input{ConsentOn: s.prof.Today(rq.Now)}, nil, http.StatusOK)
 }
 
 type standAlonePage struct {
@@ -78,7 +81,9 @@ type standAlonePage struct {
 	Ref         referral.Input
 }
 
-func (s *Server) renderStandAlone(w http.ResponseWriter, r *http.Request, rq *request, in referral.Input, fe errs.Fields) error {
+// renderStandAlone shows the stand-alone referral form with in and the
+// errors fe, answering status.
+func (s *Server) renderStandAlone(w http.ResponseWriter, r *http.Request, rq *request, in referral.Input, fe errs.Fields, status int) error {
 	p := &standAlonePage{Page: s.page(rq, "coord.standalone_title", ""), ScreeningID: r.PathValue("id"), Ref: in}
 	p.Errors = fe
 	err := s.db.Read(r.Context(), func(tx *store.Tx) error {
@@ -92,10 +97,6 @@ func (s *Server) renderStandAlone(w http.ResponseWriter, r *http.Request, rq *re
 	})
 	if err != nil {
 		return err
-	}
-	status := http.StatusOK
-	if fe != nil {
-		status = http.StatusUnprocessableEntity
 	}
 	return s.render(w, status, "standalone", p)
 }
@@ -116,9 +117,8 @@ type referralPage struct {
 	Out     referral.OutcomeInput
 }
 
-func (s *Server) loadReferral(ctx context.Context, rq *request, id string) (*referralPage, func() error, error) {
+func (s *Server) loadReferral(ctx context.Context, rq *request, id string) (*referralPage, error) {
 	p := &referralPage{Page: s.page(rq, "referral.title", "coordination")}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		rd, err := referral.Read(ctx, tx, s.prof, rq.Actor, id)
 		if err != nil {
@@ -132,15 +132,29 @@ func (s *Server) loadReferral(ctx context.Context, rq *request, id string) (*ref
 		if p.Names, err = tx.UserNames(ctx, []string{r.SentBy, r.RespondedBy, r.ToUserID}); err != nil {
 			return err
 		}
-		wait = s.db.AuditAsync(ctx, rd.Event())
+		rq.auditRead(ctx, rd.Event())
 		return nil
 	})
-	return p, wait, err
+	return p, err
+}
+
+// referralAgain shows the page of referral id again with the errors of a
+// form and, by fill, what was typed.
+func (s *Server) referralAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*referralPage)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadReferral(r.Context(), rq, id)
+		if err != nil {
+			return err
+		}
+		p.Errors = fe
+		fill(p)
+		return s.render(w, status, "referral", p)
+	}
 }
 
 func (s *Server) getReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadReferral(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadReferral(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	switch d := r.URL.Query().Get("done"); d {
@@ -151,28 +165,43 @@ func (s *Server) getReferral(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) postReferralRespond(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in referral.Answer
-	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = referral.Answer{Version: f.version(), Accept: f.str("answer") == "accept", DeclineReason: f.str("decline_reason")}
-		_, err := referral.Respond(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/referrals/%s?done=respond", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Answer = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = referral.Answer{Version: f.version(), Accept: f.str("answer") == "accept", DeclineReason: f.str("decline_reason")}
+			_, err := referral.Respond(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/referrals/" + id + "?done=respond"),
+		Again: s.referralAgain(w, r, rq, id, func(p *referralPage) { p.Answer = in }),
+	})
 }
 
 func (s *Server) postReferralService(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in referral.ServiceInput
-	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = referral.ServiceInput{Version: f.version(), Note: f.str("service_note")}
-		_, err := referral.RecordService(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/referrals/%s?done=service", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Svc = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = referral.ServiceInput{Version: f.version(), Note: f.str("service_note")}
+			_, err := referral.RecordService(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/referrals/" + id + "?done=service"),
+		Again: s.referralAgain(w, r, rq, id, func(p *referralPage) { p.Svc = in }),
+	})
 }
 
 func (s *Server) postReferralOutcome(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in referral.OutcomeInput
-	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = referral.OutcomeInput{Version: f.version(), Outcome: f.str("outcome"), Withdraw: f.bool("withdraw")}
-		_, err := referral.RecordOutcome(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/referrals/%s?done=outcome", shownAgain(s, s.loadReferral, "referral", func(p *referralPage) { p.Out = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = referral.OutcomeInput{Version: f.version(), Outcome: f.str("outcome"), Withdraw: f.bool("withdraw")}
+			_, err := referral.RecordOutcome(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/referrals/" + id + "?done=outcome"),
+		Again: s.referralAgain(w, r, rq, id, func(p *referralPage) { p.Out = in }),
+	})
 }

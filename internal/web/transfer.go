@@ -2,8 +2,9 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
+
+	"github.com/safecase/safecase/internal/errs"
 
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/share"
@@ -23,19 +24,24 @@ func transferForm(f *form) transfer.Input {
 }
 
 func (s *Server) postTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in transfer.Input
-	return s.caseForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = transferForm(f)
-		if name := f.str("to_username"); name != "" && in.ToUserID == "" {
-			id, err := userIDByName(ctx, tx, "to_user_id", name)
-			if err != nil {
-				return err
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = transferForm(f)
+			if name := f.str("to_username"); name != "" && in.ToUserID == "" {
+				uid, err := userIDByName(ctx, tx, "to_user_id", name)
+				if err != nil {
+					return err
+				}
+				in.ToUserID = uid
 			}
-			in.ToUserID = id
-		}
-		_, err := transfer.Request(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/cases/%s/coordination?done=transfer", s.coordFailed("transfer", func(p *coordPage) { p.Tr = in }))
+			_, err := transfer.Request(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/cases/" + id + "/coordination?done=transfer"),
+		Again: s.coordAgain(w, r, rq, id, "transfer", func(p *coordPage) { p.Tr = in }),
+	})
 }
 
 // The transfer page.
@@ -52,9 +58,8 @@ type transferPage struct {
 	Transfered bool
 }
 
-func (s *Server) loadTransfer(ctx context.Context, rq *request, id string) (*transferPage, func() error, error) {
+func (s *Server) loadTransfer(ctx context.Context, rq *request, id string) (*transferPage, error) {
 	p := &transferPage{Page: s.page(rq, "transfer.title", "coordination"), Agencies: map[string]string{}}
-	wait := noWait
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		rd, err := transfer.Read(ctx, tx, s.prof, rq.Actor, id)
 		if err != nil {
@@ -83,15 +88,29 @@ func (s *Server) loadTransfer(ctx context.Context, rq *request, id string) (*tra
 				}
 			}
 		}
-		wait = s.db.AuditAsync(ctx, rd.Event())
+		rq.auditRead(ctx, rd.Event())
 		return nil
 	})
-	return p, wait, err
+	return p, err
+}
+
+// transferAgain shows the page of transfer id again with the errors of a
+// form and, by fill, what was typed.
+func (s *Server) transferAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*transferPage)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := s.loadTransfer(r.Context(), rq, id)
+		if err != nil {
+			return err
+		}
+		p.Errors = fe
+		fill(p)
+		return s.render(w, status, "transfer", p)
+	}
 }
 
 func (s *Server) getTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
-	p, wait, err := s.loadTransfer(r.Context(), rq, r.PathValue("id"))
-	if err := errors.Join(err, wait()); err != nil {
+	p, err := s.loadTransfer(r.Context(), rq, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	if d := r.URL.Query().Get("done"); d == "decide" || d == "withdraw" {
@@ -101,18 +120,28 @@ func (s *Server) getTransfer(w http.ResponseWriter, r *http.Request, rq *request
 }
 
 func (s *Server) postTransferDecide(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
 	var in transfer.Decision
-	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		in = transfer.Decision{Version: f.version(), Accept: f.str("answer") == "accept",
-			CaseworkerID: f.str("caseworker_id"), DeclineReason: f.str("decline_reason")}
-		_, err := transfer.Decide(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
-		return err
-	}, "/transfers/%s?done=decide", shownAgain(s, s.loadTransfer, "transfer", func(p *transferPage) { p.Decision = in }))
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = transfer.Decision{Version: f.version(), Accept: f.str("answer") == "accept",
+				CaseworkerID: f.str("caseworker_id"), DeclineReason: f.str("decline_reason")}
+			_, err := transfer.Decide(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next:  to("/transfers/" + id + "?done=decide"),
+		Again: s.transferAgain(w, r, rq, id, func(p *transferPage) { p.Decision = in }),
+	})
 }
 
 func (s *Server) postTransferWithdraw(w http.ResponseWriter, r *http.Request, rq *request) error {
-	return s.subjectForm(w, r, rq, func(ctx context.Context, tx *store.Tx, f *form, id string) error {
-		_, err := transfer.Withdraw(ctx, tx, rq.Actor, id, f.version(), rq.Now)
-		return err
-	}, "/transfers/%s?done=withdraw", shownAgain(s, s.loadTransfer, "transfer", func(*transferPage) {}))
+	id := r.PathValue("id")
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			_, err := transfer.Withdraw(ctx, tx, rq.Actor, id, f.version(), rq.Now)
+			return err
+		},
+		Next:  to("/transfers/" + id + "?done=withdraw"),
+		Again: s.transferAgain(w, r, rq, id, func(*transferPage) {}),
+	})
 }
