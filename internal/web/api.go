@@ -170,11 +170,6 @@ func created(w http.ResponseWriter, v any) error { return writeJSON(w, http.Stat
 // jsonOK answers a request with v as JSON, status 200.
 func jsonOK(w http.ResponseWriter, v any) error { return writeJSON(w, http.StatusOK, v) }
 
-// ok is the old name of jsonOK.
-//
-// Deprecated: use jsonOK; remove once no file calls ok.
-func ok(w http.ResponseWriter, v any) error { return jsonOK(w, v) }
-
 // versionOf requires a positive version in an edit body.
 func versionOf(v int) error {
 	if v < 1 {

@@ -405,12 +405,6 @@ func (s *Server) prefillFromScreening(ctx context.Context, tx *store.Tx, rq *req
 	return nil
 }
 
-// noWait is the wait of no audit event.
-//
-// Deprecated: loaders audit through rq.auditRead; delete once the
-// coordination files no longer use it.
-func noWait() error { return nil }
-
 // postRegister registers a new case.
 func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := s.mayRegister(rq); err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -119,11 +118,6 @@ func (f *form) merge(err error) error {
 	return err
 }
 
-// fieldErrors returns err's field errors when it is a validation error.
-//
-// Deprecated: use errs.AsFields; this alias goes once no file uses it.
-func fieldErrors(err error) (errs.Fields, bool) { return errs.AsFields(err) }
-
 // redirect sends the browser to url after a successful POST.
 func redirect(w http.ResponseWriter, r *http.Request, url string) error {
 	http.Redirect(w, r, url, http.StatusSeeOther)
@@ -191,31 +185,6 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request, p formPost) er
 		return p.Again(fe, http.StatusUnprocessableEntity)
 	}
 	return err
-}
-
-// formOp is an operation a small form runs on case id in one transaction.
-//
-// Deprecated: write a formPost (see postForm).
-type formOp func(ctx context.Context, tx *store.Tx, f *form, id string) error
-
-// caseForm runs op for the form posted to a page of case {id}: on success
-// it redirects to next (with %s for the case ID); on failure, failed shows
-// the page again with what went wrong (or returns the error).
-//
-// Deprecated: use postForm, which also sorts the errors (422, 409, as is)
-// and merges the form's own parse errors; see docs in formPost.
-func (s *Server) caseForm(w http.ResponseWriter, r *http.Request, rq *request, op formOp, next string,
-	failed func(w http.ResponseWriter, r *http.Request, rq *request, id string, err error) error) error {
-	f, err := parseForm(w, r)
-	if err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	ctx := r.Context()
-	if err := s.db.Tx(ctx, func(tx *store.Tx) error { return op(ctx, tx, f, id) }); err != nil {
-		return failed(w, r, rq, id, err)
-	}
-	return redirect(w, r, fmt.Sprintf(next, id))
 }
 
 // staleErrors is the error shown when a form was filled on a version of the

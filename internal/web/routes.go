@@ -1,7 +1,5 @@
 package web
 
-import "errors"
-
 // routeTable lists every route, top to bottom: the public endpoints, the
 // pages and the JSON API of the core, then each area of the case file and
 // of the administration in the order a case meets them. Every route decides
@@ -313,6 +311,3 @@ func (s *Server) routeTable() []route {
 		{"PUT", "/api/v1/directory/{sid}", apiAuth, s.apiUpdateDirectory},
 	}
 }
-
-// errorsAs is errors.As, named for the few call sites in this package.
-var errorsAs = errors.As
