@@ -332,14 +332,14 @@ func passkeyStep(ctx context.Context, tx Tx, rp *RelyingParty, p *Pending, u *or
 	return "err.mfa_passkey_failed", nil
 }
 
-// BeginPasskeySignIn starts a sign-in with a passkey alone, without a
+// beginPasskeySignIn starts a sign-in with a passkey alone, without a
 // username or password: the browser offers the passkeys it holds for this
 // site. It returns the ceremony's token, which the web layer keeps in a
 // short-lived cookie (CeremonyFor), and the options for
 // navigator.credentials.get (JSON). User verification (the device's PIN or
 // biometric) is required, so the passkey is two factors by itself:
 // something the person has and something they know or are.
-func BeginPasskeySignIn(ctx context.Context, tx Tx, rp *RelyingParty, now time.Time) (token string, options json.RawMessage, err error) {
+func beginPasskeySignIn(ctx context.Context, tx Tx, rp *RelyingParty, now time.Time) (token string, options json.RawMessage, err error) {
 	defer errs.Wrap(&err, "mfa.BeginPasskeySignIn")
 	assertion, session, err := rp.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
 	if err != nil {
@@ -353,7 +353,7 @@ func BeginPasskeySignIn(ctx context.Context, tx Tx, rp *RelyingParty, now time.T
 	return token, options, err
 }
 
-// PasskeySignIn checks the browser's response to the passkey sign-in of
+// passkeySignIn checks the browser's response to the passkey sign-in of
 // token. The ceremony is used up whatever the answer. Accepted,
 // Outcome.UserID is who signed in; the web layer must still refuse a
 // disabled account (this does), and apply its own gates (a password to
@@ -361,7 +361,7 @@ func BeginPasskeySignIn(ctx context.Context, tx Tx, rp *RelyingParty, now time.T
 // Outcome.Refused says why (a field error on "passkey", or ErrSignInGone
 // when the ceremony expired), and a failure on a known passkey is audited.
 // Either way the transaction must be committed.
-func PasskeySignIn(ctx context.Context, tx Tx, rp *RelyingParty, token string, response []byte, now time.Time) (out Outcome, err error) {
+func passkeySignIn(ctx context.Context, tx Tx, rp *RelyingParty, token string, response []byte, now time.Time) (out Outcome, err error) {
 	defer errs.Wrap(&err, "mfa.PasskeySignIn")
 	session, err := takeCeremony(ctx, tx, token, CeremonySignIn, "", now)
 	if _, ok := errs.AsFields(err); ok {

@@ -41,8 +41,6 @@ const (
 	Cancelled = "cancelled"
 )
 
-// ActionStatuses lists the action statuses.
-var ActionStatuses = []string{Planned, Doing, Done, Cancelled}
 
 // Who may carry out an action (L1045-1046, L4313-4320).
 var Whos = []string{"caseworker", "child", "caregiver", "provider", "community"}
