@@ -26,3 +26,27 @@ func TestWhatAPlanAllows(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenReferralActions: the referral form offers the plan's referral
+// actions still to do, in plan order; direct actions and finished ones are
+// not offered.
+func TestOpenReferralActions(t *testing.T) {
+	t.Parallel()
+	pl := &plan.Plan{Actions: []plan.Action{
+		{ID: "a", Kind: "referral", Status: plan.Planned},
+		{ID: "b", Kind: "direct", Status: plan.Planned},
+		{ID: "c", Kind: "referral", Status: plan.Done},
+		{ID: "d", Kind: "referral", Status: plan.Doing},
+		{ID: "e", Kind: "referral", Status: plan.Cancelled},
+	}}
+	var got []string
+	for _, a := range pl.OpenReferralActions() {
+		got = append(got, a.ID)
+	}
+	if len(got) != 2 || got[0] != "a" || got[1] != "d" {
+		t.Errorf("OpenReferralActions = %v, want [a d]", got)
+	}
+	if (&plan.Plan{}).OpenReferralActions() != nil {
+		t.Error("a plan without actions offers some")
+	}
+}

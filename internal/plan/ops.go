@@ -552,6 +552,19 @@ func ActiveOf(ps []Plan) *Plan {
 	return active
 }
 
+// OpenReferralActions returns the actions of pl that a referral may carry
+// out: the referral actions neither done nor cancelled, in plan order (the
+// coordination page offers them on its referral form).
+func (pl *Plan) OpenReferralActions() []Action {
+	var out []Action
+	for _, a := range pl.Actions {
+		if a.Kind == "referral" && a.Status != Done && a.Status != Cancelled {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // InPreparation returns the plan being prepared or waiting for approval, or nil.
 func InPreparation(ps []Plan) *Plan {
 	open, _, _ := current(ps)

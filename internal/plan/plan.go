@@ -41,7 +41,6 @@ const (
 	Cancelled = "cancelled"
 )
 
-
 // Who may carry out an action (L1045-1046, L4313-4320).
 var Whos = []string{"caseworker", "child", "caregiver", "provider", "community"}
 

@@ -20,6 +20,7 @@ import (
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/intake"
 	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/org"
 	"github.com/safecase/safecase/internal/plan"
@@ -466,18 +467,36 @@ func planAction(ctx context.Context, tx Tx, caseID, id string) (bool, error) {
 	return false, nil
 }
 
+// MayReferFrom answers whether a may open the stand-alone referral form of
+// screening id: nil, or not found (a screening a may not read answers like
+// a missing one). StandAlone checks the same.
+func MayReferFrom(ctx context.Context, tx Tx, a access.Actor, id string) error {
+	_, err := screeningOf(ctx, tx, a, id)
+	return err
+}
+
+// screeningOf reads screening id for a, who must be one who screens in its
+// agency.
+func screeningOf(ctx context.Context, tx Tx, a access.Actor, id string) (*intake.Screening, error) {
+	sc, err := tx.Screening(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !access.Decide(a, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}).Allow {
+		return nil, errs.E(errs.NotFound, "screening")
+	}
+	return sc, nil
+}
+
 // StandAlone refers a screened person who has no case (the screening found
 // them not eligible for case management, or a stand-alone referral is what
 // they need). Nothing of a case file exists to share: the receiver sees the
 // referral's reason, and consent to share it is recorded on the form.
 func StandAlone(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, screeningID string, in Input,
 	now time.Time) (*Referral, error) {
-	sc, err := tx.Screening(ctx, screeningID)
+	sc, err := screeningOf(ctx, tx, a, screeningID)
 	if err != nil {
 		return nil, err
-	}
-	if !access.Decide(a, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}).Allow {
-		return nil, errs.E(errs.NotFound, "screening")
 	}
 	// Only a screening that found a stand-alone referral, with no case: a
 	// person with a case is referred from the case, under its consent

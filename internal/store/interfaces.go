@@ -59,6 +59,7 @@ var (
 	_ referral.InboxTx         = (*Tx)(nil)
 	_ transfer.ReadTx          = (*Tx)(nil)
 	_ transfer.InboxTx         = (*Tx)(nil)
+	_ transfer.BulkTx          = (*Tx)(nil)
 	_ conference.ReadTx        = (*Tx)(nil)
 	_ deadline.Lister[TaskRow] = (*Tx)(nil) // the tasks list (deadline.Tasks)
 

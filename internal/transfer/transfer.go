@@ -604,6 +604,30 @@ type BulkResult struct {
 	Skipped   map[string]string // case ID → why (no consent, already in transfer, …)
 }
 
+// BulkTx is the storage BulkTeam needs: Tx and the open cases of a team.
+type BulkTx interface {
+	Tx
+	OpenCaseIDsOfTeam(ctx context.Context, team, agency string) ([]string, error)
+}
+
+// BulkTeam requests the external transfer of every open case of team
+// in.TeamID of a's agency (Bulk): a team without open cases is a field
+// error on team_id. Whether a may is decided first, so that the answer
+// tells someone who may not nothing of the team.
+func BulkTeam(ctx context.Context, tx BulkTx, p *profile.Profile, a access.Actor, in BulkInput, now time.Time) (*BulkResult, error) {
+	if err := MayBulk(a); err != nil {
+		return nil, err
+	}
+	ids, err := tx.OpenCaseIDsOfTeam(ctx, in.TeamID, a.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, errs.Field("team_id", "err.bulk_empty")
+	}
+	return Bulk(ctx, tx, p, a, ids, in, now)
+}
+
 // Bulk requests the external transfer of every open case of a team (a
 // manager of the agency, for a programme that closes). Cases that cannot
 // be transferred — no consent to share, a transfer already open, an

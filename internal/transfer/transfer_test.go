@@ -327,3 +327,36 @@ func TestTransferEndsSendersWaysIn(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkTeam: the bulk transfer of a team reads the team's open cases
+// itself; a team without open cases is a field error on team_id, and a
+// caseworker is refused before anything of the team is read.
+func TestBulkTeam(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := fixture.New(t, db)
+		p := profile.Default()
+		in := transfer.BulkInput{TeamID: o.TeamA.ID, Input: form(0)}
+		in.ToAgencyID, in.Reason = o.OtherAgency.ID, "organisational"
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.BulkResult, error) {
+			return transfer.BulkTeam(ctx, tx, p, fixture.Actor(o.Manager), in, fixture.Now)
+		}); !hasField(err, "team_id") {
+			t.Fatalf("bulk of a team without open cases: %v", err)
+		}
+		if _, err := run(t, db, func(tx *store.Tx) (*transfer.BulkResult, error) {
+			return transfer.BulkTeam(ctx, tx, p, fixture.Actor(o.Caseworker), in, fixture.Now)
+		}); !errors.Is(err, errs.ErrForbidden) {
+			t.Fatalf("caseworker runs a bulk transfer of an empty team: %v", err)
+		}
+		c := fixture.Register(t, db, fixture.Actor(o.Caseworker), fixture.Registration(profile.GBV), fixture.Now)
+		res, err := run(t, db, func(tx *store.Tx) (*transfer.BulkResult, error) {
+			return transfer.BulkTeam(ctx, tx, p, fixture.Actor(o.Manager), in, fixture.Now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Requested)+len(res.Skipped) != 1 || (len(res.Requested) == 1 && res.Requested[0] != c.ID) {
+			t.Fatalf("bulk of the team's one case: %+v", res)
+		}
+	})
+}

@@ -85,14 +85,8 @@ func (s *Server) bulkTransfer(ctx context.Context, rq *request, in transfer.Bulk
 	var res *transfer.BulkResult
 	var codes map[string]string
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		ids, err := tx.OpenCaseIDsOfTeam(ctx, in.TeamID, rq.Actor.AgencyID)
-		if err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return errs.Field("team_id", "err.bulk_empty")
-		}
-		if res, err = transfer.Bulk(ctx, tx, s.prof, rq.Actor, ids, in, rq.Now); err != nil {
+		var err error
+		if res, err = transfer.BulkTeam(ctx, tx, s.prof, rq.Actor, in, rq.Now); err != nil {
 			return err
 		}
 		codes, err = tx.CaseCodes(ctx, append(append([]string(nil), res.Requested...), keys(res.Skipped)...))

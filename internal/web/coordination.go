@@ -247,11 +247,7 @@ func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, 
 		return err
 	}
 	if active := plan.ActiveOf(ps); active != nil {
-		for _, a := range active.Actions {
-			if a.Kind == "referral" && a.Status != plan.Done && a.Status != plan.Cancelled {
-				p.Actions = append(p.Actions, a)
-			}
-		}
+		p.Actions = active.OpenReferralActions()
 	}
 	agencies, err := tx.Agencies(ctx)
 	if err != nil {

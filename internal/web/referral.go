@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/referral"
@@ -60,14 +59,7 @@ func (s *Server) postStandAlone(w http.ResponseWriter, r *http.Request, rq *requ
 func (s *Server) getStandAlone(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	if err := s.db.Read(ctx, func(tx *store.Tx) error {
-		sc, err := tx.Screening(ctx, r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		if !access.Decide(rq.Actor, access.Screen, access.Resource{Kind: access.KindIdentification, AgencyID: sc.AgencyID}).Allow {
-			return errs.E(errs.NotFound, "screening")
-		}
-		return nil
+		return referral.MayReferFrom(ctx, tx, rq.Actor, r.PathValue("id"))
 	}); err != nil {
 		return err
 	}
