@@ -219,15 +219,7 @@ func (s *Server) postAssessment(w http.ResponseWriter, r *http.Request, rq *requ
 // assessmentsAgain shows the assessments page of case id again with the
 // errors of one of its forms, refilled by fill.
 func (s *Server) assessmentsAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*assessmentsPage)) func(errs.Fields, int) error {
-	return func(fe errs.Fields, status int) error {
-		p, err := s.loadAssessments(r.Context(), rq, id)
-		if err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "assessments", p)
-	}
+	return shownAgain(s, w, "assessments", func() (*assessmentsPage, error) { return s.loadAssessments(r.Context(), rq, id) }, fill)
 }
 
 func (s *Server) postIncident(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -179,15 +179,7 @@ func (s *Server) getClosure(w http.ResponseWriter, r *http.Request, rq *request)
 // closureAgain shows the closure page of case id again with what went
 // wrong in one of its forms and what was typed there, refilled by fill.
 func (s *Server) closureAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*closurePage)) func(errs.Fields, int) error {
-	return func(fe errs.Fields, status int) error {
-		p, err := s.loadClosurePage(r, rq, id)
-		if err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "closure", p)
-	}
+	return shownAgain(s, w, "closure", func() (*closurePage, error) { return s.loadClosurePage(r, rq, id) }, fill)
 }
 
 func closureProposeForm(f *form) closure.ProposeInput {

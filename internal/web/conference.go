@@ -112,15 +112,7 @@ func (s *Server) loadConference(ctx context.Context, rq *request, id string) (*c
 // conferenceAgain shows the page of conference id again with the errors of
 // a form and, by fill, what was typed.
 func (s *Server) conferenceAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*conferencePage)) func(errs.Fields, int) error {
-	return func(fe errs.Fields, status int) error {
-		p, err := s.loadConference(r.Context(), rq, id)
-		if err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "conference", p)
-	}
+	return shownAgain(s, w, "conference", func() (*conferencePage, error) { return s.loadConference(r.Context(), rq, id) }, fill)
 }
 
 // Rows returns the action rows of the record form: those written, and

@@ -110,15 +110,7 @@ func (s *Server) getConsent(w http.ResponseWriter, r *http.Request, rq *request)
 // consentAgain shows the consent page of case id again with the errors of
 // one of its forms, refilled by fill.
 func (s *Server) consentAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*consentPage)) func(errs.Fields, int) error {
-	return func(fe errs.Fields, status int) error {
-		p, err := s.loadConsentPage(r, rq, id)
-		if err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "consent", p)
-	}
+	return shownAgain(s, w, "consent", func() (*consentPage, error) { return s.loadConsentPage(r, rq, id) }, fill)
 }
 
 func consentForm(f *form) consent.Input {

@@ -128,7 +128,7 @@ func redirect(w http.ResponseWriter, r *http.Request, url string) error {
 // the rest. This is the one shape of a POST handler of a page.
 //
 // Why this shape: of the three the handlers grew — the higher-order
-// caseForm/subjectForm/shownAgain, the inline "parseForm, f.merge, Tx,
+// caseForm/subjectForm, the inline "parseForm, f.merge, Tx,
 // fieldErrors, render 422" of postRegister and the follow-up, incident and
 // family pages, and the per-page failure helpers each handler handed its
 // error to (consentFailed, closureFailed, servicesFailed, planFailed, …) —
@@ -185,6 +185,23 @@ func (s *Server) postForm(w http.ResponseWriter, r *http.Request, p formPost) er
 		return p.Again(fe, http.StatusUnprocessableEntity)
 	}
 	return err
+}
+
+// shownAgain is the usual Again of a formPost: the page load reads, shown
+// again with template name, the form's errors and, by fill, what was typed.
+// (A page whose refused form needs more — a different 409, a saved version
+// kept — writes its own Again.)
+func shownAgain[P interface{ setErrors(errs.Fields) }](s *Server, w http.ResponseWriter, name string,
+	load func() (P, error), fill func(P)) func(errs.Fields, int) error {
+	return func(fe errs.Fields, status int) error {
+		p, err := load()
+		if err != nil {
+			return err
+		}
+		p.setErrors(fe)
+		fill(p)
+		return s.render(w, status, name, p)
+	}
 }
 
 // staleErrors is the error shown when a form was filled on a version of the

@@ -110,15 +110,7 @@ func (s *Server) getServices(w http.ResponseWriter, r *http.Request, rq *request
 // servicesAgain shows the services page of case id again with the errors
 // of one of its forms, refilled by fill.
 func (s *Server) servicesAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*servicesPage)) func(errs.Fields, int) error {
-	return func(fe errs.Fields, status int) error {
-		p, err := s.loadServices(r.Context(), rq, id)
-		if err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "services", p)
-	}
+	return shownAgain(s, w, "services", func() (*servicesPage, error) { return s.loadServices(r.Context(), rq, id) }, fill)
 }
 
 func (s *Server) postService(w http.ResponseWriter, r *http.Request, rq *request) error {

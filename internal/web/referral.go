@@ -133,15 +133,7 @@ func (s *Server) loadReferral(ctx context.Context, rq *request, id string) (*ref
 // referralAgain shows the page of referral id again with the errors of a
 // form and, by fill, what was typed.
 func (s *Server) referralAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*referralPage)) func(errs.Fields, int) error {
-	return func(fe errs.Fields, status int) error {
-		p, err := s.loadReferral(r.Context(), rq, id)
-		if err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "referral", p)
-	}
+	return shownAgain(s, w, "referral", func() (*referralPage, error) { return s.loadReferral(r.Context(), rq, id) }, fill)
 }
 
 func (s *Server) getReferral(w http.ResponseWriter, r *http.Request, rq *request) error {

@@ -97,15 +97,7 @@ func (s *Server) loadTransfer(ctx context.Context, rq *request, id string) (*tra
 // transferAgain shows the page of transfer id again with the errors of a
 // form and, by fill, what was typed.
 func (s *Server) transferAgain(w http.ResponseWriter, r *http.Request, rq *request, id string, fill func(*transferPage)) func(errs.Fields, int) error {
-	return func(fe errs.Fields, status int) error {
-		p, err := s.loadTransfer(r.Context(), rq, id)
-		if err != nil {
-			return err
-		}
-		p.Errors = fe
-		fill(p)
-		return s.render(w, status, "transfer", p)
-	}
+	return shownAgain(s, w, "transfer", func() (*transferPage, error) { return s.loadTransfer(r.Context(), rq, id) }, fill)
 }
 
 func (s *Server) getTransfer(w http.ResponseWriter, r *http.Request, rq *request) error {
