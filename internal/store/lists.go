@@ -139,6 +139,11 @@ func dueBefore(t time.Time) int64 {
 // Overdue reports whether t is past due at now.
 func (t TaskRow) Overdue(now time.Time) bool { return now.After(t.DueAt) }
 
+// TaskOrder is what deadline.SortTasks orders a task by.
+func (t TaskRow) TaskOrder() (urgent, priority bool, due time.Time) {
+	return t.Urgent, t.Priority, t.DueAt
+}
+
 // Tasks returns the open deadlines of a user (scope own) or a team (scope
 // team), earliest due first.
 func (tx *Tx) Tasks(ctx context.Context, scope access.Scope, id string, limit int) ([]TaskRow, error) {

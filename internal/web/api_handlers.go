@@ -466,7 +466,7 @@ func (s *Server) apiTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	sortTasks(tasks, rq.Now)
+	deadline.SortTasks(tasks, rq.Now, s.prof.Location())
 	out := struct {
 		Tasks []taskJSON `json:"tasks"`
 		Later int        `json:"later"`

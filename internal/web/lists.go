@@ -4,9 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
-	"time"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
@@ -94,24 +92,6 @@ func (p *tasksPage) TaskTable() taskTable {
 	return taskTable{Labels: p.Labels, Tasks: p.Views, Empty: p.T("tasks.none")}
 }
 
-// sortTasks orders tasks the way a caseworker works them: urgent cases
-// first, then overdue, then by due date.
-func sortTasks(ts []store.TaskRow, now time.Time) {
-	sort.SliceStable(ts, func(i, j int) bool {
-		a, b := ts[i], ts[j]
-		if a.Urgent != b.Urgent {
-			return a.Urgent
-		}
-		if ao, bo := a.Overdue(now), b.Overdue(now); ao != bo {
-			return ao
-		}
-		if a.Priority != b.Priority {
-			return a.Priority
-		}
-		return a.DueAt.Before(b.DueAt)
-	})
-}
-
 // getTasks shows the signed-in user's open deadlines.
 func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) error {
 	res := access.Resource{Kind: access.KindTasks, Scope: access.Own, AgencyID: rq.User.AgencyID, TeamID: rq.User.TeamID}
@@ -127,7 +107,7 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 	if err != nil {
 		return err
 	}
-	sortTasks(p.Tasks, rq.Now)
+	deadline.SortTasks(p.Tasks, rq.Now, s.prof.Location())
 	p.Labels, p.Views = p.listLabels(), p.taskRows(p.Tasks)
 	return s.render(w, http.StatusOK, "tasks", &p)
 }
@@ -233,7 +213,7 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 			p.OverdueCount += l.Overdue
 			p.OpenCount += l.Open
 		}
-		sortTasks(p.Tasks, rq.Now)
+		deadline.SortTasks(p.Tasks, rq.Now, s.prof.Location())
 		f := store.CaseFilter{Scope: access.Team, ID: t.ID, Offset: (pg - 1) * pageSize, Limit: pageSize + 1}
 		rows, err := tx.Caseload(ctx, f)
 		if err != nil {
