@@ -31,8 +31,7 @@ func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
 		c := fixture.Register(t, db, cw, fixture.Registration(profile.GBV), fixture.Now)
-		var done *store.Tx
-		fixture.Read(t, db, func(tx *store.Tx) error { done = tx; return nil })
+		done := fixture.Finished(t, db)
 		in := conference.Input{Reason: "coordinate", ScheduledAt: "2025-03-12T10:00", Participants: []string{o.Supervisor.ID}}
 		err := db.Tx(ctx, func(tx *store.Tx) error {
 			_, err := conference.Schedule(ctx, broken{Tx: tx, done: done}, profile.Default(), cw, c.ID, in, fixture.Now)

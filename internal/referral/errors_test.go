@@ -44,14 +44,6 @@ func (b broken) Plans(ctx context.Context, caseID string) ([]plan.Plan, error) {
 	return b.Tx.Plans(ctx, caseID)
 }
 
-// finished returns a transaction of db that has ended.
-func finished(t *testing.T, db *store.DB) *store.Tx {
-	t.Helper()
-	var done *store.Tx
-	fixture.Read(t, db, func(tx *store.Tx) error { done = tx; return nil })
-	return done
-}
-
 // TestStorageErrorsAreNotFieldErrors checks that a failing read of the
 // service, the receiver or the plan answers with that failure, not with
 // "choose a valid value": only a missing record is the form's error.
@@ -60,7 +52,7 @@ func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
 		w.giveConsent(t)
-		done := finished(t, db)
+		done := fixture.Finished(t, db)
 		for _, tt := range []struct {
 			fail string
 			in   referral.Input

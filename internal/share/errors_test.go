@@ -34,8 +34,7 @@ func TestBreakGlassStorageError(t *testing.T) {
 		o := fixture.New(t, db)
 		c := fixture.Register(t, db, fixture.Actor(o.Caseworker), fixture.Registration(profile.CP), fixture.Now)
 		cw2 := fixture.Actor(o.Caseworker2)
-		var done *store.Tx
-		fixture.Read(t, db, func(tx *store.Tx) error { done = tx; return nil })
+		done := fixture.Finished(t, db)
 		in := share.GlassInput{Code: c.Code, Reason: "the caseworker is away and the child is at risk"}
 		err := db.Tx(ctx, func(tx *store.Tx) error {
 			_, _, err := share.BreakGlass(ctx, broken{Tx: tx, done: done}, profile.Default(), cw2, in, fixture.Now)

@@ -51,8 +51,7 @@ func TestStorageErrorsAreNotFieldErrors(t *testing.T) {
 		o := fixture.New(t, db)
 		cw := fixture.Actor(o.Caseworker)
 		c := fixture.Register(t, db, cw, fixture.Registration(profile.CP), fixture.Now)
-		var done *store.Tx
-		fixture.Read(t, db, func(tx *store.Tx) error { done = tx; return nil })
+		done := fixture.Finished(t, db)
 		internal := form(c.Version)
 		internal.Reason, internal.ToUserID = "caseworker_unavailable", o.CaseworkerB.ID
 		external := form(c.Version)
