@@ -114,6 +114,21 @@ func (a *app) startMail(ctx context.Context, cfg *Config, db *store.DB, log *slo
 // says that address.
 func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *profile.Profile, demo bool) error {
 	log := a.newLogger(cfg)
+	if db.Keys() != nil {
+		// The search index follows every write; it is built here only when
+		// it does not cover every case under this key (see store.EnsureSearchIndex).
+		rebuilt, err := db.EnsureSearchIndex(ctx, func(done int) {
+			if done%50000 == 0 {
+				fmt.Fprintf(a.stderr, "search index: %d cases\n", done)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if rebuilt {
+			fmt.Fprintln(a.stderr, "search index built")
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

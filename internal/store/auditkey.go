@@ -11,12 +11,14 @@ import (
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/keys"
+	"github.com/safecase/safecase/internal/search"
 )
 
 // keyState is the deployment's key as the store uses it.
 type keyState struct {
-	set   *keys.Set
-	audit audit.Key
+	set    *keys.Set
+	audit  audit.Key
+	search *search.Hasher
 }
 
 // UseKeys gives db the deployment's key: from then on the audit events it
@@ -24,7 +26,8 @@ type keyState struct {
 // key. Call it once, after Open and Migrate and before any event is
 // written.
 func (db *DB) UseKeys(ks *keys.Set) {
-	db.keys.Store(&keyState{set: ks, audit: audit.Key{Secret: ks.Derive(keys.AuditChain), ID: ks.ID()}})
+	db.keys.Store(&keyState{set: ks, audit: audit.Key{Secret: ks.Derive(keys.AuditChain), ID: ks.ID()},
+		search: search.NewHasher(ks.Derive(keys.SearchIndex))})
 }
 
 // Keys returns the deployment's key given to UseKeys, or nil.

@@ -13,6 +13,7 @@ import (
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/deadline"
+	"github.com/safecase/safecase/internal/search"
 )
 
 // Bulk loads many cases in one transaction for safecase gen: rows are
@@ -33,7 +34,12 @@ type Bulk struct {
 	key     audit.Key
 
 	cases, identity, risk, people, personIdentity, consents, overrides, exclusions, deadlines, events *bulkTable
+	tokens                                                                                            *bulkTable   // the search index (search.go)
 	order                                                                                             []*bulkTable // foreign-key order: parents first
+
+	hasher      *search.Hasher    // the search key's, nil without a key
+	agencyOf    map[string]string // the agency of each case buffered since the last flush, for its family's tokens
+	searchFresh bool              // the index covered every case when the load began: it will cover them after
 
 	life  *bulkLife  // the lifecycle tables (bulk_lifecycle.go)
 	coord *bulkCoord // referrals and their grants (bulk_coord.go)
@@ -51,11 +57,12 @@ type bulkShape struct {
 
 // bulkTable buffers the rows of one table.
 type bulkTable struct {
-	name    string
-	cols    string
-	ncols   int
-	perStmt int // rows in one INSERT
-	args    []any
+	name     string
+	cols     string
+	ncols    int
+	perStmt  int // rows in one INSERT
+	args     []any
+	ignoring bool // ON CONFLICT DO NOTHING: a row already there is skipped
 }
 
 func (t *bulkTable) rows() int { return len(t.args) / t.ncols }
@@ -82,6 +89,9 @@ func (t *bulkTable) insertSQL(n int) string {
 			b.WriteString(", ")
 		}
 		b.WriteString(row)
+	}
+	if t.ignoring {
+		b.WriteString(" ON CONFLICT DO NOTHING")
 	}
 	return b.String()
 }
@@ -136,8 +146,15 @@ func (db *DB) BeginBulk(ctx context.Context) (*Bulk, error) {
 		added_at, removed_at, removed_by`)
 	b.deadlines = newBulkTable("deadlines", deadlineCols)
 	b.events = newBulkTable("audit_events", auditCols)
+	// A family member's phone may be the child's: the index keeps it once.
+	b.tokens = newBulkTable("search_tokens", "token, agency_id, case_id, kind")
+	b.tokens.ignoring = true
+	b.hasher, b.agencyOf = db.searchHasher(), map[string]string{}
+	if err := b.searchState(ctx); err != nil {
+		return nil, err
+	}
 	b.order = []*bulkTable{b.cases, b.identity, b.risk, b.people, b.personIdentity, b.consents, b.overrides,
-		b.exclusions, b.deadlines, b.events}
+		b.exclusions, b.deadlines, b.events, b.tokens}
 	b.lifecycleTables()
 	b.coordTables()
 	// Prepare every statement shape before the transaction takes SQLite's
@@ -207,6 +224,14 @@ func (b *Bulk) Case(ctx context.Context, c *cases.Case, id *cases.Identity) erro
 		nullStr(c.FollowUpBy))
 	b.identity.add(c.ID, id.GivenName, id.FamilyName, id.OtherNames, id.DateOfBirth, id.Location, id.Address,
 		id.Contact, id.RegistrationNumber, id.Notes)
+	if b.hasher != nil {
+		b.agencyOf[c.ID] = c.AgencyID
+		for _, e := range b.hasher.Entries(search.Person{GivenName: id.GivenName, FamilyName: id.FamilyName,
+			OtherNames: id.OtherNames, DateOfBirth: id.DateOfBirth, Location: id.Location, Contact: id.Contact,
+			RegistrationPlace: c.RegistrationPlace}) {
+			b.tokens.add(int64(e.Token), c.AgencyID, c.ID, int16(e.Kind))
+		}
+	}
 	b.pending++
 	if b.pending >= bulkFlushCases {
 		return b.flush(ctx)
@@ -233,6 +258,13 @@ func (b *Bulk) Person(x *cases.Person) {
 	b.people.add(x.ID, x.CaseID, x.Relationship, x.IsCaregiver, x.AllegedPerpetrator, x.Alive, x.LivesWithChild,
 		nullInt(x.AgeYears), x.Sex, x.CreatedBy, ms(x.CreatedAt), ms(x.UpdatedAt), x.Version)
 	b.personIdentity.add(x.ID, x.Name, x.Contact, x.Address, x.Notes)
+	if agency, ok := b.agencyOf[x.CaseID]; ok && b.hasher != nil {
+		for _, d := range search.Phones(x.Contact) {
+			b.tokens.add(int64(b.hasher.Token(search.Phone, d)), agency, x.CaseID, int16(search.Phone))
+		}
+	} else if x.Contact != "" {
+		b.searchFresh = false // a family member of a case flushed before: its phone is not in the index
+	}
 }
 
 // Consent buffers a consent or assent record.
@@ -299,6 +331,7 @@ func (b *Bulk) flush(ctx context.Context) error {
 		}
 	}
 	b.pending = 0
+	clear(b.agencyOf)
 	return nil
 }
 
@@ -335,7 +368,16 @@ func (b *Bulk) commit(ctx context.Context) error {
 	if err := t.writeHead(ctx, b.head, b.key); err != nil {
 		return fmt.Errorf("bulk: %w", err)
 	}
-	err := b.tx.Commit()
+	var err error
+	if b.hasher != nil && b.searchFresh {
+		err = t.markSearchCurrent(ctx, time.Now())
+	} else {
+		_, err = t.exec(ctx, "DELETE FROM search_state")
+	}
+	if err != nil {
+		return fmt.Errorf("bulk: search index state: %w", err)
+	}
+	err = b.tx.Commit()
 	b.tx = nil
 	if err != nil {
 		return fmt.Errorf("bulk: commit: %w", err)
@@ -406,4 +448,28 @@ func (db *DB) CaseCodes(ctx context.Context) ([]string, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// searchState notes whether the search index covers every case as the
+// load begins (it is current, or there are no cases): the load indexes
+// what it writes, so the index still covers every case after it. Otherwise
+// the load marks it stale, and the next start rebuilds it.
+func (b *Bulk) searchState(ctx context.Context) error {
+	if b.hasher == nil {
+		return nil
+	}
+	current, err := b.db.SearchIndexCurrent(ctx)
+	if err != nil {
+		return err
+	}
+	if !current {
+		var any int
+		err := b.db.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM (SELECT 1 FROM cases LIMIT 1) x").Scan(&any)
+		if err != nil {
+			return fmt.Errorf("bulk: %w", err)
+		}
+		current = any == 0
+	}
+	b.searchFresh = current
+	return nil
 }

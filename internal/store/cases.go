@@ -118,7 +118,10 @@ func (tx *Tx) InsertCase(ctx context.Context, c *cases.Case, id *cases.Identity)
 		}
 		c.Code = cases.NewCode("C")
 	}
-	return tx.insertIdentity(ctx, c.ID, id)
+	if err := tx.insertIdentity(ctx, c.ID, id); err != nil {
+		return err
+	}
+	return tx.indexCase(ctx, c.ID)
 }
 
 func (tx *Tx) insertIdentity(ctx context.Context, caseID string, id *cases.Identity) error {
@@ -158,12 +161,15 @@ func (tx *Tx) UpdateCase(ctx context.Context, c *cases.Case, id *cases.Identity)
 	}
 	c.Version++
 	if id == nil {
-		return nil
+		return tx.moveTokens(ctx, c.ID, c.AgencyID)
 	}
-	return tx.execOne(ctx, "identity of case "+c.ID, `UPDATE case_identity SET given_name = ?, family_name = ?,
+	if err := tx.execOne(ctx, "identity of case "+c.ID, `UPDATE case_identity SET given_name = ?, family_name = ?,
 		other_names = ?, date_of_birth = ?, location = ?, address = ?, contact = ?, registration_number = ?, notes = ?
 		WHERE case_id = ?`, id.GivenName, id.FamilyName, id.OtherNames, id.DateOfBirth, id.Location, id.Address,
-		id.Contact, id.RegistrationNumber, id.Notes, c.ID)
+		id.Contact, id.RegistrationNumber, id.Notes, c.ID); err != nil {
+		return err
+	}
+	return tx.indexCase(ctx, c.ID)
 }
 
 // Identity returns the identifying data of case caseID.
@@ -283,7 +289,10 @@ func (tx *Tx) InsertPerson(ctx context.Context, x *cases.Person) error {
 	}
 	_, err = tx.exec(ctx, `INSERT INTO person_identity (person_id, name, contact, address, notes) VALUES (?, ?, ?, ?, ?)`,
 		x.ID, x.Name, x.Contact, x.Address, x.Notes)
-	return err
+	if err != nil || x.Contact == "" {
+		return err
+	}
+	return tx.indexCase(ctx, x.CaseID)
 }
 
 // UpdatePerson saves x, read at x.Version.
@@ -301,7 +310,10 @@ func (tx *Tx) UpdatePerson(ctx context.Context, x *cases.Person) error {
 	x.Version++
 	_, err = tx.exec(ctx, `UPDATE person_identity SET name = ?, contact = ?, address = ?, notes = ? WHERE person_id = ?`,
 		x.Name, x.Contact, x.Address, x.Notes, x.ID)
-	return err
+	if err != nil {
+		return err
+	}
+	return tx.indexCase(ctx, x.CaseID)
 }
 
 // DeletePerson removes family member id of case caseID.
@@ -309,7 +321,10 @@ func (tx *Tx) DeletePerson(ctx context.Context, caseID, id string) error {
 	if _, err := tx.exec(ctx, "UPDATE consents SET person_id = NULL WHERE person_id = ? AND case_id = ?", id, caseID); err != nil {
 		return err
 	}
-	return tx.execOne(ctx, "person "+id, "DELETE FROM case_people WHERE id = ? AND case_id = ?", id, caseID)
+	if err := tx.execOne(ctx, "person "+id, "DELETE FROM case_people WHERE id = ? AND case_id = ?", id, caseID); err != nil {
+		return err
+	}
+	return tx.indexCase(ctx, caseID)
 }
 
 const deadlineCols = `id, case_id, kind, anchor_at, due_at, assignee_id, team_id, agency_id, done_at, done_by, created_at`
