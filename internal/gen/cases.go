@@ -328,13 +328,7 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 	}
 
 	// Identity, with a few people declining to give a contact or a name.
-	female := sex == "female"
-	id := &cases.Identity{FamilyName: r.pick(familyNames), Location: r.pick(places)}
-	if female {
-		id.GivenName = r.pick(femaleNames)
-	} else {
-		id.GivenName = r.pick(maleNames)
-	}
+	id := &cases.Identity{FamilyName: r.familyName(), GivenName: r.givenName(sex), Location: r.pick(places)}
 	if r.chance(0.55) {
 		regDay, _ := time.Parse(time.DateOnly, registeredOn)
 		dob := regDay.AddDate(-age, 0, -r.IntN(365))
@@ -351,8 +345,8 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 	case x < 0.04:
 		c.Declined = []string{"contact"}
 	}
-	if !c.Declines("contact") {
-		id.Contact = fmt.Sprintf("07%02d %03d %03d", r.IntN(100), r.IntN(1000), r.IntN(1000))
+	if !c.Declines("contact") && r.chance(0.6) {
+		id.Contact = r.phone()
 	}
 
 	// Urgent needs: a response within the profile's window, then the flag is lowered.
@@ -439,15 +433,11 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 	familyAt := later(20 * time.Minute)
 	var perpName string
 	for _, x := range people {
-		name := r.pick(familyNames)
+		name := r.familyName()
 		if x.rel != "partner" && x.rel != "other" && r.chance(0.7) {
 			name = id.FamilyName
 		}
-		if x.sex == "female" {
-			name = r.pick(femaleNames) + " " + name
-		} else {
-			name = r.pick(maleNames) + " " + name
-		}
+		name = r.givenName(x.sex) + " " + name
 		pa := x.age
 		pp := &cases.Person{ID: r.id(familyAt), CaseID: c.ID, Relationship: x.rel, IsCaregiver: x.caregiver,
 			AllegedPerpetrator: x.perp, Alive: x.alive, LivesWithChild: x.livesWith, Sex: x.sex,
@@ -458,7 +448,7 @@ func (g *caseGen) write(ctx context.Context, b *store.Bulk, s spec, sum *Summary
 		if x.perp {
 			perpName = name
 		} else if x.alive != "dead" && r.chance(0.5) {
-			pp.Contact = fmt.Sprintf("07%02d %03d %03d", r.IntN(100), r.IntN(1000), r.IntN(1000))
+			pp.Contact = r.phone()
 		}
 		b.Person(pp)
 	}
