@@ -19,6 +19,7 @@ import (
 	"github.com/safecase/safecase/internal/notify"
 	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/referral"
+	"github.com/safecase/safecase/internal/search"
 	"github.com/safecase/safecase/internal/service"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/signin"
@@ -37,6 +38,7 @@ var (
 	_ consent.RegisterTx = (*Tx)(nil)
 	_ family.Tx          = (*Tx)(nil)
 	_ intake.Tx          = (*Tx)(nil)
+	_ search.Finder      = (*Tx)(nil)
 
 	_ assessment.Tx = (*Tx)(nil)
 	_ plan.Tx       = (*Tx)(nil)

@@ -84,6 +84,7 @@ func routeExpectations() map[string]expect {
 		followupExpectations,
 		closureExpectations,
 		directoryExpectations,
+		searchExpectations,
 	} {
 		for k, v := range area() {
 			all[k] = v
