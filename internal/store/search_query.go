@@ -153,7 +153,7 @@ func (q *searchSQL) statement(drive *search.Token, better []search.Token, limit 
 	var cols, where []string
 	var colArgs, args []any
 	cols = append(cols, "c.id", "c.code", "c.updated_at", "c.agency_id", "c.team_id", "c.caseworker_id", "c.status",
-		"COALESCE(c.follow_up_by, '')")
+		"c.follow_up_by")
 	for j, n := range s.Names {
 		toks := nameTokens(n)
 		cols = append(cols, fmt.Sprintf(`(SELECT MIN(t.kind) FROM search_tokens t WHERE t.token IN (%s)
@@ -242,10 +242,9 @@ func (tx *Tx) searchRows(ctx context.Context, stmt string, args []any, names int
 		var c search.Candidate
 		var updated int64
 		kinds := make([]sql.NullInt64, names)
-		dest := []any{&c.CaseID, &c.Code, &updated, &c.Ref.AgencyID, &c.Ref.TeamID, &c.Ref.CaseworkerID, &c.Ref.Closed,
-			&c.Ref.FollowUpBy}
 		var status string
-		dest[6] = &status
+		var follow sql.NullString
+		dest := []any{&c.CaseID, &c.Code, &updated, &c.Ref.AgencyID, &c.Ref.TeamID, &c.Ref.CaseworkerID, &status, &follow}
 		for j := range kinds {
 			dest = append(dest, &kinds[j])
 		}
@@ -258,7 +257,7 @@ func (tx *Tx) searchRows(ctx context.Context, stmt string, args []any, names int
 			}
 			seen[c.CaseID] = true
 		}
-		c.Ref.ID, c.Ref.Closed, c.UpdatedAt = c.CaseID, status == "closed", fromMS(updated)
+		c.Ref.ID, c.Ref.Closed, c.Ref.FollowUpBy, c.UpdatedAt = c.CaseID, status == "closed", follow.String, fromMS(updated)
 		for _, k := range kinds {
 			c.Kinds = append(c.Kinds, search.Kind(k.Int64))
 		}
