@@ -67,7 +67,7 @@ func (tx *Tx) Caseload(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 25
 	}
-	rows, err := tx.query(ctx, `SELECT c.id, c.code, c.case_type, c.agency_id, c.team_id, COALESCE(c.follow_up_by, ''), c.status, c.step, c.risk_level, c.urgent, c.priority,
+	rows, err := tx.query(ctx, `SELECT c.id, c.code, c.case_type, c.agency_id, c.team_id, c.follow_up_by, c.status, c.step, c.risk_level, c.urgent, c.priority,
 		c.care_status, c.age_years, c.sex, c.registered_on, c.next_due_at, c.caseworker_id, u.display_name,
 		(SELECT d.kind FROM deadlines d WHERE d.case_id = c.id AND d.done_at IS NULL ORDER BY d.due_at LIMIT 1)
 		FROM cases c JOIN users u ON u.id = c.caseworker_id
@@ -83,12 +83,12 @@ func (tx *Tx) Caseload(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 		var r CaseRow
 		var age sql.NullInt64
 		var next int64
-		var kind sql.NullString
-		if err := rows.Scan(&r.ID, &r.Code, &r.Type, &r.AgencyID, &r.TeamID, &r.FollowUpBy, &r.Status, &r.Step, &r.RiskLevel, &r.Urgent, &r.Priority,
+		var kind, followUp sql.NullString
+		if err := rows.Scan(&r.ID, &r.Code, &r.Type, &r.AgencyID, &r.TeamID, &followUp, &r.Status, &r.Step, &r.RiskLevel, &r.Urgent, &r.Priority,
 			&r.CareStatus, &age, &r.Sex, &r.RegisteredOn, &next, &r.CaseworkerID, &r.CaseworkerName, &kind); err != nil {
 			return nil, err
 		}
-		r.AgeYears = fromNullInt(age)
+		r.AgeYears, r.FollowUpBy = fromNullInt(age), followUp.String
 		if next != noDue {
 			r.NextDueAt = fromMS(next)
 		}
@@ -197,12 +197,13 @@ func (tx *Tx) TasksDueBefore(ctx context.Context, scope access.Scope, id string,
 		var t TaskRow
 		var kind string
 		var anchor, due int64
+		var followUp sql.NullString
 		if err := rows.Scan(&t.ID, &kind, &anchor, &due, &t.CaseID, &t.CaseCode, &t.RiskLevel, &t.Urgent,
 			&t.Priority, &t.AssigneeID, &t.AssigneeName, &t.CaseType, &t.AgencyID, &t.TeamID, &t.CaseworkerID,
-			&t.CaseStatus, &t.FollowUpBy); err != nil {
+			&t.CaseStatus, &followUp); err != nil {
 			return nil, err
 		}
-		t.Kind, t.AnchorAt, t.DueAt = deadline.Kind(kind), fromMS(anchor), fromMS(due)
+		t.Kind, t.AnchorAt, t.DueAt, t.FollowUpBy = deadline.Kind(kind), fromMS(anchor), fromMS(due), followUp.String
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -214,7 +215,7 @@ func (tx *Tx) TasksDueBefore(ctx context.Context, scope access.Scope, id string,
 func tasksQuery(col string) string {
 	return `SELECT d.id, d.kind, d.anchor_at, d.due_at, c.id, c.code, c.risk_level, c.urgent,
 		c.priority, d.assignee_id, u.display_name, c.case_type, c.agency_id, c.team_id, c.caseworker_id, c.status,
-		COALESCE(c.follow_up_by, '')
+		c.follow_up_by
 		FROM deadlines d JOIN cases c ON c.id = d.case_id JOIN users u ON u.id = d.assignee_id
 		WHERE ` + col + ` = ? AND d.done_at IS NULL AND d.due_at < ? ORDER BY d.due_at, d.id LIMIT ?`
 }
