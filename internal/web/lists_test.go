@@ -257,7 +257,7 @@ func TestReferralsYouSent(t *testing.T) {
 			c, err := cases.Register(ctx, tx, e.srv.prof, e.actor("supervisor"), cases.Registration{Type: "cp",
 				GivenName: "Sent", Age: &age, Sex: "female", Location: "x", Contact: "y", CareStatus: "accompanied",
 				CaseworkerID: e.users["supervisor"].ID,
-				Concerns: []string{"neglect"}, RiskLevel: "medium", RiskReason: "test"}, func() string { return cases.NewCode("C") }, now)
+				Concerns:     []string{"neglect"}, RiskLevel: "medium", RiskReason: "test"}, func() string { return cases.NewCode("C") }, now)
 			if err != nil {
 				return err
 			}
