@@ -84,6 +84,7 @@ type Profile struct {
 	SecondFactorRoles     []org.Role             `yaml:"second_factor_roles"`
 	RoleApprovalBy        string                 `yaml:"role_approval_by"`
 	APITokenMax           Duration               `yaml:"api_token_max"`
+	Lists                 Lists                  `yaml:"lists"`
 
 	// Source names where the profile came from, for messages.
 	Source string `yaml:"-"`

@@ -34,6 +34,7 @@ import (
 var (
 	_ cases.Tx           = (*Tx)(nil)
 	_ cases.Granter      = (*Tx)(nil)
+	_ cases.NameReader   = (*Tx)(nil)
 	_ consent.Tx         = (*Tx)(nil)
 	_ consent.RegisterTx = (*Tx)(nil)
 	_ family.Tx          = (*Tx)(nil)
@@ -59,6 +60,7 @@ var (
 	_ share.ListTx             = (*Tx)(nil)
 	_ referral.ReadTx          = (*Tx)(nil)
 	_ referral.InboxTx         = (*Tx)(nil)
+	_ referral.SentTx          = (*Tx)(nil)
 	_ transfer.ReadTx          = (*Tx)(nil)
 	_ transfer.InboxTx         = (*Tx)(nil)
 	_ transfer.BulkTx          = (*Tx)(nil)

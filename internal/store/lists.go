@@ -4,20 +4,26 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/referral"
 )
 
 // CaseRow is one line of a caseload list: the pseudonymous code and what
-// the next thing to do is, never a name.
+// the next thing to do is, never a name (cases.ListNames adds the names the
+// reader may see).
 type CaseRow struct {
 	ID             string
 	Code           string
 	Type           string
+	AgencyID       string
+	TeamID         string
+	FollowUpBy     string
 	Status         string
 	Step           string
 	RiskLevel      string
@@ -31,6 +37,12 @@ type CaseRow struct {
 	NextDueKind    deadline.Kind
 	CaseworkerID   string
 	CaseworkerName string
+}
+
+// Listed returns what cases.ListNames needs of r.
+func (r *CaseRow) Listed() cases.Listed {
+	return cases.Listed{Ref: access.Case{ID: r.ID, AgencyID: r.AgencyID, TeamID: r.TeamID, CaseworkerID: r.CaseworkerID,
+		Closed: r.Status == cases.Closed, FollowUpBy: r.FollowUpBy}, Type: r.Type, Code: r.Code}
 }
 
 // CaseFilter selects a caseload.
@@ -55,7 +67,7 @@ func (tx *Tx) Caseload(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 25
 	}
-	rows, err := tx.query(ctx, `SELECT c.id, c.code, c.case_type, c.status, c.step, c.risk_level, c.urgent, c.priority,
+	rows, err := tx.query(ctx, `SELECT c.id, c.code, c.case_type, c.agency_id, c.team_id, c.follow_up_by, c.status, c.step, c.risk_level, c.urgent, c.priority,
 		c.care_status, c.age_years, c.sex, c.registered_on, c.next_due_at, c.caseworker_id, u.display_name,
 		(SELECT d.kind FROM deadlines d WHERE d.case_id = c.id AND d.done_at IS NULL ORDER BY d.due_at LIMIT 1)
 		FROM cases c JOIN users u ON u.id = c.caseworker_id
@@ -71,12 +83,12 @@ func (tx *Tx) Caseload(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 		var r CaseRow
 		var age sql.NullInt64
 		var next int64
-		var kind sql.NullString
-		if err := rows.Scan(&r.ID, &r.Code, &r.Type, &r.Status, &r.Step, &r.RiskLevel, &r.Urgent, &r.Priority,
+		var kind, followUp sql.NullString
+		if err := rows.Scan(&r.ID, &r.Code, &r.Type, &r.AgencyID, &r.TeamID, &followUp, &r.Status, &r.Step, &r.RiskLevel, &r.Urgent, &r.Priority,
 			&r.CareStatus, &age, &r.Sex, &r.RegisteredOn, &next, &r.CaseworkerID, &r.CaseworkerName, &kind); err != nil {
 			return nil, err
 		}
-		r.AgeYears = fromNullInt(age)
+		r.AgeYears, r.FollowUpBy = fromNullInt(age), followUp.String
 		if next != noDue {
 			r.NextDueAt = fromMS(next)
 		}
@@ -114,7 +126,8 @@ func scopeColumn(s access.Scope) (string, error) {
 	return "", fmt.Errorf("caseload: unknown scope %q", s)
 }
 
-// TaskRow is one open deadline with what its list shows of the case.
+// TaskRow is one open deadline with what its list shows of the case (and
+// what cases.ListNames needs to decide on its name).
 type TaskRow struct {
 	ID           string
 	Kind         deadline.Kind
@@ -122,6 +135,12 @@ type TaskRow struct {
 	DueAt        time.Time
 	CaseID       string
 	CaseCode     string
+	CaseType     string
+	AgencyID     string
+	TeamID       string
+	CaseworkerID string
+	CaseStatus   string
+	FollowUpBy   string
 	RiskLevel    string
 	Urgent       bool
 	Priority     bool
@@ -134,6 +153,12 @@ func dueBefore(t time.Time) int64 {
 		return noDue
 	}
 	return ms(t)
+}
+
+// Listed returns what cases.ListNames needs of t's case.
+func (t *TaskRow) Listed() cases.Listed {
+	return cases.Listed{Ref: access.Case{ID: t.CaseID, AgencyID: t.AgencyID, TeamID: t.TeamID, CaseworkerID: t.CaseworkerID,
+		Closed: t.CaseStatus == cases.Closed, FollowUpBy: t.FollowUpBy}, Type: t.CaseType, Code: t.CaseCode}
 }
 
 // Overdue reports whether t is past due at now.
@@ -172,11 +197,13 @@ func (tx *Tx) TasksDueBefore(ctx context.Context, scope access.Scope, id string,
 		var t TaskRow
 		var kind string
 		var anchor, due int64
+		var followUp sql.NullString
 		if err := rows.Scan(&t.ID, &kind, &anchor, &due, &t.CaseID, &t.CaseCode, &t.RiskLevel, &t.Urgent,
-			&t.Priority, &t.AssigneeID, &t.AssigneeName); err != nil {
+			&t.Priority, &t.AssigneeID, &t.AssigneeName, &t.CaseType, &t.AgencyID, &t.TeamID, &t.CaseworkerID,
+			&t.CaseStatus, &followUp); err != nil {
 			return nil, err
 		}
-		t.Kind, t.AnchorAt, t.DueAt = deadline.Kind(kind), fromMS(anchor), fromMS(due)
+		t.Kind, t.AnchorAt, t.DueAt, t.FollowUpBy = deadline.Kind(kind), fromMS(anchor), fromMS(due), followUp.String
 		out = append(out, t)
 	}
 	return out, rows.Err()
@@ -187,9 +214,39 @@ func (tx *Tx) TasksDueBefore(ctx context.Context, scope access.Scope, id string,
 // are due before and the limit.
 func tasksQuery(col string) string {
 	return `SELECT d.id, d.kind, d.anchor_at, d.due_at, c.id, c.code, c.risk_level, c.urgent,
-		c.priority, d.assignee_id, u.display_name
+		c.priority, d.assignee_id, u.display_name, c.case_type, c.agency_id, c.team_id, c.caseworker_id, c.status,
+		c.follow_up_by
 		FROM deadlines d JOIN cases c ON c.id = d.case_id JOIN users u ON u.id = d.assignee_id
 		WHERE ` + col + ` = ? AND d.done_at IS NULL AND d.due_at < ? ORDER BY d.due_at, d.id LIMIT ?`
+}
+
+// ListNames returns the given and family names (only those) of the cases
+// ids, by case ID, in one query: what cases.ListNames shows in a list once
+// it decided the reader may see them.
+func (tx *Tx) ListNames(ctx context.Context, ids []string) (map[string]cases.Identity, error) {
+	out := map[string]cases.Identity{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.query(ctx, `SELECT case_id, given_name, family_name FROM case_identity WHERE case_id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var i cases.Identity
+		if err := rows.Scan(&id, &i.GivenName, &i.FamilyName); err != nil {
+			return nil, err
+		}
+		out[id] = i
+	}
+	return out, rows.Err()
 }
 
 // CountTasksFrom counts the open deadlines of scope id due at or after from
@@ -306,4 +363,22 @@ func (tx *Tx) TeamLoad(ctx context.Context, team string, now, soon time.Time) ([
 		}
 	}
 	return out, rows.Err()
+}
+
+// referralsSentByQuery is ReferralsSentBy's query (arguments: the user
+// twice and the limit): the referrals of the cases the user holds
+// (cases_caseworker, then referrals_case for each) that the user sent.
+const referralsSentByQuery = `SELECT ` + referralCols + ` FROM cases c JOIN referrals r ON r.case_id = c.id
+	LEFT JOIN directory_services d ON d.id = r.service_id
+	WHERE c.caseworker_id = ? AND r.sent_by = ?
+	ORDER BY CASE WHEN ` + openReferral + ` THEN 0 ELSE 1 END, r.sent_at DESC, r.id DESC LIMIT ?`
+
+// ReferralsSentBy returns the referrals user sent for the cases they hold,
+// open ones first, then the newest, at most limit.
+func (tx *Tx) ReferralsSentBy(ctx context.Context, user string, limit int) ([]referral.Referral, error) {
+	rows, err := tx.query(ctx, referralsSentByQuery, user, user, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanReferrals(rows)
 }

@@ -45,6 +45,8 @@ func TestPageQueriesUseTheirIndexes(t *testing.T) {
 			[]string{"SEARCH deadlines USING COVERING INDEX deadlines_team_open (team_id=? AND due_at<?)"}, 1}, // GROUP BY
 		{"TasksDueBefore, a team", tasksQuery("d.team_id"), []any{"t", 2, 1000},
 			[]string{"SEARCH d USING COVERING INDEX deadlines_team_open (team_id=? AND due_at<?)"}, 0},
+		{"ReferralsSentBy", referralsSentByQuery, []any{"u", "u", 100},
+			[]string{"SEARCH c USING INDEX cases_caseworker (caseworker_id=?)", "SEARCH r USING INDEX referrals_case (case_id=?)"}, 1}, // the sort: the referrals of one caseworker's cases
 	} {
 		rows, err := db.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, c.args...)
 		if err != nil {

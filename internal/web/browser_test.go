@@ -250,13 +250,18 @@ func TestBrowserRegisterToTeamView(t *testing.T) {
 			t.Errorf("the consent gate is still closed after assent and caregiver consent")
 		}
 
-		// The caseload lists the case by code, with its due date, and no name.
+		// The caseload lists the case by code, with its due date, and the
+		// child's name (a CP case) beside it, which "Hide names" blurs.
 		b.open("/caseload")
 		b.wantText("main", code, "Assessment", "Due in 24 hours", "High risk", "Separated")
-		if strings.Contains(b.text("main"), "Amal") {
-			t.Errorf("the caseload shows a name")
-		}
+		b.wantText("main .list-name", "Amal Browser")
 		b.screenshot("caseload")
+		b.do(chromedp.Click(chromedp.CSS("#pii-toggle")))
+		blur, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("main .list-name")).filter`))
+		if err != nil || !strings.Contains(blur, "blur") {
+			t.Errorf("Hide names leaves the listed name readable (filter %q, %v)", blur, err)
+		}
+		b.do(chromedp.Click(chromedp.CSS("#pii-toggle")))
 		b.open("/tasks")
 		b.wantText("main", code, "Assessment", "Due in 24 hours")
 

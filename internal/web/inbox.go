@@ -26,6 +26,7 @@ type inbox struct {
 type inboxPage struct {
 	Page
 	*inbox
+	YouSent []referral.Referral // the referrals the reader sent for their cases (referral.SentBy)
 }
 
 // readInbox reads a's inbox.
@@ -46,7 +47,15 @@ func (s *Server) readInbox(ctx context.Context, a access.Actor) (*inbox, error) 
 
 func (s *Server) loadInbox(ctx context.Context, rq *request) (*inboxPage, error) {
 	in, err := s.readInbox(ctx, rq.Actor)
-	return &inboxPage{Page: s.page(rq, "inbox.title", "coordination"), inbox: in}, err
+	if err != nil {
+		return nil, err
+	}
+	p := &inboxPage{Page: s.page(rq, "inbox.title", "coordination"), inbox: in}
+	err = s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		p.YouSent, err = referral.SentBy(ctx, tx, rq.Actor, referral.SentLimit)
+		return err
+	})
+	return p, err
 }
 
 // inboxRows is how many open referrals the inbox lists: the longest waiting.

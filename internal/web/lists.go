@@ -22,6 +22,7 @@ type caseloadPage struct {
 	Labels   listLabels
 	Views    []caseRowView
 	Rows     []store.CaseRow
+	Names    map[string]string // the children's names the list shows, by case ID
 	Count    int
 	CountMax int
 	PageNo   int
@@ -59,13 +60,16 @@ func (s *Server) getCaseload(w http.ResponseWriter, r *http.Request, rq *request
 			rows, p.HasNext = rows[:pageSize], true
 		}
 		p.Rows = rows
+		if p.Names, err = s.listNames(ctx, tx, rq, "caseload", caseListed(rows)); err != nil {
+			return err
+		}
 		p.Count, err = tx.CountCases(ctx, f, countCap)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	p.Labels, p.Views = p.listLabels(), p.caseRows(p.Rows)
+	p.Labels, p.Views = p.listLabels(), p.caseRows(p.Rows, p.Names)
 	return s.render(w, http.StatusOK, "caseload", &p)
 }
 
@@ -82,6 +86,7 @@ func (p *caseloadPage) Pager() pager {
 type tasksPage struct {
 	Page
 	Tasks  []store.TaskRow
+	Names  map[string]string // the children's names the list shows, by case ID
 	Labels listLabels
 	Views  []taskRowView
 	Later  int // open tasks due beyond the profile's task horizon (deadline.Tasks)
@@ -101,14 +106,17 @@ func (s *Server) getTasks(w http.ResponseWriter, r *http.Request, rq *request) e
 	p := tasksPage{Page: s.page(rq, "tasks.title", "tasks")}
 	ctx := r.Context()
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		p.Tasks, p.Later, err = deadline.Tasks[store.TaskRow](ctx, tx, s.prof, access.Own, rq.User.ID, rq.Now)
+		if p.Tasks, p.Later, err = deadline.Tasks[store.TaskRow](ctx, tx, s.prof, access.Own, rq.User.ID, rq.Now); err != nil {
+			return err
+		}
+		p.Names, err = s.listNames(ctx, tx, rq, "tasks", taskListed(p.Tasks))
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	deadline.SortTasks(p.Tasks, rq.Now, s.prof.Location())
-	p.Labels, p.Views = p.listLabels(), p.taskRows(p.Tasks)
+	p.Labels, p.Views = p.listLabels(), p.taskRows(p.Tasks, p.Names)
 	return s.render(w, http.StatusOK, "tasks", &p)
 }
 
@@ -128,6 +136,7 @@ type teamPage struct {
 	HasNext      bool
 	OverdueCount int
 	OpenCount    int
+	Names        map[string]string // the children's names the lists show, by case ID
 }
 
 // TaskTable is the team view's table of what needs attention now.
@@ -223,12 +232,46 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 			rows, p.HasNext = rows[:pageSize], true
 		}
 		p.Rows = rows
+		if p.Names, err = s.listNames(ctx, tx, rq, "team", append(caseListed(rows), taskListed(p.Tasks)...)); err != nil {
+			return err
+		}
 		p.Count, err = tx.CountCases(ctx, f, countCap)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	p.Labels, p.Views, p.TaskViews = p.listLabels(), p.caseRows(p.Rows), p.taskRows(p.Tasks)
+	p.Labels, p.Views, p.TaskViews = p.listLabels(), p.caseRows(p.Rows, p.Names), p.taskRows(p.Tasks, p.Names)
 	return s.render(w, http.StatusOK, "team", &p)
+}
+
+// listNames returns the children's names that list (caseload, tasks, team)
+// shows beside the codes of the cases ls, by case ID — those the profile
+// shows for their case type and rq's actor may read (cases.ListNames) — and
+// records the read of identity it is.
+func (s *Server) listNames(ctx context.Context, tx *store.Tx, rq *request, list string, ls []cases.Listed) (map[string]string, error) {
+	names, ev, err := cases.ListNames(ctx, tx, s.prof, rq.Actor, list, ls)
+	if err != nil {
+		return nil, err
+	}
+	if ev != nil {
+		rq.auditRead(ctx, *ev)
+	}
+	return names, nil
+}
+
+func caseListed(rows []store.CaseRow) []cases.Listed {
+	out := make([]cases.Listed, len(rows))
+	for i := range rows {
+		out[i] = rows[i].Listed()
+	}
+	return out
+}
+
+func taskListed(rows []store.TaskRow) []cases.Listed {
+	out := make([]cases.Listed, len(rows))
+	for i := range rows {
+		out[i] = rows[i].Listed()
+	}
+	return out
 }

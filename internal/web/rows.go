@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/safecase/safecase/internal/deadline"
+	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -43,12 +45,14 @@ func (p *Page) DueView(t time.Time) dueView {
 // caseRowView is one line of a caseload table.
 type caseRowView struct {
 	ID, Code, Type  string
+	Name            string // the child's name, when the list shows it (cases.ListNames)
 	Risk, RiskLabel string
 	Urgent          bool
 	Priority        string // the care status label, when a priority case
 	Step            string
 	NextKind        string
 	Due             dueView
+	Waiting         bool // the next step is the supervisor's, not the reader's deadline
 	AgeSex          string
 	Worker          string
 	Over            bool
@@ -93,19 +97,44 @@ type pager struct {
 type listLabels struct {
 	Case, Risk, Flags, Step, NextDue, AgeSex, Caseworker, Urgent, Priority string
 	Due, Task, Assignee                                                    string
+	Waiting                                                                string
 }
 
 func (p *Page) listLabels() listLabels {
 	return listLabels{Case: p.T("list.case"), Risk: p.T("list.risk"), Flags: p.T("list.flags"), Step: p.T("list.step"),
 		NextDue: p.T("list.next_due"), AgeSex: p.T("list.age_sex"), Caseworker: p.T("list.caseworker"),
 		Urgent: p.T("case.urgent"), Priority: p.T("case.priority"), Due: p.T("tasks.due"), Task: p.T("tasks.task"),
-		Assignee: p.T("tasks.assignee")}
+		Assignee: p.T("tasks.assignee"), Waiting: p.T("lists.waiting_supervisor")}
 }
 
-func (p *Page) caseRows(rows []store.CaseRow) []caseRowView {
+// waitsForSupervisor reports whether a deadline of kind k, on a list or
+// page the signed-in user reads, is the supervisor's step and not the
+// user's own deadline: shown as waiting for the supervisor, never as the
+// reader's overdue task. A supervisor reads it as their own.
+func (p *Page) waitsForSupervisor(k deadline.Kind) bool {
+	return deadline.ForSupervisor(k) && (p.User == nil || p.User.Role != org.Supervisor)
+}
+
+// WaitsForSupervisor reports whether open deadline d is the supervisor's
+// step rather than the reader's (the case page's list of what is due):
+// assigned to a supervisor other than the reader.
+func (p *Page) WaitsForSupervisor(d deadline.Deadline) bool {
+	return deadline.ForSupervisor(d.Kind) && (p.User == nil || d.AssigneeID != p.User.ID)
+}
+
+// PlanAwaitsApproval reports whether done deadline d is the case plan that
+// draft delivered and that waits for the supervisor's approval: not yet
+// "on time", since the plan is not in force.
+func (p *Page) PlanAwaitsApproval(d deadline.Deadline, draft *plan.Plan) bool {
+	return d.Kind == deadline.CasePlan && draft != nil && draft.AwaitsApproval() && !d.DoneAt.Before(draft.SubmittedAt)
+}
+
+// caseRows prepares the rows of a caseload table; names holds the names
+// the reader may see, by case ID (cases.ListNames).
+func (p *Page) caseRows(rows []store.CaseRow, names map[string]string) []caseRowView {
 	out := make([]caseRowView, len(rows))
 	for i, r := range rows {
-		v := caseRowView{ID: r.ID, Code: r.Code, Type: p.T("type_short." + r.Type), Risk: r.RiskLevel,
+		v := caseRowView{ID: r.ID, Code: r.Code, Name: names[r.ID], Type: p.T("type_short." + r.Type), Risk: r.RiskLevel,
 			RiskLabel: p.Opt("risk", r.RiskLevel), Urgent: r.Urgent, Step: p.T("step." + r.Step),
 			Due: p.DueView(r.NextDueAt), Worker: r.CaseworkerName, Over: deadline.PastDue(r.NextDueAt, p.Now)}
 		if r.Priority {
@@ -113,6 +142,9 @@ func (p *Page) caseRows(rows []store.CaseRow) []caseRowView {
 		}
 		if r.NextDueKind != "" {
 			v.NextKind = p.T("task." + string(r.NextDueKind))
+		}
+		if p.waitsForSupervisor(r.NextDueKind) {
+			v.Waiting, v.Over = true, false
 		}
 		age, sex := "–", "–"
 		if r.AgeYears != nil {
@@ -130,7 +162,9 @@ func (p *Page) caseRows(rows []store.CaseRow) []caseRowView {
 // taskRowView is one line of a task table.
 type taskRowView struct {
 	CaseID, CaseCode string
+	Name             string // the child's name, when the list shows it (cases.ListNames)
 	Task             string
+	Href             string // the page whose form completes the task (deadline.FormPath)
 	Risk, RiskLabel  string
 	Urgent, Priority bool
 	Due              dueView
@@ -138,10 +172,14 @@ type taskRowView struct {
 	Over             bool
 }
 
-func (p *Page) taskRows(tasks []store.TaskRow) []taskRowView {
+// taskRows prepares the rows of a task table; names holds the names the
+// reader may see, by case ID (cases.ListNames).
+func (p *Page) taskRows(tasks []store.TaskRow, names map[string]string) []taskRowView {
 	out := make([]taskRowView, len(tasks))
 	for i, t := range tasks {
-		out[i] = taskRowView{CaseID: t.CaseID, CaseCode: t.CaseCode, Task: p.T("task." + string(t.Kind)),
+		href, _ := deadline.FormPath(t.Kind, t.CaseID)
+		out[i] = taskRowView{CaseID: t.CaseID, CaseCode: t.CaseCode, Name: names[t.CaseID], Href: href,
+			Task: p.T("task." + string(t.Kind)),
 			Risk: t.RiskLevel, RiskLabel: p.Opt("risk", t.RiskLevel), Urgent: t.Urgent, Priority: t.Priority,
 			Due: p.DueView(t.DueAt), Assignee: t.AssigneeName, Over: deadline.PastDue(t.DueAt, p.Now)}
 	}
@@ -175,7 +213,11 @@ func casesHTML(rows []caseRowView, l listLabels, who bool) template.HTML {
 			b.WriteString(`<tr>`)
 		}
 		b.WriteString(`<td data-label="` + esc(l.Case) + `"><a class="code" href="/cases/` + url.PathEscape(r.ID) + `">` +
-			esc(r.Code) + `</a> <span class="muted small">` + esc(r.Type) + `</span></td>`)
+			esc(r.Code) + `</a> `)
+		if r.Name != "" {
+			b.WriteString(`<span class="pii list-name">` + esc(r.Name) + `</span> `)
+		}
+		b.WriteString(`<span class="muted small">` + esc(r.Type) + `</span></td>`)
 		b.WriteString(`<td data-label="` + esc(l.Risk) + `"><span class="risk risk-` + esc(r.Risk) + `">` + esc(r.RiskLabel) + `</span></td>`)
 		b.WriteString(`<td data-label="` + esc(l.Flags) + `">`)
 		if r.Urgent {
@@ -186,10 +228,15 @@ func casesHTML(rows []caseRowView, l listLabels, who bool) template.HTML {
 		}
 		b.WriteString(`</td><td data-label="` + esc(l.Step) + `">` + esc(r.Step) + `</td>`)
 		b.WriteString(`<td data-label="` + esc(l.NextDue) + `">`)
-		if r.NextKind != "" {
+		switch {
+		case r.Waiting:
+			b.WriteString(`<span class="muted">` + esc(l.Waiting) + `: ` + esc(r.NextKind) + `</span>`)
+		case r.NextKind != "":
 			b.WriteString(esc(r.NextKind) + ": ")
+			r.Due.html(&b)
+		default:
+			r.Due.html(&b)
 		}
-		r.Due.html(&b)
 		b.WriteString(`</td><td data-label="` + esc(l.AgeSex) + `">` + esc(r.AgeSex) + `</td>`)
 		if who {
 			b.WriteString(`<td data-label="` + esc(l.Caseworker) + `">` + esc(r.Worker) + `</td>`)
@@ -211,9 +258,17 @@ func tasksHTML(rows []taskRowView, l listLabels, who bool) template.HTML {
 		}
 		b.WriteString(`<td data-label="` + esc(l.Due) + `">`)
 		t.Due.html(&b)
-		b.WriteString(`</td><td data-label="` + esc(l.Task) + `">` + esc(t.Task) + `</td>`)
+		b.WriteString(`</td><td data-label="` + esc(l.Task) + `">`)
+		if t.Href != "" {
+			b.WriteString(`<a class="task-form" href="` + esc(t.Href) + `">` + esc(t.Task) + `</a></td>`)
+		} else {
+			b.WriteString(esc(t.Task) + `</td>`)
+		}
 		b.WriteString(`<td data-label="` + esc(l.Case) + `"><a class="code" href="/cases/` + url.PathEscape(t.CaseID) + `">` +
 			esc(t.CaseCode) + `</a>`)
+		if t.Name != "" {
+			b.WriteString(` <span class="pii list-name">` + esc(t.Name) + `</span>`)
+		}
 		if t.Urgent {
 			b.WriteString(` <span class="tag tag-urgent">` + esc(l.Urgent) + `</span>`)
 		}

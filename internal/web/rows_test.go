@@ -21,9 +21,9 @@ func TestRowsEscape(t *testing.T) {
 	p := &Page{L: i18n.MustLoad().Locale("en"), Prof: &prof, Now: time.Now()}
 	age := 9
 	rows := p.caseRows([]store.CaseRow{{ID: `a"b`, Code: evil, Type: "cp", RiskLevel: evil, Step: "assessment",
-		AgeYears: &age, CaseworkerName: evil, NextDueAt: time.Now().Add(time.Hour)}})
+		AgeYears: &age, CaseworkerName: evil, NextDueAt: time.Now().Add(time.Hour)}}, map[string]string{`a"b`: evil})
 	tasks := p.taskRows([]store.TaskRow{{CaseID: `x"y`, CaseCode: evil, Kind: "assessment", RiskLevel: evil,
-		AssigneeName: evil, DueAt: time.Now()}})
+		AssigneeName: evil, DueAt: time.Now()}}, map[string]string{`x"y`: evil})
 	for name, out := range map[string]string{
 		"cases": string(casesHTML(rows, p.listLabels(), true)),
 		"tasks": string(tasksHTML(tasks, p.listLabels(), true)),
@@ -82,8 +82,8 @@ func TestRowsAndDueTemplateAgree(t *testing.T) {
 			t.Errorf("%s: the rows write\n%s\nthe due template\n%s", tt.name, row.String(), fromTemplate.String())
 		}
 		// The task and case rows carry the same due date and mark an overdue one.
-		rows := p.taskRows([]store.TaskRow{{CaseID: "c", CaseCode: "C-1", Kind: "assessment", DueAt: tt.due}})
-		cases := p.caseRows([]store.CaseRow{{ID: "c", Code: "C-1", Type: "cp", Step: "assessment", NextDueAt: tt.due}})
+		rows := p.taskRows([]store.TaskRow{{CaseID: "c", CaseCode: "C-1", Kind: "assessment", DueAt: tt.due}}, nil)
+		cases := p.caseRows([]store.CaseRow{{ID: "c", Code: "C-1", Type: "cp", Step: "assessment", NextDueAt: tt.due}}, nil)
 		if rows[0].Due != v || cases[0].Due != v {
 			t.Errorf("%s: the list rows show %+v and %+v, the template %+v", tt.name, rows[0].Due, cases[0].Due, v)
 		}

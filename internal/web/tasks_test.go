@@ -32,7 +32,7 @@ func TestTasksPageAndAPIAgree(t *testing.T) {
 			}
 		}
 		horizon := e.clock.now().Add(e.srv.prof.TaskHorizon.D())
-		rowCase := regexp.MustCompile(`<tr[^>]*>.*?href="/cases/([^"]+)"`)
+		rowCase := regexp.MustCompile(`<tr[^>]*>.*?href="/cases/([^"/#]+)`)
 		laterRE := regexp.MustCompile(`(\d+) more tasks fall due later`)
 		type apiTasks struct {
 			Tasks []struct {
