@@ -28,13 +28,16 @@ func (tx *Tx) CaseMarking(ctx context.Context, caseID string) (cases.Marking, er
 	return m, nil
 }
 
-// DuplicatesOf returns the cases marked as duplicates of case keptID, oldest
-// registration first (the partial index cases_duplicate_of).
+// DuplicatesOf returns the cases marked as duplicates of case keptID and
+// still closed as such, oldest registration first (the partial index
+// cases_duplicate_of).
 func (tx *Tx) DuplicatesOf(ctx context.Context, keptID string) ([]cases.Case, error) {
 	if badID(keptID) {
 		return nil, nil
 	}
-	rows, err := tx.query(ctx, "SELECT "+caseCols+" FROM cases WHERE duplicate_of = ? ORDER BY registered_at, id", keptID)
+	rows, err := tx.query(ctx, "SELECT "+caseCols+` FROM cases
+		WHERE duplicate_of = ? AND status = ? AND closure_reason = ? ORDER BY registered_at, id`, keptID, cases.Closed,
+		cases.ReasonDuplicate)
 	if err != nil {
 		return nil, err
 	}
