@@ -9,6 +9,7 @@ import (
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/audit"
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 )
 
@@ -121,6 +122,14 @@ func (in *VoidInput) kept(ctx context.Context, tx VoidTx, a access.Actor, c *Cas
 	return k, nil
 }
 
+// ClosedByMarking reports whether deadline d of void case c was closed by
+// its marking rather than done: the marking closed the open deadlines at
+// the moment it closed the case, and was the case's last change (a closed
+// file is read-only).
+func ClosedByMarking(c *Case, d deadline.Deadline) bool {
+	return c.Void() && !d.Open() && d.DoneAt.Equal(c.ClosedAt) && d.DoneBy == c.UpdatedBy
+}
+
 // MarkVoid closes case id (read at version) as a duplicate of the case kept
 // or as registered in error, by its team's supervisor or the agency's
 // manager. The case kept is named by its code: a case of the same agency
@@ -222,16 +231,14 @@ func UnmarkVoid(ctx context.Context, tx VoidTx, a access.Actor, id string, versi
 	if !c.Void() {
 		return nil, errs.Field("void_reason", "err.void_not_marked")
 	}
-	// The marking closed the open deadlines at the moment it closed the case,
-	// and was the case's last change (a closed file is read-only).
-	reason, closedAt, markedBy := c.ClosureReason, c.ClosedAt, c.UpdatedBy
+	reason := c.ClosureReason
 	ds, err := tx.CaseDeadlines(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
 	reopened := 0
 	for _, d := range ds {
-		if d.Open() || !d.DoneAt.Equal(closedAt) || d.DoneBy != markedBy {
+		if !ClosedByMarking(c, d) {
 			continue
 		}
 		d.DoneAt, d.DoneBy = time.Time{}, ""
@@ -244,7 +251,7 @@ func UnmarkVoid(ctx context.Context, tx VoidTx, a access.Actor, id string, versi
 	if err != nil {
 		return nil, err
 	}
-	if len(hist) > 0 && hist[0].To == StepClosure && hist[0].ChangedAt.Equal(closedAt) && hist[0].From != "" {
+	if len(hist) > 0 && hist[0].To == StepClosure && hist[0].ChangedAt.Equal(c.ClosedAt) && hist[0].From != "" {
 		if err := SetStep(ctx, tx, c, hist[0].From, "not a duplicate", a.UserID, now); err != nil {
 			return nil, err
 		}

@@ -161,6 +161,7 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	if v.Dup, err = s.loadDupBlock(ctx, tx, rq, c); err != nil {
 		return nil, err
 	}
+	v.Done = notCancelled(c, v.Done)
 	if v.CanAssign {
 		if v.Workers, err = cases.Candidates(ctx, tx, rq.Actor, c.AgencyID); err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -68,6 +69,21 @@ func (s *Server) loadDupBlock(ctx context.Context, tx *store.Tx, rq *request, c 
 		}
 	}
 	return b, nil
+}
+
+// notCancelled returns the deadlines of ds that were done, leaving out those
+// the marking of void case c closed: they were cancelled, not done.
+func notCancelled(c *cases.Case, ds []deadline.Deadline) []deadline.Deadline {
+	if !c.Void() {
+		return ds
+	}
+	var out []deadline.Deadline
+	for _, d := range ds {
+		if !cases.ClosedByMarking(c, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // VoidReasons are the reasons the form offers.

@@ -33,11 +33,13 @@ func TestDuplicateBrowser(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#f-kept_case_code"), "C-NOSUCH"))
 		b.submitRefused("#mark-duplicate button[type=submit]")
 		b.wantText("#mark-duplicate", "No case of your agency that you can see has this code.")
+		b.screenshot("duplicate-refused")
 		b.do(chromedp.SetValue(chromedp.CSS("#f-kept_case_code"), kept.Code),
 			chromedp.SendKeys(chromedp.CSS("#f-void_note"), "registered twice"))
 		b.submit("#mark-duplicate button[type=submit]")
 		b.wantText("#duplicate", "Duplicate of", kept.Code, "registered twice")
 		b.wantText("main", "It no longer shows in caseloads")
+		b.screenshot("duplicate-marked")
 		b.submit("#duplicate button[type=submit]")
 		b.wantText("main", "The case is open again.")
 		if b.count("#mark-duplicate") != 1 {

@@ -74,6 +74,10 @@ func TestDuplicatePages(t *testing.T) {
 		wantStatus(t, "the marked case", sup.get("/cases/"+dupID+"?done=marked_void"), 200, "Duplicate of",
 			`href="/cases/`+keptID+`">`+kept.Code+`</a>`, "met twice at the gate", "Duplicate of another case",
 			`action="/cases/`+dupID+`/duplicate/undo"`, "It no longer shows in caseloads")
+		// The tasks the marking closed were cancelled, not done: the page does not list them as done.
+		if page := sup.get("/cases/" + dupID).Body; strings.Contains(doneSection(page), ">Assessment<") {
+			t.Errorf("the marked case lists its cancelled assessment as done:\n%s", doneSection(page))
+		}
 		wantStatus(t, "the case kept", sup.get("/cases/"+keptID), 200, "Duplicates of this case:",
 			`href="/cases/`+dupID+`">`+dup.Code+`</a>`)
 		// Its caseworker still reads it (nothing is deleted) but may not undo it.
@@ -147,4 +151,17 @@ func TestDuplicateAPI(t *testing.T) {
 		res = sup.json("POST", path+"/undo", `{"version":`+closureVersion(t, e, dupID)+`}`)
 		wantStatus(t, "undo", res, 200, `"void":false`, `"status":"open"`)
 	})
+}
+
+// doneSection returns the "Done" section of a case page, or "".
+func doneSection(page string) string {
+	i := strings.Index(page, `id="h-done"`)
+	if i < 0 {
+		return ""
+	}
+	page = page[i:]
+	if j := strings.Index(page, "</section>"); j >= 0 {
+		page = page[:j]
+	}
+	return page
 }
