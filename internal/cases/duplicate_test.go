@@ -415,3 +415,48 @@ func TestMarkVoidInError(t *testing.T) {
 		})
 	})
 }
+
+// FuzzMarkVoid: whatever the form or the API body holds, MarkVoid either
+// marks the case or refuses it as invalid input and writes nothing; it
+// never fails otherwise, and never marks a case as a duplicate of a case other
+// than the one kept.
+func FuzzMarkVoid(f *testing.F) {
+	db := testdb.Open(f, "sqlite")
+	var o *fixture.Org
+	fixture.In(f, db, func(tx *store.Tx) (err error) { o, err = fixture.Insert(ctx, tx); return err })
+	cw, sup := fixture.Actor(o.Caseworker), fixture.Actor(o.Supervisor)
+	kept := fixture.Register(f, db, cw, fixture.Registration(profile.CP), now)
+	for _, s := range []struct{ reason, code, note string }{
+		{cases.ReasonDuplicate, kept.Code, ""},
+		{cases.ReasonDuplicate, strings.ToLower(kept.Code) + " ", "met twice"},
+		{cases.ReasonInError, "", strings.Repeat("é", 600)},
+		{cases.ReasonInError, kept.Code, ""},
+		{"duplicate\x00", "C-%", "x"},
+		{" duplicate ", "c-\u0130", ""},
+		{"", "' OR 1=1 --", ""},
+	} {
+		f.Add(s.reason, s.code, s.note)
+	}
+	f.Fuzz(func(t *testing.T, reason, code, note string) {
+		c := fixture.Register(t, db, cw, fixture.Registration(profile.CP), now)
+		_, err := markVoid(db, sup, c.ID, cases.VoidInput{Reason: reason, KeptCode: code, Note: note})
+		got := loadCase(t, db, c.ID)
+		if err != nil {
+			// Text no engine stores alike is refused at the boundary
+			// (parseForm, DecodeJSON); behind it the store refuses it as
+			// invalid input, and the transaction rolls back.
+			if _, ok := errs.AsFields(err); !ok && errs.KindOf(err) != errs.Invalid {
+				t.Fatalf("refused other than as invalid input: %v", err)
+			}
+			if !got.IsOpen() || got.Version != c.Version {
+				t.Fatalf("a refused marking wrote: %s v%d", got.Status, got.Version)
+			}
+			return
+		}
+		var m cases.Marking
+		fixture.Read(t, db, func(tx *store.Tx) (err error) { m, err = tx.CaseMarking(ctx, c.ID); return err })
+		if !got.Void() || (m.KeptID != "" && m.KeptID != kept.ID) || (got.ClosureReason == cases.ReasonInError) != (m.KeptID == "") {
+			t.Fatalf("marked %s %s, kept %q", got.Status, got.ClosureReason, m.KeptID)
+		}
+	})
+}
