@@ -44,6 +44,9 @@ const (
 	Respond  Action = "respond"  // answer a referral or transfer addressed to the actor
 	Glass    Action = "glass"    // break-glass: time-limited read access with a stated reason
 	Download Action = "download" // the OpenAPI document, the profile
+	// MarkVoid: close a case as a duplicate of another or as registered in
+	// error, or undo that: the case's supervisor or the agency's manager.
+	MarkVoid Action = "mark_void"
 )
 
 // Kind is the kind of record.
@@ -430,6 +433,8 @@ func decideCase(a Actor, act Action, c Case, s Section) Decision {
 			return allow("works on the case (" + string(scope) + ")")
 		}
 		return deny("the case's caseworker or supervisor refers, transfers and calls conferences")
+	case MarkVoid:
+		return decideVoid(a, scope)
 	}
 	return deny("action not allowed on an open case")
 }
@@ -472,11 +477,26 @@ func decideClosed(a Actor, act Action, c Case, s Section) Decision {
 			return allow("may reopen the case")
 		}
 		return deny("only the case's caseworker or supervisor reopens it")
+	case MarkVoid:
+		if inScope {
+			return decideVoid(a, scope)
+		}
 	}
 	if !inScope && !designee {
 		return deny("case outside the actor's caseload")
 	}
 	return deny("the case is closed: its file is read-only")
+}
+
+// decideVoid decides who closes a case in scope as a duplicate or as
+// registered in error, or undoes that: the supervisor of the case's team and
+// the agency's manager, as for the decisions that end a case (closure
+// approval); never its caseworker, who registered it.
+func decideVoid(a Actor, scope Scope) Decision {
+	if (a.Role == org.Supervisor && scope == Team) || (a.Role == org.Manager && scope == Agency) {
+		return allow(string(a.Role) + " marks duplicates in " + string(scope) + " scope")
+	}
+	return deny("only the case's supervisor or the agency's manager marks a case as a duplicate")
 }
 
 // decideConsentRegister decides on a case's consent register: that its

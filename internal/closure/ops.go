@@ -442,6 +442,10 @@ func Reopen(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, case
 	if err := checkVersion(ctx, tx, c, version); err != nil {
 		return nil, err
 	}
+	if c.Void() {
+		// Undone where it was marked (cases.UnmarkVoid), which restores its tasks.
+		return nil, errs.Field("reopen_reason", "err.void_reopen")
+	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" || len(reason) > maxLong {
 		return nil, errs.Field("reopen_reason", "err.reopen_reason")

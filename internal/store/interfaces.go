@@ -35,6 +35,7 @@ var (
 	_ cases.Tx           = (*Tx)(nil)
 	_ cases.Granter      = (*Tx)(nil)
 	_ cases.NameReader   = (*Tx)(nil)
+	_ cases.VoidTx       = (*Tx)(nil)
 	_ consent.Tx         = (*Tx)(nil)
 	_ consent.RegisterTx = (*Tx)(nil)
 	_ family.Tx          = (*Tx)(nil)

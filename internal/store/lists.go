@@ -71,7 +71,7 @@ func (tx *Tx) Caseload(ctx context.Context, f CaseFilter) ([]CaseRow, error) {
 		c.care_status, c.age_years, c.sex, c.registered_on, c.next_due_at, c.caseworker_id, u.display_name,
 		(SELECT d.kind FROM deadlines d WHERE d.case_id = c.id AND d.done_at IS NULL ORDER BY d.due_at LIMIT 1)
 		FROM cases c JOIN users u ON u.id = c.caseworker_id
-		WHERE c.`+col+` = ? AND c.status = ?
+		WHERE c.`+col+` = ? AND c.status = ?`+notVoid(f.Status, "c.")+`
 		ORDER BY c.urgent DESC, c.priority DESC, c.next_due_at, c.id LIMIT ? OFFSET ?`,
 		f.ID, f.Status, f.Limit, f.Offset)
 	if err != nil {
@@ -109,9 +109,20 @@ func (tx *Tx) CountCases(ctx context.Context, f CaseFilter, max int) (int, error
 		f.Status = cases.Open
 	}
 	var n int
-	err = tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE `+col+` = ? AND status = ? LIMIT ?) x`,
+	err = tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE `+col+` = ? AND status = ?`+
+		notVoid(f.Status, "")+` LIMIT ?) x`,
 		f.ID, f.Status, max).Scan(&n)
 	return n, err
+}
+
+// notVoid is the condition that leaves the cases closed as duplicates or
+// registered in error (cases.Case.Void) out of a list of cases of status;
+// an open case is never void, so the open lists need none.
+func notVoid(status, alias string) string {
+	if status == cases.Open {
+		return ""
+	}
+	return " AND " + alias + "closure_reason NOT IN ('" + cases.ReasonDuplicate + "', '" + cases.ReasonInError + "')"
 }
 
 func scopeColumn(s access.Scope) (string, error) {

@@ -54,6 +54,8 @@ type caseView struct {
 	// Referrals of the case and their state, for whoever works on it (not
 	// for a reader through a grant, who must not learn of other shares).
 	Referrals []referral.Referral
+	// Dup: the case's marking as a duplicate, or its duplicates (duplicate.go).
+	Dup *dupBlock
 }
 
 // timelineItem is one thing that happened to the case, from its audit trail.
@@ -156,6 +158,10 @@ func (s *Server) loadCaseView(ctx context.Context, tx *store.Tx, rq *request, id
 	if v.Coord, err = s.loadCoordBlock(ctx, tx, rq, c); err != nil {
 		return nil, err
 	}
+	if v.Dup, err = s.loadDupBlock(ctx, tx, rq, c); err != nil {
+		return nil, err
+	}
+	v.Done = notCancelled(c, v.Done)
 	if v.CanAssign {
 		if v.Workers, err = cases.Candidates(ctx, tx, rq.Actor, c.AgencyID); err != nil {
 			return nil, err
@@ -204,6 +210,7 @@ var timelineActions = []string{
 	"referral.withdrawn", "transfer.request", "transfer.accept", "transfer.decline", "transfer.withdraw",
 	"conference.schedule", "conference.record", "conference.sign_off", "conference.close",
 	"case.break_glass", "share.family_told",
+	"case.mark_duplicate", "case.unmark_duplicate",
 }
 
 var timelineShown = func() map[string]bool {

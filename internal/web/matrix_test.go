@@ -83,6 +83,7 @@ func routeExpectations() map[string]expect {
 		incidentExpectations,
 		followupExpectations,
 		closureExpectations,
+		duplicateExpectations,
 		directoryExpectations,
 		searchExpectations,
 	} {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/deadline"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/i18n"
@@ -204,6 +205,9 @@ var strictOpt bool
 // test (strictOpt) it panics, which a template reports as an error, so that
 // a misspelt list name or a value the forms should have refused is found.
 func (p *Page) Opt(list, key string) string {
+	if list == "closure" && cases.IsVoidReason(key) {
+		return p.T("void.reason." + key) // not the profile's: duplicate.go
+	}
 	l, err := p.optLabel(list, key)
 	if err != nil {
 		if strictOpt {
