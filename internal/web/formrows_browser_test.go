@@ -57,13 +57,16 @@ func TestBrowserPlanRows(t *testing.T) {
 		}
 		// A mark on the page tells whether it stayed: the script adds rows in place.
 		b.do(chromedp.Evaluate[chromedp.Void](`window.stayed = true`))
+		// Enter in a field neither adds a row nor sends the form.
+		// (Checked with the count below: the key is handled after SendKeys returns.)
+		b.do(chromedp.SendKeys(chromedp.CSS("[name='objective_2_measure']"), "\r"))
 		b.click("button[data-add-row=objectives]")
 		b.click("button[data-add-row=objectives]")
 		if stayed, _ := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.stayed === true`)); !stayed {
 			t.Errorf("adding rows sent the form: the script did not add them in place")
 		}
 		if n := b.count("[data-rows=objectives] [data-row]"); n != 5 {
-			t.Fatalf("after adding two rows the form shows %d objective rows, want 5", n)
+			t.Fatalf("after Enter in a field and two rows added the form shows %d objective rows, want 5", n)
 		}
 		for i := 0; i < 3; i++ {
 			if got := b.value("objective_" + strconv.Itoa(i) + "_description"); got != want[i] {

@@ -78,6 +78,8 @@
     btn.disabled = parseInt(count.value, 10) >= max;
     btn.addEventListener("click", function (e) {
       e.preventDefault();
+      // Enter in a field "clicks" the form's first button, this one: ignore it.
+      if (e.detail === 0 && document.activeElement !== btn) return;
       var rows = box.querySelectorAll("[data-row]"), last = rows[rows.length - 1];
       var n = parseInt(count.value, 10);
       if (!last || !(n < max)) return;
