@@ -126,6 +126,8 @@
     f.querySelectorAll("input[name='" + cond[0] + "']").forEach(function (r) { r.addEventListener("change", sync); });
     sync();
   });
-  // Controls only needed without the script (a button that shows the chosen questions).
-  document.querySelectorAll("[data-no-script]").forEach(function (x) { x.hidden = true; });
+  // Controls only needed without the script (a button that shows the chosen
+  // questions) go: removed, not hidden, so that Enter still sends the form
+  // with its own button.
+  document.querySelectorAll("[data-no-script]").forEach(function (x) { x.parentNode.removeChild(x); });
 })();
