@@ -108,6 +108,7 @@ func (s *Server) getAssessments(w http.ResponseWriter, r *http.Request, rq *requ
 
 type assessmentFormPage struct {
 	Page
+	grown
 	Case    *cases.Case
 	Form    assessment.Input
 	Threats int // rows shown
@@ -115,14 +116,14 @@ type assessmentFormPage struct {
 }
 
 // rowsOf reads how many repeated rows a form shows (from the query or the
-// form), at least min and at most 30.
+// form), at least min and at most maxRows.
 func rowsOf(v string, min int) int {
 	n, _ := strconv.Atoi(v)
 	if n < min {
 		return min
 	}
-	if n > 30 {
-		return 30
+	if n > maxRows {
+		return maxRows
 	}
 	return n
 }
@@ -194,25 +195,37 @@ func (s *Server) postAssessment(w http.ResponseWriter, r *http.Request, rq *requ
 	id := r.PathValue("id")
 	var in assessment.Input
 	var threats, needs int
-	return s.postForm(w, r, formPost{
+	// again shows the form again with what was typed.
+	again := func(fe errs.Fields, status int, g grown) error {
+		ctx := r.Context()
+		p := &assessmentFormPage{Page: s.page(rq, "assessment.title", ""), grown: g, Form: in, Threats: threats, Needs: needs}
+		if err := s.loadFormCase(ctx, rq, id, access.Assessment, "assessment.view", &p.Case); err != nil {
+			return err
+		}
+		p.Errors = fe
+		if status == http.StatusConflict {
+			p.Form.Version = p.Case.Version
+		}
+		return s.render(w, status, "assessment_form", p)
+	}
+	return s.postOrMore(w, r, formPost{
 		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
 			in, threats, needs = assessmentForm(f)
 			_, err := assessment.Record(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
 		},
-		Next: to("/cases/" + id + "?done=assessed"),
-		Again: func(fe errs.Fields, status int) error {
-			ctx := r.Context()
-			p := &assessmentFormPage{Page: s.page(rq, "assessment.title", ""), Form: in, Threats: threats, Needs: needs}
-			if err := s.loadFormCase(ctx, rq, id, access.Assessment, "assessment.view", &p.Case); err != nil {
-				return err
-			}
-			p.Errors = fe
-			if status == http.StatusConflict {
-				p.Form.Version = p.Case.Version
-			}
-			return s.render(w, status, "assessment_form", p)
-		},
+		Next:  to("/cases/" + id + "?done=assessed"),
+		Again: func(fe errs.Fields, status int) error { return again(fe, status, grown{}) },
+	}, func(f *form, group string) error {
+		in, threats, needs = assessmentForm(f)
+		g := grown{Group: group}
+		switch group {
+		case "threats":
+			g.From, threats = threats, grow(threats, 2)
+		case "needs":
+			g.From, needs = needs, grow(needs, 3)
+		}
+		return again(nil, http.StatusOK, g)
 	})
 }
 

@@ -229,6 +229,9 @@ func (c *client) do(req *http.Request) *response {
 		if m := missingKey.FindString(string(b)); m != "" {
 			c.e.t.Errorf("%s %s shows a message key missing from the catalog: %s", req.Method, req.URL.Path, m)
 		}
+		if dup := pageDuplicateIDs(req.URL.Path, string(b)); len(dup) > 0 {
+			c.e.t.Errorf("%s %s: more than one element has id %q", req.Method, req.URL.Path, dup)
+		}
 	}
 	return &response{StatusCode: res.StatusCode, Header: res.Header, Body: string(b)}
 }

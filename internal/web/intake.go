@@ -176,6 +176,11 @@ func (s *Server) getScreen(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
+	// ?type= chooses the case type whose questions show (a link, or the
+	// page without script); an unknown type is ignored.
+	if t := r.URL.Query().Get("type"); s.prof.Eligibility[t] != nil {
+		p.Form.CaseType = t
+	}
 	return s.render(w, http.StatusOK, "screen", p)
 }
 
@@ -193,21 +198,27 @@ func screeningForm(f *form, p *profile.Profile) intake.ScreeningInput {
 func (s *Server) postScreen(w http.ResponseWriter, r *http.Request, rq *request) error {
 	var in intake.ScreeningInput
 	var sc *intake.Screening
-	return s.postForm(w, r, formPost{
+	again := func(fe errs.Fields, status int) error {
+		p, err := s.screenPage(r, rq, in.IdentificationID)
+		if err != nil {
+			return err
+		}
+		p.Errors, p.Form = fe, in
+		return s.render(w, status, "screen", p)
+	}
+	// "Show the questions for this type" (the page without script) shows
+	// the form again with the chosen type's questions, screening no one.
+	return s.postOrMore(w, r, formPost{
 		Op: func(ctx context.Context, tx *store.Tx, f *form) (err error) {
 			in = screeningForm(f, s.prof)
 			sc, err = intake.Screen(ctx, tx, s.prof, rq.Actor, in, rq.Now)
 			return err
 		},
-		Next: func() string { return "/screenings/" + sc.ID },
-		Again: func(fe errs.Fields, status int) error {
-			p, err := s.screenPage(r, rq, in.IdentificationID)
-			if err != nil {
-				return err
-			}
-			p.Errors, p.Form = fe, in
-			return s.render(w, status, "screen", p)
-		},
+		Next:  func() string { return "/screenings/" + sc.ID },
+		Again: again,
+	}, func(f *form, _ string) error {
+		in = screeningForm(f, s.prof)
+		return again(nil, http.StatusOK)
 	})
 }
 

@@ -97,6 +97,7 @@ func (s *Server) getPlan(w http.ResponseWriter, r *http.Request, rq *request) er
 
 type planFormPage struct {
 	Page
+	grown
 	Case     *cases.Case
 	Form     plan.Input
 	Needs    []assessment.Need
@@ -235,7 +236,7 @@ func planFormInput(f *form) plan.Input {
 func (s *Server) postPlan(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id := r.PathValue("id")
 	var in plan.Input
-	return s.postForm(w, r, formPost{
+	return s.postOrMore(w, r, formPost{
 		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
 			in = planFormInput(f)
 			_, err := plan.Save(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
@@ -255,6 +256,27 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request, rq *request) e
 			p.Gaps, p.Parts = max(p.Gaps, len(in.Gaps)), max(p.Parts, len(in.Participants))
 			return s.render(w, status, "plan_form", p)
 		},
+	}, func(f *form, group string) error {
+		p, err := s.planForm(r.Context(), rq, id, func(string) string { return "" })
+		if err != nil {
+			return err
+		}
+		// Every row sent comes back, blank or not, and the group asked for grows.
+		p.Form = planFormInput(f)
+		p.Objectives, p.Actions = len(p.Form.Objectives), len(p.Form.Actions)
+		p.Gaps, p.Parts = len(p.Form.Gaps), len(p.Form.Participants)
+		p.grown = grown{Group: group}
+		switch group {
+		case "objectives":
+			p.From, p.Objectives = p.Objectives, grow(p.Objectives, 2)
+		case "actions":
+			p.From, p.Actions = p.Actions, grow(p.Actions, 3)
+		case "gaps":
+			p.From, p.Gaps = p.Gaps, grow(p.Gaps, 2)
+		case "participants":
+			p.From, p.Parts = p.Parts, grow(p.Parts, 2)
+		}
+		return s.render(w, http.StatusOK, "plan_form", p)
 	})
 }
 
