@@ -21,7 +21,7 @@ import (
 // ticked records nothing.
 type Row struct {
 	Giver                  string   `json:"giver"`               // Self for the child; Caregiver, Guardian or ThirdParty for a family member
-	PersonID               string   `json:"person_id,omitempty"` // the family member; empty on the child's row
+	PersonID               string   `json:"person_id,omitempty"` // the family member; empty on the child's row, or for a caregiver not yet listed
 	Kind                   string   `json:"kind"`                // the child's: consent or assent by the age rule; a family member's: consent
 	Scopes                 []string `json:"scopes"`              // the profile's scope keys given
 	Method                 string   `json:"method"`
@@ -49,6 +49,17 @@ func ChildKinds(p *profile.Profile, f Facts) []string {
 		}
 	}
 	return nil
+}
+
+// CaregiverAsked reports whether the age rule asks a caregiver's consent
+// for the child of a case with facts f.
+func CaregiverAsked(p *profile.Profile, f Facts) bool {
+	for _, n := range needsFor(p, f) {
+		if n.Giver == Caregiver {
+			return true
+		}
+	}
+	return false
 }
 
 // ChildKind is the kind the consent form proposes for the child of a case
@@ -86,7 +97,8 @@ func (st *State) Caregivers() []cases.Person {
 
 // RecordAll records, on case caseID by actor a, every scope each row of in
 // gives: the child's consent or assent (by the age rule) and each
-// caregiver's consent, the caregiver one of the case's family members. It
+// caregiver's consent, the caregiver one of the case's family members (or
+// one not yet on the family list, which consent opens: PersonID empty). It
 // checks every row first, naming the row and field of each error
 // (RowField), and writes nothing unless all are right; then one record per
 // row and scope, each audited as Add audits it.
@@ -135,7 +147,9 @@ func RecordAll(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c
 				f.Add(RowField(i, "kind"), "err.choose")
 			}
 		case slices.Contains(Givers, row.Giver):
-			checkPerson(st.People, row.PersonID, i, &f)
+			if row.PersonID != "" { // empty: a caregiver not yet on the family list, which needs consent to be written
+				checkPerson(st.People, row.PersonID, i, &f)
+			}
 			if row.Kind != KindConsent {
 				f.Add(RowField(i, "kind"), "err.choose")
 			}
@@ -186,7 +200,7 @@ func RecordAll(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, c
 // on row i: not one of the case's people, or an alleged perpetrator.
 func checkPerson(people []cases.Person, id string, i int, f *errs.Fields) {
 	for _, x := range people {
-		if x.ID == id && id != "" {
+		if x.ID == id {
 			if x.AllegedPerpetrator {
 				f.Add(RowField(i, "person_id"), "err.perpetrator_consent")
 			}

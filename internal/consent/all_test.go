@@ -122,8 +122,8 @@ func TestRecordAllOneBadRowWritesNothing(t *testing.T) {
 		}{
 			{"caregiver from another case", consent.Row{Giver: consent.Caregiver, PersonID: stranger.ID, Kind: consent.KindConsent,
 				Scopes: []string{"participation"}, Method: "written"}, []string{"rows.2.person_id=err.consent_not_family"}},
-			{"caregiver typed, not chosen", consent.Row{Giver: consent.Caregiver, Kind: consent.KindConsent,
-				Scopes: []string{"participation"}, Method: "written"}, []string{"rows.2.person_id=err.consent_not_family"}},
+			{"the same caregiver twice", consent.Row{Giver: consent.Guardian, PersonID: mother.ID, Kind: consent.KindConsent,
+				Scopes: []string{"participation"}, Method: "written"}, []string{"rows.2.person_id=err.consent_row_twice"}},
 			{"alleged perpetrator", consent.Row{Giver: consent.Caregiver, PersonID: perp.ID, Kind: consent.KindConsent,
 				Scopes: []string{"participation"}, Method: "written"}, []string{"rows.2.person_id=err.perpetrator_consent"}},
 			{"a caregiver's assent", consent.Row{Giver: consent.Guardian, PersonID: perp.ID, Kind: consent.KindAssent,

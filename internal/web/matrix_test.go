@@ -84,6 +84,7 @@ func routeExpectations() map[string]expect {
 		followupExpectations,
 		closureExpectations,
 		directoryExpectations,
+		consentRefExpectations, // the consent form for everyone at once
 	} {
 		for k, v := range area() {
 			all[k] = v

@@ -42,6 +42,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/cases/{id}/assign", page, s.postAssign},
 		{"GET", "/cases/{id}/consent", page, s.getConsent},
 		{"POST", "/cases/{id}/consent", page, s.postConsent},
+		{"POST", "/cases/{id}/consent/all", page, s.postConsentAll}, // everyone at once (consent.go)
 		{"POST", "/cases/{id}/consent/{cid}/withdraw", page, s.postWithdraw},
 		{"POST", "/cases/{id}/overrides", page, s.postOverride},
 		{"POST", "/cases/{id}/overrides/{oid}/revoke", page, s.postRevokeOverride},
