@@ -57,6 +57,7 @@ var (
 	_ share.ListTx             = (*Tx)(nil)
 	_ referral.ReadTx          = (*Tx)(nil)
 	_ referral.InboxTx         = (*Tx)(nil)
+	_ referral.CandidatesTx    = (*Tx)(nil) // the people a referral or conference may name
 	_ transfer.ReadTx          = (*Tx)(nil)
 	_ transfer.InboxTx         = (*Tx)(nil)
 	_ transfer.BulkTx          = (*Tx)(nil)

@@ -17,7 +17,9 @@ import (
 // consent page's, edited by whoever edits the case's consent.
 func consentRefExpectations() map[string]expect {
 	return map[string]expect{
-		"POST /cases/{id}/consent/all": {allow: caseEditors, denyAs: caseDeny, body: "rows.0.giver=self"},
+		"POST /cases/{id}/consent/all":    {allow: caseEditors, denyAs: caseDeny, body: "rows.0.giver=self"},
+		"GET /cases/{id}/referrals/new":   {allow: caseEditors, denyAs: caseDeny},
+		"GET /cases/{id}/conferences/new": {allow: caseEditors, denyAs: caseDeny},
 	}
 }
 
