@@ -3,13 +3,18 @@ package web
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/conference"
 	"github.com/safecase/safecase/internal/consent"
 	"github.com/safecase/safecase/internal/family"
 	"github.com/safecase/safecase/internal/fixture"
+	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/referral"
+	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -138,6 +143,148 @@ func TestConsentAllOnePost(t *testing.T) {
 		}
 		if n := consentCount(t, e, c.ID); n != 2+6 {
 			t.Errorf("%d records written, want 6 (3 people × 2 scopes)", n-2)
+		}
+	})
+}
+
+// shareConsent records the survivor's consent to share with service
+// providers on case id.
+func shareConsent(t *testing.T, e *env, id string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := e.db.Tx(ctx, func(tx *store.Tx) error {
+		_, err := consent.Add(ctx, tx, e.srv.prof, fixture.Actor(e.users["caseworker"]), id, consent.Input{Scope: "share_services",
+			Giver: consent.Self, Kind: consent.KindConsent, Decision: consent.Given, Method: "written"}, e.clock.now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func referralCount(t *testing.T, e *env, caseID string) int {
+	t.Helper()
+	n := 0
+	if err := e.db.Read(context.Background(), func(tx *store.Tx) error {
+		rs, err := tx.CaseReferrals(context.Background(), caseID)
+		n = len(rs)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The referral form's page: identity and registration ticked by default,
+// every section still the sender's choice; without consent to share the
+// referral is refused (the page again, the sender's choice kept); the
+// person to send it to is picked by name and role among the case staff
+// and focal points, and an id of the wrong agency is refused.
+func TestReferralFormDefaultsAndPicker(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newCoordWorld(t, e)
+		id := w.c.ID
+		volunteerB := e.addUser("volunteer_b", org.Volunteer, e.agencyB, "")
+		goneB := e.addUser("gone_b", org.Caseworker, e.agencyB, e.users["other_agency"].TeamID)
+		if err := e.db.Tx(context.Background(), func(tx *store.Tx) error {
+			goneB.DisabledAt = e.clock.now()
+			return tx.UpdateUser(context.Background(), goneB)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cw := e.as("caseworker")
+		page := cw.get("/cases/" + id + "/referrals/new")
+		if page.StatusCode != 200 {
+			t.Fatalf("referral form: %d", page.StatusCode)
+		}
+		for _, want := range []string{`value="identity" checked`, `value="registration" checked`, `value="family">`,
+			`value="assessment">`, `<optgroup label="Other Agency">`, `value="` + w.provider.ID + `">User provider_b — `,
+			`value="` + w.supB.ID + `">User supervisor_b — Supervisor (Other Agency)`, `name="form" value="page"`} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("referral form lacks %s", want)
+			}
+		}
+		for _, u := range []*org.User{volunteerB, goneB, e.users["agency_admin"], e.users["community_volunteer"], e.users["service_provider"]} {
+			if strings.Contains(page.Body, `value="`+u.ID+`"`) {
+				t.Errorf("%s (%s) offered as a receiver", u.DisplayName, u.Role)
+			}
+		}
+
+		form := url.Values{"form": {"page"}, "service_id": {w.svc.ID}, "reason": {"Medical care"},
+			"sections": {"identity", "family"}, "to_user_id": {w.supB.ID}}
+		res := cw.post("/cases/"+id+"/referrals", form)
+		if res.StatusCode != 422 || !strings.Contains(res.Body, "Consent to share with service providers is not recorded") {
+			t.Fatalf("a referral without consent: %d", res.StatusCode)
+		}
+		if !strings.Contains(res.Body, `value="family" checked`) || strings.Contains(res.Body, `value="registration" checked`) ||
+			!strings.Contains(res.Body, `value="`+w.supB.ID+`" selected`) {
+			t.Error("the refused form does not keep what the sender chose")
+		}
+		shareConsent(t, e, id)
+		forged := url.Values{"form": {"page"}, "service_id": {w.svc.ID}, "reason": {"Medical care"},
+			"sections": {"identity"}, "to_user_id": {e.users["supervisor"].ID}} // agency A's: not the clinic's
+		if res := cw.post("/cases/"+id+"/referrals", forged); res.StatusCode != 422 || !strings.Contains(res.Body, `id="referral-form"`) {
+			t.Errorf("a receiver of another agency: %d", res.StatusCode)
+		}
+		if n := referralCount(t, e, id); n != 0 {
+			t.Fatalf("%d referrals sent by refused forms", n)
+		}
+		if res := cw.post("/cases/"+id+"/referrals", form); res.StatusCode != 303 {
+			t.Fatalf("the referral: %d", res.StatusCode)
+		}
+		var rs []referral.Referral
+		if err := e.db.Read(context.Background(), func(tx *store.Tx) (err error) {
+			rs, err = tx.CaseReferrals(context.Background(), id)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 1 || rs[0].ToUserID != w.supB.ID || !slices.Equal(share.Names(rs[0].Sections), []string{"identity", "family"}) {
+			t.Errorf("referrals %+v", rs)
+		}
+	})
+}
+
+// The conference form's page invites the agency's people and, by name and
+// role, the other agencies' case staff and focal points; an id of someone
+// who may not take part (a volunteer of the other agency) is refused.
+func TestConferenceFormPicker(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		w := newCoordWorld(t, e)
+		id := w.c.ID
+		volunteerB := e.addUser("volunteer_b", org.Volunteer, e.agencyB, "")
+		shareConsent(t, e, id)
+		cw := e.as("caseworker")
+		page := cw.get("/cases/" + id + "/conferences/new")
+		if page.StatusCode != 200 {
+			t.Fatalf("conference form: %d", page.StatusCode)
+		}
+		for _, want := range []string{`value="` + e.users["supervisor"].ID + `"> User supervisor — Supervisor`,
+			`value="` + w.supB.ID + `">User supervisor_b — Supervisor (Other Agency)`, `id="f-other-2"`} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("conference form lacks %s", want)
+			}
+		}
+		if strings.Contains(page.Body, `value="`+volunteerB.ID+`"`) || strings.Contains(page.Body, "external_participants") {
+			t.Error("the form offers a volunteer, or asks for sign-in names")
+		}
+		form := url.Values{"form": {"page"}, "reason": {"Plan together"}, "scheduled_at": {"2026-11-25T10:00"},
+			"participants": {e.users["supervisor"].ID, volunteerB.ID}}
+		if res := cw.post("/cases/"+id+"/conferences", form); res.StatusCode != 422 || !strings.Contains(res.Body, `id="conference-form"`) {
+			t.Errorf("a volunteer invited: %d", res.StatusCode)
+		}
+		form["participants"] = []string{e.users["supervisor"].ID, w.supB.ID, ""}
+		if res := cw.post("/cases/"+id+"/conferences", form); res.StatusCode != 303 {
+			t.Fatalf("the conference: %d\n%s", res.StatusCode, res.Body)
+		}
+		var confs []conference.Conference
+		if err := e.db.Read(context.Background(), func(tx *store.Tx) (err error) {
+			confs, err = tx.CaseConferences(context.Background(), id)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(confs) != 1 {
+			t.Fatalf("%d conferences", len(confs))
 		}
 	})
 }
