@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/conference"
 	"github.com/safecase/safecase/internal/errs"
@@ -120,7 +121,7 @@ func (s *Server) getConferenceNew(w http.ResponseWriter, r *http.Request, rq *re
 }
 
 // renderConferenceNew shows the conference form of case id with in and the
-// errors fe, answering status.
+// errors fe, answering status, and audits the read (the page names the case).
 func (s *Server) renderConferenceNew(w http.ResponseWriter, r *http.Request, rq *request, id string, in conference.Input,
 	fe errs.Fields, status int) error {
 	ctx := r.Context()
@@ -141,8 +142,12 @@ func (s *Server) renderConferenceNew(w http.ResponseWriter, r *http.Request, rq 
 				p.People = append(p.People, u)
 			}
 		}
-		p.Others, err = referral.Candidates(ctx, tx, c.AgencyID)
-		return err
+		if p.Others, err = referral.Candidates(ctx, tx, c.AgencyID); err != nil {
+			return err
+		}
+		rq.auditRead(ctx, audit.Event{Action: "conference.form_view", RecordType: "case", RecordID: c.ID, CaseID: c.ID,
+			AgencyID: c.AgencyID})
+		return nil
 	})
 	if err != nil {
 		return err
