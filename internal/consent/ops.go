@@ -178,11 +178,17 @@ func Add(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, caseID 
 	r := &Record{CaseID: c.ID, Scope: in.Scope, Giver: in.Giver, PersonID: in.PersonID, Kind: in.Kind,
 		Decision: in.Decision, Method: in.Method, ObtainedOn: in.ObtainedOn, ObtainedBy: a.UserID,
 		ToldMandatoryReporting: in.ToldMandatoryReporting, Notes: in.Notes, CreatedAt: now, Version: 1}
+	return r, insert(ctx, tx, a, c, r, now)
+}
+
+// insert stores consent record r of case c and audits it (its scope,
+// giver, kind and decision: never its notes).
+func insert(ctx context.Context, tx Tx, a access.Actor, c *cases.Case, r *Record, now time.Time) error {
 	if err := tx.InsertConsent(ctx, r); err != nil {
-		return nil, err
+		return err
 	}
 	detail, _ := json.Marshal(map[string]string{"scope": r.Scope, "giver": r.Giver, "kind": r.Kind, "decision": r.Decision})
-	return r, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "consent.record", RecordType: "consent", RecordID: r.ID,
+	return tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "consent.record", RecordType: "consent", RecordID: r.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }
 

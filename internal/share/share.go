@@ -33,6 +33,14 @@ var Shareable = []access.Section{access.Identity, access.Registration, access.Fa
 // (type, age band, sex, concerns, risk) without identity.
 var Minimum = []access.Section{access.Registration}
 
+// ReferralDefaults is what the referral form proposes by default, as the
+// inter-agency referral form does: who the child is and how to reach them
+// (identity and contact) and the registration data (age, sex, concerns,
+// risk) — a provider who gets a six-year-old with no name cannot help. The
+// reason and urgency are part of every referral. Each section stays the
+// sender's choice, and the referral's consent is checked when it is sent.
+var ReferralDefaults = []access.Section{access.Identity, access.Registration}
+
 // ParseSections reads section names, keeping only shareable ones, each
 // once, in the order of Shareable. It reports false if any name is not
 // shareable.

@@ -62,6 +62,7 @@ var (
 	_ referral.ReadTx          = (*Tx)(nil)
 	_ referral.InboxTx         = (*Tx)(nil)
 	_ referral.SentTx          = (*Tx)(nil)
+	_ referral.CandidatesTx    = (*Tx)(nil) // the people a referral or conference may name
 	_ transfer.ReadTx          = (*Tx)(nil)
 	_ transfer.InboxTx         = (*Tx)(nil)
 	_ transfer.BulkTx          = (*Tx)(nil)

@@ -2,12 +2,19 @@ package web
 
 import (
 	"context"
+	"html"
+	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/audit"
+	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/conference"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
+	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -18,9 +25,11 @@ import (
 func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id := r.PathValue("id")
 	var in conference.Input
+	fromPage := false // sent from the conference form's own page (form=page)
+	again := s.coordAgain(w, r, rq, id, "conference", func(p *coordPage) { p.Conf = in })
 	return s.postForm(w, r, formPost{
 		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
-			in = conferenceForm(f)
+			in, fromPage = conferenceForm(f), f.str("form") == "page"
 			ext := f.str("external_participants")
 			more, err := externalParticipants(ctx, tx, ext)
 			in.External = ext
@@ -31,9 +40,119 @@ func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *requ
 			_, err = conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
 		},
-		Next:  to("/cases/" + id + "/coordination?done=conference"),
-		Again: s.coordAgain(w, r, rq, id, "conference", func(p *coordPage) { p.Conf = in }),
+		Next: to("/cases/" + id + "/coordination?done=conference"),
+		Again: func(fe errs.Fields, status int) error {
+			if fromPage {
+				return s.renderConferenceNew(w, r, rq, id, in, fe, status)
+			}
+			return again(fe, status)
+		},
 	})
+}
+
+// The conference form's own page: whom to invite, by name and role — the
+// case's team and the agency's supervisors and managers, and the case
+// staff and directory focal points of the other agencies — never by
+// sign-in name.
+
+type conferenceNewPage struct {
+	Page
+	Case   *cases.Case
+	People []org.User           // of the case's agency, near the case
+	Others []referral.Candidate // of the other agencies
+	Conf   conference.Input
+}
+
+// Shareable lists the sections the form offers to external participants.
+func (p *conferenceNewPage) Shareable() []access.Section { return share.Shareable }
+
+// Checked reports whether section s is ticked: what was chosen, or the
+// minimum until then.
+func (p *conferenceNewPage) Checked(chosen []string, s access.Section) bool {
+	if len(chosen) == 0 {
+		return slices.Contains(share.Minimum, s)
+	}
+	return slices.Contains(chosen, string(s))
+}
+
+// PeopleHTML is the list of the agency's people to invite, "Name — role",
+// the ones chosen ticked.
+func (p *conferenceNewPage) PeopleHTML() template.HTML {
+	var b strings.Builder
+	for _, u := range p.People {
+		b.WriteString(`<li><label><input type="checkbox" name="participants" value="`)
+		b.WriteString(html.EscapeString(u.ID))
+		b.WriteByte('"')
+		if slices.Contains(p.Conf.Participants, u.ID) {
+			b.WriteString(" checked")
+		}
+		b.WriteString("> ")
+		b.WriteString(html.EscapeString(u.DisplayName))
+		b.WriteString(" — ")
+		b.WriteString(html.EscapeString(p.Role(u.Role)))
+		b.WriteString("</label></li>")
+	}
+	return template.HTML(b.String())
+}
+
+// OtherSlots returns the choices of people from other agencies the form
+// offers: three, each with the one chosen in it (in order), if any.
+func (p *conferenceNewPage) OtherSlots() []template.HTML {
+	var chosen []string
+	for _, id := range p.Conf.Participants {
+		if referral.FindCandidate(p.Others, id) != nil {
+			chosen = append(chosen, id)
+		}
+	}
+	n := max(3, len(chosen))
+	out := make([]template.HTML, n)
+	for i := range out {
+		var pick []string
+		if i < len(chosen) {
+			pick = chosen[i : i+1]
+		}
+		out[i] = candidateOptions(&p.Page, p.Others, pick)
+	}
+	return out
+}
+
+func (s *Server) getConferenceNew(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderConferenceNew(w, r, rq, r.PathValue("id"), conference.Input{}, nil, http.StatusOK)
+}
+
+// renderConferenceNew shows the conference form of case id with in and the
+// errors fe, answering status, and audits the read (the page names the case).
+func (s *Server) renderConferenceNew(w http.ResponseWriter, r *http.Request, rq *request, id string, in conference.Input,
+	fe errs.Fields, status int) error {
+	ctx := r.Context()
+	p := &conferenceNewPage{Page: s.page(rq, "consentref.conference_title", ""), Conf: in}
+	p.Errors = fe
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		c, err := cases.Get(ctx, tx, rq.Actor, access.Refer, access.Plan, id)
+		if err != nil {
+			return err
+		}
+		p.Case = c
+		users, err := tx.StaffNear(ctx, c.AgencyID, c.TeamID)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.ID != rq.User.ID {
+				p.People = append(p.People, u)
+			}
+		}
+		if p.Others, err = referral.Candidates(ctx, tx, c.AgencyID); err != nil {
+			return err
+		}
+		rq.auditRead(ctx, audit.Event{Action: "conference.form_view", RecordType: "case", RecordID: c.ID, CaseID: c.ID,
+			AgencyID: c.AgencyID})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, status, "conference_new", p)
 }
 
 func conferenceForm(f *form) conference.Input {

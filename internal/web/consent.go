@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/audit"
@@ -22,6 +25,8 @@ type consentPage struct {
 	CanEdit    bool
 	CanApprove bool
 	Form       consent.Input
+	All        []allRow // the form for everyone at once, one row per person
+	AllNotes   string
 	Override   consent.OverrideInput
 	Exclusion  consent.ExclusionInput
 }
@@ -63,6 +68,7 @@ func (s *Server) loadConsentPage(r *http.Request, rq *request, id string) (*cons
 		if p.State, err = consent.Load(ctx, tx, s.prof, c, rq.Now); err != nil {
 			return err
 		}
+		p.All = allRows(p, nil)
 		if p.Agencies, err = tx.Agencies(ctx); err != nil {
 			return err
 		}
@@ -101,7 +107,7 @@ func (s *Server) getConsent(w http.ResponseWriter, r *http.Request, rq *request)
 		return err
 	}
 	switch r.URL.Query().Get("done") {
-	case "recorded", "withdrawn", "override", "revoked", "excluded", "removed":
+	case "recorded", "recorded_all", "withdrawn", "override", "revoked", "excluded", "removed":
 		p.Flash = "flash.consent_" + r.URL.Query().Get("done")
 	}
 	return s.render(w, http.StatusOK, "consent", p)
@@ -193,4 +199,129 @@ func (s *Server) postRemoveExclusion(w http.ResponseWriter, r *http.Request, rq 
 		Next:  to("/cases/" + id + "/consent?done=removed"),
 		Again: s.consentAgain(w, r, rq, id, func(*consentPage) {}),
 	})
+}
+
+// allRow is one person's row of the form for everyone at once: the child,
+// or one of the case's caregivers, with what was typed on it.
+type allRow struct {
+	Index  int
+	Child  bool
+	Person *cases.Person // the caregiver; nil on the child's row
+	Kinds  []string      // the kinds the child may give (consent, assent); a caregiver gives consent
+	Row    consent.Row
+}
+
+// Field is the name of field on the row, as the form posts it and errors name it.
+func (r allRow) Field(name string) string { return consent.RowField(r.Index, name) }
+
+// Ticked reports whether scope key is ticked on the row.
+func (r allRow) Ticked(key string) bool { return slices.Contains(r.Row.Scopes, key) }
+
+// allRows builds the rows of the form for everyone at once from the case's
+// state: the child (when the age rule asks anything of them) and each
+// caregiver who is not an alleged perpetrator, refilled from posted (the
+// rows as typed, matched by person), or else proposed: the child's kind by
+// the age rule, a caregiver as giver, today's date, nothing ticked.
+func allRows(p *consentPage, posted []consent.Row) []allRow {
+	st := p.State
+	today := p.Prof.Today(p.Now)
+	typed := func(giver, person string) (consent.Row, bool) {
+		for _, r := range posted {
+			if (giver == consent.Self) == (r.Giver == consent.Self) && r.PersonID == person {
+				return r, true
+			}
+		}
+		return consent.Row{}, false
+	}
+	var out []allRow
+	if kinds := consent.ChildKinds(p.Prof, st.FactsOf()); len(kinds) > 0 {
+		r, ok := typed(consent.Self, "")
+		if !ok {
+			r = consent.Row{Giver: consent.Self, Kind: consent.ChildKind(p.Prof, st.FactsOf()), ObtainedOn: today}
+		}
+		out = append(out, allRow{Child: true, Kinds: kinds, Row: r})
+	}
+	caregivers := st.Caregivers()
+	for _, x := range caregivers {
+		r, ok := typed(consent.Caregiver, x.ID)
+		if !ok {
+			r = consent.Row{Giver: consent.Caregiver, PersonID: x.ID, Kind: consent.KindConsent, ObtainedOn: today}
+		}
+		out = append(out, allRow{Person: &x, Kinds: []string{consent.KindConsent}, Row: r})
+	}
+	if len(caregivers) == 0 && consent.CaregiverAsked(p.Prof, st.FactsOf()) {
+		// Nobody on the family list yet (it is written once consent allows):
+		// one row for the caregiver present, unnamed.
+		r, ok := typed(consent.Caregiver, "")
+		if !ok {
+			r = consent.Row{Giver: consent.Caregiver, Kind: consent.KindConsent, ObtainedOn: today}
+		}
+		out = append(out, allRow{Kinds: []string{consent.KindConsent}, Row: r})
+	}
+	for i := range out {
+		out[i].Index = i
+	}
+	return out
+}
+
+// consentAllForm reads the rows of the form for everyone at once: rows.<i>.<field>,
+// at most 50 rows, in order until the first missing giver.
+func consentAllForm(f *form) consent.AllInput {
+	in := consent.AllInput{Notes: f.str("all_notes")}
+	for i := 0; i < 50; i++ {
+		name := func(field string) string { return consent.RowField(i, field) }
+		if _, ok := f.v[name("giver")]; !ok {
+			break
+		}
+		in.Rows = append(in.Rows, consent.Row{Giver: f.str(name("giver")), PersonID: f.str(name("person_id")),
+			Kind: f.str(name("kind")), Scopes: f.list(name("scopes")), Method: f.str(name("method")),
+			ObtainedOn: f.str(name("obtained_on")), ToldMandatoryReporting: f.bool(name("told_mandatory_reporting"))})
+	}
+	return in
+}
+
+// postConsentAll records the consent and assent of the child and every
+// caregiver at once, or nothing.
+func (s *Server) postConsentAll(w http.ResponseWriter, r *http.Request, rq *request) error {
+	id := r.PathValue("id")
+	var in consent.AllInput
+	return s.postForm(w, r, formPost{
+		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
+			in = consentAllForm(f)
+			_, err := consent.RecordAll(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			return err
+		},
+		Next: to("/cases/" + id + "/consent?done=recorded_all"),
+		Again: s.consentAgain(w, r, rq, id, func(p *consentPage) {
+			p.All, p.AllNotes = allRows(p, in.Rows), in.Notes
+			p.Errors = namePeople(p, in.Rows, p.Errors)
+		}),
+	})
+}
+
+// namePeople rewrites the errors of the form's rows (rows.<i>.<field>) to
+// say whose row and which field, as the posted rows name them: the child,
+// or the caregiver by name and relationship. The page is the consent page,
+// whose reader sees these names already.
+func namePeople(p *consentPage, rows []consent.Row, fe errs.Fields) errs.Fields {
+	out := make(errs.Fields, 0, len(fe))
+	for _, e := range fe {
+		var i int
+		var field string
+		if n, _ := fmt.Sscanf(e.Field, "rows.%d.", &i); n != 1 || i < 0 || i >= len(rows) {
+			out = append(out, e)
+			continue
+		}
+		field = e.Field[strings.LastIndexByte(e.Field, '.')+1:]
+		who := p.T("consentref.the_child")
+		if rows[i].Giver != consent.Self {
+			who = p.T("consentref.unlisted_caregiver")
+			if x := p.Person(rows[i].PersonID); x != nil {
+				who = x.Name + " (" + p.Opt("relationship", x.Relationship) + ")"
+			}
+		}
+		out = append(out, errs.FieldError{Field: e.Field, Msg: "consentref.row_error",
+			Args: []any{who, fieldLabel(p.L, field), p.L.T(e.Msg, e.Args...)}})
+	}
+	return out
 }

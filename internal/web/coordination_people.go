@@ -48,5 +48,14 @@ func (p *coordPage) PeopleHTML() template.HTML {
 		b.WriteString(html.EscapeString(p.Role(u.Role)))
 		b.WriteString("</span></label></li>")
 	}
+	if p.Case != nil {
+		// The conference form's own page offers the other agencies' people
+		// by name and role (conference.go).
+		b.WriteString(`<li class="no-print"><a href="/cases/`)
+		b.WriteString(html.EscapeString(p.Case.ID))
+		b.WriteString(`/conferences/new">`)
+		b.WriteString(html.EscapeString(p.T("consentref.conference_page_link")))
+		b.WriteString("</a></li>")
+	}
 	return template.HTML(b.String())
 }

@@ -86,6 +86,7 @@ func routeExpectations() map[string]expect {
 		duplicateExpectations,
 		directoryExpectations,
 		searchExpectations,
+		consentRefExpectations, // the consent form for everyone at once
 	} {
 		for k, v := range area() {
 			all[k] = v

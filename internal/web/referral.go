@@ -2,10 +2,18 @@ package web
 
 import (
 	"context"
+	"html"
+	"html/template"
 	"net/http"
+	"slices"
+	"strings"
 
+	"github.com/safecase/safecase/internal/access"
+	"github.com/safecase/safecase/internal/audit"
+	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/errs"
+	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
@@ -24,15 +32,138 @@ func referralForm(f *form) referral.Input {
 func (s *Server) postReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id := r.PathValue("id")
 	var in referral.Input
+	fromPage := false // sent from the referral form's own page (form=page), not the coordination page
+	again := s.coordAgain(w, r, rq, id, "referral", func(p *coordPage) { p.Ref = in })
 	return s.postForm(w, r, formPost{
 		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
-			in = referralForm(f)
+			in, fromPage = referralForm(f), f.str("form") == "page"
 			_, err := referral.Send(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
 		},
-		Next:  to("/cases/" + id + "/coordination?done=referral"),
-		Again: s.coordAgain(w, r, rq, id, "referral", func(p *coordPage) { p.Ref = in }),
+		Next: to("/cases/" + id + "/coordination?done=referral"),
+		Again: func(fe errs.Fields, status int) error {
+			if fromPage {
+				return s.renderReferralNew(w, r, rq, id, in, fe, status)
+			}
+			return again(fe, status)
+		},
 	})
+}
+
+// The referral form's own page: the services of the directory, the person
+// to address it to by name and role, and the sections to share, those of
+// the inter-agency referral form ticked until the sender chooses.
+
+type referralNewPage struct {
+	Page
+	Case       *cases.Case
+	Services   []serviceOption
+	Actions    []plan.Action
+	Candidates []referral.Candidate // whom it may be addressed to, agency by agency
+	IsSup      bool
+	Ref        referral.Input
+}
+
+// Shareable lists the sections the form offers.
+func (p *referralNewPage) Shareable() []access.Section { return share.Shareable }
+
+// Checked reports whether section s is ticked: what the sender chose, or
+// the referral defaults (share.ReferralDefaults) until they chose.
+func (p *referralNewPage) Checked(chosen []string, s access.Section) bool {
+	if len(chosen) == 0 {
+		return slices.Contains(share.ReferralDefaults, s)
+	}
+	return slices.Contains(chosen, string(s))
+}
+
+// CandidatesHTML is the options of the person to address the referral to:
+// "Name — role" grouped by agency, the one chosen selected (written in Go
+// like the conference form's list: a large deployment has hundreds).
+func (p *referralNewPage) CandidatesHTML() template.HTML {
+	return candidateOptions(&p.Page, p.Candidates, []string{p.Ref.ToUserID})
+}
+
+func (s *Server) getReferralNew(w http.ResponseWriter, r *http.Request, rq *request) error {
+	return s.renderReferralNew(w, r, rq, r.PathValue("id"), referral.Input{Sections: referral.DefaultSections()}, nil, http.StatusOK)
+}
+
+// renderReferralNew shows the referral form of case id with in and the
+// errors fe, answering status, and audits the read (the plan's actions are
+// the case's content).
+func (s *Server) renderReferralNew(w http.ResponseWriter, r *http.Request, rq *request, id string, in referral.Input,
+	fe errs.Fields, status int) error {
+	ctx := r.Context()
+	p := &referralNewPage{Page: s.page(rq, "consentref.referral_title", ""), Ref: in, IsSup: referral.MayOverride(rq.Actor)}
+	p.Errors = fe
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		c, err := cases.Get(ctx, tx, rq.Actor, access.Refer, access.Services, id)
+		if err != nil {
+			return err
+		}
+		p.Case = c
+		all, err := tx.DirectoryServiceOptions(ctx)
+		if err != nil {
+			return err
+		}
+		p.Services = serviceOptions(&p.Page, all)
+		ps, err := tx.Plans(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if active := plan.ActiveOf(ps); active != nil {
+			p.Actions = active.OpenReferralActions()
+		}
+		if p.Candidates, err = referral.Candidates(ctx, tx, ""); err != nil {
+			return err
+		}
+		rq.auditRead(ctx, audit.Event{Action: "referral.form_view", RecordType: "case", RecordID: c.ID, CaseID: c.ID,
+			AgencyID: c.AgencyID})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.render(w, status, "referral_new", p)
+}
+
+// candidateOptions writes cs as options grouped by agency, "Name — role"
+// (and "focal point" for the directory's), those in chosen selected.
+func candidateOptions(p *Page, cs []referral.Candidate, chosen []string) template.HTML {
+	var b strings.Builder
+	b.Grow(len(cs) * 100)
+	agency := ""
+	for _, c := range cs {
+		if c.AgencyID != agency {
+			if agency != "" {
+				b.WriteString("</optgroup>")
+			}
+			agency = c.AgencyID
+			b.WriteString(`<optgroup label="`)
+			b.WriteString(html.EscapeString(c.AgencyName))
+			b.WriteString(`">`)
+		}
+		b.WriteString(`<option value="`)
+		b.WriteString(html.EscapeString(c.UserID))
+		b.WriteByte('"')
+		if slices.Contains(chosen, c.UserID) {
+			b.WriteString(" selected")
+		}
+		b.WriteByte('>')
+		b.WriteString(html.EscapeString(c.Name))
+		b.WriteString(" — ")
+		b.WriteString(html.EscapeString(p.Role(c.Role)))
+		if c.FocalPoint {
+			b.WriteString(", ")
+			b.WriteString(html.EscapeString(p.T("consentref.focal_point")))
+		}
+		b.WriteString(" (")
+		b.WriteString(html.EscapeString(c.AgencyName))
+		b.WriteString(")</option>")
+	}
+	if agency != "" {
+		b.WriteString("</optgroup>")
+	}
+	return template.HTML(b.String())
 }
 
 // Stand-alone referral from a screening.

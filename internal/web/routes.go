@@ -43,6 +43,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/cases/{id}/assign", page, s.postAssign},
 		{"GET", "/cases/{id}/consent", page, s.getConsent},
 		{"POST", "/cases/{id}/consent", page, s.postConsent},
+		{"POST", "/cases/{id}/consent/all", page, s.postConsentAll}, // everyone at once (consent.go)
 		{"POST", "/cases/{id}/consent/{cid}/withdraw", page, s.postWithdraw},
 		{"POST", "/cases/{id}/overrides", page, s.postOverride},
 		{"POST", "/cases/{id}/overrides/{oid}/revoke", page, s.postRevokeOverride},
@@ -208,8 +209,10 @@ func (s *Server) routeTable() []route {
 
 		// Coordination between agencies: referrals, transfers, conferences, break-glass (coordination.go)
 		{"GET", "/cases/{id}/coordination", page, s.getCoordination},
+		{"GET", "/cases/{id}/referrals/new", page, s.getReferralNew}, // the referral form's own page (referral.go)
 		{"POST", "/cases/{id}/referrals", page, s.postReferral},
 		{"POST", "/cases/{id}/transfers", page, s.postTransfer},
+		{"GET", "/cases/{id}/conferences/new", page, s.getConferenceNew}, // the conference form's own page (conference.go)
 		{"POST", "/cases/{id}/conferences", page, s.postConference},
 		{"POST", "/cases/{id}/family-told", page, s.postFamilyTold},
 		{"GET", "/screenings/{id}/referrals", page, s.getStandAlone},
