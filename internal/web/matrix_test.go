@@ -84,6 +84,7 @@ func routeExpectations() map[string]expect {
 		followupExpectations,
 		closureExpectations,
 		directoryExpectations,
+		auditExpectations, // the audit trail's export
 	} {
 		for k, v := range area() {
 			all[k] = v
