@@ -23,7 +23,7 @@ var detailKeys = map[string]bool{
 	"passkey_id": true, "recovery_codes_issued": true, "recovery_codes_removed": true,
 	"replaced_unused": true, "without_password": true, "created": true, "updated": true,
 	"unchanged": true, "declined": true, "reopened": true, "family_told": true, "action": true,
-	"filter": true, "rows": true, "limit": true,
+	"filter": true, "rows": true, "limit": true, "basis": true,
 }
 
 // Pair is one labelled piece of an event's detail. Key is the message key
