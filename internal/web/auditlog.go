@@ -230,14 +230,24 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, rq *request) e
 		return err
 	}
 	p.Query = auditQueryString(p.Filter)
-	// Reading the audit trail is itself audited: what was asked, as IDs,
-	// codes and dates.
-	rq.auditRead(ctx, audit.Event{Action: "audit.view", RecordType: "audit", Detail: auditDetail(p.Filter.Describe(), 0)})
+	s.auditTrailRead(ctx, rq, &p)
 	status := http.StatusOK
 	if len(p.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
 	return s.render(w, status, "audit", &p)
+}
+
+// auditTrailRead audits the page p of the trail shown to rq: with the
+// filter (IDs, codes, dates, an address) when it was valid; a refused
+// filter is not written down, as what was typed may be anything (a name
+// typed where a case code goes).
+func (s *Server) auditTrailRead(ctx context.Context, rq *request, p *auditPage) {
+	detail := `{"filter":"refused"}`
+	if len(p.Errors) == 0 {
+		detail = auditDetail(p.Filter.Describe(), 0)
+	}
+	rq.auditRead(ctx, audit.Event{Action: "audit.view", RecordType: "audit", Detail: detail})
 }
 
 // auditAllowed decides whether rq may read its agency's audit trail.
@@ -309,9 +319,9 @@ func (s *Server) postAuditExport(w http.ResponseWriter, r *http.Request, rq *req
 		if err := s.loadAuditPage(ctx, rq, &p, fm.str); err != nil {
 			return err
 		}
-		p.Errors = append(p.Errors, fe...)
+		p.Errors = fe // the filter's errors and the export's
 		p.Query = auditQueryString(p.Filter)
-		rq.auditRead(ctx, audit.Event{Action: "audit.view", RecordType: "audit", Detail: auditDetail(p.Filter.Describe(), 0)})
+		s.auditTrailRead(ctx, rq, &p)
 		return s.render(w, http.StatusUnprocessableEntity, "audit", &p)
 	}
 	// The export is recorded, durably, before its first byte goes out.

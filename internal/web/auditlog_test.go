@@ -83,6 +83,17 @@ func TestAuditPage(t *testing.T) {
 				t.Errorf("/audit?%s: %d, want 422", q, res.StatusCode)
 			}
 		}
+		// A refused filter is not written down: a name typed as a case code
+		// stays out of the trail.
+		if res := dpo.get("/audit?case=Zainab+Secret"); res.StatusCode != http.StatusUnprocessableEntity ||
+			strings.Count(res.Body, "Write a case code") != 2 {
+			t.Errorf("a name as case code: %d", res.StatusCode)
+		}
+		for _, ev := range auditOf(t, e, "audit.view") {
+			if strings.Contains(ev.Detail, "Zainab") || strings.Contains(ev.Detail, "ZAINAB") {
+				t.Errorf("audit.view records what was typed: %s", ev.Detail)
+			}
+		}
 		// Paging: 60 more reads by the caseworker; 50 a page.
 		for i := 0; i < 60; i++ {
 			cw.get("/cases/" + c.ID)
