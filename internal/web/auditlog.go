@@ -396,7 +396,7 @@ func auditCSVRow(l *i18n.Locale, loc *time.Location, r *auditRow) []string {
 		detail = append(detail, pairText(l, p))
 	}
 	return []string{strconv.FormatInt(r.Seq, 10), r.At.In(loc).Format("2006-01-02 15:04:05"), r.ActorName, role,
-		action, r.CaseCode, r.RecordType, r.IP, l.T(r.Channel), r.Reason, strings.Join(detail, "; ")}
+		action, r.CaseCode, recordLabel(l, r.RecordType), r.IP, l.T(r.Channel), r.Reason, strings.Join(detail, "; ")}
 }
 
 // pairText is one detail pair as text: "Label: value", or "Other: key = value".
@@ -419,6 +419,17 @@ func (p *auditPage) Link(k string, seq int64) string {
 		q += p.Query + "&"
 	}
 	return q + k + "=" + strconv.FormatInt(seq, 10)
+}
+
+// RecordLabel is the plain name of a record type, or the type itself for
+// one without a label.
+func (p *auditPage) RecordLabel(t string) string { return recordLabel(p.L, t) }
+
+func recordLabel(l *i18n.Locale, t string) string {
+	if t != "" && l.Has("audit.rec."+t) {
+		return l.T("audit.rec." + t)
+	}
+	return t
 }
 
 // PairText is a detail pair as the page shows it.
