@@ -158,7 +158,6 @@ type Input struct {
 	Place        string   `json:"place,omitempty"`
 	Sections     []string `json:"sections,omitempty"`
 	Participants []string `json:"participants"` // user IDs
-	External     string   `json:"-"`            // the page's field of other agencies' sign-in names, as typed
 }
 
 // Schedule calls a conference on case caseID.

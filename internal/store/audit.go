@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -248,6 +249,15 @@ type AuditFilter struct {
 	From, To time.Time
 	Before   int64 // keyset: only events with seq below this
 	Limit    int
+
+	// IP selects the events from one address, as stored.
+	IP string
+	// Actions selects events of any of these actions (with Action, both
+	// must hold): "who read this case" passes every read action.
+	Actions []string
+	// After pages towards the newer events: only events with seq above
+	// this, the oldest first in the query, returned newest first.
+	After int64
 }
 
 // caseChangesQuery repeats the WHERE clause of the partial index
@@ -280,8 +290,8 @@ func (tx *Tx) CaseChanges(ctx context.Context, caseID string, limit int) ([]audi
 	return out, rows.Err()
 }
 
-// AuditEvents returns events matching f, newest first.
-func (tx *Tx) AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
+// auditWhere returns the WHERE clause (with its "WHERE") and arguments of f.
+func auditWhere(f AuditFilter) (string, []any) {
 	var where []string
 	var args []any
 	if f.ActorID != "" {
@@ -294,11 +304,20 @@ func (tx *Tx) AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, er
 	} else if f.Action != "" {
 		where, args = append(where, "action = ?"), append(args, f.Action)
 	}
+	if len(f.Actions) > 0 {
+		where = append(where, "action IN (?"+strings.Repeat(", ?", len(f.Actions)-1)+")")
+		for _, a := range f.Actions {
+			args = append(args, a)
+		}
+	}
 	if f.CaseID != "" {
 		where, args = append(where, "case_id = ?"), append(args, f.CaseID)
 	}
 	if f.AgencyID != "" {
 		where, args = append(where, "agency_id = ?"), append(args, f.AgencyID)
+	}
+	if f.IP != "" {
+		where, args = append(where, "ip = ?"), append(args, f.IP)
 	}
 	if !f.From.IsZero() {
 		where, args = append(where, "at >= ?"), append(args, ms(f.From))
@@ -308,28 +327,68 @@ func (tx *Tx) AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, er
 	}
 	if f.Before > 0 {
 		where, args = append(where, "seq < ?"), append(args, f.Before)
+	} else if f.After > 0 {
+		where, args = append(where, "seq > ?"), append(args, f.After)
 	}
+	if len(where) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// AuditEvents returns events matching f, newest first: the newest Limit
+// (at most 500) below f.Before, or with f.After the oldest Limit above it.
+// Paging by sequence number (keyset) reads one index range whatever the
+// page, never skipping over rows as OFFSET would.
+func (tx *Tx) AuditEvents(ctx context.Context, f AuditFilter) ([]audit.Event, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	q := "SELECT " + auditCols + " FROM audit_events"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	where, args := auditWhere(f)
+	order := " ORDER BY seq DESC LIMIT ?"
+	if f.Before <= 0 && f.After > 0 {
+		order = " ORDER BY seq LIMIT ?"
 	}
-	q += " ORDER BY seq DESC LIMIT ?"
-	args = append(args, f.Limit)
+	var out []audit.Event
+	err := tx.eachEvent(ctx, "SELECT "+auditCols+" FROM audit_events"+where+order, append(args, f.Limit), func(e audit.Event) error {
+		out = append(out, e)
+		return nil
+	})
+	if f.Before <= 0 && f.After > 0 {
+		slices.Reverse(out)
+	}
+	return out, err
+}
+
+// EachAuditEvent calls fn with each event matching f (its Before, After
+// and Limit too, Limit unbounded when 0), newest first, as the rows
+// arrive: an export streams them without holding them all.
+func (tx *Tx) EachAuditEvent(ctx context.Context, f AuditFilter, fn func(audit.Event) error) error {
+	f.After = 0
+	where, args := auditWhere(f)
+	q := "SELECT " + auditCols + " FROM audit_events" + where + " ORDER BY seq DESC"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	return tx.eachEvent(ctx, q, args, fn)
+}
+
+// eachEvent runs query q and calls fn with each event it returns.
+func (tx *Tx) eachEvent(ctx context.Context, q string, args []any, fn func(audit.Event) error) error {
 	rows, err := tx.query(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	var out []audit.Event
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, e)
+		if err := fn(e); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }

@@ -25,27 +25,15 @@ import (
 func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id := r.PathValue("id")
 	var in conference.Input
-	fromPage := false // sent from the conference form's own page (form=page)
-	again := s.coordAgain(w, r, rq, id, "conference", func(p *coordPage) { p.Conf = in })
 	return s.postForm(w, r, formPost{
 		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
-			in, fromPage = conferenceForm(f), f.str("form") == "page"
-			ext := f.str("external_participants")
-			more, err := externalParticipants(ctx, tx, ext)
-			in.External = ext
-			if err != nil {
-				return err
-			}
-			in.Participants = append(in.Participants, more...)
-			_, err = conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
+			in = conferenceForm(f) // people by ID, picked by name and role: never a typed sign-in name
+			_, err := conference.Schedule(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
 		},
 		Next: to("/cases/" + id + "/coordination?done=conference"),
 		Again: func(fe errs.Fields, status int) error {
-			if fromPage {
-				return s.renderConferenceNew(w, r, rq, id, in, fe, status)
-			}
-			return again(fe, status)
+			return s.renderConferenceNew(w, r, rq, id, in, fe, status)
 		},
 	})
 }
@@ -158,25 +146,6 @@ func (s *Server) renderConferenceNew(w http.ResponseWriter, r *http.Request, rq 
 func conferenceForm(f *form) conference.Input {
 	return conference.Input{Reason: f.str("reason"), ScheduledAt: f.str("scheduled_at"), Place: f.str("place"),
 		Sections: f.list("sections"), Participants: f.list("participants")}
-}
-
-// externalParticipants reads the sign-in names of people of other agencies
-// (one per line or separated by commas) and returns their IDs, or a field
-// error naming the field when one is unknown. At most 20.
-func externalParticipants(ctx context.Context, tx *store.Tx, text string) ([]string, error) {
-	names := strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' })
-	if len(names) > 20 {
-		return nil, errs.Field("external_participants", "err.too_many")
-	}
-	var ids []string
-	for _, n := range names {
-		id, err := userIDByName(ctx, tx, "external_participants", n)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
 }
 
 // userIDByName returns the ID of the user signing in as name, or a field

@@ -13,7 +13,6 @@ import (
 	"github.com/safecase/safecase/internal/directory"
 	"github.com/safecase/safecase/internal/errs"
 	"github.com/safecase/safecase/internal/org"
-	"github.com/safecase/safecase/internal/plan"
 	"github.com/safecase/safecase/internal/referral"
 	"github.com/safecase/safecase/internal/share"
 	"github.com/safecase/safecase/internal/store"
@@ -110,16 +109,10 @@ type coordPage struct {
 	Page
 	*coordination
 	Shares     []shareRow
-	Services   []serviceOption
-	Actions    []plan.Action // referral actions of the active plan
 	Agencies   []org.Agency  // other agencies, for an external transfer
 	Colleagues []org.User    // caseworkers of the agency, for an internal transfer
-	People     []org.User    // who may be invited to a conference
 	CanRefer   bool
-	IsSup      bool // may share under a new override of consent
-	Ref        referral.Input
 	Tr         transfer.Input
-	Conf       conference.Input
 	Told       share.ToldInput
 	Open       string // the form to show open after an error
 }
@@ -195,7 +188,6 @@ func (s *Server) loadCoordPage(ctx context.Context, rq *request, id string) (*co
 		p.Shares = shareRows(&p.Page, p.coordination)
 		p.CanRefer = access.Decide(rq.Actor, access.Refer, access.Resource{Kind: access.KindCase, Case: p.Case.Ref(),
 			Section: access.Services}).Allow
-		p.IsSup = referral.MayOverride(rq.Actor)
 		if p.CanRefer {
 			return s.loadCoordForms(ctx, tx, rq, p)
 		}
@@ -235,20 +227,9 @@ func shareRows(p *Page, co *coordination) []shareRow {
 	return out
 }
 
-// loadCoordForms reads what the referral, transfer and conference forms offer.
+// loadCoordForms reads what the transfer form offers. (The referral and
+// conference forms have pages of their own: referral.go, conference.go.)
 func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, p *coordPage) error {
-	all, err := tx.DirectoryServiceOptions(ctx) // only what the labels read
-	if err != nil {
-		return err
-	}
-	p.Services = serviceOptions(&p.Page, all)
-	ps, err := tx.Plans(ctx, p.Case.ID)
-	if err != nil {
-		return err
-	}
-	if active := plan.ActiveOf(ps); active != nil {
-		p.Actions = active.OpenReferralActions()
-	}
 	agencies, err := tx.Agencies(ctx)
 	if err != nil {
 		return err
@@ -259,9 +240,7 @@ func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, 
 		}
 	}
 	// Near the case: its team, the agency's supervisors and managers, as
-	// colleagues for an internal transfer and people to invite to a
-	// conference. Anyone else is named by their sign-in name (a large
-	// agency's whole staff is too long a list).
+	// colleagues for an internal transfer.
 	users, err := tx.StaffNear(ctx, p.Case.AgencyID, p.Case.TeamID)
 	if err != nil {
 		return err
@@ -273,7 +252,6 @@ func (s *Server) loadCoordForms(ctx context.Context, tx *store.Tx, rq *request, 
 		if transfer.Colleague(&u, p.Case) {
 			p.Colleagues = append(p.Colleagues, u)
 		}
-		p.People = append(p.People, u)
 	}
 	return nil
 }

@@ -116,12 +116,13 @@ func TestBrowserCoordination(t *testing.T) {
 			t.Fatal("the case page does not link to its coordination page")
 		}
 		b.open("/cases/" + id + "/coordination")
-		b.openDetails("form[action$='/referrals']")
+		b.open(b.attr("#new-referral", "href"))
 		b.chooseIn("/referrals", "service_id", w.svc.ID)
 		b.fillIn("/referrals", "reason", "Needs clinical care after an assault")
 		if b.count("form[action$='/referrals'] input[name=sections][value=registration]:checked") != 1 ||
-			b.count("form[action$='/referrals'] input[name=sections]:checked") != 1 {
-			t.Error("the referral form does not propose the minimum (registration only)")
+			b.count("form[action$='/referrals'] input[name=sections][value=identity]:checked") != 1 ||
+			b.count("form[action$='/referrals'] input[name=sections]:checked") != 2 {
+			t.Error("the referral form does not propose the inter-agency form's sections (identity and contact, registration)")
 		}
 		b.click("input[name=sections][value=assessment]")
 		b.submitRefused("form[action$='/referrals'] button[type=submit]")
@@ -141,11 +142,12 @@ func TestBrowserCoordination(t *testing.T) {
 		b.choose("obtained_on", today)
 		b.submit("form[action$='/consent'] button[type=submit]")
 
-		// 3. The referral again, sharing registration and assessment.
-		b.open("/cases/" + id + "/coordination")
-		b.openDetails("form[action$='/referrals']")
+		// 3. The referral again, sharing registration and assessment: the
+		// sender unticks identity, every section stays their choice.
+		b.open("/cases/" + id + "/referrals/new")
 		b.chooseIn("/referrals", "service_id", w.svc.ID)
 		b.fillIn("/referrals", "reason", "Needs clinical care after an assault")
+		b.click("input[name=sections][value=identity]")
 		b.click("input[name=sections][value=assessment]")
 		b.submit("form[action$='/referrals'] button[type=submit]")
 		b.wantText("#referrals", "Other Agency clinic", "Sent")
@@ -190,10 +192,10 @@ func TestBrowserCoordination(t *testing.T) {
 		ext := e.users["other_agency"]
 		b.signIn("caseworker")
 		b.open("/cases/" + id + "/coordination")
-		b.openDetails("form[action$='/conferences']")
+		b.open(b.attr("#new-conference", "href"))
 		b.fillIn("/conferences", "reason", "Agree who does what after the clinic")
 		b.chooseIn("/conferences", "scheduled_at", e.clock.now().AddDate(0, 0, 2).Format("2006-01-02")+"T10:00")
-		b.fillIn("/conferences", "external_participants", ext.Username)
+		b.do(chromedp.SetValue(chromedp.CSS("#f-other-0"), ext.ID)) // picked by name and role, not by sign-in name
 		b.click("input[name=participants][value='" + e.users["supervisor"].ID + "']")
 		b.submit("form[action$='/conferences'] button[type=submit]")
 		b.open(b.attr("#conferences a[href^='/conferences/']", "href"))

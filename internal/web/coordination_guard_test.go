@@ -187,22 +187,27 @@ func TestCoordinationAPIExtras(t *testing.T) {
 	})
 }
 
-// TestConferenceExternalByName: people of other agencies are invited by
-// their sign-in name; an unknown one is refused naming the field.
-func TestConferenceExternalByName(t *testing.T) {
+// TestConferenceOtherAgencyPeople: people of other agencies are picked by
+// name and role on the conference form's own page (their IDs are posted,
+// never a sign-in name); an unknown one is refused naming the field, and
+// another agency's person needs consent to share.
+func TestConferenceOtherAgencyPeople(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		w := newCoordWorld(t, e)
 		cw := e.session("caseworker")
+		page := cw.get("/cases/" + w.c.ID + "/conferences/new")
+		other := e.users["other_agency"]
+		if page.StatusCode != 200 || !strings.Contains(page.Body, `value="`+other.ID+`"`) ||
+			strings.Contains(page.Body, `name="external_participants"`) {
+			t.Fatalf("the conference page does not offer the other agency's people by name (%d)", page.StatusCode)
+		}
 		form := url.Values{"reason": {"coordinate"}, "scheduled_at": {"2026-11-25T10:00"},
-			"participants": {e.users["supervisor"].ID}, "external_participants": {"nobody-here"}}
+			"participants": {e.users["supervisor"].ID, "00000000-0000-0000-0000-00000000dead"}}
 		res := cw.post("/cases/"+w.c.ID+"/conferences", form)
-		if res.StatusCode != 422 || !strings.Contains(res.Body, "No one signs in as nobody-here") {
+		if res.StatusCode != 422 || !strings.Contains(res.Body, `id="f-participants"`) {
 			t.Fatalf("unknown participant: %d", res.StatusCode)
 		}
-		if strings.Contains(res.Body, "User provider_b") {
-			t.Error("the conference form lists another agency's staff")
-		}
-		form.Set("external_participants", e.users["other_agency"].Username)
+		form["participants"] = []string{e.users["supervisor"].ID, other.ID}
 		res = cw.post("/cases/"+w.c.ID+"/conferences", form)
 		if res.StatusCode != 422 || !strings.Contains(res.Body, "people of another agency cannot take part") {
 			t.Fatalf("external participant without consent: %d", res.StatusCode)

@@ -87,6 +87,7 @@ func routeExpectations() map[string]expect {
 		directoryExpectations,
 		searchExpectations,
 		consentRefExpectations, // the consent form for everyone at once
+		auditExpectations,      // the audit trail's export
 	} {
 		for k, v := range area() {
 			all[k] = v

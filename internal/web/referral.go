@@ -32,20 +32,15 @@ func referralForm(f *form) referral.Input {
 func (s *Server) postReferral(w http.ResponseWriter, r *http.Request, rq *request) error {
 	id := r.PathValue("id")
 	var in referral.Input
-	fromPage := false // sent from the referral form's own page (form=page), not the coordination page
-	again := s.coordAgain(w, r, rq, id, "referral", func(p *coordPage) { p.Ref = in })
 	return s.postForm(w, r, formPost{
 		Op: func(ctx context.Context, tx *store.Tx, f *form) error {
-			in, fromPage = referralForm(f), f.str("form") == "page"
+			in = referralForm(f)
 			_, err := referral.Send(ctx, tx, s.prof, rq.Actor, id, in, rq.Now)
 			return err
 		},
 		Next: to("/cases/" + id + "/coordination?done=referral"),
 		Again: func(fe errs.Fields, status int) error {
-			if fromPage {
-				return s.renderReferralNew(w, r, rq, id, in, fe, status)
-			}
-			return again(fe, status)
+			return s.renderReferralNew(w, r, rq, id, in, fe, status)
 		},
 	})
 }

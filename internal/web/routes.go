@@ -64,6 +64,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/admin/agencies", page, s.getAgencies},
 		{"POST", "/admin/agencies", page, s.postAgency},
 		{"GET", "/audit", page, s.getAudit},
+		{"POST", "/audit/export", page, s.postAuditExport},
 
 		// JSON API
 		{"GET", "/api/v1/me", apiAuth, s.apiMe},
