@@ -26,6 +26,7 @@ var actions = map[string]kind{
 	// Case
 	"case.register": change, "case.update": change, "case.assign": change, "case.risk_change": change,
 	"case.step": change, "case.urgent": change, "case.break_glass": change, "case.view": read,
+	"case.search": read, "case.mark_duplicate": change, "case.unmark_duplicate": change,
 	// Consent
 	"consent.record": change, "consent.withdraw": change, "consent.override": change,
 	"consent.override_revoke": change, "consent.exclusion_add": change, "consent.exclusion_remove": change,
@@ -53,11 +54,11 @@ var actions = map[string]kind{
 	"caselink.decline": change, "caselink.withdraw": change, "caselink.withdrawn": change, "caselink.view": read,
 	// Sharing: referrals, transfers, conferences
 	"referral.share": change, "referral.accepted": change, "referral.declined": change,
-	"referral.provided": change, "referral.closed": change, "referral.withdrawn": change, "referral.view": read,
+	"referral.provided": change, "referral.closed": change, "referral.withdrawn": change, "referral.view": read, "referral.form_view": read,
 	"transfer.request": change, "transfer.accept": change, "transfer.decline": change,
 	"transfer.withdraw": change, "transfer.view": read,
 	"conference.schedule": change, "conference.record": change, "conference.sign_off": change,
-	"conference.close": change, "conference.view": read,
+	"conference.close": change, "conference.view": read, "conference.form_view": read,
 	"share.view": read, "share.family_told": change, "coordination.view": read,
 	// Service directory
 	"directory.create": change, "directory.update": change, "directory.import": change,

@@ -29,7 +29,7 @@ var notActions = map[string]string{
 
 // notActionPattern matches message keys of the action form that are
 // plainly not actions (page titles, time spans, sign-in waits).
-var notActionPattern = regexp.MustCompile(`(^|[._])title$|\.span_|^signin\.wait_|^cli\.`)
+var notActionPattern = regexp.MustCompile(`(^|[._])title$|\.span_|^signin\.wait_|^cli\.|^search\.(why|status)_`)
 
 // sourceLiterals returns every string literal of the non-test Go files
 // under dirs, with whether it was written as the Action of a composite

@@ -2,8 +2,7 @@ package cases
 
 import (
 	"context"
-	"slices"
-	"strings"
+	"encoding/json"
 
 	"github.com/safecase/safecase/internal/access"
 	"github.com/safecase/safecase/internal/audit"
@@ -12,7 +11,7 @@ import (
 
 // Listed is what deciding whether a list shows a case's name needs of the
 // case: where it sits (for access), its type (for the profile) and its code
-// (for the audit event).
+// (to name it).
 type Listed struct {
 	Ref  access.Case
 	Type string
@@ -28,22 +27,23 @@ type NameReader interface {
 // ListNames returns the names a list shows beside the codes of the listed
 // cases (by case ID): only for a case whose type the profile shows names for
 // (profile.NamesInLists) and whose identity section a may read
-// (access.Decide), and only those names are read. Listing names is a read
-// of identity: the returned event (nil when no name is shown) names the list
-// and the codes of the cases whose names it shows, never a name; the caller
-// records it as a read.
-func ListNames(ctx context.Context, tx NameReader, p *profile.Profile, a access.Actor, list string, cs []Listed) (map[string]string, *audit.Event, error) {
+// (access.Decide), and only those names are read. Listing a name is a read
+// of the case's identity section: the returned events, one a case whose
+// name is shown, are what the caller records as reads (case.view with the
+// section and the list in the detail, never a name), so that "who read this
+// case" in the audit trail finds the lists too.
+func ListNames(ctx context.Context, tx NameReader, p *profile.Profile, a access.Actor, list string, cs []Listed) (map[string]string, []audit.Event, error) {
 	var ids []string
-	codes := map[string]string{}
+	agency := map[string]string{}
 	for _, c := range cs {
-		if _, seen := codes[c.Ref.ID]; seen || !p.NamesInLists(c.Type) {
+		if _, seen := agency[c.Ref.ID]; seen || !p.NamesInLists(c.Type) {
 			continue
 		}
 		res := access.Resource{Kind: access.KindCase, Case: c.Ref, Section: access.Identity}
 		if !access.Decide(a, access.View, res).Allow {
 			continue
 		}
-		codes[c.Ref.ID] = c.Code
+		agency[c.Ref.ID] = c.Ref.AgencyID
 		ids = append(ids, c.Ref.ID)
 	}
 	if len(ids) == 0 {
@@ -54,7 +54,8 @@ func ListNames(ctx context.Context, tx NameReader, p *profile.Profile, a access.
 		return nil, nil, err
 	}
 	names := map[string]string{}
-	var shown []string
+	var evs []audit.Event
+	detail, _ := json.Marshal(map[string]string{"section": string(access.Identity), "via": "list", "list": list})
 	for _, id := range ids {
 		i, ok := got[id]
 		if !ok {
@@ -62,13 +63,9 @@ func ListNames(ctx context.Context, tx NameReader, p *profile.Profile, a access.
 		}
 		if n := i.FullName(); n != "" {
 			names[id] = n
-			shown = append(shown, codes[id])
+			evs = append(evs, audit.Event{Action: "case.view", RecordType: "case", RecordID: id, CaseID: id,
+				AgencyID: agency[id], Detail: string(detail)})
 		}
 	}
-	if len(shown) == 0 {
-		return nil, nil, nil
-	}
-	slices.Sort(shown)
-	return names, &audit.Event{Action: "list.names", RecordType: "case_list", RecordID: list, AgencyID: a.AgencyID,
-		Detail: strings.Join(shown, " ")}, nil
+	return names, evs, nil
 }

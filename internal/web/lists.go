@@ -250,12 +250,12 @@ func (s *Server) getTeam(w http.ResponseWriter, r *http.Request, rq *request) er
 // shows for their case type and rq's actor may read (cases.ListNames) — and
 // records the read of identity it is.
 func (s *Server) listNames(ctx context.Context, tx *store.Tx, rq *request, list string, ls []cases.Listed) (map[string]string, error) {
-	names, ev, err := cases.ListNames(ctx, tx, s.prof, rq.Actor, list, ls)
+	names, evs, err := cases.ListNames(ctx, tx, s.prof, rq.Actor, list, ls)
 	if err != nil {
 		return nil, err
 	}
-	if ev != nil {
-		rq.auditRead(ctx, *ev)
+	for _, ev := range evs {
+		rq.auditRead(ctx, ev)
 	}
 	return names, nil
 }
