@@ -109,8 +109,8 @@ type coordPage struct {
 	Page
 	*coordination
 	Shares     []shareRow
-	Agencies   []org.Agency  // other agencies, for an external transfer
-	Colleagues []org.User    // caseworkers of the agency, for an internal transfer
+	Agencies   []org.Agency // other agencies, for an external transfer
+	Colleagues []org.User   // caseworkers of the agency, for an internal transfer
 	CanRefer   bool
 	Tr         transfer.Input
 	Told       share.ToldInput
