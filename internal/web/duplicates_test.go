@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/store"
 )
@@ -198,6 +200,53 @@ func TestRegisterDuplicateAPI(t *testing.T) {
 		res = e.apiClient("other_agency").json("POST", "/api/v1/cases", body("Aisha", ""))
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("other agency: %d %s", res.StatusCode, res.Body)
+		}
+	})
+}
+
+// TestBrowserRegisterDuplicate is the "done when": a caseworker
+// registers a child, registers the same child again (spelt differently),
+// is warned of the duplicate, confirms a different child, and it is saved.
+func TestBrowserRegisterDuplicate(t *testing.T) {
+	chromiumPath(t)
+	forEachEngine(t, func(t *testing.T, e *env) {
+		b := newBrowser(t, e)
+		b.signIn("caseworker")
+		register := func(given, family string, submit func(string)) {
+			b.open("/cases/new")
+			b.do(chromedp.SendKeys(chromedp.CSS("#f-given_name"), given),
+				chromedp.SendKeys(chromedp.CSS("#f-family_name"), family),
+				chromedp.SendKeys(chromedp.CSS("#f-age"), "10"),
+				chromedp.SetValue(chromedp.CSS("#f-sex"), "male"),
+				chromedp.SendKeys(chromedp.CSS("#f-location"), "Block 7, near the clinic"),
+				chromedp.SendKeys(chromedp.CSS("#f-contact"), "through his uncle"),
+				chromedp.SetValue(chromedp.CSS("#f-care_status"), "separated"),
+				chromedp.Click(chromedp.CSS("input[name=concerns][value=neglect]")),
+				chromedp.SetValue(chromedp.CSS("#f-risk_level"), "high"),
+				chromedp.SendKeys(chromedp.CSS("#f-risk_reason"), "sleeps at the market"))
+			submit("form[action='/cases'] button[type=submit]")
+		}
+		register("Mohamed", "Abdi", b.submit)
+		b.wantText("main", "The case is registered")
+		code := strings.TrimSpace(b.text("h1 .code"))
+
+		register("Muhammad", "Abdy", b.submitRefused)
+		b.wantText("#duplicates", "Possible duplicates", code, "Mohamed Abdi", "Open")
+		b.screenshot("duplicates")
+		if given, _ := chromedp.Run(b.ctx, chromedp.Value(chromedp.CSS("#f-given_name"))); given != "Muhammad" {
+			t.Errorf("the form lost the name typed: %q", given)
+		}
+		if n := e.countAgencyCases(t, e.agency); n != 1 {
+			t.Fatalf("cases %d before the confirmation, want 1", n)
+		}
+		b.do(chromedp.Click(chromedp.CSS("#f-different_child")))
+		b.submit("#save-anyway")
+		b.wantText("main", "The case is registered")
+		if other := strings.TrimSpace(b.text("h1 .code")); other == code || other == "" {
+			t.Errorf("new case %q, first %q", other, code)
+		}
+		if n := e.countAgencyCases(t, e.agency); n != 2 {
+			t.Fatalf("cases %d after the confirmation, want 2", n)
 		}
 	})
 }
