@@ -401,6 +401,9 @@ func (s *Server) apiIdentify(w http.ResponseWriter, r *http.Request, rq *request
 		return err
 	}
 	ident, err := s.newIdentification(r.Context(), rq, in)
+	if ds, ok := cases.AsDuplicates(err); ok {
+		return apiDuplicates(r.Context(), w, rq, ds)
+	}
 	if err != nil {
 		return err
 	}

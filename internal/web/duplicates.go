@@ -7,6 +7,7 @@ import (
 
 	"github.com/safecase/safecase/internal/audit"
 	"github.com/safecase/safecase/internal/cases"
+	"github.com/safecase/safecase/internal/intake"
 	"github.com/safecase/safecase/internal/store"
 )
 
@@ -14,6 +15,38 @@ import (
 type dupView struct {
 	cases.Duplicate
 	Caseworker string // the caseworker's display name
+}
+
+// DifferentChild reports whether the form confirms a different child.
+func (p *registerPage) DifferentChild() bool { return p.Form.DifferentChild }
+
+// DifferentChild reports whether the form confirms a different child.
+func (p *identifyPage) DifferentChild() bool { return p.Form.DifferentChild }
+
+// identificationDuplicates looks for possible duplicates of the child of
+// identification in, before it is saved in tx, when the submitter
+// registers cases and identifies the child to their own agency: the
+// others (volunteers, service providers, other agencies) are never shown
+// which children an agency knows; the screening and registration that
+// follow check again. Unconfirmed, it answers the possible duplicates
+// (cases.DuplicatesError); confirmed, it returns their codes.
+func (s *Server) identificationDuplicates(ctx context.Context, tx *store.Tx, rq *request, in intake.NewIdentification) ([]string, error) {
+	if cases.MayRegister(rq.Actor) != nil || (in.AgencyID != "" && in.AgencyID != rq.Actor.AgencyID) {
+		return nil, nil
+	}
+	age, ok := intake.ParseAge(in.Age)
+	if !ok {
+		return nil, nil // the form's own error comes first
+	}
+	found, err := cases.PossibleDuplicates(ctx, tx, s.db.SearchHasher(), rq.Actor,
+		cases.Probe{GivenName: in.Name, Sex: in.Sex, Age: age, Place: in.Location}, rq.Now)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) > 0 && !in.DifferentChild {
+		return nil, &cases.DuplicatesError{Found: found}
+	}
+	return cases.Codes(found), nil
 }
 
 // duplicateViews returns ds with their caseworkers' names, and audits the

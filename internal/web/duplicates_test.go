@@ -250,3 +250,53 @@ func TestBrowserRegisterDuplicate(t *testing.T) {
 		}
 	})
 }
+
+func TestIdentifyDuplicate(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		cw := e.as("caseworker")
+		res := cw.post("/cases", childValues("Mohamed", "Abdi Warsame", "10"))
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("registration: %d\n%s", res.StatusCode, res.Body)
+		}
+		code := e.caseCode(t, res.location())
+		ident := url.Values{"agency_id": {e.agency}, "source": {"community"}, "name": {"Muhammad Abdi Warsame"},
+			"age": {"11"}, "sex": {"male"}, "location": {"Block 4"}, "notes": {"seen at the market"}}
+		res = cw.post("/identify", ident)
+		panel := duplicatesPanel.FindString(res.Body)
+		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(panel, code) ||
+			!strings.Contains(res.Body, "seen at the market") {
+			t.Fatalf("identification: %d, want 422 listing %s with the form kept\n%s", res.StatusCode, code, res.Body)
+		}
+		// Someone who does not register cases is never shown which children the agency knows.
+		res = e.as("community_volunteer").post("/identify", ident)
+		if res.StatusCode != http.StatusOK || strings.Contains(res.Body, code) {
+			t.Fatalf("volunteer: %d\n%s", res.StatusCode, res.Body)
+		}
+		ident.Set("different_child", "1")
+		res = cw.post("/identify", ident)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "ID-") {
+			t.Fatalf("confirmed: %d\n%s", res.StatusCode, res.Body)
+		}
+		var ev []audit.Event
+		if err := e.db.Read(context.Background(), func(tx *store.Tx) (err error) {
+			ev, err = tx.AuditEvents(context.Background(), store.AuditFilter{Action: "identification.different_child", Limit: 5})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(ev) != 1 || !strings.Contains(ev[0].Detail, code) || strings.Contains(ev[0].Detail, "Abdi") {
+			t.Fatalf("confirmation audit: %+v", ev)
+		}
+		// The API: 409, then 201.
+		api := e.apiClient("caseworker")
+		body := `{"agency_id":"` + e.agency + `","source":"community","name":"Mohammed Abdi Warsame","age":"10","sex":"male"`
+		res = api.json("POST", "/api/v1/identifications", body+`}`)
+		if res.StatusCode != http.StatusConflict || !strings.Contains(res.Body, code) {
+			t.Fatalf("API: %d %s", res.StatusCode, res.Body)
+		}
+		loadOpenAPI(t).checkResponse(t, "POST", "/api/v1/identifications", res)
+		if res = api.json("POST", "/api/v1/identifications", body+`,"different_child":true}`); res.StatusCode != http.StatusCreated {
+			t.Fatalf("API confirmed: %d %s", res.StatusCode, res.Body)
+		}
+	})
+}
