@@ -15,11 +15,13 @@ import (
 // a place. It never looks outside q.AgencyID. The rows with the same date
 // of birth come first; at most q.Limit rows.
 //
-// The query starts from the first term's tokens (the caller puts the
-// rarest first: the family name) and checks every other term of each of
-// those cases by the index's primary key (token, agency_id, case_id): its
-// cost grows with the cases that share the first name part, not with the
-// agency's size.
+// The query reads each term's cases from the index's primary key (token,
+// agency_id, case_id), a range each, and keeps the cases in all of them
+// (SQLite makes each further term a temporary index once, PostgreSQL a
+// hash); only those few cases are then read and filtered. Its cost grows
+// with the cases that share the name's parts, not with the agency's size. CROSS JOIN keeps SQLite from starting from the agency's
+// cases instead (cases_agency); the agency is the index's, and the domain
+// checks each case's own again.
 func (tx *Tx) DuplicateCandidates(ctx context.Context, q cases.DuplicateQuery) ([]cases.DuplicateMatch, error) {
 	if len(q.Terms) == 0 || q.AgencyID == "" {
 		return nil, nil
@@ -43,12 +45,12 @@ func (tx *Tx) DuplicateCandidates(ctx context.Context, q cases.DuplicateQuery) (
 		args = append(args, int64(q.Birth), q.AgencyID)
 	}
 	b.WriteString("SELECT DISTINCT c.id, c.sex, c.age_years, c.registered_on, " + birth + ` AS same_birth
-		FROM search_tokens t0 JOIN cases c ON c.id = t0.case_id
-		WHERE t0.agency_id = ? AND c.agency_id = ? AND t0.token IN `)
-	args = append(args, q.AgencyID, q.AgencyID)
+		FROM search_tokens t0 CROSS JOIN cases c
+		WHERE c.id = t0.case_id AND t0.agency_id = ? AND t0.token IN `)
+	args = append(args, q.AgencyID)
 	in(q.Terms[0])
 	for _, term := range q.Terms[1:] {
-		b.WriteString(" AND EXISTS (SELECT 1 FROM search_tokens t WHERE t.agency_id = ? AND t.case_id = t0.case_id AND t.token IN ")
+		b.WriteString(" AND t0.case_id IN (SELECT t.case_id FROM search_tokens t WHERE t.agency_id = ? AND t.token IN ")
 		args = append(args, q.AgencyID)
 		in(term)
 		b.WriteString(")")
