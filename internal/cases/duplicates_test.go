@@ -11,6 +11,7 @@ import (
 	"github.com/safecase/safecase/internal/cases"
 	"github.com/safecase/safecase/internal/fixture"
 	"github.com/safecase/safecase/internal/profile"
+	"github.com/safecase/safecase/internal/search"
 	"github.com/safecase/safecase/internal/store"
 	"github.com/safecase/safecase/internal/testdb"
 )
@@ -218,5 +219,40 @@ func TestRegisterChecked(t *testing.T) {
 			_, err = cases.RegisterChecked(ctx, tx, nil, profile.Default(), cw, child("Mohamed", "Abdi", "male", 10, ""), newCode, now)
 			return err
 		})
+	})
+}
+
+// FuzzProbeQuery feeds the duplicate check's probe whatever a form or the
+// API may send: it never panics, never looks for a name of one word without
+// a date of birth, and always stays within the agency it is given.
+func FuzzProbeQuery(f *testing.F) {
+	for _, s := range [][4]string{
+		{"Mohamed", "Abdi Hassan", "2015-02-30", "Camp 3, block 4"},
+		{"Al Hassan", "El", "", ""},
+		{"محمد", "عبد الله", "2015-01-01", "مخيم"},
+		{"", "", "", ""},
+		{"\x00\xff", "a b c d e f g h i j k l", "9999-99-99", "\u200b"},
+		{"Aïcha", "", "2017-06-01", ""},
+	} {
+		f.Add(s[0], s[1], s[2], s[3], 10)
+	}
+	h := search.NewHasher([]byte("fuzz key"))
+	f.Fuzz(func(t *testing.T, given, family, dob, place string, age int) {
+		p := cases.Probe{GivenName: given, FamilyName: family, DateOfBirth: dob, Place: place, Age: &age}
+		q, ok := p.Query(h, "agency", now)
+		if !ok {
+			return
+		}
+		if q.AgencyID != "agency" || len(q.Terms) == 0 {
+			t.Fatalf("query %+v", q)
+		}
+		if len(q.Terms) == 1 && (q.Birth == 0 || !q.BirthRequired) {
+			t.Fatalf("one word without its date of birth: %+v", q)
+		}
+		for _, term := range q.Terms {
+			if len(term) == 0 {
+				t.Fatalf("an empty term: %+v", q)
+			}
+		}
 	})
 }
