@@ -131,7 +131,8 @@ func AsDuplicates(err error) ([]Duplicate, bool) {
 
 // nameTerms returns the tokens of each word of name: a word is matched by
 // any of them (the word and, for a word joined to its article, the word
-// without it, each written the same or sounding the same).
+// without it, each by its phonetic key, or written the same when it has
+// none).
 func nameTerms(h *search.Hasher, name string) [][]search.Token {
 	words := strings.Fields(search.Normalise(name))
 	var out [][]search.Token
@@ -142,9 +143,13 @@ func nameTerms(h *search.Hasher, name string) [][]search.Token {
 		}
 		var term []search.Token
 		for _, t := range h.Name(w) {
-			term = append(term, t.Part)
+			// The same part has the same phonetic key: a word with one is
+			// looked up by it alone, which finds the part written the
+			// same too, and reads half the index.
 			if t.Sound != 0 {
 				term = append(term, t.Sound)
+			} else {
+				term = append(term, t.Part)
 			}
 		}
 		if len(term) > 0 {
