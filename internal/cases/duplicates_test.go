@@ -88,6 +88,18 @@ func TestPossibleDuplicates(t *testing.T) {
 				t.Errorf("%s: found %v, want %v", tt.name, got, tt.want)
 			}
 		}
+		// A case closed as a duplicate is not one to open.
+		fixture.In(t, db, func(tx *store.Tx) error {
+			c, err := tx.Case(ctx, knownDated.ID)
+			if err != nil {
+				return err
+			}
+			c.Status, c.ClosureReason = cases.Closed, "duplicate"
+			return tx.UpdateCase(ctx, c, nil)
+		})
+		if got := duplicatesOf(t, db, cw, dated); len(got) != 0 {
+			t.Errorf("a case closed as a duplicate is found: %+v", got)
+		}
 		// The other agency's caseworker finds only their own agency's case.
 		other := duplicatesOf(t, db, fixture.Actor(o.OtherCaseworker), child("Mohamed", "Abdi Hassan", "male", 10, ""))
 		if len(other) != 1 || other[0].CaseID == known.ID {

@@ -60,7 +60,9 @@ func (tx *Tx) DuplicateCandidates(ctx context.Context, q cases.DuplicateQuery) (
 		in(term)
 	}
 	b.WriteString(")")
-	// TODO(lead): leave out cases closed as duplicates once the duplicate_of column (i10-dupmark) is merged: AND c.duplicate_of IS NULL
+	// Not a case closed as a duplicate or as registered in error (cases.VoidReasons
+	// of i10-dupmark; the lead may use that list once merged).
+	b.WriteString(" AND NOT (c.status = 'closed' AND c.closure_reason IN ('duplicate', 'registered_in_error'))")
 	if q.Sex != "" {
 		b.WriteString(" AND (c.sex = '' OR c.sex = ?)")
 		args = append(args, q.Sex)
