@@ -50,6 +50,11 @@ type Registration struct {
 	RiskLevel          string   `json:"risk_level"`
 	RiskReason         string   `json:"risk_reason"`
 	Declined           []string `json:"declined"`
+	// DifferentChild confirms that the child is not one of the possible
+	// duplicates the registration was warned of (RegisterChecked).
+	DifferentChild bool `json:"different_child,omitempty"`
+
+	confirmed []string // codes of the possible duplicates confirmed as other children
 }
 
 // Declinable lists the fields a person may decline to answer.
@@ -461,7 +466,11 @@ func Register(ctx context.Context, tx Tx, p *profile.Profile, a access.Actor, r 
 		ChangedBy: a.UserID, ChangedAt: now}); err != nil {
 		return nil, err
 	}
-	detail, _ := json.Marshal(map[string]any{"risk": c.RiskLevel, "urgent": c.Urgent, "declined": c.Declined})
+	d := map[string]any{"risk": c.RiskLevel, "urgent": c.Urgent, "declined": c.Declined}
+	if len(r.confirmed) > 0 {
+		d["different_child_confirmed"] = r.confirmed
+	}
+	detail, _ := json.Marshal(d)
 	return c, tx.Record(ctx, audit.Event{ActorID: a.UserID, ActorRole: string(a.Role), At: now, Action: "case.register", RecordType: "case", RecordID: c.ID,
 		CaseID: c.ID, AgencyID: c.AgencyID, Detail: string(detail)})
 }

@@ -57,6 +57,9 @@ type NewIdentification struct {
 	Concerns []string `json:"concerns"`
 	Urgent   bool     `json:"urgent"`
 	Notes    string   `json:"notes"`
+	// DifferentChild confirms that the child is not one of the possible
+	// duplicates the submitter was shown (web: identificationDuplicates).
+	DifferentChild bool `json:"different_child,omitempty"`
 }
 
 // Sexes are the values of sex/gender fields; "declined" is a real answer.

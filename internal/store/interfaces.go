@@ -77,3 +77,9 @@ var (
 
 	_ mail.Outbox = (*DB)(nil) // each of its methods is its own transaction
 )
+
+// The duplicate check's storage (cases.PossibleDuplicates, cases.RegisterChecked).
+var (
+	_ cases.DuplicateReader = (*Tx)(nil)
+	_ cases.RegisterTx      = (*Tx)(nil)
+)

@@ -122,8 +122,11 @@ func notVoid(status, alias string) string {
 	if status == cases.Open {
 		return ""
 	}
-	return " AND " + alias + "closure_reason NOT IN ('" + cases.ReasonDuplicate + "', '" + cases.ReasonInError + "')"
+	return " AND " + alias + "closure_reason NOT IN " + voidReasons
 }
+
+// voidReasons is cases.VoidReasons as an SQL list.
+var voidReasons = "('" + strings.Join(cases.VoidReasons, "', '") + "')"
 
 func scopeColumn(s access.Scope) (string, error) {
 	switch s {

@@ -102,9 +102,13 @@ func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request, rq *request
 	ctx := r.Context()
 	var c *cases.Case
 	err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
-		c, err = cases.Register(ctx, tx, s.prof, rq.Actor, in, func() string { return cases.NewCode("C") }, rq.Now)
+		c, err = cases.RegisterChecked(ctx, tx, s.db.SearchHasher(), s.prof, rq.Actor, in,
+			func() string { return cases.NewCode("C") }, rq.Now)
 		return err
 	})
+	if ds, ok := cases.AsDuplicates(err); ok {
+		return apiDuplicates(ctx, w, rq, ds)
+	}
 	if err != nil {
 		return err
 	}
@@ -397,6 +401,9 @@ func (s *Server) apiIdentify(w http.ResponseWriter, r *http.Request, rq *request
 		return err
 	}
 	ident, err := s.newIdentification(r.Context(), rq, in)
+	if ds, ok := cases.AsDuplicates(err); ok {
+		return apiDuplicates(r.Context(), w, rq, ds)
+	}
 	if err != nil {
 		return err
 	}

@@ -330,6 +330,10 @@ type registerPage struct {
 	Workers   []org.User
 	Screening *intake.Screening
 	Conflict  *conflictView
+	// Duplicates are the possible duplicates of the child being
+	// registered: the form is shown again until the user confirms a
+	// different child.
+	Duplicates []dupView
 }
 
 // declineBox is what the "declined" template shows: the box by field Key
@@ -419,10 +423,18 @@ func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	var in cases.Registration
 	var c *cases.Case
+	var dups []cases.Duplicate
 	return s.postForm(w, r, formPost{
 		Op: func(ctx context.Context, tx *store.Tx, f *form) (err error) {
 			in = registrationForm(f)
-			c, err = cases.Register(ctx, tx, s.prof, rq.Actor, in, func() string { return cases.NewCode("C") }, rq.Now)
+			in.DifferentChild = f.bool("different_child")
+			c, err = cases.RegisterChecked(ctx, tx, s.db.SearchHasher(), s.prof, rq.Actor, in,
+				func() string { return cases.NewCode("C") }, rq.Now)
+			if ds, ok := cases.AsDuplicates(err); ok {
+				// Nothing is saved: the form comes back with the cases to open.
+				dups = ds
+				return errs.Field("different_child", "dup.confirm")
+			}
 			return err
 		},
 		Next: func() string { return "/cases/" + c.ID + "?done=registered" },
@@ -430,6 +442,12 @@ func (s *Server) postRegister(w http.ResponseWriter, r *http.Request, rq *reques
 			ctx := r.Context()
 			p := registerPage{Page: s.page(rq, "register.title", "register"), Form: in}
 			p.Errors = fe
+			if len(dups) > 0 {
+				var err error
+				if p.Duplicates, err = s.duplicateViews(ctx, rq, dups); err != nil {
+					return err
+				}
+			}
 			if err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 				p.Workers, err = cases.Candidates(ctx, tx, rq.Actor, rq.User.AgencyID)
 				if err == nil && in.ScreeningID != "" {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -20,6 +21,9 @@ type identifyPage struct {
 	Form     intake.NewIdentification
 	Agencies []org.Agency
 	Code     string // set once submitted
+	// Duplicates are the possible duplicates of the child identified, to
+	// open or to confirm a different child (identificationDuplicates).
+	Duplicates []dupView
 }
 
 func (s *Server) identifyPage(r *http.Request, rq *request) (*identifyPage, error) {
@@ -49,7 +53,8 @@ func (s *Server) getIdentify(w http.ResponseWriter, r *http.Request, rq *request
 func identificationForm(f *form) intake.NewIdentification {
 	return intake.NewIdentification{AgencyID: f.str("agency_id"), CaseType: f.str("case_type"), Source: f.str("source"),
 		Name: f.str("name"), Age: f.str("age"), Sex: f.str("sex"), Location: f.str("location"), Contact: f.str("contact"),
-		Concerns: f.list("concerns"), Urgent: f.bool("urgent"), Notes: f.str("notes")}
+		Concerns: f.list("concerns"), Urgent: f.bool("urgent"), Notes: f.str("notes"),
+		DifferentChild: f.bool("different_child")}
 }
 
 // newIdentification submits in with a fresh reference code.
@@ -57,8 +62,18 @@ func (s *Server) newIdentification(ctx context.Context, rq *request, in intake.N
 	var out *intake.Identification
 	for attempt := 0; ; attempt++ {
 		err := s.db.Tx(ctx, func(tx *store.Tx) (err error) {
+			confirmed, err := s.identificationDuplicates(ctx, tx, rq, in)
+			if err != nil {
+				return err
+			}
 			out, err = intake.SubmitIdentification(ctx, tx, s.prof, rq.Actor, in, identCode(), rq.Now)
-			return err
+			if err != nil || len(confirmed) == 0 {
+				return err
+			}
+			detail, _ := json.Marshal(map[string]any{"different_child_confirmed": confirmed})
+			return tx.Record(ctx, audit.Event{ActorID: rq.User.ID, ActorRole: string(rq.User.Role), At: rq.Now,
+				Action: "identification.different_child", RecordType: "identification", RecordID: out.ID,
+				AgencyID: out.AgencyID, Detail: string(detail)})
 		})
 		if errs.KindOf(err) == errs.Conflict && attempt < 3 {
 			continue // the random reference code was taken
@@ -81,6 +96,13 @@ func (s *Server) postIdentify(w http.ResponseWriter, r *http.Request, rq *reques
 	p, perr := s.identifyPage(r, rq)
 	if perr != nil {
 		return perr
+	}
+	if ds, ok := cases.AsDuplicates(err); ok {
+		// Nothing is saved: the form comes back with the cases to open.
+		if p.Duplicates, err = s.duplicateViews(r.Context(), rq, ds); err != nil {
+			return err
+		}
+		err = errs.Field("different_child", "dup.confirm")
 	}
 	if fe, ok := errs.AsFields(f.merge(err)); ok {
 		p.Errors, p.Form = fe, in

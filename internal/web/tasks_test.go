@@ -26,6 +26,7 @@ func TestTasksPageAndAPIAgree(t *testing.T) {
 					v.Set("caseworker_id", e.users["supervisor"].ID)
 				}
 				v.Set("age", strconv.Itoa(10+i))
+				v.Set("different_child", "1") // two children of the same name (the duplicate check)
 				if res := c.post("/cases", v); res.StatusCode != http.StatusSeeOther {
 					t.Fatalf("register as %s: %d\n%s", key, res.StatusCode, res.Body)
 				}
