@@ -26,7 +26,7 @@ var actions = map[string]kind{
 	// Case
 	"case.register": change, "case.update": change, "case.assign": change, "case.risk_change": change,
 	"case.step": change, "case.urgent": change, "case.break_glass": change, "case.view": read,
-	"case.search": read, "case.mark_duplicate": change, "case.unmark_duplicate": change,
+	"case.search": read, "case.duplicate_check": read, "case.mark_duplicate": change, "case.unmark_duplicate": change,
 	// Consent
 	"consent.record": change, "consent.withdraw": change, "consent.override": change,
 	"consent.override_revoke": change, "consent.exclusion_add": change, "consent.exclusion_remove": change,
@@ -34,7 +34,7 @@ var actions = map[string]kind{
 	// Family
 	"family.add": change, "family.update": change, "family.remove": change, "family.view": read,
 	// Intake
-	"identification.submit": change, "identification.view": read, "identification.list": read,
+	"identification.different_child": change, "identification.submit": change, "identification.view": read, "identification.list": read,
 	"screening.record": change, "screening.view": read,
 	// Assessment, incident, mandatory reporting
 	"assessment.record": change, "assessment.incident": change, "assessment.medical_referral": change,
