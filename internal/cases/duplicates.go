@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -58,9 +59,15 @@ func ProbeOf(r Registration) Probe {
 // ("" for any); born between BirthYearMin and BirthYearMax by their age at
 // registration (0: any), or holding the Birth token; holding one of Places
 // or no place. With BirthRequired, the Birth token is required.
+//
+// A name of two words or more is looked up by Pairs, not Terms: the cases
+// holding, for each pair of neighbouring words, one of its pair tokens
+// (search.PairToken) — as many cases as share both words, a few, where
+// each word alone is shared by thousands at a million cases.
 type DuplicateQuery struct {
 	AgencyID                   string
 	Terms                      [][]search.Token // the rarest first
+	Pairs                      [][]search.Token // when set, looked up instead of Terms
 	Birth                      search.Token
 	BirthRequired              bool
 	Sex                        string
@@ -159,6 +166,41 @@ func nameTerms(h *search.Hasher, name string) [][]search.Token {
 	return out
 }
 
+// nameWords returns the words of name as nameTerms reads them, each as
+// the parts that may match it (the word, and without its article).
+func nameWords(name string) [][]string {
+	words := strings.Fields(search.Normalise(name))
+	var out [][]string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if (w == "al" || w == "el") && i+1 < len(words) {
+			w, i = w+words[i+1], i+1
+		}
+		if ps := search.Parts(w); len(ps) > 0 {
+			out = append(out, ps)
+		}
+	}
+	return out
+}
+
+// namePairs returns the pair tokens of each two neighbouring words of
+// words: a pair matches by any of its words' parts.
+func namePairs(h *search.Hasher, words [][]string) [][]search.Token {
+	var out [][]search.Token
+	for i := 0; i+1 < len(words); i++ {
+		var term []search.Token
+		for _, a := range words[i] {
+			for _, b := range words[i+1] {
+				if t := h.PairToken(a, b); !slices.Contains(term, t) {
+					term = append(term, t)
+				}
+			}
+		}
+		out = append(out, term)
+	}
+	return out
+}
+
 // Query returns the store query of probe p within agency, at now, and
 // false when p is too weak to look for (no name, or a name of one word
 // without a date of birth).
@@ -172,6 +214,10 @@ func (p Probe) Query(h *search.Hasher, agency string, now time.Time) (DuplicateQ
 	}
 	if len(q.Terms) == 0 {
 		return q, false
+	}
+	words := append(nameWords(p.FamilyName), nameWords(p.GivenName)...)
+	if len(q.Terms) == len(words) {
+		q.Pairs = namePairs(h, words)
 	}
 	if t, ok := h.BirthToken(p.DateOfBirth); ok {
 		q.Birth = t

@@ -13,7 +13,8 @@
 //
 // For each case the index holds: every part of every name (given, family,
 // other names; see Parts), the prefixes of each part from three letters
-// (Prefix), each part's phonetic key (Phonetic), the date of birth, the phone
+// (Prefix), each part's phonetic key (Phonetic), each pair of parts
+// (PairToken), the date of birth, the phone
 // numbers of the child and the family (Digits), and the words of the place
 // where the child lives and where the case was registered. A search term
 // is turned into the same tokens; the store finds the cases that hold them
@@ -42,7 +43,15 @@ const (
 	Phone  Kind = 4 // a phone number (Digits)
 	Birth  Kind = 5 // a date of birth, YYYY-MM-DD
 	Place  Kind = 6 // a word of a place
+	Pair   Kind = 7 // two name parts of the same person, by their phonetic keys (PairToken)
 )
+
+// Version names what Entries makes: an index built by an older version
+// is rebuilt (store.EnsureSearchIndex). Raise it whenever Entries changes.
+const Version = 2
+
+// maxPairParts caps the name parts whose pairs the index holds.
+const maxPairParts = 6
 
 // The lengths of the name prefixes the index holds: shorter prefixes find
 // too many children to be of use; a term longer than MaxPrefix that is not
@@ -129,6 +138,19 @@ func (h *Hasher) Entries(p Person) []Entry {
 		}
 		add(Sound, Phonetic(part))
 	}
+	var keys []string
+	for _, part := range parts {
+		keys = append(keys, soundOrPart(part))
+	}
+	keys = dedupe(keys)
+	if len(keys) > maxPairParts {
+		keys = keys[:maxPairParts]
+	}
+	for i := range keys {
+		for j := i + 1; j < len(keys); j++ {
+			add(Pair, pairKey(keys[i], keys[j]))
+		}
+	}
 	if isDate(p.DateOfBirth) {
 		add(Birth, p.DateOfBirth)
 	}
@@ -189,6 +211,31 @@ func (h *Hasher) Name(q string) []NameTerm {
 		out = append(out, t)
 	}
 	return out
+}
+
+// PairToken returns the token of two name parts a and b (normalised, as
+// Parts gives them) of the same person, in either order: a check for a
+// child already registered looks up the pair of the given and family names
+// it is told — a few cases — rather than every case of each name.
+func (h *Hasher) PairToken(a, b string) Token {
+	return h.Token(Pair, pairKey(soundOrPart(a), soundOrPart(b)))
+}
+
+// soundOrPart is what a pair is made of: a part's phonetic key, or the
+// part itself when it has none.
+func soundOrPart(part string) string {
+	if k := Phonetic(part); k != "" {
+		return k
+	}
+	return part
+}
+
+// pairKey joins two keys in one order, whichever order they come in.
+func pairKey(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return a + "\x00" + b
 }
 
 // PhoneToken returns the token of the phone number in s, and false if s

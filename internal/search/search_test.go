@@ -158,6 +158,13 @@ func TestTokensFindEachOther(t *testing.T) {
 	if h.Token(search.Part, "camp") == h.Token(search.Place, "camp") {
 		t.Error("a name part and a place word share a token")
 	}
+	// A pair of the name's parts, in either order and spelt otherwise.
+	if !has(search.Pair, h.PairToken("hasan", "ayesha")) || !has(search.Pair, h.PairToken("aicha", "alhassan")) {
+		t.Error("the pair of given and family names is not found")
+	}
+	if has(search.Pair, h.PairToken("aicha", "mariam")) {
+		t.Error("a pair with a name the child does not have is found")
+	}
 	if _, ok := h.PhoneToken("12 34"); ok {
 		t.Error("four digits made a phone token")
 	}

@@ -48,6 +48,9 @@ func (tx *Tx) DuplicateCandidates(ctx context.Context, q cases.DuplicateQuery) (
 	b.WriteString("SELECT c.id, c.sex, c.age_years, c.registered_on, " + birth + ` AS same_birth
 		FROM cases c WHERE c.id IN (`)
 	terms := q.Terms
+	if len(q.Pairs) > 0 {
+		terms = q.Pairs
+	}
 	if q.Birth != 0 && q.BirthRequired {
 		terms = append(terms[:len(terms):len(terms)], []search.Token{q.Birth}) // the rarest of all
 	}

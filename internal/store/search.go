@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/safecase/safecase/internal/keys"
 	"github.com/safecase/safecase/internal/search"
 )
 
@@ -107,7 +109,7 @@ func (tx *Tx) moveTokens(ctx context.Context, caseID, agency string) error {
 }
 
 // SearchIndexCurrent reports whether the search index covers every case
-// under the process's key.
+// under the process's key, as the running version makes its entries.
 func (db *DB) SearchIndexCurrent(ctx context.Context) (bool, error) {
 	h := db.Keys()
 	if h == nil {
@@ -121,8 +123,12 @@ func (db *DB) SearchIndexCurrent(ctx context.Context) (bool, error) {
 	case err != nil:
 		return false, fmt.Errorf("search index state: %w", err)
 	}
-	return id == h.ID(), nil
+	return id == indexID(h), nil
 }
+
+// indexID names the index search_state records: the key it was made with
+// and the version of search.Entries that made it.
+func indexID(ks *keys.Set) string { return ks.ID() + "/v" + strconv.Itoa(search.Version) }
 
 // EnsureSearchIndex rebuilds the search index unless it is current: after
 // the migration that adds it, after cases were written by a process without
@@ -204,7 +210,7 @@ func (tx *Tx) markSearchCurrent(ctx context.Context, at time.Time) error {
 	if _, err := tx.exec(ctx, "DELETE FROM search_state"); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, "INSERT INTO search_state (id, key_id, built_at) VALUES (1, ?, ?)", ks.ID(), ms(at))
+	_, err := tx.exec(ctx, "INSERT INTO search_state (id, key_id, built_at) VALUES (1, ?, ?)", indexID(ks), ms(at))
 	return err
 }
 
