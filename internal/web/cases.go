@@ -54,7 +54,7 @@ type caseView struct {
 	// Referrals of the case and their state, for whoever works on it (not
 	// for a reader through a grant, who must not learn of other shares).
 	Referrals []referral.Referral
-	// Dup: the case's marking as a duplicate, or its duplicates (duplicate.go).
+	// Dup: the case's marking as a duplicate, or its duplicates (void.go).
 	Dup *dupBlock
 }
 

@@ -206,7 +206,7 @@ var strictOpt bool
 // a misspelt list name or a value the forms should have refused is found.
 func (p *Page) Opt(list, key string) string {
 	if list == "closure" && cases.IsVoidReason(key) {
-		return p.T("void.reason." + key) // not the profile's: duplicate.go
+		return p.T("void.reason." + key) // not the profile's: void.go
 	}
 	l, err := p.optLabel(list, key)
 	if err != nil {

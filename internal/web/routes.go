@@ -302,7 +302,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/cases/{id}/reopen", apiAuth, s.apiReopen},
 		{"POST", "/api/v1/cases/{id}/age-out", apiAuth, s.apiAgeOut},
 
-		// Duplicates (duplicate.go): a case closed as a duplicate of another
+		// Duplicates (void.go): a case closed as a duplicate of another
 		// or as registered in error, and the undoing of that.
 		{"POST", "/cases/{id}/duplicate", page, s.postDuplicate},
 		{"POST", "/cases/{id}/duplicate/undo", page, s.postDuplicateUndo},
