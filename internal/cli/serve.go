@@ -117,16 +117,17 @@ func (a *app) serveHTTP(ctx context.Context, cfg *Config, db *store.DB, prof *pr
 	if db.Keys() != nil {
 		// The search index follows every write; it is built here only when
 		// it does not cover every case under this key (see store.EnsureSearchIndex).
+		var cases int
 		rebuilt, err := db.EnsureSearchIndex(ctx, func(done int) {
-			if done%50000 == 0 {
-				fmt.Fprintf(a.stderr, "search index: %d cases\n", done)
+			if cases = done; done%50000 == 0 {
+				log.Info("building the search index", "cases", done)
 			}
 		})
 		if err != nil {
 			return err
 		}
 		if rebuilt {
-			fmt.Fprintln(a.stderr, "search index built")
+			log.Info("search index built", "cases", cases)
 		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
