@@ -52,7 +52,19 @@ func (tx *Tx) DuplicateCandidates(ctx context.Context, q cases.DuplicateQuery) (
 		terms = q.Pairs
 	}
 	if q.Birth != 0 && q.BirthRequired {
-		terms = append(terms[:len(terms):len(terms)], []search.Token{q.Birth}) // the rarest of all
+		// A name of one word with its date of birth: the children born
+		// that day (a few) are the range read, and the word is looked up
+		// for each of them by the index's primary key — not the word's
+		// range, thousands of cases for a common name.
+		b.WriteString("SELECT case_id FROM search_tokens WHERE agency_id = ? AND token = ?)")
+		args = append(args, q.AgencyID, int64(q.Birth))
+		for _, term := range terms {
+			b.WriteString(" AND EXISTS (SELECT 1 FROM search_tokens n WHERE n.agency_id = ? AND n.case_id = c.id AND n.token IN ")
+			args = append(args, q.AgencyID)
+			in(term)
+			b.WriteString(")")
+		}
+		terms = nil
 	}
 	for i, term := range terms {
 		if i > 0 {
@@ -62,7 +74,9 @@ func (tx *Tx) DuplicateCandidates(ctx context.Context, q cases.DuplicateQuery) (
 		args = append(args, q.AgencyID)
 		in(term)
 	}
-	b.WriteString(")")
+	if len(terms) > 0 {
+		b.WriteString(")")
+	}
 	// Not a case closed as a duplicate or as registered in error (cases.Case.Void).
 	b.WriteString(" AND NOT (c.status = 'closed' AND c.closure_reason IN " + voidReasons + ")")
 	if q.Sex != "" {
