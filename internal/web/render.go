@@ -56,6 +56,9 @@ var funcs = template.FuncMap{
 	"field": func(p pageText, name, label string, value any) *Field {
 		return &Field{P: p, Name: name, Label: label, Value: value}
 	},
+	// withID gives field f the id f-<id>, for a page where two forms
+	// have a field of the same name.
+	"withID": func(id string, f *Field) *Field { f.ID = id; return f },
 	"has": func(list []string, v string) bool {
 		for _, x := range list {
 			if x == v {
@@ -397,6 +400,7 @@ type pageText interface {
 type Field struct {
 	P     pageText
 	Name  string
+	ID    string // the input's id after "f-", when two forms of a page share Name ("" for Name)
 	Label string // message key
 	Value any
 	Hint  string
