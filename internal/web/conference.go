@@ -45,22 +45,11 @@ func (s *Server) postConference(w http.ResponseWriter, r *http.Request, rq *requ
 
 type conferenceNewPage struct {
 	Page
-	Case   *cases.Case
-	People []org.User           // of the case's agency, near the case
-	Others []referral.Candidate // of the other agencies
-	Conf   conference.Input
-}
-
-// Shareable lists the sections the form offers to external participants.
-func (p *conferenceNewPage) Shareable() []access.Section { return share.Shareable }
-
-// Checked reports whether section s is ticked: what was chosen, or the
-// minimum until then.
-func (p *conferenceNewPage) Checked(chosen []string, s access.Section) bool {
-	if len(chosen) == 0 {
-		return slices.Contains(share.Minimum, s)
-	}
-	return slices.Contains(chosen, string(s))
+	sectionPicks // for external participants; the minimum until chosen
+	Case         *cases.Case
+	People       []org.User           // of the case's agency, near the case
+	Others       []referral.Candidate // of the other agencies
+	Conf         conference.Input
 }
 
 // PeopleHTML is the list of the agency's people to invite, "Name — role",
@@ -113,7 +102,8 @@ func (s *Server) getConferenceNew(w http.ResponseWriter, r *http.Request, rq *re
 func (s *Server) renderConferenceNew(w http.ResponseWriter, r *http.Request, rq *request, id string, in conference.Input,
 	fe errs.Fields, status int) error {
 	ctx := r.Context()
-	p := &conferenceNewPage{Page: s.page(rq, "consentref.conference_title", ""), Conf: in}
+	p := &conferenceNewPage{Page: s.page(rq, "consentref.conference_title", ""), Conf: in,
+		sectionPicks: sectionPicks{share.Minimum}}
 	p.Errors = fe
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		c, err := cases.Get(ctx, tx, rq.Actor, access.Refer, access.Plan, id)

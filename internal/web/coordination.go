@@ -108,6 +108,7 @@ func (s *Server) readCoordination(ctx context.Context, tx *store.Tx, rq *request
 type coordPage struct {
 	Page
 	*coordination
+	sectionPicks
 	Shares     []shareRow
 	Agencies   []org.Agency // other agencies, for an external transfer
 	Colleagues []org.User   // caseworkers of the agency, for an internal transfer
@@ -136,14 +137,19 @@ type shareRow struct {
 	BreakGlass bool
 }
 
-// Shareable and the minimum, for the forms.
-func (p *coordPage) Shareable() []access.Section { return share.Shareable }
+// sectionPicks is what a form's "sectionpicks" template asks of its page:
+// the sections it offers, and which are ticked — what the user chose, or
+// the form's defaults until they chose.
+type sectionPicks struct{ defaults []access.Section }
 
-// Checked reports whether section s is ticked in a share form: what the
-// user chose, or the minimum when they chose nothing yet.
-func (p *coordPage) Checked(chosen []string, s access.Section) bool {
+// Shareable lists the sections a share form offers.
+func (sectionPicks) Shareable() []access.Section { return share.Shareable }
+
+// Checked reports whether section s is ticked: in chosen, or, while chosen
+// is empty, in the form's defaults.
+func (sp sectionPicks) Checked(chosen []string, s access.Section) bool {
 	if len(chosen) == 0 {
-		return slices.Contains(share.Minimum, s)
+		return slices.Contains(sp.defaults, s)
 	}
 	return slices.Contains(chosen, string(s))
 }
@@ -180,7 +186,8 @@ func serviceOptions(p *Page, all []directory.Service) []serviceOption {
 }
 
 func (s *Server) loadCoordPage(ctx context.Context, rq *request, id string) (*coordPage, error) {
-	p := &coordPage{Page: s.page(rq, "coord.title", ""), coordination: &coordination{}}
+	p := &coordPage{Page: s.page(rq, "coord.title", ""), coordination: &coordination{},
+		sectionPicks: sectionPicks{share.Minimum}}
 	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if p.coordination, err = s.readCoordination(ctx, tx, rq, id); err != nil {
 			return err

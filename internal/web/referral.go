@@ -51,24 +51,13 @@ func (s *Server) postReferral(w http.ResponseWriter, r *http.Request, rq *reques
 
 type referralNewPage struct {
 	Page
-	Case       *cases.Case
-	Services   []serviceOption
-	Actions    []plan.Action
-	Candidates []referral.Candidate // whom it may be addressed to, agency by agency
-	IsSup      bool
-	Ref        referral.Input
-}
-
-// Shareable lists the sections the form offers.
-func (p *referralNewPage) Shareable() []access.Section { return share.Shareable }
-
-// Checked reports whether section s is ticked: what the sender chose, or
-// the referral defaults (share.ReferralDefaults) until they chose.
-func (p *referralNewPage) Checked(chosen []string, s access.Section) bool {
-	if len(chosen) == 0 {
-		return slices.Contains(share.ReferralDefaults, s)
-	}
-	return slices.Contains(chosen, string(s))
+	sectionPicks // the inter-agency referral form's sections until the sender chooses
+	Case         *cases.Case
+	Services     []serviceOption
+	Actions      []plan.Action
+	Candidates   []referral.Candidate // whom it may be addressed to, agency by agency
+	IsSup        bool
+	Ref          referral.Input
 }
 
 // CandidatesHTML is the options of the person to address the referral to:
@@ -88,7 +77,8 @@ func (s *Server) getReferralNew(w http.ResponseWriter, r *http.Request, rq *requ
 func (s *Server) renderReferralNew(w http.ResponseWriter, r *http.Request, rq *request, id string, in referral.Input,
 	fe errs.Fields, status int) error {
 	ctx := r.Context()
-	p := &referralNewPage{Page: s.page(rq, "consentref.referral_title", ""), Ref: in, IsSup: referral.MayOverride(rq.Actor)}
+	p := &referralNewPage{Page: s.page(rq, "consentref.referral_title", ""), Ref: in, IsSup: referral.MayOverride(rq.Actor),
+		sectionPicks: sectionPicks{share.ReferralDefaults}}
 	p.Errors = fe
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		c, err := cases.Get(ctx, tx, rq.Actor, access.Refer, access.Services, id)
