@@ -26,6 +26,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/caseload", page, s.getCaseload},
 		{"GET", "/tasks", page, s.getTasks},
 		{"GET", "/search", page, s.getSearch},
+		{"POST", "/search", page, s.getSearch}, // the page's forms: what was typed stays out of the URL
 		{"GET", "/team", page, s.getTeam},
 		{"GET", "/identify", page, s.getIdentify},
 		{"POST", "/identify", page, s.postIdentify},

@@ -17,8 +17,12 @@ import (
 )
 
 // Search: the box in the header of every page of a user who works with
-// cases, its results page GET /search and GET /api/v1/search. What was
-// typed stays out of the logs (the request log writes the path only), out
+// cases, its results page /search and GET /api/v1/search. The page's forms
+// (the header's box, the filters, the pages of results) are POSTed, so that
+// what was typed — a child's name, a phone number — stays out of the
+// address bar, the browser's history and any proxy's log of addresses;
+// GET /search?q=… answers too, for the API's sake and a typed address. What
+// was typed stays out of the logs (the request log writes the path only), out
 // of the audit trail (case.search keeps the filters, the number of terms,
 // the number of results and a keyed fingerprint of the query) and out of
 // other sites (Referrer-Policy: no-referrer on every response; no-store).
@@ -38,7 +42,7 @@ func (s *Server) runSearch(r *http.Request, rq *request) (search.Query, *search.
 	if d := access.CaseWork(rq.Actor); !d.Allow {
 		return search.Query{}, nil, errs.E(errs.Forbidden, "search: %s", d.Reason)
 	}
-	v := r.URL.Query()
+	v := searchValues(r)
 	q, err := search.Parse(v.Get("q"), v.Get, s.searchAllowed())
 	if err != nil {
 		return q, nil, err
@@ -95,7 +99,8 @@ type searchPage struct {
 	Types   []string
 	Steps   []string
 	Risks   []string
-	Pager   pager
+	PageNo  int  // the page of results shown
+	Next    bool // a later page exists
 	Summary string
 }
 
@@ -112,7 +117,7 @@ func (s *Server) getSearch(w http.ResponseWriter, r *http.Request, rq *request) 
 	for _, o := range s.prof.RiskLevels {
 		p.Risks = append(p.Risks, o.Key)
 	}
-	v := r.URL.Query()
+	v := searchValues(r)
 	p.Q = v.Get("q")
 	p.F = search.Filters{Type: v.Get("type"), Step: v.Get("step"), Risk: v.Get("risk"), Status: v.Get("status"),
 		Caseworker: v.Get("caseworker"), Place: v.Get("place")}
@@ -146,15 +151,18 @@ func (s *Server) getSearch(w http.ResponseWriter, r *http.Request, rq *request) 
 	default:
 		p.Summary = p.T("search.found", res.Found)
 	}
-	base := url.Values{}
-	for k, x := range map[string]string{"q": p.Q, "type": p.F.Type, "step": p.F.Step, "risk": p.F.Risk,
-		"status": p.F.Status, "caseworker": p.F.Caseworker, "place": p.F.Place} {
-		if x != "" {
-			base.Set(k, x)
-		}
-	}
-	p.Pager = pager{P: &p.Page, No: res.Page, Next: res.Page < res.Pages, Base: "/search?" + base.Encode() + "&"}
+	p.PageNo, p.Next = res.Page, res.Page < res.Pages
 	return s.render(w, http.StatusOK, "search", p)
+}
+
+// searchValues returns the search's parameters: the form's, POSTed by the
+// page, or the address's query (the API, a typed address).
+func searchValues(r *http.Request) url.Values {
+	if r.Method == http.MethodPost {
+		r.ParseForm() // a body the server's limits refuse reads as empty
+		return r.PostForm
+	}
+	return r.URL.Query()
 }
 
 // searchJSON is one result of GET /api/v1/search.

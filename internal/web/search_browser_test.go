@@ -18,11 +18,13 @@ func TestBrowserSearch(t *testing.T) {
 		b.do(chromedp.SendKeys(chromedp.CSS("#top-q"), "Nyaluac Gatluac"))
 		b.submit("form.top-search button[type=submit]")
 		b.wantText("main", c.Code, "Nyaluak Gatluak", "sounds like")
+		b.screenshot("search-results")
 		b.submit("a[href='/cases/" + c.ID + "']")
 		b.wantText("main", c.Code)
 
 		b.do(chromedp.SendKeys(chromedp.CSS("#top-q"), "+234 (803) 555-0192"))
 		b.submit("form.top-search button[type=submit]")
 		b.wantText("main", c.Code, "phone")
+		b.screenshot("search-phone")
 	})
 }

@@ -8,6 +8,7 @@ func searchExpectations() map[string]expect {
 	searchers := []string{"caseworker", "supervisor", "manager", "service_provider", "caseworker2", "other_agency"}
 	return map[string]expect{
 		"GET /search":        {allow: searchers, deny: 403},
+		"POST /search":       {allow: searchers, deny: 403},
 		"GET /api/v1/search": {allow: searchers, deny: 403},
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -214,6 +216,34 @@ func TestSearchPaging(t *testing.T) {
 				t.Errorf("case %s on two pages", r.CaseID)
 			}
 			seen[r.CaseID] = true
+		}
+	})
+}
+
+// The page's search is POSTed: the words typed never reach an address (the
+// address bar, the history, a proxy's log). Its forms post, its pages of
+// results are buttons of a form, and no link on the page carries the words.
+func TestSearchWordsStayOutOfAddresses(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		for i := 0; i < 27; i++ {
+			e.searchCase(t, "caseworker", "Halima", fmt.Sprintf("Test%c", 'a'+i), "", "")
+		}
+		cw := e.as("caseworker")
+		res := cw.post("/search", url.Values{"q": {"Halima"}})
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "Halima Testa") {
+			t.Fatalf("POST /search: %d", res.StatusCode)
+		}
+		if strings.Contains(res.Body, `method="get"`) || !strings.Contains(res.Body, `name="page" value="2"`) {
+			t.Error("a search form, or the next page, is not posted")
+		}
+		for _, m := range regexp.MustCompile(`(?i)(href|action)="([^"]*)"`).FindAllStringSubmatch(res.Body, -1) {
+			if strings.Contains(strings.ToLower(m[2]), "halima") {
+				t.Errorf("an address carries the words searched: %s", m[0])
+			}
+		}
+		p2 := cw.post("/search", url.Values{"q": {"Halima"}, "page": {"2"}})
+		if p2.StatusCode != http.StatusOK || strings.Count(p2.Body, "Halima Test") != 2 {
+			t.Errorf("the second page, posted: %d, %d cases", p2.StatusCode, strings.Count(p2.Body, "Halima Test"))
 		}
 	})
 }
